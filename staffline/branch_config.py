@@ -1,0 +1,398 @@
+"""branch.toml -> :class:`~staffline.model.Branch`, with every problem named.
+
+Each section is described by a table of ``key -> (parser, default)``; one
+generic reader applies it, so every key gets the same treatment: unknown keys
+are errors (a typo such as ``min_hour`` must not silently fall back to a
+default), values are range-checked, and the TOML line is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import tomli_w
+
+from .errors import ProblemLog
+from .model import (
+    ROLE_KINDS,
+    WEEKDAYS,
+    Branch,
+    Contract,
+    HeadcountLimits,
+    ObjectiveWeights,
+    OpeningHours,
+    Role,
+    RoleKind,
+    ShiftRules,
+)
+
+FILE = "branch.toml"
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class FieldError(ValueError):
+    """A value does not fit its field; the message says what was expected."""
+
+
+def parse_time(value: Any) -> dt.time:
+    """'HH:MM' (24 h) -> time; TOML local times are accepted too."""
+    if isinstance(value, dt.time):
+        return value.replace(second=0, microsecond=0)
+    m = _TIME.match(str(value).strip())
+    if not m:
+        raise FieldError(f"expected a time HH:MM, got {value!r}")
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_time_range(value: Any) -> tuple[dt.time, dt.time]:
+    """'HH:MM-HH:MM' -> (start, end) with end after start."""
+    parts = str(value).split("-")
+    if len(parts) != 2:
+        raise FieldError(f"expected HH:MM-HH:MM, got {value!r}")
+    start, end = parse_time(parts[0]), parse_time(parts[1])
+    if end <= start:
+        raise FieldError(f"closing {end:%H:%M} is not after opening {start:%H:%M}")
+    return start, end
+
+
+def _number(lo: float, hi: float, integer: bool = False) -> Callable[[Any], float]:
+    def parse(value: Any):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise FieldError(f"expected a number, got {value!r}")
+        if integer and int(value) != value:
+            raise FieldError(f"expected a whole number, got {value!r}")
+        if not lo <= value <= hi:
+            raise FieldError(f"expected a value between {lo:g} and {hi:g}, got {value!r}")
+        return int(value) if integer else float(value)
+
+    return parse
+
+
+def _optional(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value in (None, "", "none") else parser(value)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError(f"expected a non-empty text, got {value!r}")
+    return value.strip()
+
+
+def _kind(value: Any) -> RoleKind:
+    if value not in ROLE_KINDS:
+        raise FieldError(f"unknown kind {value!r} (known: {', '.join(ROLE_KINDS)})")
+    return RoleKind(value)
+
+
+def _dates(value: Any) -> tuple[dt.date, ...]:
+    if not isinstance(value, list):
+        raise FieldError("expected a list of dates YYYY-MM-DD")
+    out = []
+    for item in value:
+        if isinstance(item, dt.date):
+            out.append(item)
+            continue
+        try:
+            out.append(dt.date.fromisoformat(str(item)))
+        except ValueError:
+            raise FieldError(f"expected a date YYYY-MM-DD, got {item!r}") from None
+    return tuple(out)
+
+
+def _country(value: Any) -> str:
+    import holidays
+
+    code = _string(value).upper()
+    if code not in holidays.list_supported_countries():
+        raise FieldError(f"unknown holiday country {value!r} (use an ISO code such as CN, DE, US)")
+    return code
+
+
+@dataclass(frozen=True)
+class Spec:
+    parser: Callable[[Any], Any]
+    default: Any
+
+
+SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
+HOURS = _number(0, 24)
+BRANCH_SPEC = {
+    "name": Spec(_string, None),
+    "slot_minutes": Spec(_number(5, 60, integer=True), 15),
+    "holiday_country": Spec(_optional(_country), None),
+    "holidays": Spec(_dates, ()),
+    "divert_to_lobby": Spec(_number(0, 1), 0.3),
+}
+ROLE_SPEC = {
+    "kind": Spec(_kind, None),
+    "aht_minutes": Spec(_number(0.1, 480), None),
+    "service_cv": Spec(_number(0, 5), 0.8),
+    "wait_target_minutes": Spec(_number(0, 240), 5.0),
+    "service_level": Spec(_number(0, 1), 0.8),
+    "patience_minutes": Spec(_optional(_number(0.1, 1440)), None),
+    "min_on_duty": Spec(_number(0, 100, integer=True), 0),
+    "vip_wait_target_minutes": Spec(_optional(_number(0, 240)), None),
+    "vip_service_level": Spec(_optional(_number(0, 1)), None),
+}
+SHIFT_SPEC = {
+    "min_hours": Spec(_number(0.5, 16), 4.0),
+    "max_hours": Spec(_number(0.5, 16), 8.0),
+    "start_step_minutes": Spec(_number(5, 240, integer=True), 30),
+    "lunch_minutes": Spec(_number(0, 120, integer=True), 60),
+    "lunch_after_hours": Spec(HOURS, 6.0),
+    "lunch_window": Spec(parse_time_range, (dt.time(11), dt.time(14))),
+    "min_role_block_minutes": Spec(_number(0, 480, integer=True), 60),
+    "min_rest_hours": Spec(HOURS, 11.0),
+}
+HEADCOUNT_SPEC = {
+    "max_on_duty": Spec(_optional(_number(1, 10_000, integer=True)), None),
+    "max_staff_per_day": Spec(_optional(_number(1, 10_000, integer=True)), None),
+}
+OBJECTIVE_SPEC = {
+    "wait_per_customer_minute": Spec(_number(0, 1e6), 1.0),
+    "cost_weight": Spec(_number(0, 1e6), 0.1),
+    "vip_wait_multiplier": Spec(_number(0, 1e3), 3.0),
+}
+CONTRACT_SPEC = {
+    "min_hours": Spec(_number(0, 80), 0.0),
+    "max_hours": Spec(_number(0, 80), 40.0),
+    "min_days": Spec(_number(0, 7, integer=True), 0),
+    "max_days": Spec(_number(0, 7, integer=True), 5),
+    "max_consecutive_days": Spec(_number(1, 28, integer=True), 6),
+    "cost_per_hour": Spec(_number(0, 10_000), 0.0),
+}
+SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "contract", "rules")
+
+
+class _TomlReader:
+    """Reads sections against their specs, logging problems with line numbers."""
+
+    def __init__(self, text: str, log: ProblemLog, file: str):
+        self.lines = text.splitlines()
+        self.log = log
+        self.file = file
+
+    def line_of(self, section: str, key: str | None = None) -> int | None:
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(section) + r"\s*\]\]?\s*$")
+        start = next((i for i, line in enumerate(self.lines) if header.match(line)), None)
+        if start is None:
+            return None
+        if key is None:
+            return start + 1
+        key_re = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        for i in range(start + 1, len(self.lines)):
+            if self.lines[i].lstrip().startswith("["):
+                break
+            if key_re.match(self.lines[i]):
+                return i + 1
+        return start + 1
+
+    def error(self, section: str, key: str | None, message: str) -> None:
+        field = f"{section}.{key}" if key else section
+        self.log.add(self.file, self.line_of(section, key), field, message)
+
+    def read(self, section: str, table: Any, spec: dict[str, Spec]) -> dict[str, Any]:
+        if not isinstance(table, dict):
+            self.error(section, None, "expected a table")
+            table = {}
+        for key in table:
+            if key not in spec:
+                self.error(section, key, f"unknown key (known: {', '.join(spec)})")
+        out: dict[str, Any] = {}
+        for key, s in spec.items():
+            if key not in table:
+                if s.default is None and key in _REQUIRED.get(section.split(".")[0], ()):
+                    self.error(section, key, "missing (required)")
+                out[key] = s.default
+                continue
+            try:
+                out[key] = s.parser(table[key])
+            except FieldError as exc:
+                self.error(section, key, str(exc))
+                out[key] = s.default
+        return out
+
+
+_REQUIRED = {"branch": ("name",), "roles": ("kind", "aht_minutes")}
+
+
+def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
+    """Parse branch.toml text; returns None when it is unusable (problems logged)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        log.add(file, int(m.group(1)) if m else None, None, f"TOML syntax error: {exc}")
+        return None
+    reader = _TomlReader(text, log, file)
+    for key in data:
+        if key not in SECTIONS:
+            reader.error(key, None, f"unknown section (known: {', '.join(SECTIONS)})")
+
+    branch = reader.read("branch", data.get("branch", {}), BRANCH_SPEC)
+    hours = _parse_hours(reader, data.get("hours"))
+    roles = _parse_roles(reader, data.get("roles"))
+    shifts = reader.read("shifts", data.get("shifts", {}), SHIFT_SPEC)
+    if shifts["min_hours"] > shifts["max_hours"]:
+        reader.error("shifts", "min_hours", f"min_hours {shifts['min_hours']:g} exceeds max_hours {shifts['max_hours']:g}")
+    if 60 % branch["slot_minutes"] and branch["slot_minutes"] % 60:
+        reader.error("branch", "slot_minutes", f"expected one of {', '.join(map(str, SLOT_CHOICES))}")
+    headcount = reader.read("headcount", data.get("headcount", {}), HEADCOUNT_SPEC)
+    objective = reader.read("objective", data.get("objective", {}), OBJECTIVE_SPEC)
+    contract = reader.read("contract", data.get("contract", {}), CONTRACT_SPEC)
+    _check_contract_pair(reader, "contract", contract)
+    rules = data.get("rules", [])
+    if not isinstance(rules, list) or not all(isinstance(r, dict) and "type" in r for r in rules):
+        reader.error("rules", None, "expected [[rules]] tables, each with a 'type'")
+        rules = []
+    if log or not hours or not roles:
+        return None
+    return Branch(
+        name=branch["name"],
+        slot_minutes=branch["slot_minutes"],
+        hours=hours,
+        roles=roles,
+        shift_rules=ShiftRules(
+            min_shift_hours=shifts["min_hours"],
+            max_shift_hours=shifts["max_hours"],
+            start_step_minutes=shifts["start_step_minutes"],
+            lunch_minutes=shifts["lunch_minutes"],
+            lunch_after_hours=shifts["lunch_after_hours"],
+            lunch_window=shifts["lunch_window"],
+            min_role_block_minutes=shifts["min_role_block_minutes"],
+            min_rest_hours=shifts["min_rest_hours"],
+        ),
+        headcount=HeadcountLimits(**headcount),
+        objective=ObjectiveWeights(**objective),
+        default_contract=contract_from_fields(contract),
+        holidays=branch["holidays"],
+        holiday_country=branch["holiday_country"],
+        divert_to_lobby=branch["divert_to_lobby"],
+        rules=tuple(rules),
+    )
+
+
+def contract_from_fields(fields: dict[str, Any], base: Contract | None = None) -> Contract:
+    """Build a Contract from file-level field names (min_hours ...), over ``base``."""
+    base = base or Contract()
+    get = lambda key, default: default if fields.get(key) is None else fields[key]  # noqa: E731
+    return Contract(
+        min_hours_week=get("min_hours", base.min_hours_week),
+        max_hours_week=get("max_hours", base.max_hours_week),
+        min_days_week=get("min_days", base.min_days_week),
+        max_days_week=get("max_days", base.max_days_week),
+        max_consecutive_days=get("max_consecutive_days", base.max_consecutive_days),
+        earliest_start=get("earliest_start", base.earliest_start),
+        latest_end=get("latest_end", base.latest_end),
+        cost_per_hour=get("cost_per_hour", base.cost_per_hour),
+    )
+
+
+def _check_contract_pair(reader: _TomlReader, section: str, c: dict[str, Any]) -> None:
+    if c["min_hours"] > c["max_hours"]:
+        reader.error(section, "min_hours", f"min_hours {c['min_hours']:g} exceeds max_hours {c['max_hours']:g}")
+    if c["min_days"] > c["max_days"]:
+        reader.error(section, "min_days", f"min_days {c['min_days']} exceeds max_days {c['max_days']}")
+
+
+def _parse_hours(reader: _TomlReader, table: Any) -> dict[str, OpeningHours]:
+    if not isinstance(table, dict):
+        reader.error("hours", None, "missing [hours] table with mon..sun = \"HH:MM-HH:MM\" or \"closed\"")
+        return {}
+    for key in table:
+        if key not in WEEKDAYS:
+            reader.error("hours", key, f"unknown weekday (known: {', '.join(WEEKDAYS)})")
+    hours: dict[str, OpeningHours] = {}
+    for day in WEEKDAYS:
+        value = table.get(day, "closed")
+        if str(value).strip().lower() == "closed":
+            hours[day] = OpeningHours(None, None)
+            continue
+        try:
+            hours[day] = OpeningHours(*parse_time_range(value))
+        except FieldError as exc:
+            reader.error("hours", day, str(exc))
+    if hours and not any(h.is_open for h in hours.values()):
+        reader.error("hours", None, "the branch is never open")
+    return hours
+
+
+def _parse_roles(reader: _TomlReader, table: Any) -> tuple[Role, ...]:
+    if not isinstance(table, dict) or not table:
+        reader.error("roles", None, "missing [roles.NAME] tables (e.g. [roles.counter])")
+        return ()
+    roles = []
+    for name, body in table.items():
+        fields = reader.read(f"roles.{name}", body, ROLE_SPEC)
+        if fields["kind"] is None or fields["aht_minutes"] is None:
+            continue
+        roles.append(
+            Role(
+                name=name,
+                kind=fields["kind"],
+                aht_minutes=fields["aht_minutes"],
+                service_cv=fields["service_cv"],
+                wait_target_minutes=fields["wait_target_minutes"],
+                service_level=fields["service_level"],
+                patience_minutes=fields["patience_minutes"],
+                min_on_duty=fields["min_on_duty"],
+                vip_wait_target_minutes=fields["vip_wait_target_minutes"],
+                vip_service_level=fields["vip_service_level"],
+            )
+        )
+    return tuple(roles)
+
+
+def _hhmm(t: dt.time) -> str:
+    return f"{t:%H:%M}"
+
+
+def branch_to_toml(branch: Branch) -> str:
+    """Serialise a Branch back to branch.toml text (inverse of :func:`parse_branch`)."""
+    sr, c = branch.shift_rules, branch.default_contract
+    data: dict[str, Any] = {
+        "branch": {
+            "name": branch.name,
+            "slot_minutes": branch.slot_minutes,
+            "holidays": [d.isoformat() for d in branch.holidays],
+            "divert_to_lobby": branch.divert_to_lobby,
+        },
+        "hours": {
+            d: (f"{_hhmm(h.open)}-{_hhmm(h.close)}" if h.is_open else "closed")
+            for d, h in branch.hours.items()
+        },
+        "roles": {},
+        "shifts": {
+            "min_hours": sr.min_shift_hours,
+            "max_hours": sr.max_shift_hours,
+            "start_step_minutes": sr.start_step_minutes,
+            "lunch_minutes": sr.lunch_minutes,
+            "lunch_after_hours": sr.lunch_after_hours,
+            "lunch_window": f"{_hhmm(sr.lunch_window[0])}-{_hhmm(sr.lunch_window[1])}",
+            "min_role_block_minutes": sr.min_role_block_minutes,
+            "min_rest_hours": sr.min_rest_hours,
+        },
+        "headcount": {k: v for k, v in vars(branch.headcount).items() if v is not None},
+        "objective": dict(vars(branch.objective)),
+        "contract": {
+            "min_hours": c.min_hours_week,
+            "max_hours": c.max_hours_week,
+            "min_days": c.min_days_week,
+            "max_days": c.max_days_week,
+            "max_consecutive_days": c.max_consecutive_days,
+            "cost_per_hour": c.cost_per_hour,
+        },
+    }
+    if branch.holiday_country:
+        data["branch"]["holiday_country"] = branch.holiday_country
+    for role in branch.roles:
+        body = {k: v for k, v in vars(role).items() if k != "name" and v is not None}
+        body["kind"] = role.kind.value
+        data["roles"][role.name] = body
+    if branch.rules:
+        data["rules"] = [dict(r) for r in branch.rules]
+    return tomli_w.dumps(data)
