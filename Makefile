@@ -1,0 +1,31 @@
+# Two set-up commands (README): `make demo` and `make test`. Both create the
+# virtualenv and install everything on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+OUT ?= out/jiangdong
+
+.PHONY: demo test test-fast venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/staffline validate instances/jiangdong
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --slow -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

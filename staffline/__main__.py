@@ -1,0 +1,5 @@
+"""`python -m staffline` runs the CLI."""
+
+from .cli import main
+
+main()

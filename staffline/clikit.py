@@ -1,0 +1,74 @@
+"""Shared CLI plumbing: exit codes and turning errors into one clear line.
+
+Exit codes (DEVELOPERS.md): 0 ok, 1 infeasible (diagnosis printed), 2 bad
+input, 3 time limit reached without a roster. Bad input never shows a Python
+traceback: :func:`handle_errors` catches :class:`InputError` and file-system
+errors and prints each problem on its own line (or as JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+from .errors import InputError, Problem
+
+EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 0, 1, 2, 3
+
+
+class Infeasible(Exception):
+    """No roster exists; the message is the plain-language diagnosis (exit 1)."""
+
+
+class TimeLimitNoRoster(Exception):
+    """The solver hit its time limit before finding any roster (exit 3)."""
+
+
+def emit_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+def report_problems(problems: list[Problem], as_json: bool) -> None:
+    if as_json:
+        emit_json({"errors": [p.as_dict() for p in problems]})
+    else:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Map domain exceptions to exit codes; reads ``as_json`` from the command's kwargs."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            report_problems(exc.problems, as_json)
+            sys.exit(EXIT_BAD_INPUT)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            report_problems([Problem(str(exc.filename or ""), None, None, exc.strerror or str(exc))], as_json)
+            sys.exit(EXIT_BAD_INPUT)
+        except Infeasible as exc:
+            if as_json:
+                emit_json({"status": "infeasible", "message": str(exc)})
+            else:
+                click.echo(str(exc), err=True)
+            sys.exit(EXIT_INFEASIBLE)
+        except TimeLimitNoRoster as exc:
+            if as_json:
+                emit_json({"status": "time_limit", "message": str(exc)})
+            else:
+                click.echo(str(exc), err=True)
+            sys.exit(EXIT_TIME_LIMIT)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
