@@ -1,0 +1,37 @@
+"""README examples must stay true: the documented files parse with the real loader."""
+
+import re
+from pathlib import Path
+
+from staffline.branch_config import parse_branch
+from staffline.errors import ProblemLog
+from staffline.io import parse_staff
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def blocks(lang: str) -> list[str]:
+    return re.findall(r"```" + lang + r"\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_branch_toml_example_is_valid():
+    (toml_text,) = blocks("toml")
+    log = ProblemLog()
+    branch = parse_branch(toml_text, log)
+    assert not log.problems, [str(p) for p in log.problems]
+    assert branch.role_names == ("counter", "lobby", "advisory")
+    assert branch.role("lobby").min_on_duty == 1
+    assert branch.headcount.max_on_duty == 9
+
+
+def test_readme_staff_csv_example_is_valid(tmp_path):
+    toml_text = blocks("toml")[0]
+    log = ProblemLog()
+    branch = parse_branch(toml_text, log)
+    staff_csv = next(b for b in blocks("csv") if b.startswith("id,name,roles"))
+    (tmp_path / "staff.csv").write_text(staff_csv, encoding="utf-8")
+    staff = parse_staff(tmp_path / "staff.csv", branch, log)
+    assert not log.problems, [str(p) for p in log.problems]
+    assert [e.id for e in staff] == ["E01", "E02"]
+    assert staff[1].unavailable == ("sat",)
+    assert staff[0].contract.min_days_week == 4  # default from [contract]
