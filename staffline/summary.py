@@ -15,7 +15,7 @@ def instance_summary(instance: Instance) -> dict[str, Any]:
     """Machine-readable summary (the `validate --json` contract)."""
     history = instance.history
     issued = history["issued_at"]
-    weekday = history[issued.dt.dayofweek < 5]
+    weekday = history[issued.dt.day_of_week < 5]
     by_hour = weekday.groupby(weekday["issued_at"].dt.hour).size().sort_values(ascending=False, kind="stable")
     days = issued.dt.normalize().nunique()
     return {
