@@ -74,6 +74,117 @@ def init(path: Path, n_staff: int, n_roles: int, weeks: int, seed: int, syntheti
         click.echo(f"wrote {path}/ (branch.toml, staff.csv, history.csv); edit them, then run `staffline validate {path}`")
 
 
+week_option = click.option("--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history).")
+out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@week_option
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def forecast(path: Path, week: str | None, out_dir: Path, as_json: bool, quiet: bool) -> None:
+    """Forecast arrivals per role and slot for a week; writes forecast.csv."""
+    from . import atomic
+    from .pipeline import forecast_week, parse_week
+
+    instance = load_instance(path)
+    week_start = parse_week(week, instance)
+    demand = forecast_week(instance, week_start)
+    atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
+    totals = demand.frame.groupby("role")["mean"].sum().round(1).to_dict()
+    if as_json:
+        emit_json({"week_start": week_start.isoformat(), "weekly_arrivals": totals, "aht_minutes": demand.aht_minutes, "model": "profile"})
+    elif not quiet:
+        click.echo(f"week of {week_start}: expected arrivals " + ", ".join(f"{r} {n:g}" for r, n in totals.items()))
+        click.echo(f"wrote {out_dir / 'forecast.csv'}")
+
+
+@main.command(name="requirements")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@week_option
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def requirements_cmd(path: Path, week: str | None, out_dir: Path, as_json: bool, quiet: bool) -> None:
+    """Minimum staff per role and slot meeting each role's service-level target."""
+    from . import atomic
+    from .pipeline import forecast_week, parse_week
+    from .queueing import queue_roles, requirements
+
+    instance = load_instance(path)
+    week_start = parse_week(week, instance)
+    demand = forecast_week(instance, week_start)
+    req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
+    atomic.write_csv(out_dir / "requirements.csv", req, float_format="%.4g")
+    hourly = req.assign(hour=req["slot_start"].str[:2] + ":00").pivot_table(index="hour", columns="role", values="n_required", aggfunc="max")
+    if as_json:
+        emit_json({"week_start": week_start.isoformat(), "peak_required": hourly.max().to_dict()})
+    elif not quiet:
+        click.echo(f"required staff per role (maximum over the week, by hour), week of {week_start}:")
+        click.echo(hourly.fillna(0).astype(int).to_string())
+        click.echo(f"wrote {out_dir / 'requirements.csv'}")
+
+
+def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for v in values:
+        emp, sep, role = v.partition("=")
+        if not sep or not emp or not role:
+            raise InputError(Problem("--certify", None, "certify", f"expected EMP=ROLE, got {v!r}"))
+        out.setdefault(emp.strip(), []).append(role.strip())
+    return out
+
+
+@main.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@week_option
+@out_option
+@click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
+@click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="What-if: maximum staff on duty per slot.")
+@click.option("--certify", multiple=True, metavar="EMP=ROLE", help="What-if: certify an employee for a role (repeatable).")
+@json_option
+@quiet_option
+@handle_errors
+def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, as_json, quiet) -> None:
+    """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more."""
+    import sys
+
+    from .clikit import Infeasible, TimeLimitNoRoster
+    from .pipeline import plan, write_plan
+
+    instance = load_instance(path)
+    certs = _parse_certify(certify)
+    for emp, roles in certs.items():
+        if emp not in {e.id for e in instance.staff}:
+            raise InputError(Problem("--certify", None, "certify", f"unknown employee {emp!r}"))
+        for role in roles:
+            if role not in instance.branch.role_names:
+                raise InputError(Problem("--certify", None, "certify", f"unknown role {role!r} (known: {', '.join(instance.branch.role_names)})"))
+    show = not quiet and not as_json and sys.stderr.isatty()
+    progress = (lambda s, o, b: click.echo(f"  {s:7.1f} s  objective {o:12.1f}  bound {b:12.1f}", err=True)) if show else None
+    p = plan(instance, week, time_limit=time_limit, workers=workers, seed=seed, headcount=headcount, certify=certs, progress=progress)
+    if p.roster.status == "infeasible":
+        raise Infeasible(p.roster.message)
+    if p.roster.status == "time_limit":
+        raise TimeLimitNoRoster(p.roster.message)
+    paths = write_plan(p, instance, out_dir)
+    k = p.kpis
+    if as_json:
+        emit_json({**k, "outputs": [str(x) for x in paths]})
+    elif not quiet:
+        click.echo(f"roster for the week of {p.week_start}: {k['status']}, objective {k['objective']:.1f}, bound {k['bound']:.1f}, gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s")
+        for role, r in k["roles"].items():
+            click.echo(f"  {role:10s} expected wait {r['expected_wait_minutes']:5.2f} min/customer, service level {r['service_level']:.1%}")
+        click.echo(f"  labour cost {k['cost']:.0f}, {k['hours']:.0f} paid hours")
+        click.echo(f"outputs in {out_dir}/: " + ", ".join(x.name for x in paths))
+
+
 def run() -> None:  # pragma: no cover - console entry for tools that want a plain function
     main(standalone_mode=True)
 

@@ -1,0 +1,125 @@
+"""Instance (+ branch.toml ``[[rules]]``) -> the list of rule objects of a roster.
+
+Always-on rules come from branch.toml sections and staff.csv; configurable ones
+from ``[[rules]]`` tables (docs/ROSTER_RULES.md). Unknown rule types or keys
+are bad input with the TOML field named, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from ..branch_config import FieldError, parse_time
+from ..errors import InputError, Problem
+from ..model import WEEKDAYS, Instance
+from .rules import (
+    Availability,
+    Budget,
+    ConsecutiveDays,
+    ContractHours,
+    Coverage,
+    Fairness,
+    HeadcountOnDuty,
+    MaxWeekendDays,
+    MinimumRest,
+    MinOnDuty,
+    Rule,
+    StaffPerDay,
+    StaffRequest,
+    WorkingDays,
+)
+
+RULE_KEYS = {
+    "coverage": {"type", "role", "min", "max", "days", "from", "to", "hard", "weight", "name"},
+    "max_weekend_days": {"type", "max", "hard", "weight", "name"},
+    "fairness": {"type", "aspect", "weight", "name"},
+    "vip_coverage": {"type", "role", "hard", "name"},
+    "budget": {"type", "max_cost", "name"},
+}
+
+
+def _bad(index: int, key: str | None, message: str) -> InputError:
+    field = f"rules[{index}]" + (f".{key}" if key else "")
+    return InputError(Problem("branch.toml", None, field, message))
+
+
+def configured_rule(index: int, cfg: Mapping[str, Any], instance: Instance) -> Rule | None:
+    """One ``[[rules]]`` table -> a rule object (vip_coverage is built by the roster)."""
+    kind = cfg.get("type")
+    if kind not in RULE_KEYS:
+        raise _bad(index, "type", f"unknown rule type {kind!r} (known: {', '.join(RULE_KEYS)})")
+    for key in cfg:
+        if key not in RULE_KEYS[kind]:
+            raise _bad(index, key, f"unknown key for a {kind} rule (known: {', '.join(sorted(RULE_KEYS[kind]))})")
+    hard = bool(cfg.get("hard", True))
+    weight = float(cfg.get("weight", 1.0))
+    roles = instance.branch.role_names
+    if kind == "coverage":
+        role = cfg.get("role")
+        if role not in roles:
+            raise _bad(index, "role", f"unknown role {role!r} (known: {', '.join(roles)})")
+        days = tuple(str(d).lower() for d in cfg.get("days", ()))
+        for d in days:
+            if d not in WEEKDAYS:
+                raise _bad(index, "days", f"unknown weekday {d!r}")
+        try:
+            start = parse_time(cfg["from"]) if "from" in cfg else None
+            end = parse_time(cfg["to"]) if "to" in cfg else None
+        except FieldError as exc:
+            raise _bad(index, "from", str(exc)) from None
+        lo, hi = int(cfg.get("min", 0)), cfg.get("max")
+        window = f" {start:%H:%M}-{end:%H:%M}" if start and end else ""
+        where = (" " + "/".join(days)) if days else ""
+        default = f"{role} minimum {lo}{window}{where}" if hi is None else f"{role} between {lo} and {hi}{window}{where}"
+        return Coverage(
+            name=cfg.get("name", default), hard=hard, weight=weight, role=role, minimum=lo,
+            maximum=None if hi is None else int(hi), weekdays=days, start=start, end=end,
+        )
+    if kind == "max_weekend_days":
+        return MaxWeekendDays(name=cfg.get("name", f"at most {cfg.get('max', 1)} weekend day(s)"), hard=hard, weight=weight, maximum=int(cfg.get("max", 1)))
+    if kind == "fairness":
+        aspect = cfg.get("aspect", "weekend")
+        if aspect not in ("weekend", "late", "hours"):
+            raise _bad(index, "aspect", f"unknown aspect {aspect!r} (known: weekend, late, hours)")
+        return Fairness(name=cfg.get("name", f"fair {aspect}"), hard=False, weight=weight, aspect=aspect)
+    if kind == "budget":
+        return Budget(name=cfg.get("name", f"budget {cfg.get('max_cost')}"), max_cost=float(cfg["max_cost"]))
+    return None  # vip_coverage: needs the week's appointments, built by the roster
+
+
+def build_rules(
+    instance: Instance,
+    previous_days: Mapping[str, tuple[bool, ...]] | None = None,
+    previous_end: Mapping[str, dt.datetime] | None = None,
+    headcount: int | None = None,
+) -> list[Rule]:
+    """Every rule of the instance, always-on ones first."""
+    branch = instance.branch
+    rules: list[Rule] = []
+    for role in branch.roles:
+        if role.min_on_duty:
+            label = "greeter always on duty" if role.kind.value == "lobby" and role.min_on_duty == 1 else f"minimum on duty for {role.name}"
+            rules.append(MinOnDuty(name=label, role=role.name, minimum=role.min_on_duty))
+    max_on = headcount if headcount is not None else branch.headcount.max_on_duty
+    if max_on is not None:
+        rules.append(HeadcountOnDuty(name=f"headcount limit {max_on} per slot", maximum=max_on))
+    if branch.headcount.max_staff_per_day is not None:
+        rules.append(StaffPerDay(name=f"at most {branch.headcount.max_staff_per_day} staff per day", maximum=branch.headcount.max_staff_per_day))
+    for i, e in enumerate(instance.staff):
+        c = e.contract
+        rules.append(ContractHours(name=f"contract hours of {e.id}", employee=i, min_minutes=round(c.min_hours_week * 60), max_minutes=round(c.max_hours_week * 60)))
+        rules.append(WorkingDays(name=f"working days of {e.id}", employee=i, minimum=c.min_days_week, maximum=c.max_days_week))
+        rules.append(ConsecutiveDays(name=f"consecutive days of {e.id}", employee=i, maximum=c.max_consecutive_days, previous=(previous_days or {}).get(e.id, ())))
+        rules.append(MinimumRest(name=f"minimum rest of {e.id}", employee=i, hours=branch.shift_rules.min_rest_hours, previous_end=(previous_end or {}).get(e.id)))
+        if e.unavailable:
+            rules.append(Availability(name=f"availability of {e.id}", employee=i))
+    index = {e.id: i for i, e in enumerate(instance.staff)}
+    for req in instance.requests:
+        day = req.day if isinstance(req.day, str) else req.day.isoformat()
+        rules.append(StaffRequest(name=f"request of {req.employee} on {day}", hard=False, weight=req.weight, employee=index[req.employee], request=req))
+    for k, cfg in enumerate(branch.rules):
+        rule = configured_rule(k, cfg, instance)
+        if rule is not None:
+            rules.append(rule)
+    return rules

@@ -1,0 +1,268 @@
+"""Roster rules: each a small object that adds itself to a :class:`RosterBuilder`.
+
+A rule has a ``name`` (used in penalties by rule and in the infeasibility
+diagnosis, as listed in docs/ROSTER_RULES.md), is ``hard`` or soft with a
+``weight``, and implements ``add_to(builder)``. Adding a rule type never
+touches the model core: write a class here and build it in ``registry``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..model import WEEKDAYS, Request, minutes_of
+
+DAY_MINUTES = 24 * 60
+
+
+@dataclass
+class Rule:
+    name: str
+    hard: bool = True
+    weight: float = 1.0
+
+    def add_to(self, b) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def limit(self, b, expr, lo: int | None, hi: int | None, label: str) -> None:
+        """``lo <= expr <= hi`` hard, or with penalised shortfall/excess when soft."""
+        if self.hard:
+            if lo is not None:
+                b.add(expr >= lo, self.name)
+            if hi is not None:
+                b.add(expr <= hi, self.name)
+            return
+        if lo is not None:
+            short = b.new_int(0, max(lo, 0), f"short_{label}")
+            b.model.Add(expr + short >= lo)
+            b.penalty(short, self.weight, self.name)
+        if hi is not None:
+            extra = b.new_int(0, 10_000, f"extra_{label}")
+            b.model.Add(expr - extra <= hi)
+            b.penalty(extra, self.weight, self.name)
+
+
+@dataclass
+class MinOnDuty(Rule):
+    role: str = ""
+    minimum: int = 1
+
+    def add_to(self, b) -> None:
+        for d, day in enumerate(b.days):
+            for s in range(len(day.slots)):
+                b.add(b.n[self.role, d, s] >= self.minimum, self.name)
+
+
+@dataclass
+class Coverage(Rule):
+    """Staff on ``role`` per slot within [minimum, maximum] on selected days and hours."""
+
+    role: str = ""
+    minimum: int = 0
+    maximum: int | None = None
+    weekdays: tuple[str, ...] = ()
+    start: dt.time | None = None
+    end: dt.time | None = None
+
+    def selects(self, date: dt.date, t: dt.time) -> bool:
+        if self.weekdays and WEEKDAYS[date.weekday()] not in self.weekdays:
+            return False
+        if self.start is not None and t < self.start:
+            return False
+        return self.end is None or t < self.end
+
+    def add_to(self, b) -> None:
+        for d, day in enumerate(b.days):
+            for s, t in enumerate(day.slots):
+                if self.selects(day.date, t):
+                    self.limit(b, b.n[self.role, d, s], self.minimum or None, self.maximum, f"cov_{self.role}_{d}_{s}")
+
+
+@dataclass
+class HeadcountOnDuty(Rule):
+    maximum: int = 0
+
+    def add_to(self, b) -> None:
+        for d, day in enumerate(b.days):
+            for s in range(len(day.slots)):
+                b.add(b.on_duty(d, s) <= self.maximum, self.name)
+
+
+@dataclass
+class StaffPerDay(Rule):
+    maximum: int = 0
+
+    def add_to(self, b) -> None:
+        for d in range(len(b.days)):
+            b.add(sum(b.works[i, d] for i in range(len(b.employees))) <= self.maximum, self.name)
+
+
+@dataclass
+class ContractHours(Rule):
+    employee: int = 0
+    min_minutes: int = 0
+    max_minutes: int = 0
+
+    def add_to(self, b) -> None:
+        expr = b.paid_minutes(self.employee)
+        b.add(expr >= self.min_minutes, self.name)
+        b.add(expr <= self.max_minutes, self.name)
+
+
+@dataclass
+class WorkingDays(Rule):
+    employee: int = 0
+    minimum: int = 0
+    maximum: int = 7
+
+    def add_to(self, b) -> None:
+        total = sum(b.works[self.employee, d] for d in range(len(b.days)))
+        b.add(total >= self.minimum, self.name)
+        b.add(total <= self.maximum, self.name)
+
+
+@dataclass
+class ConsecutiveDays(Rule):
+    """No run longer than ``maximum`` worked days, counting the days before the week."""
+
+    employee: int = 0
+    maximum: int = 6
+    previous: tuple[bool, ...] = ()  # worked on the days just before the week, oldest first
+
+    def add_to(self, b) -> None:
+        days = [int(w) for w in self.previous] + [b.works[self.employee, d] for d in range(len(b.days))]
+        first_week_day = len(self.previous)
+        window = self.maximum + 1
+        for start in range(0, len(days) - window + 1):
+            if start + window <= first_week_day:
+                continue
+            b.add(sum(days[start : start + window]) <= self.maximum, self.name)
+
+
+@dataclass
+class MinimumRest(Rule):
+    """At least ``hours`` between the end of a shift and the next start (also from last week)."""
+
+    employee: int = 0
+    hours: float = 11.0
+    previous_end: dt.datetime | None = None
+
+    def add_to(self, b) -> None:
+        gap = round(self.hours * 60)
+        i = self.employee
+        for d in range(len(b.days) - 1):
+            today, tomorrow = b.x[i, d], b.x[i, d + 1]
+            for t, var in today.items():
+                end = b.days[d].templates[t].end
+                clash = [v for u, v in tomorrow.items() if DAY_MINUTES + b.days[d + 1].templates[u].start - end < gap]
+                if clash:
+                    b.add(var + sum(clash) <= 1, self.name)
+        if self.previous_end is not None:
+            first = dt.datetime.combine(b.days[0].date, dt.time())
+            for t, var in b.x[i, 0].items():
+                start = first + dt.timedelta(minutes=b.days[0].templates[t].start)
+                if (start - self.previous_end).total_seconds() / 60 < gap:
+                    b.add(var == 0, self.name)
+
+
+@dataclass
+class Availability(Rule):
+    """No work on unavailable weekdays or dates."""
+
+    employee: int = 0
+
+    def add_to(self, b) -> None:
+        person = b.employees[self.employee]
+        for d, day in enumerate(b.days):
+            if person.is_unavailable(day.date):
+                b.add(b.works[self.employee, d] == 0, self.name)
+
+
+@dataclass
+class MaxWeekendDays(Rule):
+    maximum: int = 1
+
+    def add_to(self, b) -> None:
+        weekend = [d for d, day in enumerate(b.days) if day.date.weekday() >= 5]
+        for i in range(len(b.employees)):
+            self.limit(b, sum(b.works[i, d] for d in weekend), None, self.maximum, f"wkend_{i}")
+
+
+@dataclass
+class Fairness(Rule):
+    """Soft: weight x (max - min) over employees of weekend days, late shifts or hours."""
+
+    aspect: str = "weekend"
+
+    def add_to(self, b) -> None:
+        values = []
+        for i in range(len(b.employees)):
+            if self.aspect == "hours":
+                values.append((b.paid_minutes(i), 60 * 80))
+            elif self.aspect == "weekend":
+                values.append((sum(b.works[i, d] for d, day in enumerate(b.days) if day.date.weekday() >= 5), 7))
+            else:  # late: shifts ending at closing time
+                late = []
+                for d, day in enumerate(b.days):
+                    if not day.templates:
+                        continue
+                    close = max(t.end for t in day.templates)
+                    late.extend(var for t, var in b.x[i, d].items() if day.templates[t].end == close)
+                values.append((sum(late), 7))
+        if len(values) < 2:
+            return
+        top = max(ub for _, ub in values)
+        hi, lo = b.new_int(0, top, f"fair_hi_{self.aspect}"), b.new_int(0, top, f"fair_lo_{self.aspect}")
+        for expr, _ in values:
+            b.model.Add(hi >= expr)
+            b.model.Add(lo <= expr)
+        scale = 60 if self.aspect == "hours" else 1  # hours aspect is counted in minutes
+        b.penalty(hi - lo, self.weight / scale, self.name)
+
+
+@dataclass
+class BusyCoverage(Rule):
+    """At least ``required[d][s]`` staff on ``role`` (appointments in progress, VIP or all)."""
+
+    role: str = "advisory"
+    required: dict = field(default_factory=dict)
+
+    def add_to(self, b) -> None:
+        for d, need in self.required.items():
+            for s, k in enumerate(need):
+                if k > 0:
+                    b.add(b.n[self.role, d, s] >= int(k), self.name)
+
+
+@dataclass
+class Budget(Rule):
+    max_cost: float = 0.0
+
+    def add_to(self, b) -> None:
+        b.add(sum(b.cost_expr(i) for i in range(len(b.employees))) <= int(round(self.max_cost * 100)), self.name)
+
+
+@dataclass
+class StaffRequest(Rule):
+    """Soft: a day off, a day on, or a preferred shift start/end (penalty = weight)."""
+
+    employee: int = 0
+    request: Request | None = None
+
+    def add_to(self, b) -> None:
+        req = self.request
+        for d, day in enumerate(b.days):
+            if not day.templates or not req.applies_to(day.date):
+                continue
+            works = b.works[self.employee, d]
+            if req.kind == "off":
+                b.penalty(works, self.weight, self.name)
+            elif req.kind == "on":
+                b.penalty(1 - works, self.weight, self.name)
+            else:
+                start_s, end_s = req.shift.split("-")
+                start = minutes_of(dt.time.fromisoformat(start_s.strip()))
+                end = minutes_of(dt.time.fromisoformat(end_s.strip()))
+                match = [v for t, v in b.x[self.employee, d].items() if (day.templates[t].start, day.templates[t].end) == (start, end)]
+                b.penalty(1 - sum(match), self.weight, self.name)

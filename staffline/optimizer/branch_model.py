@@ -1,0 +1,196 @@
+"""The weekly branch roster as one CP-SAT model (see DESIGN.md, formulation notes).
+
+Decisions:
+
+* ``x[e, d, t]`` - employee e works shift template t on day d (at most one a day);
+* ``y[c, d, s, r]`` - how many on-duty members of certification class c work
+  role r in slot s (classes = staff with the same set of certificates). Roles
+  are decided per class, not per person: no per-person role booleans, a much
+  smaller model, and persons get their roles afterwards (``assign_roles``);
+* ``n[r, d, s] = sum_c y[c, d, s, r]`` - staff on each role per slot;
+* ``w[r, d, s] >= W(k) + (W(k+1) - W(k)) (n - busy - k)`` for every k - the
+  convex wait curve as tangent cuts, exact at integers with no extra booleans
+  (``busy`` = advisors tied up in appointments).
+
+Rules (``staffline.constraints``) add themselves through :meth:`add` (hard,
+recorded under the rule's name) and :meth:`penalty` (soft). For diagnosis the
+model is rebuilt with one enforcement literal per rule name, so CP-SAT can
+report which rules conflict. The objective is integer: every value is scaled by
+:data:`SCALE` (hundredths of a value unit) and rounded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..model import Employee, Instance
+from .templates import ShiftTemplate, build_templates
+
+SCALE = 100
+
+
+@dataclass
+class DayGrid:
+    """A day of the plan week: its open slots and shift templates."""
+
+    date: dt.date
+    slots: list[dt.time]
+    templates: list[ShiftTemplate]
+
+
+@dataclass
+class WaitData:
+    """Wait curves per role: ``curves[role][day_index]`` = array[slot, n + 1] in customer-minutes."""
+
+    curves: dict[str, dict[int, np.ndarray]]
+    busy: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)  # appointments in progress per slot
+
+
+class RosterBuilder:
+    """Variables, named hard constraints and soft penalties of one roster model."""
+
+    def __init__(self, instance: Instance, days: list[DayGrid], waits: WaitData, diagnose: bool = False):
+        self.instance = instance
+        self.branch = instance.branch
+        self.days = days
+        self.waits = waits
+        self.model = cp_model.CpModel()
+        self.diagnose = diagnose
+        self.rule_literals: dict[str, cp_model.IntVar] = {}
+        self.penalties: dict[str, list[tuple[cp_model.LinearExpr, int]]] = defaultdict(list)
+        self.employees: list[Employee] = list(instance.staff)
+        self.classes: dict[frozenset, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.employees):
+            self.classes[frozenset(e.roles)].append(i)
+        self._build_shifts()
+        self._build_roles()
+
+    # ----- variables -------------------------------------------------------
+    def _build_shifts(self) -> None:
+        m = self.model
+        self.x: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+        self.works: dict[tuple[int, int], cp_model.IntVar] = {}
+        for i, e in enumerate(self.employees):
+            for d, day in enumerate(self.days):
+                options = {t: m.NewBoolVar(f"x_{e.id}_{d}_{t}") for t, tpl in enumerate(day.templates) if tpl.fits(e)}
+                self.x[i, d] = options
+                works = m.NewBoolVar(f"works_{e.id}_{d}")
+                m.Add(sum(options.values()) == works)
+                self.works[i, d] = works
+        # on-duty count of each class per slot, as expressions over x
+        self.class_on: dict[tuple[frozenset, int, int], cp_model.LinearExpr] = {}
+        for c, members in self.classes.items():
+            for d, day in enumerate(self.days):
+                per_slot: dict[int, list] = defaultdict(list)
+                for i in members:
+                    for t, var in self.x[i, d].items():
+                        for s in day.templates[t].slots:
+                            per_slot[s].append(var)
+                for s in range(len(day.slots)):
+                    self.class_on[c, d, s] = sum(per_slot.get(s, []))
+
+    def _build_roles(self) -> None:
+        m = self.model
+        self.y: dict[tuple[frozenset, int, int, str], cp_model.IntVar] = {}
+        self.n: dict[tuple[str, int, int], cp_model.LinearExpr] = {}
+        roles = self.branch.role_names
+        for d, day in enumerate(self.days):
+            for s in range(len(day.slots)):
+                by_role: dict[str, list] = defaultdict(list)
+                for c, members in self.classes.items():
+                    parts = []
+                    for r in sorted(c):
+                        var = m.NewIntVar(0, len(members), f"y_{'+'.join(sorted(c))}_{d}_{s}_{r}")
+                        self.y[c, d, s, r] = var
+                        by_role[r].append(var)
+                        parts.append(var)
+                    m.Add(sum(parts) == self.class_on[c, d, s])
+                for r in roles:
+                    self.n[r, d, s] = sum(by_role.get(r, []))
+
+    # ----- what rules use ---------------------------------------------------
+    def new_bool(self, name: str) -> cp_model.IntVar:
+        return self.model.NewBoolVar(name)
+
+    def new_int(self, lo: int, hi: int, name: str) -> cp_model.IntVar:
+        return self.model.NewIntVar(lo, hi, name)
+
+    def add(self, constraint, rule: str):
+        """Add a hard constraint belonging to ``rule`` (switchable as a whole in diagnosis)."""
+        ct = self.model.Add(constraint)
+        if self.diagnose:
+            lit = self.rule_literals.get(rule)
+            if lit is None:
+                lit = self.rule_literals[rule] = self.model.NewBoolVar(f"rule[{rule}]")
+            ct.OnlyEnforceIf(lit)
+        return ct
+
+    def penalty(self, expr, weight: float, rule: str) -> None:
+        """Soft term: ``weight x expr`` value units in the objective, reported under ``rule``."""
+        coef = int(round(weight * SCALE))
+        if coef:
+            self.penalties[rule].append((expr, coef))
+
+    def on_duty(self, d: int, s: int):
+        return sum(self.class_on[c, d, s] for c in self.classes)
+
+    def paid_minutes(self, i: int):
+        return sum(
+            self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()
+        )
+
+    def shift_cost(self, i: int, d: int, t: int) -> float:
+        return self.days[d].templates[t].paid_minutes / 60 * self.employees[i].contract.cost_per_hour
+
+    def cost_expr(self, i: int):
+        """Labour cost of employee i in currency, with integer coefficients (cents)."""
+        return sum(
+            int(round(self.shift_cost(i, d, t) * 100)) * var for d in range(len(self.days)) for t, var in self.x[i, d].items()
+        )
+
+    # ----- objective ---------------------------------------------------------
+    def build_objective(self) -> None:
+        """Wait (tangent cuts) + weighted labour cost + soft penalties, all scaled to integers."""
+        m, obj = self.model, []
+        weights = self.branch.objective
+        self.wait_terms: dict[str, list] = defaultdict(list)
+        for r, per_day in self.waits.curves.items():
+            for d, curves in per_day.items():
+                busy = self.waits.busy.get(r, {}).get(d)
+                for s in range(curves.shape[0]):
+                    values = np.round(curves[s] * weights.wait_per_customer_minute * SCALE).astype(np.int64)
+                    if values.max() == 0:
+                        continue
+                    w = m.NewIntVar(0, int(values.max()), f"w_{r}_{d}_{s}")
+                    load_n = self.n[r, d, s] - (int(busy[s]) if busy is not None else 0)
+                    for k in range(len(values) - 1):
+                        slope = int(values[k + 1] - values[k])
+                        m.Add(w >= int(values[k]) + slope * (load_n - k))
+                    obj.append(w)
+                    self.wait_terms[r].append(w)
+        cost_coef = weights.cost_weight * SCALE
+        self.cost_terms = []
+        for i in range(len(self.employees)):
+            for d in range(len(self.days)):
+                for t, var in self.x[i, d].items():
+                    coef = int(round(self.shift_cost(i, d, t) * cost_coef))
+                    if coef:
+                        obj.append(coef * var)
+                        self.cost_terms.append((coef, var))
+        for terms in self.penalties.values():
+            obj.extend(coef * expr for expr, coef in terms)
+        m.Minimize(sum(obj))
+
+
+def plan_days(instance: Instance, week_start: dt.date) -> list[DayGrid]:
+    """The seven days of the plan week with their slots and templates."""
+    days = []
+    for k in range(7):
+        date = week_start + dt.timedelta(days=k)
+        days.append(DayGrid(date, instance.branch.slots(date), build_templates(instance.branch, date)))
+    return days

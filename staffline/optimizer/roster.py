@@ -1,0 +1,358 @@
+"""Solve a weekly roster: demand + instance -> shifts and roles per person.
+
+Flow: wait curves per role and slot (queueing) -> one CP-SAT model with every
+rule (``branch_model`` + ``constraints``) -> person-level roles
+(``assign_roles``) -> KPIs recomputed from the roster actually produced.
+When no roster exists, the rules are switched on and off through assumption
+literals to name a minimal conflicting set (``diagnose``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from ..constraints.registry import build_rules
+from ..constraints.rules import BusyCoverage
+from ..model import Instance, RoleKind, minutes_of
+from ..queueing import erlang_a, service_level, wait_curve
+from .assign_roles import assign_day, shift_parts
+from .branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
+
+STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "invalid",
+    cp_model.UNKNOWN: "time_limit",
+}
+ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
+
+
+@dataclass
+class Demand:
+    """Expected walk-in arrivals per slot (forecast frame) and mean service time per role."""
+
+    frame: pd.DataFrame  # date, slot_start ("HH:MM"), role, tier, mean
+    aht_minutes: Mapping[str, float]
+
+
+@dataclass
+class RosterResult:
+    status: str
+    roster: pd.DataFrame
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    solve_seconds: float = 0.0
+    kpis: dict = field(default_factory=dict)
+    coverage: pd.DataFrame | None = None
+    diagnosis: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def with_certifications(instance: Instance, extra: Mapping[str, list[str]] | None) -> Instance:
+    """What-if cross-training: add roles to employees' certificates."""
+    if not extra:
+        return instance
+    staff = tuple(
+        dataclasses.replace(e, roles=tuple(dict.fromkeys([*e.roles, *extra.get(e.id, [])]))) for e in instance.staff
+    )
+    return dataclasses.replace(instance, staff=staff)
+
+
+def slot_arrivals(demand: Demand, days: list[DayGrid], role: str) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per day index: (total arrivals, VIP arrivals) per open slot of ``role``."""
+    rows = demand.frame[demand.frame["role"] == role]
+    dates = pd.to_datetime(rows["date"]).dt.date
+    keyed = rows.assign(_date=dates)
+    total = keyed.groupby(["_date", "slot_start"])["mean"].sum()
+    vip = keyed[keyed["tier"] == "vip"].groupby(["_date", "slot_start"])["mean"].sum()
+    out = {}
+    for d, day in enumerate(days):
+        keys = [(day.date, f"{t:%H:%M}") for t in day.slots]
+        out[d] = (
+            np.array([float(total.get(k, 0.0)) for k in keys]),
+            np.array([float(vip.get(k, 0.0)) for k in keys]),
+        )
+    return out
+
+
+def appointments_in_progress(instance: Instance, days: list[DayGrid], vip_only: bool = False) -> dict[str, dict[int, np.ndarray]]:
+    """Per role and day: number of appointments overlapping each slot."""
+    apps = instance.appointments
+    if vip_only:
+        apps = apps[apps["tier"] == "vip"]
+    slot = instance.branch.slot_minutes
+    out: dict[str, dict[int, np.ndarray]] = {}
+    for d, day in enumerate(days):
+        todays = apps[apps["start"].dt.date == day.date]
+        for role, group in todays.groupby("role"):
+            busy = np.zeros(len(day.slots), dtype=int)
+            for start, duration in zip(group["start"], group["duration"]):
+                a = start.hour * 60 + start.minute
+                b = a + duration
+                for s, t in enumerate(day.slots):
+                    m = minutes_of(t)
+                    if m < b and a < m + slot:
+                        busy[s] += 1
+            out.setdefault(str(role), {})[d] = busy
+    return out
+
+
+def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method: str) -> tuple[WaitData, dict]:
+    """Convex wait curves per role and day, VIP minutes weighted by the VIP multiplier."""
+    branch = instance.branch
+    busy = appointments_in_progress(instance, days)
+    curves: dict[str, dict[int, np.ndarray]] = {}
+    arrivals: dict[str, dict] = {}
+    for role in branch.roles:
+        n_max = len(instance.certified(role.name))
+        aht = float(demand.aht_minutes.get(role.name, role.aht_minutes))
+        arrivals[role.name] = per_day = slot_arrivals(demand, days, role.name)
+        curves[role.name] = {}
+        for d, (total, vip) in per_day.items():
+            if not len(total) or total.sum() == 0:
+                continue
+            curve = wait_curve(total, aht, role.patience_minutes, n_max, branch.slot_minutes, method)
+            mult = branch.objective.vip_wait_multiplier
+            weight = np.where(total > 0, (total + (mult - 1) * vip) / np.maximum(total, 1e-12), 1.0)
+            curves[role.name][d] = curve * weight[:, None]
+    return WaitData(curves=curves, busy=busy), arrivals
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[float, float, float], None]):
+        super().__init__()
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
+
+
+def _symmetry_breaking(b: RosterBuilder, instance: Instance) -> None:
+    """Identical employees (same certificates, contract, no personal rules) work in decreasing hours."""
+    personal = {r.employee for r in instance.requests} | {e.id for e in instance.staff if e.unavailable}
+    groups: dict[tuple, list[int]] = {}
+    for i, e in enumerate(b.employees):
+        if e.id not in personal:
+            groups.setdefault((frozenset(e.roles), e.contract), []).append(i)
+    for members in groups.values():
+        for a, c in zip(members, members[1:]):
+            b.model.Add(b.paid_minutes(a) >= b.paid_minutes(c))
+
+
+def _solve(b: RosterBuilder, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(seed)
+    if assumptions is not None:
+        b.model.ClearAssumptions()
+        b.model.AddAssumptions(assumptions)
+    status = solver.Solve(b.model, _Progress(progress) if progress else None)
+    return solver, status
+
+
+def build_model(instance, days, waits, rules, diagnose=False) -> RosterBuilder:
+    b = RosterBuilder(instance, days, waits, diagnose=diagnose)
+    for rule in rules:
+        rule.add_to(b)
+    return b
+
+
+def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int = 0) -> list[str]:
+    """A minimal set of rule names that cannot all hold (assumptions + deletion filter)."""
+    b = build_model(instance, days, waits, rules, diagnose=True)
+    names = list(b.rule_literals)
+    lits = [b.rule_literals[n] for n in names]
+    solver, status = _solve(b, time_limit, 1, seed, assumptions=lits)
+    if status != cp_model.INFEASIBLE:
+        return []
+    core_idx = {lit.Index() for lit in (b.model.GetBoolVarFromProtoIndex(i) for i in solver.SufficientAssumptionsForInfeasibility())}
+    core = [n for n in names if b.rule_literals[n].Index() in core_idx]
+    # deletion filter: drop each rule whose absence keeps the rest infeasible
+    for name in list(core):
+        trial = [n for n in core if n != name]
+        _, st = _solve(b, time_limit, 1, seed, assumptions=[b.rule_literals[n] for n in trial])
+        if st == cp_model.INFEASIBLE:
+            core = trial
+    return core
+
+
+def plain_diagnosis(core: list[str]) -> str:
+    if not core:
+        return "no roster: the solver proved infeasibility but could not isolate the conflicting rules"
+    if len(core) == 1:
+        return f"no roster: '{core[0]}' cannot hold"
+    return "no roster: " + " and ".join(f"'{n}'" for n in core) + " cannot all hold"
+
+
+def solve_roster(
+    instance: Instance,
+    demand: Demand,
+    week_start: dt.date,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    progress: Callable[[float, float, float], None] | None = None,
+    headcount: int | None = None,
+    extra_certifications: Mapping[str, list[str]] | None = None,
+    previous_days: Mapping[str, tuple[bool, ...]] | None = None,
+    previous_end: Mapping[str, dt.datetime] | None = None,
+    wait_method: str = "stationary",
+) -> RosterResult:
+    """The weekly roster minimising expected waiting + cost + penalties under the hard rules."""
+    if week_start.weekday() != 0:
+        raise ValueError("week_start must be a Monday")
+    instance = with_certifications(instance, extra_certifications)
+    days = plan_days(instance, week_start)
+    waits, arrivals = build_waits(instance, demand, days, wait_method)
+    rules = build_rules(instance, previous_days, previous_end, headcount)
+    for role in instance.branch.roles:
+        if role.name in waits.busy:
+            rules.append(BusyCoverage(name=f"appointments covered for {role.name}", role=role.name, required=waits.busy[role.name]))
+    for k, cfg in enumerate(instance.branch.rules):
+        if cfg.get("type") == "vip_coverage":
+            role = cfg.get("role", "advisory")
+            vip = appointments_in_progress(instance, days, vip_only=True).get(role, {})
+            rules.append(BusyCoverage(name=cfg.get("name", f"VIP coverage for {role}"), hard=True, role=role, required=vip))
+    b = build_model(instance, days, waits, rules)
+    _symmetry_breaking(b, instance)
+    b.build_objective()
+    started = time.perf_counter()
+    solver, status = _solve(b, time_limit, workers, seed, progress)
+    seconds = time.perf_counter() - started
+    name = STATUS.get(status, "unknown")
+    empty = pd.DataFrame(columns=ROSTER_COLUMNS)
+    if status == cp_model.INFEASIBLE:
+        core = diagnose(instance, days, waits, rules, seed=seed)
+        return RosterResult("infeasible", empty, solve_seconds=seconds, diagnosis=core, message=plain_diagnosis(core),
+                            kpis={"status": "infeasible", "solve_seconds": round(seconds, 3), "conflicting_rules": core})
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return RosterResult("time_limit", empty, solve_seconds=seconds,
+                            message=f"time limit {time_limit:g} s reached without a roster",
+                            kpis={"status": "time_limit", "solve_seconds": round(seconds, 3)})
+    objective = solver.ObjectiveValue() / SCALE
+    bound = solver.BestObjectiveBound() / SCALE
+    gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    roster, mismatch = extract_roster(b, solver, instance, seed)
+    coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
+    penalties = {rule: sum(coef * solver.Value(expr) for expr, coef in terms) / SCALE for rule, terms in b.penalties.items()}
+    kpis.update(
+        {
+            "objective": round(objective, 3),
+            "bound": round(bound, 3),
+            "gap": round(gap, 6),
+            "status": name,
+            "solve_seconds": round(seconds, 3),
+            "week_start": week_start.isoformat(),
+            "penalties": {k: round(v, 3) for k, v in penalties.items() if v},
+            "role_assignment_mismatch_slots": mismatch,
+        }
+    )
+    return RosterResult(name, roster, objective, bound, gap, seconds, kpis, coverage)
+
+
+def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int) -> tuple[pd.DataFrame, int]:
+    """Solver values -> long roster rows (one per block of one role)."""
+    block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
+    rows, mismatch = [], 0
+    for d, day in enumerate(b.days):
+        people, shifts = [], {}
+        for i, e in enumerate(b.employees):
+            chosen = [t for t, var in b.x[i, d].items() if solver.Value(var)]
+            if chosen:
+                tpl = day.templates[chosen[0]]
+                shifts[e.id] = tpl
+                people.append((e.id, e.roles, tpl.slots))
+        if not people:
+            continue
+        targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
+        roles_of, dev = assign_day(people, targets, block, seed)
+        mismatch += dev
+        open_m = minutes_of(day.slots[0])
+        slot = instance.branch.slot_minutes
+        block_row = lambda pid, a, b, role: (pid, day.date.isoformat(), hhmm(open_m + a * slot), hhmm(open_m + b * slot), role)  # noqa: E731
+        for pid, _, slots in people:
+            for part in shift_parts(slots):
+                run_start, run_role = part[0], roles_of[pid, part[0]]
+                for s in part[1:]:
+                    if roles_of[pid, s] != run_role:
+                        rows.append(block_row(pid, run_start, s, run_role))
+                        run_start, run_role = s, roles_of[pid, s]
+                rows.append(block_row(pid, run_start, part[-1] + 1, run_role))
+    frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS).sort_values(["date", "employee", "start"], kind="stable")
+    return frame.reset_index(drop=True), mismatch
+
+
+def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_minutes: int) -> dict[int, np.ndarray]:
+    """Rostered staff on ``role`` per open slot, from the roster rows themselves."""
+    out = {}
+    for d, day in enumerate(days):
+        counts = np.zeros(len(day.slots), dtype=int)
+        rows = roster[(roster["date"] == day.date.isoformat()) & (roster["role"] == role)]
+        starts = np.array([minutes_of(t) for t in day.slots])
+        for a, b in zip(rows["start"], rows["end"]):
+            lo = minutes_of(dt.time.fromisoformat(a))
+            hi = minutes_of(dt.time.fromisoformat(b))
+            counts += (starts >= lo) & (starts < hi)
+        out[d] = counts
+    return out
+
+
+def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.DataFrame, dict]:
+    """Coverage table and KPIs of the roster as produced (not as the solver assumed)."""
+    branch = instance.branch
+    slot = branch.slot_minutes
+    rows, per_role = [], {}
+    for role in branch.roles:
+        aht = float(demand.aht_minutes.get(role.name, role.aht_minutes))
+        staffed = staff_per_slot(roster, days, role.name, slot)
+        total_arr = total_wait = served_in_target = 0.0
+        for d, day in enumerate(days):
+            if not day.slots:
+                continue
+            arr = arrivals[role.name][d][0]
+            busy = waits.busy.get(role.name, {}).get(d, np.zeros(len(day.slots), dtype=int))
+            n = staffed[d]
+            free = np.maximum(n - busy, 0)
+            lam = arr / slot
+            # customer-minutes from the same convex curve the optimizer used (finite when overloaded)
+            curve = wait_curve(arr, aht, role.patience_minutes, max(int(free.max(initial=0)), 1), slot)
+            minutes = curve[np.arange(len(arr)), free]
+            w = np.where(arr > 0, minutes / np.maximum(arr, 1e-12), 0.0)
+            if role.patience_minutes is None:
+                sl = np.where(arr > 0, service_level(lam * aht, free, aht, role.wait_target_minutes), 1.0)
+            else:
+                sl = np.where(arr > 0, erlang_a(lam, aht, role.patience_minutes, free).service_level(role.wait_target_minutes), 1.0)
+            for s, t in enumerate(day.slots):
+                rows.append((day.date.isoformat(), f"{t:%H:%M}", role.name, round(float(arr[s]), 3), int(busy[s]), int(n[s]), float(w[s]), float(sl[s])))
+            total_arr += arr.sum()
+            total_wait += float(minutes.sum())
+            served_in_target += float((arr * sl).sum())
+        per_role[role.name] = {
+            "arrivals": round(total_arr, 1),
+            "expected_wait_minutes": round(total_wait / total_arr, 3) if total_arr else 0.0,
+            "service_level": round(served_in_target / total_arr, 4) if total_arr else 1.0,
+            "customer_minutes_waited": round(total_wait, 1),
+        }
+    coverage = pd.DataFrame(rows, columns=["date", "slot_start", "role", "arrivals", "appointments", "rostered", "expected_wait", "service_level"])
+    cost = 0.0
+    for row in roster.itertuples():
+        minutes = minutes_of(dt.time.fromisoformat(row.end)) - minutes_of(dt.time.fromisoformat(row.start))
+        cost += minutes / 60 * instance.employee(row.employee).contract.cost_per_hour
+    return coverage, {"cost": round(cost, 2), "roles": per_role, "hours": round(float(sum(
+        minutes_of(dt.time.fromisoformat(e)) - minutes_of(dt.time.fromisoformat(s)) for s, e in zip(roster["start"], roster["end"])) / 60), 2)}

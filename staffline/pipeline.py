@@ -1,0 +1,125 @@
+"""The whole planning run in memory: forecast -> requirements -> roster.
+
+``plan`` returns every product as DataFrames/dicts without touching the disk;
+``write_plan`` writes them atomically into an output folder. The CLI and
+other services call these two, so both see the same pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import atomic
+from .errors import InputError, Problem
+from .forecasting.baseline import profile_forecast, service_minutes
+from .model import WEEKDAYS, Instance
+from .optimizer.roster import Demand, RosterResult, solve_roster
+from .queueing import queue_roles, requirements
+
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def default_week(instance: Instance) -> dt.date:
+    """Monday of the first full ISO week after the history ends."""
+    last = instance.history["issued_at"].max().date()
+    return last + dt.timedelta(days=7 - last.weekday())
+
+
+def parse_week(text: str | dt.date | None, instance: Instance) -> dt.date:
+    """'2026-W49', a Monday 'YYYY-MM-DD' or None (default week) -> the Monday."""
+    if text is None:
+        return default_week(instance)
+    if isinstance(text, dt.date):
+        monday = text
+    else:
+        m = _ISO_WEEK.match(text.strip())
+        try:
+            monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1) if m else dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise InputError(Problem("--week", None, "week", f"not a valid week {text!r} (expected e.g. 2026-W49)")) from None
+    if monday.weekday() != 0:
+        raise InputError(Problem("--week", None, "week", f"{monday} is a {WEEKDAYS[monday.weekday()]}, not a Monday"))
+    return monday
+
+
+@dataclass
+class Plan:
+    week_start: dt.date
+    forecast: pd.DataFrame
+    requirements: pd.DataFrame
+    roster: RosterResult
+
+    @property
+    def kpis(self) -> dict:
+        return self.roster.kpis
+
+
+def forecast_week(instance: Instance, week_start: dt.date) -> Demand:
+    """Walk-in forecast for the week plus mean service minutes per role."""
+    return Demand(profile_forecast(instance, week_start), service_minutes(instance))
+
+
+def plan(
+    instance: Instance,
+    week: str | dt.date | None = None,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    headcount: int | None = None,
+    certify: dict[str, list[str]] | None = None,
+    progress=None,
+) -> Plan:
+    """Run forecast -> requirements -> roster in memory and return every product."""
+    week_start = parse_week(week, instance)
+    demand = forecast_week(instance, week_start)
+    req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
+    result = solve_roster(
+        instance, demand, week_start, time_limit=time_limit, workers=workers, seed=seed,
+        headcount=headcount, extra_certifications=certify, progress=progress,
+    )
+    return Plan(week_start, demand.frame, req, result)
+
+
+def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date) -> pd.DataFrame:
+    """Employees x days, each cell 'HH:MM-HH:MM role/role' or 'off' - the planner's view."""
+    days = [week_start + dt.timedelta(days=k) for k in range(7)]
+    table = {}
+    for e in instance.staff:
+        row = {}
+        mine = result.roster[result.roster["employee"] == e.id]
+        for day in days:
+            blocks = mine[mine["date"] == day.isoformat()]
+            if blocks.empty:
+                row[f"{WEEKDAYS[day.weekday()]} {day:%m-%d}"] = "off"
+                continue
+            roles = "/".join(dict.fromkeys(blocks["role"]))
+            row[f"{WEEKDAYS[day.weekday()]} {day:%m-%d}"] = f"{blocks['start'].min()}-{blocks['end'].max()} {roles}"
+        table[f"{e.id} {e.name}"] = row
+    return pd.DataFrame.from_dict(table, orient="index").rename_axis("employee").reset_index()
+
+
+def write_plan(p: Plan, instance: Instance, out_dir: str | Path) -> list[Path]:
+    """Write forecast, requirements, roster, roster_wide, coverage and kpis atomically."""
+    out = Path(out_dir)
+    written = []
+    products = {
+        "forecast.csv": p.forecast,
+        "requirements.csv": p.requirements,
+        "roster.csv": p.roster.roster,
+        "roster_wide.csv": roster_wide(p.roster, instance, p.week_start),
+    }
+    if p.roster.coverage is not None:
+        products["coverage.csv"] = p.roster.coverage
+    for name, frame in products.items():
+        atomic.write_csv(out / name, frame, float_format="%.4g")
+        written.append(out / name)
+    atomic.write_text(out / "kpis.json", json.dumps(p.roster.kpis, indent=2, ensure_ascii=False, default=float) + "\n")
+    written.append(out / "kpis.json")
+    return written
