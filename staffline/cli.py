@@ -7,6 +7,7 @@ exit codes 0 ok / 1 infeasible / 2 bad input / 3 time limit without a roster
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -183,6 +184,41 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, a
             click.echo(f"  {role:10s} expected wait {r['expected_wait_minutes']:5.2f} min/customer, service level {r['service_level']:.1%}")
         click.echo(f"  labour cost {k['cost']:.0f}, {k['hours']:.0f} paid hours")
         click.echo(f"outputs in {out_dir}/: " + ", ".join(x.name for x in paths))
+
+
+@main.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="roster.csv to check.")
+@week_option
+@click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="Headcount limit the roster was made for.")
+@json_option
+@quiet_option
+@handle_errors
+def check(path, roster_file, week, headcount, as_json, quiet) -> None:
+    """Re-check a roster against every rule, independently of the solver (exit 1 on violations)."""
+    import sys
+
+    import pandas as pd
+
+    from .optimizer.check import check_roster, check_to_dict, render_check
+    from .pipeline import forecast_week, parse_week
+
+    instance = load_instance(path)
+    if not roster_file.is_file():
+        raise InputError(Problem(str(roster_file), None, None, "roster file not found"))
+    if week is None:  # the roster's own week
+        dates = pd.read_csv(roster_file, dtype=str)["date"] if roster_file.stat().st_size else pd.Series(dtype=str)
+        if len(dates):
+            first = dt.date.fromisoformat(dates.min())
+            week = first - dt.timedelta(days=first.weekday())
+    week_start = parse_week(week, instance)
+    demand = forecast_week(instance, week_start)
+    report = check_roster(instance, roster_file, week_start, demand.frame, demand.aht_minutes, headcount=headcount)
+    if as_json:
+        emit_json(check_to_dict(report))
+    elif not quiet:
+        click.echo(render_check(report))
+    sys.exit(0 if report.ok else 1)
 
 
 def run() -> None:  # pragma: no cover - console entry for tools that want a plain function

@@ -19,6 +19,7 @@ from . import atomic
 from .errors import InputError, Problem
 from .forecasting.baseline import profile_forecast, service_minutes
 from .model import WEEKDAYS, Instance
+from .optimizer.check import check_roster
 from .optimizer.roster import Demand, RosterResult, solve_roster
 from .queueing import queue_roles, requirements
 
@@ -84,7 +85,20 @@ def plan(
         instance, demand, week_start, time_limit=time_limit, workers=workers, seed=seed,
         headcount=headcount, extra_certifications=certify, progress=progress,
     )
+    if result.status in ("optimal", "feasible"):
+        verify(instance, demand, week_start, result, headcount)
     return Plan(week_start, demand.frame, req, result)
+
+
+def verify(instance: Instance, demand: Demand, week_start: dt.date, result: RosterResult, headcount: int | None) -> None:
+    """Re-score the produced roster with the independent checker and record it in the KPIs.
+
+    ``objective`` is the solver's (class-level roles); ``roster_objective`` is
+    the roster actually written, after persons got their roles.
+    """
+    report = check_roster(instance, result.roster, week_start, demand.frame, demand.aht_minutes, headcount=headcount)
+    result.kpis["roster_objective"] = report.objective
+    result.kpis["hard_violations"] = [f"{v.rule}: {v.message}" for v in report.violations]
 
 
 def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date) -> pd.DataFrame:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+MINIMUM_WEIGHT = 1000
+
 
 def shift_parts(slots: tuple[int, ...]) -> list[list[int]]:
     """Split worked slot indices into contiguous parts (a lunch gap splits a shift)."""
@@ -29,12 +31,16 @@ def assign_day(
     targets: dict[tuple[frozenset, int, str], int],
     block_slots: int,
     seed: int = 0,
-    time_limit: float = 2.0,
+    time_limit: float = 3.0,
+    minimums: dict[tuple[int, str], int] | None = None,
 ) -> tuple[dict[tuple[str, int], str], int]:
     """Roles per (person, slot) for one day, and the total count mismatch.
 
     ``people`` = (person id, certified roles, worked slot indices);
-    ``targets`` = (class, slot, role) -> count wanted.
+    ``targets`` = (class, slot, role) -> count wanted; ``minimums`` = (slot,
+    role) -> staff that hard rules need (greeter, appointments). Missing a
+    minimum costs :data:`MINIMUM_WEIGHT` mismatches, so it is given up only
+    when the block rule leaves no other way.
     """
     m = cp_model.CpModel()
     z: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -67,7 +73,13 @@ def assign_day(
         m.Add(sum(vars_) - want <= dev)
         m.Add(want - sum(vars_) <= dev)
         mismatch.append(dev)
-    m.Minimize(sum(mismatch))
+    shortfalls = []
+    for (s, r), need in (minimums or {}).items():
+        on_role = [v for (pid, slot, role), v in z.items() if slot == s and role == r]
+        short = m.NewIntVar(0, need, f"short_{s}_{r}")
+        m.Add(sum(on_role) + short >= need)
+        shortfalls.append(short)
+    m.Minimize(sum(mismatch) + MINIMUM_WEIGHT * sum(shortfalls))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
@@ -76,4 +88,4 @@ def assign_day(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - always feasible
         raise RuntimeError("role assignment failed")
     roles_of = {(pid, s): r for (pid, s, r), v in z.items() if solver.Value(v)}
-    return roles_of, int(round(solver.ObjectiveValue()))
+    return roles_of, int(sum(solver.Value(v) for v in mismatch))

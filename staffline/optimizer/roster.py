@@ -167,6 +167,7 @@ def _solve(b: RosterBuilder, time_limit: float, workers: int, seed: int, progres
 
 def build_model(instance, days, waits, rules, diagnose=False) -> RosterBuilder:
     b = RosterBuilder(instance, days, waits, diagnose=diagnose)
+    b.rules = list(rules)
     for rule in rules:
         rule.add_to(b)
     return b
@@ -281,7 +282,7 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int) -> t
         if not people:
             continue
         targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
-        roles_of, dev = assign_day(people, targets, block, seed)
+        roles_of, dev = assign_day(people, targets, block, seed, minimums=minimums_of_day(b, d))
         mismatch += dev
         open_m = minutes_of(day.slots[0])
         slot = instance.branch.slot_minutes
@@ -296,6 +297,27 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int) -> t
                 rows.append(block_row(pid, run_start, part[-1] + 1, run_role))
     frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS).sort_values(["date", "employee", "start"], kind="stable")
     return frame.reset_index(drop=True), mismatch
+
+
+def minimums_of_day(b: RosterBuilder, d: int) -> dict[tuple[int, str], int]:
+    """Per (slot, role): staff the hard rules need (min on duty, appointments, hard coverage)."""
+    from ..constraints.rules import BusyCoverage, Coverage, MinOnDuty
+
+    need: dict[tuple[int, str], int] = {}
+    day = b.days[d]
+    for rule in b.rules:
+        for s, t in enumerate(day.slots):
+            k = 0
+            if isinstance(rule, MinOnDuty):
+                k = rule.minimum
+            elif isinstance(rule, BusyCoverage) and d in rule.required:
+                k = int(rule.required[d][s])
+            elif isinstance(rule, Coverage) and rule.hard and rule.selects(day.date, t):
+                k = rule.minimum
+            if k:
+                key = (s, getattr(rule, "role"))
+                need[key] = max(need.get(key, 0), k)
+    return need
 
 
 def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_minutes: int) -> dict[int, np.ndarray]:
