@@ -81,7 +81,8 @@ def assign_day(
         shortfalls.append(short)
     m.Minimize(sum(mismatch) + MINIMUM_WEIGHT * sum(shortfalls))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.max_deterministic_time = time_limit  # repeatable: no wall-clock cut-off
+    solver.parameters.max_time_in_seconds = 4 * time_limit
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     status = solver.Solve(m)

@@ -153,12 +153,30 @@ def _symmetry_breaking(b: RosterBuilder, instance: Instance) -> None:
             b.model.Add(b.paid_minutes(a) >= b.paid_minutes(c))
 
 
-def _solve(b: RosterBuilder, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
+def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int) -> None:
+    """Time limit, workers and seed; one worker runs on deterministic time so results repeat.
+
+    CP-SAT stopped by the wall clock returns whatever it had at that moment,
+    which depends on machine load. With one worker the limit is CP-SAT's
+    deterministic time (about a second of work per unit on this machine) and
+    the wall clock only guards against runaways (4x).
+    """
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)
+    if workers == 1:
+        solver.parameters.max_deterministic_time = float(time_limit)
+        solver.parameters.max_time_in_seconds = 4.0 * float(time_limit)
+    else:
+        solver.parameters.max_time_in_seconds = float(time_limit)
+
+
+def _solve(b: RosterBuilder, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit, workers, seed)
     if assumptions is not None:
+        # enforced (rule-switchable) linear constraints only reach the LP at level 2;
+        # without it CP-SAT cannot see e.g. a contract-hours bound and never proves infeasibility
+        solver.parameters.linearization_level = 2
         b.model.ClearAssumptions()
         b.model.AddAssumptions(assumptions)
     status = solver.Solve(b.model, _Progress(progress) if progress else None)
@@ -181,7 +199,7 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     solver, status = _solve(b, time_limit, 1, seed, assumptions=lits)
     if status != cp_model.INFEASIBLE:
         return []
-    core_idx = {lit.Index() for lit in (b.model.GetBoolVarFromProtoIndex(i) for i in solver.SufficientAssumptionsForInfeasibility())}
+    core_idx = set(solver.SufficientAssumptionsForInfeasibility())
     core = [n for n in names if b.rule_literals[n].Index() in core_idx]
     # deletion filter: drop each rule whose absence keeps the rest infeasible
     for name in list(core):

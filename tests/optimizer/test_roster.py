@@ -1,0 +1,78 @@
+"""Roster solving: every returned roster passes the independent checker."""
+
+import json
+
+import pytest
+
+from staffline.io import load_instance
+from staffline.optimizer.check import check_roster
+from staffline.pipeline import forecast_week, plan, write_plan
+
+from .conftest import WEEK, small_branch
+
+
+def assert_checked(inst, p):
+    demand = forecast_week(inst, p.week_start)
+    report = check_roster(inst, p.roster.roster, p.week_start, demand.frame, demand.aht_minutes)
+    assert report.ok, [str(v) for v in report.violations]
+    assert report.cost == pytest.approx(p.kpis["cost"], abs=0.01)
+    assert report.penalties == pytest.approx(p.kpis["penalties"])
+    return report
+
+
+def test_small_week_solves_and_passes_the_checker(branch5):
+    p = plan(branch5, time_limit=8, workers=1, seed=0)
+    assert p.roster.status in ("optimal", "feasible")
+    assert p.week_start == WEEK
+    roster = p.roster.roster
+    assert list(roster.columns) == ["employee", "date", "start", "end", "role"]
+    assert not roster.empty
+    assert p.roster.bound <= p.roster.objective + 1e-6
+    report = assert_checked(branch5, p)
+    assert report.objective == pytest.approx(p.kpis["roster_objective"])
+    assert p.kpis["hard_violations"] == []
+
+
+def test_outputs_are_written(branch5, tmp_path):
+    p = plan(branch5, time_limit=5, workers=1)
+    paths = write_plan(p, branch5, tmp_path)
+    assert {x.name for x in paths} == {"forecast.csv", "requirements.csv", "roster.csv", "roster_wide.csv", "coverage.csv", "kpis.json"}
+    kpis = json.loads((tmp_path / "kpis.json").read_text())
+    for key in ("objective", "bound", "gap", "status", "solve_seconds", "cost", "penalties"):
+        assert key in kpis
+    for role in branch5.branch.role_names:
+        assert {"expected_wait_minutes", "service_level"} <= set(kpis["roles"][role])
+    assert "off" in (tmp_path / "roster_wide.csv").read_text()
+
+
+def test_same_seed_one_worker_gives_the_same_roster(branch5):
+    a = plan(branch5, time_limit=4, workers=1, seed=7).roster.roster
+    b = plan(branch5, time_limit=4, workers=1, seed=7).roster.roster
+    assert a.equals(b)
+
+
+def test_headcount_what_if_lowers_staff_on_duty():
+    inst = small_branch(6, 2, seed=5)
+    wide = plan(inst, time_limit=5, workers=1)
+    tight = plan(inst, time_limit=5, workers=1, headcount=4)
+    assert tight.roster.status in ("optimal", "feasible")
+    assert tight.roster.coverage.groupby(["date", "slot_start"])["rostered"].sum().max() <= 4
+    assert tight.kpis["roles"]["counter"]["customer_minutes_waited"] >= wide.kpis["roles"]["counter"]["customer_minutes_waited"]
+
+
+@pytest.mark.slow
+def test_jiangdong_staffs_the_two_peaks():
+    inst = load_instance("instances/jiangdong")
+    p = plan(inst, time_limit=30, workers=2)
+    assert p.roster.status in ("optimal", "feasible")
+    assert_checked(inst, p)
+    cov = p.roster.coverage
+    weekdays = cov[(cov["role"] == "counter") & (pd_weekday(cov["date"]) < 5)]
+    by_hour = weekdays.groupby(weekdays["slot_start"].str[:2])["rostered"].mean()
+    assert by_hour["10"] > by_hour["13"] and by_hour["15"] > by_hour["13"]
+
+
+def pd_weekday(dates):
+    import pandas as pd
+
+    return pd.to_datetime(dates).dt.day_of_week
