@@ -20,6 +20,8 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/staffline validate instances/jiangdong
+	$(BIN)/staffline roster instances/jiangdong --out $(OUT) --time-limit 60 --workers 2
+	@echo "outputs: $(OUT)/ (roster.csv, roster_wide.csv, coverage.csv, kpis.json, forecast.csv, requirements.csv)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --slow -q
