@@ -26,23 +26,42 @@ def _as_arrays(load, n):
     return a, k
 
 
+TABLE_CELLS = 5_000_000  # largest (unique loads x servers) table built at once
+
+
 def erlang_b(load, n):
-    """Blocking probability of M/M/n/n with offered load ``load`` (Erlangs)."""
+    """Blocking probability of M/M/n/n with offered load ``load`` (Erlangs).
+
+    The recursion runs once per *distinct* load over k = 1..max(n), filling a
+    table that is then indexed by each element's n: a week grid evaluated for
+    every staffing level costs one short recursion per slot, not one per cell.
+    """
     a, k = _as_arrays(load, n)
-    b = np.ones(a.shape)
-    out = np.ones(a.shape)
     n_max = int(k.max(initial=0))
-    for servers in range(1, n_max + 1):
-        b = a * b / (servers + a * b)
-        hit = k == servers
-        out[hit] = b[hit]
+    raw = np.asarray(load, dtype=float)  # distinct loads before broadcasting: a short sort
+    loads, which = np.unique(raw, return_inverse=True)
+    if loads.size * (n_max + 1) <= TABLE_CELLS:
+        table = np.empty((loads.size, n_max + 1))
+        table[:, 0] = 1.0
+        b = np.ones(loads.size)
+        for servers in range(1, n_max + 1):
+            b = loads * b / (servers + loads * b)
+            table[:, servers] = b
+        out = table[np.broadcast_to(which.reshape(raw.shape), a.shape), k]
+    else:  # many distinct loads and servers: step all elements together
+        b = np.ones(a.shape)
+        out = np.ones(a.shape)
+        for servers in range(1, n_max + 1):
+            b = a * b / (servers + a * b)
+            hit = k == servers
+            out[hit] = b[hit]
     return out if out.ndim else float(out)
 
 
 def erlang_c(load, n):
     """Probability that an arrival waits in M/M/n (1.0 where n <= load)."""
     a, k = _as_arrays(load, n)
-    b = np.asarray(erlang_b(a, k), dtype=float)
+    b = np.broadcast_to(np.asarray(erlang_b(load, n), dtype=float), a.shape)  # original args: a short unique
     stable = k > a
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.where(stable, k * b / (k - a * (1 - b)), 1.0)
@@ -54,7 +73,7 @@ def mean_wait(load, n, aht):
     """Average speed of answer (mean wait of all arrivals), in the unit of ``aht``."""
     a, k = _as_arrays(load, n)
     t = np.broadcast_to(np.asarray(aht, dtype=float), a.shape)
-    c = np.asarray(erlang_c(a, k), dtype=float)
+    c = np.broadcast_to(np.asarray(erlang_c(load, n), dtype=float), a.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(k > a, c * t / (k - a), np.inf)
     w = np.where(a == 0, 0.0, w)
@@ -66,7 +85,7 @@ def service_level(load, n, aht, target):
     a, k = _as_arrays(load, n)
     t = np.broadcast_to(np.asarray(aht, dtype=float), a.shape)
     tau = np.broadcast_to(np.asarray(target, dtype=float), a.shape)
-    c = np.asarray(erlang_c(a, k), dtype=float)
+    c = np.broadcast_to(np.asarray(erlang_c(load, n), dtype=float), a.shape)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         sl = np.where(k > a, 1.0 - c * np.exp(-(k - a) * tau / t), 0.0)
     sl = np.where(a == 0, 1.0, np.clip(sl, 0.0, 1.0))
