@@ -1,6 +1,8 @@
 """README examples must stay true: the documented files parse with the real loader."""
 
 import re
+
+import pytest
 from pathlib import Path
 
 from staffline.branch_config import parse_branch
@@ -35,3 +37,14 @@ def test_readme_staff_csv_example_is_valid(tmp_path):
     assert [e.id for e in staff] == ["E01", "E02"]
     assert staff[1].unavailable == ("sat",)
     assert staff[0].contract.min_days_week == 4  # default from [contract]
+
+
+@pytest.mark.slow
+def test_readme_library_example_runs(tmp_path, monkeypatch):
+    (code,) = blocks("python")
+    code = code.replace('"out/jiangdong"', repr(str(tmp_path / "out")))
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["result"].roster.status in ("optimal", "feasible")
+    assert (tmp_path / "out" / "roster.csv").is_file()
