@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_bench import bench
 from .clikit import EXIT_BAD_INPUT, emit_json, handle_errors, json_option, quiet_option
 from .errors import InputError, Problem
 from .io import load_instance
@@ -219,6 +220,9 @@ def check(path, roster_file, week, headcount, as_json, quiet) -> None:
     elif not quiet:
         click.echo(render_check(report))
     sys.exit(0 if report.ok else 1)
+
+
+main.add_command(bench)
 
 
 def run() -> None:  # pragma: no cover - console entry for tools that want a plain function

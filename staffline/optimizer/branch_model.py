@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..model import Employee, Instance
+from ..model import Instance
+from .shift_model import SCALE, ShiftModel
 from .templates import ShiftTemplate, build_templates
 
-SCALE = 100
+__all__ = ["SCALE", "DayGrid", "RosterBuilder", "WaitData", "plan_days"]
 
 
 @dataclass
@@ -51,38 +52,23 @@ class WaitData:
     busy: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)  # appointments in progress per slot
 
 
-class RosterBuilder:
-    """Variables, named hard constraints and soft penalties of one roster model."""
+class RosterBuilder(ShiftModel):
+    """The shift core plus certification classes, role counts and the wait objective."""
 
     def __init__(self, instance: Instance, days: list[DayGrid], waits: WaitData, diagnose: bool = False):
+        super().__init__(instance.staff, days, diagnose)
         self.instance = instance
         self.branch = instance.branch
-        self.days = days
         self.waits = waits
-        self.model = cp_model.CpModel()
-        self.diagnose = diagnose
-        self.rule_literals: dict[str, cp_model.IntVar] = {}
-        self.penalties: dict[str, list[tuple[cp_model.LinearExpr, int]]] = defaultdict(list)
-        self.employees: list[Employee] = list(instance.staff)
         self.classes: dict[frozenset, list[int]] = defaultdict(list)
         for i, e in enumerate(self.employees):
             self.classes[frozenset(e.roles)].append(i)
-        self._build_shifts()
+        self._build_class_counts()
         self._build_roles()
 
     # ----- variables -------------------------------------------------------
-    def _build_shifts(self) -> None:
-        m = self.model
-        self.x: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
-        self.works: dict[tuple[int, int], cp_model.IntVar] = {}
-        for i, e in enumerate(self.employees):
-            for d, day in enumerate(self.days):
-                options = {t: m.NewBoolVar(f"x_{e.id}_{d}_{t}") for t, tpl in enumerate(day.templates) if tpl.fits(e)}
-                self.x[i, d] = options
-                works = m.NewBoolVar(f"works_{e.id}_{d}")
-                m.Add(sum(options.values()) == works)
-                self.works[i, d] = works
-        # on-duty count of each class per slot, as expressions over x
+    def _build_class_counts(self) -> None:
+        """On-duty count of each certification class per slot, as expressions over x."""
         self.class_on: dict[tuple[frozenset, int, int], cp_model.LinearExpr] = {}
         for c, members in self.classes.items():
             for d, day in enumerate(self.days):
@@ -114,35 +100,8 @@ class RosterBuilder:
                     self.n[r, d, s] = sum(by_role.get(r, []))
 
     # ----- what rules use ---------------------------------------------------
-    def new_bool(self, name: str) -> cp_model.IntVar:
-        return self.model.NewBoolVar(name)
-
-    def new_int(self, lo: int, hi: int, name: str) -> cp_model.IntVar:
-        return self.model.NewIntVar(lo, hi, name)
-
-    def add(self, constraint, rule: str):
-        """Add a hard constraint belonging to ``rule`` (switchable as a whole in diagnosis)."""
-        ct = self.model.Add(constraint)
-        if self.diagnose:
-            lit = self.rule_literals.get(rule)
-            if lit is None:
-                lit = self.rule_literals[rule] = self.model.NewBoolVar(f"rule[{rule}]")
-            ct.OnlyEnforceIf(lit)
-        return ct
-
-    def penalty(self, expr, weight: float, rule: str) -> None:
-        """Soft term: ``weight x expr`` value units in the objective, reported under ``rule``."""
-        coef = int(round(weight * SCALE))
-        if coef:
-            self.penalties[rule].append((expr, coef))
-
     def on_duty(self, d: int, s: int):
         return sum(self.class_on[c, d, s] for c in self.classes)
-
-    def paid_minutes(self, i: int):
-        return sum(
-            self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()
-        )
 
     def shift_cost(self, i: int, d: int, t: int) -> float:
         return self.days[d].templates[t].paid_minutes / 60 * self.employees[i].contract.cost_per_hour
@@ -182,8 +141,7 @@ class RosterBuilder:
                     if coef:
                         obj.append(coef * var)
                         self.cost_terms.append((coef, var))
-        for terms in self.penalties.values():
-            obj.extend(coef * expr for expr, coef in terms)
+        obj.extend(self.penalty_terms())
         m.Minimize(sum(obj))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, ProblemLog
+from ..errors import ProblemLog
 from ..model import WEEKDAYS, Instance, minutes_of
 
 FILE = "roster.csv"
@@ -124,7 +124,6 @@ def check_roster(
     bad = report.violations.append
     days = [week_start + dt.timedelta(days=k) for k in range(7)]
     staff = {e.id: e for e in instance.staff}
-    slot = branch.slot_minutes
     shifts: dict[tuple[str, dt.date], list[Block]] = defaultdict(list)
     for b in blocks:
         shifts[b.employee, b.date].append(b)

@@ -21,18 +21,12 @@ from ortools.sat.python import cp_model
 
 from ..constraints.registry import build_rules
 from ..constraints.rules import BusyCoverage
-from ..model import Instance, RoleKind, minutes_of
+from ..model import Instance, minutes_of
 from ..queueing import erlang_a, service_level, wait_curve
 from .assign_roles import assign_day, shift_parts
 from .branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
+from .solve import STATUS, solve_model
 
-STATUS = {
-    cp_model.OPTIMAL: "optimal",
-    cp_model.FEASIBLE: "feasible",
-    cp_model.INFEASIBLE: "infeasible",
-    cp_model.MODEL_INVALID: "invalid",
-    cp_model.UNKNOWN: "time_limit",
-}
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
 
 
@@ -132,15 +126,6 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
     return WaitData(curves=curves, busy=busy), arrivals
 
 
-class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, report: Callable[[float, float, float], None]):
-        super().__init__()
-        self.report = report
-
-    def on_solution_callback(self) -> None:
-        self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
-
-
 def _symmetry_breaking(b: RosterBuilder, instance: Instance) -> None:
     """Identical employees (same certificates, contract, no personal rules) work in decreasing hours."""
     personal = {r.employee for r in instance.requests} | {e.id for e in instance.staff if e.unavailable}
@@ -153,41 +138,9 @@ def _symmetry_breaking(b: RosterBuilder, instance: Instance) -> None:
             b.model.Add(b.paid_minutes(a) >= b.paid_minutes(c))
 
 
-def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int) -> None:
-    """Time limit, workers and seed; one worker runs on deterministic time so results repeat.
-
-    CP-SAT stopped by the wall clock returns whatever it had at that moment,
-    which depends on machine load. With one worker the limit is CP-SAT's
-    deterministic time (about a second of work per unit on this machine) and
-    the wall clock only guards against runaways (4x).
-    """
-    solver.parameters.num_workers = int(workers)
-    solver.parameters.random_seed = int(seed)
-    if workers == 1:
-        solver.parameters.max_deterministic_time = float(time_limit)
-        solver.parameters.max_time_in_seconds = 4.0 * float(time_limit)
-    else:
-        solver.parameters.max_time_in_seconds = float(time_limit)
-
-
-def _solve(b: RosterBuilder, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
-    solver = cp_model.CpSolver()
-    configure(solver, time_limit, workers, seed)
-    if assumptions is not None:
-        # enforced (rule-switchable) linear constraints only reach the LP at level 2;
-        # without it CP-SAT cannot see e.g. a contract-hours bound and never proves infeasibility
-        solver.parameters.linearization_level = 2
-        b.model.ClearAssumptions()
-        b.model.AddAssumptions(assumptions)
-    status = solver.Solve(b.model, _Progress(progress) if progress else None)
-    return solver, status
-
-
 def build_model(instance, days, waits, rules, diagnose=False) -> RosterBuilder:
     b = RosterBuilder(instance, days, waits, diagnose=diagnose)
-    b.rules = list(rules)
-    for rule in rules:
-        rule.add_to(b)
+    b.add_rules(rules)
     return b
 
 
@@ -196,7 +149,7 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     b = build_model(instance, days, waits, rules, diagnose=True)
     names = list(b.rule_literals)
     lits = [b.rule_literals[n] for n in names]
-    solver, status = _solve(b, time_limit, 1, seed, assumptions=lits)
+    solver, status = solve_model(b, time_limit, 1, seed, assumptions=lits)
     if status != cp_model.INFEASIBLE:
         return []
     core_idx = set(solver.SufficientAssumptionsForInfeasibility())
@@ -204,7 +157,7 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     # deletion filter: drop each rule whose absence keeps the rest infeasible
     for name in list(core):
         trial = [n for n in core if n != name]
-        _, st = _solve(b, time_limit, 1, seed, assumptions=[b.rule_literals[n] for n in trial])
+        _, st = solve_model(b, time_limit, 1, seed, assumptions=[b.rule_literals[n] for n in trial])
         if st == cp_model.INFEASIBLE:
             core = trial
     return core
@@ -252,7 +205,7 @@ def solve_roster(
     _symmetry_breaking(b, instance)
     b.build_objective()
     started = time.perf_counter()
-    solver, status = _solve(b, time_limit, workers, seed, progress)
+    solver, status = solve_model(b, time_limit, workers, seed, progress)
     seconds = time.perf_counter() - started
     name = STATUS.get(status, "unknown")
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
@@ -269,7 +222,7 @@ def solve_roster(
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     roster, mismatch = extract_roster(b, solver, instance, seed)
     coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
-    penalties = {rule: sum(coef * solver.Value(expr) for expr, coef in terms) / SCALE for rule, terms in b.penalties.items()}
+    penalties = b.penalty_values(solver)
     kpis.update(
         {
             "objective": round(objective, 3),

@@ -13,7 +13,8 @@ from ortools.sat.python import cp_model
 from staffline.constraints.registry import build_rules
 from staffline.model import HeadcountLimits
 from staffline.optimizer.check import check_roster
-from staffline.optimizer.roster import _solve, build_model, build_waits, plan_days
+from staffline.optimizer.roster import build_model, build_waits, plan_days
+from staffline.optimizer.solve import solve_model
 from staffline.pipeline import forecast_week, plan
 
 from .conftest import person, small_branch, with_staff
@@ -55,7 +56,7 @@ def verify(inst):
         waits, _ = build_waits(inst, demand, days, "stationary")
         model = build_model(inst, days, waits, build_rules(inst), diagnose=True)
         named = [model.rule_literals[n] for n in p.roster.diagnosis]
-        _, status = _solve(model, 10, 1, 0, assumptions=named)
+        _, status = solve_model(model, 10, 1, 0, assumptions=named)
         assert status == cp_model.INFEASIBLE
 
 

@@ -1,0 +1,45 @@
+"""`staffline bench`: measure staffline on public benchmarks (kept apart from the branch commands)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .clikit import emit_json, handle_errors, json_option, quiet_option
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks on public data (Curtois-Qu rostering instances)."""
+
+
+@bench.command("curtois")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(0.1, 86400), help="Seconds per instance.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path), help="Also write curtois.csv and curtois.md here.")
+@json_option
+@quiet_option
+@handle_errors
+def curtois_cmd(files, time_limit, workers, seed, out_dir, as_json, quiet) -> None:
+    """Solve Curtois-Qu InstanceN.txt files; objective re-scored by the independent checker."""
+    from . import atomic
+    from .instances.curtois_bench import run_curtois, to_markdown
+
+    def show(row: dict) -> None:
+        if not (quiet or as_json):
+            ratio = "" if row["ratio"] is None else f"ratio {row['ratio']:.3f}"
+            click.echo(f"{row['instance']}: objective {row['objective']} best-known {row['best_known']} {ratio} "
+                       f"bound {row['bound']} {row['seconds']:.1f} s feasible={row['feasible']}")
+
+    table = run_curtois(files, time_limit=time_limit, workers=workers, seed=seed, on_row=show)
+    if out_dir is not None:
+        atomic.write_csv(out_dir / "curtois.csv", table)
+        atomic.write_text(out_dir / "curtois.md", to_markdown(table))
+    if as_json:
+        emit_json([{k: row[k] for k in ("instance", "objective", "bound", "seconds", "feasible")}
+                   for row in table.to_dict("records")])
+    elif not quiet:
+        click.echo(to_markdown(table))

@@ -1,0 +1,57 @@
+"""Running CP-SAT on a :class:`ShiftModel`: limits, determinism, progress, assumptions."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from .shift_model import SCALE
+
+STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "invalid",
+    cp_model.UNKNOWN: "time_limit",
+}
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[float, float, float], None]):
+        super().__init__()
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
+
+
+def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int) -> None:
+    """Time limit, workers and seed; one worker runs on deterministic time so results repeat.
+
+    CP-SAT stopped by the wall clock returns whatever it had at that moment,
+    which depends on machine load. With one worker the limit is CP-SAT's
+    deterministic time (about a second of work per unit on this machine) and
+    the wall clock only guards against runaways (4x).
+    """
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(seed)
+    if workers == 1:
+        solver.parameters.max_deterministic_time = float(time_limit)
+        solver.parameters.max_time_in_seconds = 4.0 * float(time_limit)
+    else:
+        solver.parameters.max_time_in_seconds = float(time_limit)
+
+
+def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
+    """Solve ``b.model``; with ``assumptions`` (rule literals) for infeasibility diagnosis."""
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit, workers, seed)
+    if assumptions is not None:
+        # enforced (rule-switchable) linear constraints only reach the LP at level 2;
+        # without it CP-SAT cannot see e.g. a contract-hours bound and never proves infeasibility
+        solver.parameters.linearization_level = 2
+        b.model.ClearAssumptions()
+        b.model.AddAssumptions(assumptions)
+    status = solver.Solve(b.model, _Progress(progress) if progress else None)
+    return solver, status
