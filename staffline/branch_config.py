@@ -88,6 +88,14 @@ def _kind(value: Any) -> RoleKind:
     return RoleKind(value)
 
 
+def _wait_method(value: Any) -> str:
+    from .queueing import METHODS
+
+    if value not in METHODS:
+        raise FieldError(f"unknown wait_method {value!r} (known: {', '.join(METHODS)})")
+    return value
+
+
 def _dates(value: Any) -> tuple[dt.date, ...]:
     if not isinstance(value, list):
         raise FieldError("expected a list of dates YYYY-MM-DD")
@@ -156,6 +164,7 @@ OBJECTIVE_SPEC = {
     "wait_per_customer_minute": Spec(_number(0, 1e6), 1.0),
     "cost_weight": Spec(_number(0, 1e6), 0.1),
     "vip_wait_multiplier": Spec(_number(0, 1e3), 3.0),
+    "wait_method": Spec(_wait_method, "lagged"),
 }
 CONTRACT_SPEC = {
     "min_hours": Spec(_number(0, 80), 0.0),

@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .cli_bench import bench
+from .cli_simulate import simulate
 from .clikit import EXIT_BAD_INPUT, emit_json, handle_errors, json_option, quiet_option
 from .errors import InputError, Problem
 from .io import load_instance
@@ -150,10 +151,12 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="What-if: maximum staff on duty per slot.")
 @click.option("--certify", multiple=True, metavar="EMP=ROLE", help="What-if: certify an employee for a role (repeatable).")
+@click.option("--simulate", "simulate_reps", is_flag=False, flag_value=200, default=0, type=click.IntRange(0, 100000),
+              metavar="[REPS]", help="Replay the roster by simulation (200 replications unless given) and add simulated KPIs.")
 @json_option
 @quiet_option
 @handle_errors
-def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, as_json, quiet) -> None:
+def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, simulate_reps, as_json, quiet) -> None:
     """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more."""
     import sys
 
@@ -170,7 +173,8 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, a
                 raise InputError(Problem("--certify", None, "certify", f"unknown role {role!r} (known: {', '.join(instance.branch.role_names)})"))
     show = not quiet and not as_json and sys.stderr.isatty()
     progress = (lambda s, o, b: click.echo(f"  {s:7.1f} s  objective {o:12.1f}  bound {b:12.1f}", err=True)) if show else None
-    p = plan(instance, week, time_limit=time_limit, workers=workers, seed=seed, headcount=headcount, certify=certs, progress=progress)
+    p = plan(instance, week, time_limit=time_limit, workers=workers, seed=seed, headcount=headcount, certify=certs,
+             progress=progress, simulate_reps=simulate_reps)
     if p.roster.status == "infeasible":
         raise Infeasible(p.roster.message)
     if p.roster.status == "time_limit":
@@ -181,8 +185,12 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, a
         emit_json({**k, "outputs": [str(x) for x in paths]})
     elif not quiet:
         click.echo(f"roster for the week of {p.week_start}: {k['status']}, objective {k['objective']:.1f}, bound {k['bound']:.1f}, gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s")
+        simulated = k.get("simulated", {})
         for role, r in k["roles"].items():
-            click.echo(f"  {role:10s} expected wait {r['expected_wait_minutes']:5.2f} min/customer, service level {r['service_level']:.1%}")
+            line = f"  {role:10s} expected wait {r['expected_wait_minutes']:5.2f} min/customer, service level {r['service_level']:.1%}"
+            if role in simulated:
+                line += f"; simulated {simulated[role]['wait_per_arrival']['mean']:5.2f} min, {simulated[role]['service_level']['mean']:.1%}"
+            click.echo(line)
         click.echo(f"  labour cost {k['cost']:.0f}, {k['hours']:.0f} paid hours")
         click.echo(f"outputs in {out_dir}/: " + ", ".join(x.name for x in paths))
 
@@ -223,6 +231,7 @@ def check(path, roster_file, week, headcount, as_json, quiet) -> None:
 
 
 main.add_command(bench)
+main.add_command(simulate)
 
 
 def run() -> None:  # pragma: no cover - console entry for tools that want a plain function

@@ -107,11 +107,16 @@ class ObjectiveWeights:
 
     ``wait_per_customer_minute`` is the value of one customer-minute of waiting in
     the same currency as ``Employee.cost_per_hour`` times ``cost_weight``.
+    ``wait_method`` is how a slot's expected wait is approximated when arrivals
+    change through the day: ``lagged`` (pointwise stationary with a lag) is the
+    default because it was closest to the discrete-event simulator on the demo
+    branch (benchmarks/wait_methods.py); ``stationary`` and ``mol`` remain.
     """
 
     wait_per_customer_minute: float = 1.0
     cost_weight: float = 0.1
     vip_wait_multiplier: float = 3.0
+    wait_method: str = "lagged"
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ class Plan:
     forecast: pd.DataFrame
     requirements: pd.DataFrame
     roster: RosterResult
+    simulation: pd.DataFrame | None = None  # simulated wait per date, hour and role (with --simulate)
 
     @property
     def kpis(self) -> dict:
@@ -76,8 +77,14 @@ def plan(
     headcount: int | None = None,
     certify: dict[str, list[str]] | None = None,
     progress=None,
+    simulate_reps: int = 0,
 ) -> Plan:
-    """Run forecast -> requirements -> roster in memory and return every product."""
+    """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
+
+    With ``simulate_reps`` the roster is replayed that many times by the
+    discrete-event simulator and ``kpis["simulated"]`` holds the simulated
+    KPIs per role (means and 95% CIs) beside the expected ones.
+    """
     week_start = parse_week(week, instance)
     demand = forecast_week(instance, week_start)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
@@ -85,9 +92,14 @@ def plan(
         instance, demand, week_start, time_limit=time_limit, workers=workers, seed=seed,
         headcount=headcount, extra_certifications=certify, progress=progress,
     )
+    simulated = None
     if result.status in ("optimal", "feasible"):
         verify(instance, demand, week_start, result, headcount)
-    return Plan(week_start, demand.frame, req, result)
+        if simulate_reps:
+            from .simulation import simulate_roster
+
+            result.kpis["simulated"], simulated = simulate_roster(instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed)
+    return Plan(week_start, demand.frame, req, result, simulated)
 
 
 def verify(instance: Instance, demand: Demand, week_start: dt.date, result: RosterResult, headcount: int | None) -> None:
@@ -131,6 +143,8 @@ def write_plan(p: Plan, instance: Instance, out_dir: str | Path) -> list[Path]:
     }
     if p.roster.coverage is not None:
         products["coverage.csv"] = p.roster.coverage
+    if p.simulation is not None:
+        products["simulation.csv"] = p.simulation
     for name, frame in products.items():
         atomic.write_csv(out / name, frame, float_format="%.4g")
         written.append(out / name)

@@ -100,3 +100,16 @@ def test_atomic_write_leaves_no_temp_file_and_keeps_old_on_failure(tmp_path):
             raise Boom
     assert target.read_text() == "old"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_wait_method_defaults_to_lagged_and_unknown_values_name_the_field(tmp_path):
+    folder = make_instance(tmp_path / "b")
+    assert load_instance(folder).branch.objective.wait_method == "lagged"
+    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\nwait_method = "mol"\n', encoding="utf-8")
+    assert load_instance(folder).branch.objective.wait_method == "mol"
+    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\nwait_method = "guess"\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_instance(folder)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.field) == ("branch.toml", "objective.wait_method")
+    assert "unknown wait_method 'guess'" in problem.message

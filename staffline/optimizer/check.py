@@ -370,7 +370,8 @@ def _customer_minutes(instance, demand, aht_minutes, days, on_role) -> float:
             if arr.sum() == 0:
                 continue
             free = np.maximum(on_role[role.name, d] - _overlapping(instance, d, role.name, False), 0)
-            curve = wait_curve(arr, aht, role.patience_minutes, int(max(free.max(), len(instance.certified(role.name)))), branch.slot_minutes)
+            curve = wait_curve(arr, aht, role.patience_minutes, int(max(free.max(), len(instance.certified(role.name)))), branch.slot_minutes,
+                               branch.objective.wait_method)
             weight = np.where(arr > 0, (arr + (mult - 1) * vip) / np.maximum(arr, 1e-12), 1.0)
             total += float((curve[np.arange(len(arr)), free] * weight).sum())
     return total

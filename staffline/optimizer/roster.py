@@ -184,14 +184,14 @@ def solve_roster(
     extra_certifications: Mapping[str, list[str]] | None = None,
     previous_days: Mapping[str, tuple[bool, ...]] | None = None,
     previous_end: Mapping[str, dt.datetime] | None = None,
-    wait_method: str = "stationary",
+    wait_method: str | None = None,
 ) -> RosterResult:
     """The weekly roster minimising expected waiting + cost + penalties under the hard rules."""
     if week_start.weekday() != 0:
         raise ValueError("week_start must be a Monday")
     instance = with_certifications(instance, extra_certifications)
     days = plan_days(instance, week_start)
-    waits, arrivals = build_waits(instance, demand, days, wait_method)
+    waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = build_rules(instance, previous_days, previous_end, headcount)
     for role in instance.branch.roles:
         if role.name in waits.busy:
@@ -324,7 +324,7 @@ def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.Dat
             free = np.maximum(n - busy, 0)
             lam = arr / slot
             # customer-minutes from the same convex curve the optimizer used (finite when overloaded)
-            curve = wait_curve(arr, aht, role.patience_minutes, max(int(free.max(initial=0)), 1), slot)
+            curve = wait_curve(arr, aht, role.patience_minutes, max(int(free.max(initial=0)), 1), slot, branch.objective.wait_method)
             minutes = curve[np.arange(len(arr)), free]
             w = np.where(arr > 0, minutes / np.maximum(arr, 1e-12), 0.0)
             if role.patience_minutes is None:
