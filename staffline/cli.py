@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .cli_bench import bench
+from .cli_report import report
 from .cli_simulate import simulate
 from .clikit import EXIT_BAD_INPUT, emit_json, handle_errors, json_option, quiet_option
 from .errors import InputError, Problem
@@ -232,6 +233,7 @@ def check(path, roster_file, week, headcount, as_json, quiet) -> None:
 
 main.add_command(bench)
 main.add_command(simulate)
+main.add_command(report)
 
 
 def run() -> None:  # pragma: no cover - console entry for tools that want a plain function
