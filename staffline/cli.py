@@ -14,9 +14,10 @@ import click
 
 from . import __version__
 from .cli_bench import bench
+from .cli_forecast import forecast
 from .cli_report import report
 from .cli_simulate import simulate
-from .clikit import EXIT_BAD_INPUT, emit_json, handle_errors, json_option, quiet_option
+from .clikit import EXIT_BAD_INPUT, emit_json, handle_errors, json_option, out_option, quiet_option, week_option
 from .errors import InputError, Problem
 from .io import load_instance
 from .summary import instance_summary, render_summary
@@ -78,32 +79,6 @@ def init(path: Path, n_staff: int, n_roles: int, weeks: int, seed: int, syntheti
         click.echo(f"wrote {path}/ (branch.toml, staff.csv, history.csv); edit them, then run `staffline validate {path}`")
 
 
-week_option = click.option("--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history).")
-out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-
-
-@main.command()
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-@week_option
-@out_option
-@json_option
-@quiet_option
-@handle_errors
-def forecast(path: Path, week: str | None, out_dir: Path, as_json: bool, quiet: bool) -> None:
-    """Forecast arrivals per role and slot for a week; writes forecast.csv."""
-    from . import atomic
-    from .pipeline import forecast_week, parse_week
-
-    instance = load_instance(path)
-    week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start)
-    atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
-    totals = demand.frame.groupby("role")["mean"].sum().round(1).to_dict()
-    if as_json:
-        emit_json({"week_start": week_start.isoformat(), "weekly_arrivals": totals, "aht_minutes": demand.aht_minutes, "model": "profile"})
-    elif not quiet:
-        click.echo(f"week of {week_start}: expected arrivals " + ", ".join(f"{r} {n:g}" for r, n in totals.items()))
-        click.echo(f"wrote {out_dir / 'forecast.csv'}")
 
 
 @main.command(name="requirements")
@@ -234,6 +209,7 @@ def check(path, roster_file, week, headcount, as_json, quiet) -> None:
 main.add_command(bench)
 main.add_command(simulate)
 main.add_command(report)
+main.add_command(forecast)
 
 
 def run() -> None:  # pragma: no cover - console entry for tools that want a plain function

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import atomic
 from .errors import InputError, Problem
-from .forecasting.baseline import profile_forecast, service_minutes
+from .forecasting.baseline import forecast_counts, service_minutes
 from .model import WEEKDAYS, Instance
 from .optimizer.check import check_roster
 from .optimizer.roster import Demand, RosterResult, solve_roster
@@ -62,9 +62,9 @@ class Plan:
         return self.roster.kpis
 
 
-def forecast_week(instance: Instance, week_start: dt.date) -> Demand:
-    """Walk-in forecast for the week plus mean service minutes per role."""
-    return Demand(profile_forecast(instance, week_start), service_minutes(instance))
+def forecast_week(instance: Instance, week_start: dt.date, model: str = "profile") -> Demand:
+    """Walk-in forecast for the week (``model`` from ``forecasting.MODELS``) plus mean service minutes per role."""
+    return Demand(forecast_counts(instance, week_start, model), service_minutes(instance))
 
 
 def plan(

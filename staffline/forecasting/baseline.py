@@ -1,23 +1,18 @@
-"""Weekday x slot profile forecast: the demand the roster needs, from ticket history.
+"""From ticket history to slot counts and a week's forecast, and service times per role.
 
-A deliberately simple, robust estimator: for each weekday, slot, role and tier,
-the exponentially decayed mean of the counts of the last ``weeks`` open days of
-that weekday (half-life ``half_life_weeks``), so recent weeks count more. Closed
-days (holidays) are skipped, not counted as zeros. Abandoned and diverted
-tickets count as arrivals: they were demand. Intervals come from a Poisson
-variance (normal approximation), so they say nothing about over-dispersion.
+Abandoned and diverted tickets count as arrivals: they were demand. Closed
+days (holidays) are absent from the counts, not zeros. The models themselves
+live in :mod:`.estimators`; their backtests in :mod:`.evaluation`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from ..model import Instance
 
-Z80, Z95 = 1.2816, 1.9600
 
 
 def slot_counts(instance: Instance, since: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -46,29 +41,24 @@ def slot_counts(instance: Instance, since: pd.Timestamp | None = None) -> pd.Dat
     return counts.reindex(full, fill_value=0).reset_index()
 
 
+def forecast_counts(instance: Instance, week_start: dt.date, model: str = "profile", **params) -> pd.DataFrame:
+    """Forecast frame ``date, slot_start, role, tier, mean, lo80, hi80, lo95, hi95`` for the week.
+
+    Fitted on the history up to its end (closed days absent, not zeros), for
+    the open slots of the seven days from ``week_start``.
+    """
+    from .estimators import MODELS
+
+    if model not in MODELS:
+        raise ValueError(f"unknown forecast model {model!r} (known: {', '.join(MODELS)})")
+    dates = [week_start + dt.timedelta(days=k) for k in range(7)]
+    slots = {d: [f"{t:%H:%M}" for t in instance.branch.slots(d)] for d in dates}
+    return MODELS[model](**params).fit(slot_counts(instance)).predict(dates, slots)
+
+
 def profile_forecast(instance: Instance, week_start: dt.date, weeks: int = 8, half_life_weeks: float = 4.0) -> pd.DataFrame:
-    """Forecast frame ``date, slot_start, role, tier, mean, lo80, hi80, lo95, hi95`` for the week."""
-    since = pd.Timestamp(week_start) - pd.Timedelta(weeks=weeks + 1)
-    counts = slot_counts(instance, since)
-    counts["weekday"] = pd.to_datetime(counts["date"]).dt.day_of_week
-    age_weeks = (pd.Timestamp(week_start) - pd.to_datetime(counts["date"])).dt.days / 7
-    counts["w"] = 0.5 ** (age_weeks / half_life_weeks)
-    counts["wc"] = counts["w"] * counts["count"]
-    prof = counts.groupby(["weekday", "slot_start", "role", "tier"])[["wc", "w"]].sum()
-    prof["mean"] = prof["wc"] / prof["w"]
-    prof = prof["mean"].reset_index()
-    frames = []
-    for k in range(7):
-        day = week_start + dt.timedelta(days=k)
-        open_slots = {f"{t:%H:%M}" for t in instance.branch.slots(day)}
-        rows = prof[(prof["weekday"] == day.weekday()) & prof["slot_start"].isin(open_slots)]
-        frames.append(rows.assign(date=day))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["date", "slot_start", "role", "tier", "mean"])
-    sd = np.sqrt(out["mean"].to_numpy())
-    for name, z in (("80", Z80), ("95", Z95)):
-        out[f"lo{name}"] = np.maximum(out["mean"] - z * sd, 0.0)
-        out[f"hi{name}"] = out["mean"] + z * sd
-    return out[["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95"]]
+    """The weekday x slot profile forecast (see :class:`~.estimators.WeekdayProfile`)."""
+    return forecast_counts(instance, week_start, "profile", weeks=weeks, half_life_weeks=half_life_weeks)
 
 
 def service_minutes(instance: Instance) -> dict[str, float]:

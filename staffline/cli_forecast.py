@@ -1,0 +1,59 @@
+"""`staffline forecast`: arrivals per role and slot for a week, with model choice and backtests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .clikit import emit_json, handle_errors, json_option, out_option, quiet_option, week_option
+from .forecasting import MODELS
+
+MODEL_CHOICES = ["auto", *MODELS]
+
+
+@click.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@week_option
+@click.option("--model", default="profile", show_default=True, type=click.Choice(MODEL_CHOICES),
+              help="Forecast model; auto backtests them all and takes the lowest WAPE.")
+@click.option("--backtest", "run_backtest", is_flag=True, help="Also write backtest.csv (rolling weekly folds, every model).")
+@click.option("--folds", default=4, show_default=True, type=click.IntRange(1, 52), help="Backtest weeks.")
+@out_option
+@json_option
+@quiet_option
+@handle_errors
+def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, as_json: bool, quiet: bool) -> None:
+    """Forecast arrivals per role and slot for a week; writes forecast.csv (and backtest.csv)."""
+    from . import atomic
+    from .forecasting import backtest, choose_model, slot_counts
+    from .io import load_instance
+    from .pipeline import forecast_week, parse_week
+
+    instance = load_instance(path)
+    week_start = parse_week(week, instance)
+    table, chosen_wape = None, None
+    if run_backtest or model == "auto":
+        table = backtest(slot_counts(instance), list(MODELS), folds)
+        atomic.write_csv(out_dir / "backtest.csv", table)
+        if model == "auto":
+            model, chosen_wape = choose_model(table)
+        else:
+            chosen_wape = float(table[(table["model"] == model) & (table["role"] == "all")]["wape"].iloc[0])
+    demand = forecast_week(instance, week_start, model)
+    atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
+    frame = demand.frame
+    totals = frame.groupby("role")["mean"].sum().round(1).to_dict()
+    by_hour = frame.assign(hour=frame["slot_start"].str[:2] + ":00").groupby("hour")["mean"].sum() / frame["date"].nunique()
+    busiest = [h for h in by_hour.sort_values(ascending=False).index[:3]]
+    payload = {"week_start": week_start.isoformat(), "model": model, "interval_method": MODELS[model].interval_method,
+               "backtest_wape": chosen_wape, "weekly_arrivals": totals, "busiest_hours": busiest, "aht_minutes": demand.aht_minutes}
+    if as_json:
+        emit_json(payload)
+    elif not quiet:
+        click.echo(f"week of {week_start}, model {model}" + (f" (backtest WAPE {chosen_wape:.3f})" if chosen_wape is not None else ""))
+        click.echo("  weekly arrivals: " + ", ".join(f"{r} {n:g}" for r, n in totals.items()))
+        click.echo("  busiest hours: " + ", ".join(busiest))
+        if table is not None:
+            click.echo(table[table["role"] == "all"][["model", "wape", "mase", "bias", "cover80", "cover95"]].to_string(index=False))
+        click.echo(f"wrote {out_dir / 'forecast.csv'}" + (f" and {out_dir / 'backtest.csv'}" if table is not None else ""))

@@ -1,0 +1,227 @@
+"""Arrival forecast models behind one estimator interface.
+
+Each model: ``fit(counts) -> self`` on the frame of :func:`slot_counts`
+(``date, slot_start, role, tier, count``, open days only, zero-filled) and
+``predict(dates, slots_by_date) -> date, slot_start, role, tier, mean, lo80,
+hi80, lo95, hi95``. ``interval_method`` says where the intervals come from.
+
+* ``naive`` - same slot on the latest open same weekday: the baseline every
+  other model must beat (MASE is measured against it);
+* ``profile`` - decayed weekday x slot mean of the last weeks;
+* ``poisson`` - log-linear Poisson GLM per role and tier (weekday x slot cells,
+  weekly trend, month-end and holiday-adjacent effects) fitted by IRLS with a
+  small ridge, negative-binomial intervals with dispersion from Pearson residuals;
+* ``topdown`` - decayed daily totals per weekday times decayed intraday shares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .intervals import add_intervals
+
+KEYS = ["role", "tier"]
+OUT_COLUMNS = ["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95"]
+
+
+def _grid(dates: list[dt.date], slots_by_date: dict, series: pd.DataFrame) -> pd.DataFrame:
+    """Every (date, open slot, role, tier) to predict."""
+    rows = [(d, s) for d in dates for s in slots_by_date.get(d, [])]
+    cells = pd.DataFrame(rows, columns=["date", "slot_start"])
+    return cells.merge(series[KEYS].drop_duplicates(), how="cross")
+
+
+def _weekday(frame: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(frame["date"]).dt.day_of_week
+
+
+def _decay_weights(dates: pd.Series, origin: dt.date, half_life_weeks: float) -> np.ndarray:
+    age_weeks = (pd.Timestamp(origin) - pd.to_datetime(dates)).dt.days.to_numpy() / 7
+    return 0.5 ** (age_weeks / half_life_weeks)
+
+
+class ForecastModel:
+    name = "base"
+    interval_method = "Poisson quantiles around the mean"
+
+    def fit(self, counts: pd.DataFrame) -> "ForecastModel":
+        self.counts = counts.assign(date=pd.to_datetime(counts["date"]).dt.date)
+        self.last_date = max(self.counts["date"])
+        return self
+
+    def predict(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:
+        grid = _grid(dates, slots_by_date, self.counts)
+        grid["mean"] = np.maximum(self._mean(grid), 0.0)
+        return add_intervals(grid, self._dispersion(grid))[OUT_COLUMNS]
+
+    def _dispersion(self, grid: pd.DataFrame):
+        return 1.0
+
+    def _mean(self, grid: pd.DataFrame) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SeasonalNaive(ForecastModel):
+    """Same slot, same weekday, latest open day in the history."""
+
+    name = "naive"
+
+    def _mean(self, grid):
+        c = self.counts.assign(weekday=_weekday(self.counts))
+        latest = c.groupby(["weekday", "role", "tier"])["date"].max().rename("latest").reset_index()
+        last = c.merge(latest, on=["weekday", "role", "tier"])
+        last = last[last["date"] == last["latest"]].set_index(["weekday", "slot_start", "role", "tier"])["count"]
+        keys = pd.MultiIndex.from_arrays([_weekday(grid), grid["slot_start"], grid["role"], grid["tier"]])
+        return last.reindex(keys).fillna(0.0).to_numpy(dtype=float)
+
+
+class WeekdayProfile(ForecastModel):
+    """Decayed mean per weekday x slot over the last ``weeks`` (closed days are absent, not zeros)."""
+
+    name = "profile"
+
+    def __init__(self, weeks: int = 8, half_life_weeks: float = 4.0):
+        self.weeks, self.half_life_weeks = weeks, half_life_weeks
+
+    def _mean(self, grid):
+        c = self.counts[self.counts["date"] > self.last_date - dt.timedelta(weeks=self.weeks)]
+        c = c.assign(weekday=_weekday(c), w=_decay_weights(c["date"], self.last_date, self.half_life_weeks))
+        c["wc"] = c["w"] * c["count"]
+        prof = c.groupby(["weekday", "slot_start", "role", "tier"])[["wc", "w"]].sum()
+        mean = prof["wc"] / prof["w"]
+        keys = pd.MultiIndex.from_arrays([_weekday(grid), grid["slot_start"], grid["role"], grid["tier"]])
+        return mean.reindex(keys).fillna(0.0).to_numpy(dtype=float)
+
+
+def calendar_features(dates: pd.Series, is_closed) -> pd.DataFrame:
+    """Month-end (last two business days and the first) and next-to-a-closed-weekday flags.
+
+    ``is_closed(date)`` says whether the branch was (or will be) closed that day.
+    """
+    d = pd.to_datetime(dates)
+    bday_left = [np.busday_count(x.date() + dt.timedelta(days=1), (x + pd.offsets.MonthEnd(0)).date() + dt.timedelta(days=1)) for x in d]
+    first_bday = [np.busday_count(x.replace(day=1).date(), x.date()) == 0 for x in d]
+    month_end = (np.array(bday_left) <= 1) | np.array(first_bday)
+    def closed_weekday(x):
+        return x.weekday() < 5 and is_closed(x)
+
+    adjacent = [closed_weekday(x.date() - dt.timedelta(days=1)) or closed_weekday(x.date() + dt.timedelta(days=1)) for x in d]
+    return pd.DataFrame({"month_end": month_end.astype(float), "holiday_adjacent": np.array(adjacent, dtype=float)})
+
+
+def irls_poisson(X: np.ndarray, y: np.ndarray, ridge: float = 1e-3, iterations: int = 50) -> np.ndarray:
+    """Poisson GLM (log link) coefficients by iteratively reweighted least squares with a ridge."""
+    beta = np.zeros(X.shape[1])
+    beta[0] = np.log(max(y.mean(), 1e-3))
+    penalty = ridge * np.eye(X.shape[1])
+    penalty[0, 0] = 0.0
+    for _ in range(iterations):
+        eta = np.clip(X @ beta, -20, 10)
+        mu = np.exp(eta)
+        z = eta + (y - mu) / mu
+        XtW = X.T * mu
+        new = np.linalg.solve(XtW @ X + penalty, XtW @ z)
+        if np.max(np.abs(new - beta)) < 1e-8:
+            return new
+        beta = new
+    return beta
+
+
+class PoissonRegression(ForecastModel):
+    """log E[count] = weekday x slot cell + trend x weeks + month-end + holiday-adjacent, per role and tier."""
+
+    name = "poisson"
+    interval_method = "negative-binomial quantiles, dispersion from Pearson residuals"
+
+    def __init__(self, weeks: int = 26, ridge: float = 1e-3):
+        self.weeks, self.ridge = weeks, ridge
+
+    def fit(self, counts):
+        super().fit(counts)
+        c = self.counts[self.counts["date"] > self.last_date - dt.timedelta(weeks=self.weeks)]
+        self.open_dates = set(self.counts["date"])
+        self.closed_ahead: set[dt.date] = set()
+        self.cells = sorted({(w, s) for w, s in zip(_weekday(c), c["slot_start"])})
+        self.origin = self.last_date
+        self.coef, self.phi = {}, {}
+        for key, part in c.groupby(KEYS):
+            X = self._design(part)
+            y = part["count"].to_numpy(dtype=float)
+            beta = irls_poisson(X, y, self.ridge)
+            mu = np.exp(np.clip(X @ beta, -20, 10))
+            pearson = ((y - mu) ** 2 / np.maximum(mu, 1e-9)).sum() / max(len(y) - X.shape[1], 1)
+            self.coef[key], self.phi[key] = beta, max(float(pearson), 1.0)
+        return self
+
+    def _design(self, frame: pd.DataFrame) -> np.ndarray:
+        index = {cell: k for k, cell in enumerate(self.cells)}
+        cell = np.array([index.get((w, s), -1) for w, s in zip(_weekday(frame), frame["slot_start"])])
+        onehot = np.zeros((len(frame), len(self.cells)))
+        known = cell >= 0
+        onehot[np.nonzero(known)[0], cell[known]] = 1.0
+        weeks = ((pd.to_datetime(frame["date"]) - pd.Timestamp(self.origin)).dt.days.to_numpy() / 7).reshape(-1, 1)
+        cal = calendar_features(frame["date"], self._is_closed).to_numpy()
+        # intercept + cells (first dropped: identifiable with the intercept) + trend + calendar
+        return np.hstack([np.ones((len(frame), 1)), onehot[:, 1:], weeks, cal])
+
+    def _is_closed(self, day: dt.date) -> bool:
+        """Closed in the history (a weekday without tickets) or a forecast day without open slots."""
+        if day <= self.last_date:
+            return day not in self.open_dates
+        return day in self.closed_ahead
+
+    def predict(self, dates, slots_by_date):
+        self.closed_ahead = {d for d in dates if not slots_by_date.get(d)}
+        return super().predict(dates, slots_by_date)
+
+    def _mean(self, grid):
+        out = np.zeros(len(grid))
+        for key, part in grid.groupby(KEYS):
+            beta = self.coef.get(key)
+            if beta is not None:
+                out[part.index.to_numpy()] = np.exp(np.clip(self._design(part) @ beta, -20, 10))
+        return out
+
+    def _dispersion(self, grid):
+        return np.array([self.phi.get((r, t), 1.0) for r, t in zip(grid["role"], grid["tier"])])
+
+
+class TopDown(ForecastModel):
+    """Reactive daily level x stable intraday shape.
+
+    The daily total per weekday is a decayed mean of the last ``level_weeks``
+    (half-life ``half_life_weeks``), so a shift in volume shows quickly; each
+    slot's share of the day is the plain mean over ``shape_weeks``, because
+    the shape of a day (the 10-11 and 15-16 peaks) changes slowly and is
+    noisy per slot. (With one window and one decay for both parts the product
+    would equal the weekday profile exactly.)
+    """
+
+    name = "topdown"
+
+    def __init__(self, level_weeks: int = 4, half_life_weeks: float = 2.0, shape_weeks: int = 26):
+        self.level_weeks, self.half_life_weeks, self.shape_weeks = level_weeks, half_life_weeks, shape_weeks
+
+    def _recent(self, weeks: int) -> pd.DataFrame:
+        c = self.counts[self.counts["date"] > self.last_date - dt.timedelta(weeks=weeks)]
+        return c.assign(weekday=_weekday(c))
+
+    def _mean(self, grid):
+        c = self._recent(self.level_weeks)
+        daily = c.groupby(["date", "weekday", "role", "tier"])["count"].sum().reset_index()
+        daily["w"] = _decay_weights(daily["date"], self.last_date, self.half_life_weeks)
+        daily["wc"] = daily["w"] * daily["count"]
+        per_day = daily.groupby(["weekday", "role", "tier"])[["wc", "w"]].sum()
+        total = per_day["wc"] / per_day["w"]
+        shape = self._recent(self.shape_weeks).groupby(["weekday", "slot_start", "role", "tier"])["count"].sum()
+        share = shape / shape.groupby(level=["weekday", "role", "tier"]).transform("sum")
+        wd = _weekday(grid)
+        t = total.reindex(pd.MultiIndex.from_arrays([wd, grid["role"], grid["tier"]])).fillna(0.0).to_numpy()
+        s = share.reindex(pd.MultiIndex.from_arrays([wd, grid["slot_start"], grid["role"], grid["tier"]])).fillna(0.0).to_numpy()
+        return t * s
+
+
+MODELS: dict[str, type[ForecastModel]] = {m.name: m for m in (SeasonalNaive, WeekdayProfile, PoissonRegression, TopDown)}

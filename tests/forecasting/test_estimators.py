@@ -1,0 +1,135 @@
+"""Forecast models on counts with known rates, the interval quantiles, and backtests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from staffline.cli import main
+from staffline.forecasting import MODELS, backtest, choose_model, slot_counts
+from staffline.forecasting.estimators import calendar_features, irls_poisson
+from staffline.forecasting.intervals import count_quantiles
+from staffline.io import load_instance
+
+SLOTS = [f"{9 + k // 4:02d}:{15 * (k % 4):02d}" for k in range(32)]
+START = dt.date(2026, 3, 2)  # a Monday
+
+
+def known_rates(weeks=12, trend=0.02, seed=0):
+    """Counts ~ Poisson(rate) with weekday x slot shape, weekly trend; returns (counts, rate function)."""
+    rng = np.random.default_rng(seed)
+    shape = 2.0 + 3.0 * np.exp(-((np.arange(32) - 5) ** 2) / 8) + 2.5 * np.exp(-((np.arange(32) - 25) ** 2) / 8)
+    day_level = np.array([1.2, 1.0, 1.0, 1.0, 1.1, 0.7, 0.0])
+
+    def rate(day: dt.date, s: int) -> float:
+        return shape[s] * day_level[day.weekday()] * math.exp(trend * (day - START).days / 7)
+
+    rows = []
+    for k in range(weeks * 7):
+        day = START + dt.timedelta(days=k)
+        if day.weekday() == 6:
+            continue
+        for s, slot in enumerate(SLOTS):
+            rows.append((day, slot, "counter", "regular", rng.poisson(rate(day, s))))
+    return pd.DataFrame(rows, columns=["date", "slot_start", "role", "tier", "count"]), rate
+
+
+def test_quantiles_match_the_exact_cdf():
+    for mean, phi in [(0.3, 1.0), (2.5, 1.0), (9.0, 1.0), (2.5, 1.8), (12.0, 3.0)]:
+        got = count_quantiles(np.array([mean]), phi, [0.025, 0.5, 0.975])
+        if phi == 1.0:
+            pmf = [math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1)) for k in range(200)]
+        else:
+            r = mean / (phi - 1)
+            q = mean / (r + mean)
+            pmf = [math.exp(math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1) + r * math.log1p(-q) + k * math.log(q)) for k in range(400)]
+        cdf = np.cumsum(pmf)
+        for p, value in zip([0.025, 0.5, 0.975], got):
+            assert value[0] == int(np.argmax(cdf >= p)), (mean, phi, p)
+
+
+def test_irls_recovers_poisson_coefficients():
+    rng = np.random.default_rng(1)
+    X = np.column_stack([np.ones(20000), rng.normal(size=20000), rng.integers(0, 2, 20000)])
+    beta = np.array([0.5, 0.3, -0.4])
+    y = rng.poisson(np.exp(X @ beta))
+    assert np.allclose(irls_poisson(X, y, ridge=0.0), beta, atol=0.03)
+
+
+def test_poisson_regression_recovers_rates_and_trend():
+    counts, rate = known_rates(weeks=16, trend=0.03)
+    week = [START + dt.timedelta(weeks=16, days=k) for k in range(6)]
+    pred = MODELS["poisson"]().fit(counts).predict(week, {d: SLOTS for d in week})
+    truth = np.array([rate(d, SLOTS.index(s)) for d, s in zip(pred["date"], pred["slot_start"])])
+    assert abs(pred["mean"].sum() / truth.sum() - 1) < 0.04  # the trend is extrapolated, not averaged away
+    assert np.mean(np.abs(pred["mean"] - truth) / truth) < 0.15
+    flat = MODELS["profile"]().fit(counts).predict(week, {d: SLOTS for d in week})
+    assert flat["mean"].sum() < pred["mean"].sum()  # a profile lags a trend
+
+
+def test_seasonal_naive_repeats_the_latest_same_weekday():
+    counts, _ = known_rates(weeks=3)
+    monday = START + dt.timedelta(weeks=3)
+    pred = MODELS["naive"]().fit(counts).predict([monday], {monday: SLOTS})
+    last_monday = counts[counts["date"] == START + dt.timedelta(weeks=2)]
+    assert pred["mean"].tolist() == last_monday["count"].astype(float).tolist()
+
+
+@pytest.mark.parametrize("name", ["profile", "poisson", "topdown"])
+def test_intervals_cover_about_their_nominal_share(name):
+    counts, _ = known_rates(weeks=20, trend=0.0, seed=3)
+    train, test = counts[counts["date"] < START + dt.timedelta(weeks=16)], counts[counts["date"] >= START + dt.timedelta(weeks=16)]
+    dates = sorted(test["date"].unique())
+    pred = MODELS[name]().fit(train).predict(dates, {d: SLOTS for d in dates}).merge(test, on=["date", "slot_start", "role", "tier"])
+    cover95 = ((pred["count"] >= pred["lo95"]) & (pred["count"] <= pred["hi95"])).mean()
+    cover80 = ((pred["count"] >= pred["lo80"]) & (pred["count"] <= pred["hi80"])).mean()
+    assert 0.92 <= cover95 <= 0.995 and 0.78 <= cover80 <= 0.93, (cover80, cover95)
+
+
+def test_topdown_is_its_own_model():
+    counts, _ = known_rates(weeks=12, trend=0.03)
+    monday = START + dt.timedelta(weeks=12)
+    a = MODELS["topdown"]().fit(counts).predict([monday], {monday: SLOTS})["mean"]
+    b = MODELS["profile"]().fit(counts).predict([monday], {monday: SLOTS})["mean"]
+    assert not np.allclose(a, b)
+
+
+def test_month_end_and_holiday_adjacent_flags():
+    dates = pd.Series([dt.date(2026, 4, 29), dt.date(2026, 4, 30), dt.date(2026, 5, 1), dt.date(2026, 5, 4), dt.date(2026, 4, 22)])
+    flags = calendar_features(dates, lambda day: day == dt.date(2026, 5, 1))  # Labour Day closed
+    assert flags["month_end"].tolist() == [1.0, 1.0, 1.0, 0.0, 0.0]
+    assert flags["holiday_adjacent"].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]  # 4 May: the day before is a Sunday
+
+
+@pytest.fixture(scope="module")
+def jiangdong():
+    return load_instance("instances/jiangdong")
+
+
+def test_backtest_every_model_beats_seasonal_naive_on_the_demo_branch(jiangdong):
+    table = backtest(slot_counts(jiangdong), list(MODELS), folds=3)
+    overall = table[table["role"] == "all"].set_index("model")
+    assert overall.loc["naive", "mase"] == 1.0
+    for name in ("profile", "poisson", "topdown"):
+        assert overall.loc[name, "wape"] < overall.loc["naive", "wape"]
+    best, wape = choose_model(table)
+    assert wape == overall["wape"].min() and overall.loc[best, "wape"] == wape
+
+
+def test_forecast_cli_auto_picks_the_backtest_winner(tmp_path):
+    res = CliRunner().invoke(main, ["forecast", "instances/jiangdong", "--model", "auto", "--folds", "2", "--out", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    table = pd.read_csv(tmp_path / "backtest.csv")
+    overall = table[table["role"] == "all"]
+    assert payload["model"] == overall.sort_values("wape").iloc[0]["model"]
+    assert payload["busiest_hours"][:2] == ["10:00", "15:00"] or set(payload["busiest_hours"][:2]) == {"10:00", "15:00"}
+    forecast = pd.read_csv(tmp_path / "forecast.csv")
+    assert list(forecast.columns) == ["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert (forecast["lo95"] <= forecast["mean"]).all() and (forecast["mean"] <= forecast["hi95"]).all()
