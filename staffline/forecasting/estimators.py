@@ -148,8 +148,10 @@ class PoissonRegression(ForecastModel):
         self.origin = self.last_date
         self.coef, self.phi = {}, {}
         for key, part in c.groupby(KEYS):
-            X = self._design(part)
             y = part["count"].to_numpy(dtype=float)
+            if not y.any():  # no customers ever: forecast exactly zero, not exp(-20)
+                continue
+            X = self._design(part)
             beta = irls_poisson(X, y, self.ridge)
             mu = np.exp(np.clip(X @ beta, -20, 10))
             pearson = ((y - mu) ** 2 / np.maximum(mu, 1e-9)).sum() / max(len(y) - X.shape[1], 1)

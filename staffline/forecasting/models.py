@@ -156,7 +156,7 @@ def _prepare(counts: pd.DataFrame) -> pd.DataFrame:
     c = counts[KEYS + ["count"]].copy()
     c["ts"] = pd.to_datetime(c["date"])
     c["date"] = c["ts"].dt.date
-    c["weekday"] = c["ts"].dt.dayofweek
+    c["weekday"] = c["ts"].dt.day_of_week
     c["count"] = c["count"].astype(float)
     return c.reset_index(drop=True)
 
@@ -177,7 +177,7 @@ def _target_grid(dates: Iterable[dt.date], slots_by_date: Mapping[dt.date, Seque
                 rows.append((day, s, role, tier))
     g = pd.DataFrame(rows, columns=KEYS)
     g["ts"] = pd.to_datetime(g["date"])
-    g["weekday"] = g["ts"].dt.dayofweek
+    g["weekday"] = g["ts"].dt.day_of_week
     return g
 
 

@@ -133,3 +133,54 @@ def test_forecast_cli_auto_picks_the_backtest_winner(tmp_path):
     forecast = pd.read_csv(tmp_path / "forecast.csv")
     assert list(forecast.columns) == ["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95"]
     assert (forecast["lo95"] <= forecast["mean"]).all() and (forecast["mean"] <= forecast["hi95"]).all()
+
+
+# ----- properties every model must have -------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _counts_from(matrix: np.ndarray, role="counter") -> pd.DataFrame:
+    rows = [(START + dt.timedelta(days=7 * (d // 5) + d % 5), SLOTS[s], role, "regular", int(matrix[d, s]))
+            for d in range(matrix.shape[0]) for s in range(matrix.shape[1])]
+    return pd.DataFrame(rows, columns=["date", "slot_start", "role", "tier", "count"])
+
+
+histories = st.integers(0, 2**31 - 1).map(lambda seed: np.random.default_rng(seed).poisson(
+    np.random.default_rng(seed + 1).uniform(0, 8, size=(1, 4)), size=(20, 4)))
+
+
+@settings(max_examples=15, deadline=None)
+@given(matrix=histories, name=st.sampled_from(sorted(MODELS)), k=st.integers(2, 5))
+def test_forecasts_are_nonnegative_nested_and_scale_with_the_history(matrix, name, k):
+    counts = _counts_from(matrix)
+    monday = START + dt.timedelta(weeks=4)
+    week = [monday + dt.timedelta(days=j) for j in range(5)]
+    slots = {d: SLOTS[:4] for d in week}
+    base = MODELS[name]().fit(counts).predict(week, slots)
+    assert (base["mean"] >= 0).all() and (base["lo95"] >= 0).all()
+    assert ((base["lo95"] <= base["lo80"]) & (base["hi80"] <= base["hi95"])).all()
+    scaled = MODELS[name]().fit(counts.assign(count=counts["count"] * k)).predict(week, slots)
+    np.testing.assert_allclose(scaled["mean"], k * base["mean"], rtol=0.02, atol=0.02 * k)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_a_role_that_never_had_customers_forecasts_zero(name):
+    busy = _counts_from(np.random.default_rng(0).poisson(5, size=(20, 4)))
+    idle = _counts_from(np.zeros((20, 4)), role="advisory")
+    monday = START + dt.timedelta(weeks=4)
+    pred = MODELS[name]().fit(pd.concat([busy, idle])).predict([monday], {monday: SLOTS[:4]})
+    quiet = pred[pred["role"] == "advisory"]
+    assert len(quiet) == 4 and (quiet[["mean", "lo80", "hi80", "lo95", "hi95"]].to_numpy() == 0).all()
+
+
+def test_jiangdong_weekday_peaks_at_ten_and_fifteen(jiangdong):
+    from staffline.forecasting import forecast_counts
+    from staffline.pipeline import default_week
+
+    week = default_week(jiangdong)
+    for model in ("profile", "poisson"):
+        frame = forecast_counts(jiangdong, week, model)
+        tuesday = frame[frame["date"] == week + dt.timedelta(days=1)]
+        hourly = tuesday.assign(hour=tuesday["slot_start"].str[:2]).groupby("hour")["mean"].sum()
+        assert set(hourly.sort_values(ascending=False).index[:2]) == {"10", "15"}, (model, hourly.round(1).to_dict())
