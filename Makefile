@@ -20,8 +20,9 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/staffline validate instances/jiangdong
-	$(BIN)/staffline roster instances/jiangdong --out $(OUT) --time-limit 60 --workers 2
-	@echo "outputs: $(OUT)/ (roster.csv, roster_wide.csv, coverage.csv, kpis.json, forecast.csv, requirements.csv)"
+	$(BIN)/staffline roster instances/jiangdong --out $(OUT) --time-limit 60 --workers 2 --simulate 200
+	$(BIN)/staffline report $(OUT)
+	@echo "outputs: $(OUT)/ (report.html, roster.xlsx, calendars/, roster.csv, roster_wide.csv, coverage.csv, simulation.csv, kpis.json, forecast.csv, requirements.csv)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --slow -q

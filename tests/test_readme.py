@@ -48,3 +48,24 @@ def test_readme_library_example_runs(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["result"].roster.status in ("optimal", "feasible")
     assert (tmp_path / "out" / "roster.csv").is_file()
+
+
+@pytest.mark.slow
+def test_readme_cron_example_runs(tmp_path):
+    """The crontab line, minus its schedule, run from the repository with the output folder in tmp."""
+    import shlex
+    import subprocess
+    import sys
+
+    (block,) = [b for b in blocks("sh") if "staffline roster" in b and b.startswith("0 22")]
+    line = block.strip().split(None, 5)[5]  # drop the five schedule fields
+    repo = Path(__file__).resolve().parents[1]
+    venv_bin = Path(sys.executable).parent
+    command = (line.replace("cd /srv/staffline", f"cd {shlex.quote(str(repo))}")
+               .replace(".venv/bin/", f"{venv_bin}/")
+               .replace("out/jiangdong", shlex.quote(str(tmp_path / "out"))))
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""  # --quiet: nothing in the cron mail unless something failed
+    for name in ("roster.csv", "kpis.json", "simulation.csv", "report.html", "roster.xlsx"):
+        assert (tmp_path / "out" / name).is_file(), name

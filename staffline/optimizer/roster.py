@@ -26,7 +26,7 @@ from ..queueing import erlang_a, service_level, wait_curve
 from .assign_roles import assign_day, shift_parts
 from .branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
 from .solve import STATUS, configure, solve_model
-from .warm_start import add_hint, greedy_roster
+from .warm_start import add_hint, greedy_roster, minimums_of_day
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
 
@@ -144,8 +144,12 @@ def _symmetry_breaking(b: RosterBuilder, groups: list[list[int]]) -> None:
             b.model.Add(b.paid_minutes(a) >= b.paid_minutes(c))
 
 
-def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int) -> float:
-    """Hint a complete starting roster: greedy shifts, then the best roles for them. Returns seconds spent.
+def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int):
+    """Hint a complete starting roster: greedy shifts, then the best roles for them.
+
+    Returns the seconds spent and, when the greedy shifts admit a roster, the
+    solver that holds it (variable indices are the same in the clone), so the
+    caller can fall back to it if the main search finds nothing in time.
 
     The greedy shifts alone are a partial hint, which CP-SAT often fails to
     complete on big branches; solving the model with the shifts fixed (a small
@@ -169,16 +173,17 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
         for t, var in options.items():
             fixed.Add(fixed.get_int_var_from_proto_index(var.Index()) == int(chosen.get((i, d)) == t))
     solver = cp_model.CpSolver()
-    configure(solver, max(1.0, 0.15 * time_limit), 1, seed)
-    solver.parameters.max_time_in_seconds = max(1.0, 0.15 * time_limit)
+    budget = min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
+    configure(solver, budget, 1, seed)
+    solver.parameters.max_time_in_seconds = budget
     status = solver.Solve(fixed)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for index in range(len(b.model.Proto().variables)):
             var = b.model.get_int_var_from_proto_index(index)
             b.model.AddHint(var, solver.Value(fixed.get_int_var_from_proto_index(index)))
-    else:
-        add_hint(b, chosen)
-    return time.perf_counter() - started
+        return time.perf_counter() - started, solver
+    add_hint(b, chosen)
+    return time.perf_counter() - started, None
 
 
 def build_model(instance, days, waits, rules, diagnose=False) -> RosterBuilder:
@@ -248,10 +253,13 @@ def solve_roster(
     groups = symmetry_groups(b, instance)
     _symmetry_breaking(b, groups)
     b.build_objective()
-    warm = _warm_start(b, groups, time_limit, seed)
+    warm, warm_solver = _warm_start(b, groups, time_limit, seed)
     started = time.perf_counter()
     solver, status = solve_model(b, max(1.0, time_limit - warm), workers, seed, progress)
     seconds = time.perf_counter() - started + warm
+    bound_solver = solver
+    if status == cp_model.UNKNOWN and warm_solver is not None:
+        solver, status = warm_solver, cp_model.FEASIBLE  # the warm start is a valid roster: better than none
     name = STATUS.get(status, "unknown")
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:
@@ -263,9 +271,10 @@ def solve_roster(
                             message=f"time limit {time_limit:g} s reached without a roster",
                             kpis={"status": "time_limit", "solve_seconds": round(seconds, 3)})
     objective = solver.ObjectiveValue() / SCALE
-    bound = solver.BestObjectiveBound() / SCALE
+    bound = min(bound_solver.BestObjectiveBound() / SCALE, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
-    roster, mismatch = extract_roster(b, solver, instance, seed)
+    # role assignment gets a share of the limit that grows with it (0.5-3 s of CP-SAT work per day)
+    roster, mismatch = extract_roster(b, solver, instance, seed, per_day_limit=min(3.0, max(0.5, 0.04 * time_limit)))
     coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
     penalties = b.penalty_values(solver)
     kpis.update(
@@ -283,7 +292,7 @@ def solve_roster(
     return RosterResult(name, roster, objective, bound, gap, seconds, kpis, coverage)
 
 
-def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int) -> tuple[pd.DataFrame, int]:
+def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_day_limit: float = 3.0) -> tuple[pd.DataFrame, int]:
     """Solver values -> long roster rows (one per block of one role)."""
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     rows, mismatch = [], 0
@@ -298,7 +307,7 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int) -> t
         if not people:
             continue
         targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
-        roles_of, dev = assign_day(people, targets, block, seed, minimums=minimums_of_day(b, d))
+        roles_of, dev = assign_day(people, targets, block, seed, minimums=minimums_of_day(b, d), time_limit=per_day_limit)
         mismatch += dev
         open_m = minutes_of(day.slots[0])
         slot = instance.branch.slot_minutes
@@ -313,27 +322,6 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int) -> t
                 rows.append(block_row(pid, run_start, part[-1] + 1, run_role))
     frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS).sort_values(["date", "employee", "start"], kind="stable")
     return frame.reset_index(drop=True), mismatch
-
-
-def minimums_of_day(b: RosterBuilder, d: int) -> dict[tuple[int, str], int]:
-    """Per (slot, role): staff the hard rules need (min on duty, appointments, hard coverage)."""
-    from ..constraints.rules import BusyCoverage, Coverage, MinOnDuty
-
-    need: dict[tuple[int, str], int] = {}
-    day = b.days[d]
-    for rule in b.rules:
-        for s, t in enumerate(day.slots):
-            k = 0
-            if isinstance(rule, MinOnDuty):
-                k = rule.minimum
-            elif isinstance(rule, BusyCoverage) and d in rule.required:
-                k = int(rule.required[d][s])
-            elif isinstance(rule, Coverage) and rule.hard and rule.selects(day.date, t):
-                k = rule.minimum
-            if k:
-                key = (s, getattr(rule, "role"))
-                need[key] = max(need.get(key, 0), k)
-    return need
 
 
 def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_minutes: int) -> dict[int, np.ndarray]:

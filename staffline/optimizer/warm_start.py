@@ -18,8 +18,10 @@ import numpy as np
 
 from ..constraints.rules import (
     Availability,
+    BusyCoverage,
     ConsecutiveDays,
     ContractHours,
+    Coverage,
     HeadcountOnDuty,
     MaxWeekendDays,
     MinOnDuty,
@@ -27,6 +29,53 @@ from ..constraints.rules import (
     WorkingDays,
 )
 from .branch_model import RosterBuilder
+
+
+ROLE_MINIMUM_BONUS = 100.0  # a slot of an unmet hard role minimum outweighs any wait deficit
+
+
+def minimums_of_day(b: RosterBuilder, d: int) -> dict[tuple[int, str], int]:
+    """Per (slot, role): staff the hard rules need (min on duty, appointments, hard coverage)."""
+    need: dict[tuple[int, str], int] = {}
+    day = b.days[d]
+    for rule in b.rules:
+        for s, t in enumerate(day.slots):
+            k = 0
+            if isinstance(rule, MinOnDuty):
+                k = rule.minimum
+            elif isinstance(rule, BusyCoverage) and d in rule.required:
+                k = int(rule.required[d][s])
+            elif isinstance(rule, Coverage) and rule.hard and rule.selects(day.date, t):
+                k = rule.minimum
+            if k:
+                key = (s, getattr(rule, "role"))
+                need[key] = max(need.get(key, 0), k)
+    return need
+
+
+class RoleMinimums:
+    """Unmet hard role minima per day, role and slot, filled as people are placed."""
+
+    def __init__(self, b: RosterBuilder):
+        self.left: list[dict[str, np.ndarray]] = []
+        for d, day in enumerate(b.days):
+            per_role: dict[str, np.ndarray] = {}
+            for (s, role), k in minimums_of_day(b, d).items():
+                per_role.setdefault(role, np.zeros(len(day.slots), dtype=int))[s] = k
+            self.left.append(per_role)
+
+    def coverable(self, d: int, roles, slots) -> float:
+        """Slots among ``slots`` where one of ``roles`` still lacks someone."""
+        unmet = [need[list(slots)] > 0 for r, need in self.left[d].items() if r in roles]
+        return float(np.logical_or.reduce(unmet).sum()) if unmet and len(slots) else 0.0
+
+    def place(self, d: int, roles, slots) -> None:
+        """The person covers, per slot, the role with the largest unmet minimum."""
+        mine = [r for r in roles if r in self.left[d]]
+        for s in slots:
+            best = max(mine, key=lambda r: self.left[d][r][s], default=None)
+            if best is not None and self.left[d][best][s] > 0:
+                self.left[d][best][s] -= 1
 
 
 def staffing_targets(b: RosterBuilder) -> list[np.ndarray]:
@@ -90,6 +139,7 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
     staffed_days = [0] * len(b.days)
     per, headcount, per_day, weekend = _limits(b)
     chosen: dict[tuple[int, int], int] = {}
+    minima = RoleMinimums(b)
     order = sorted(range(len(b.employees)), key=lambda i: -per[i].get("minutes", (0, 0))[0])  # hardest contracts first
     for i in order:
         lo_m, hi_m = per[i].get("minutes", (0, 40 * 60))
@@ -108,7 +158,10 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
         k = max(k, min(lo_d, len(options)), -(-lo_m // max(longest, 1)))
         # unmet staffing, discounted as a day fills up so later people still find room
         room = {d: 1.0 if per_day is None else (per_day - staffed_days[d]) / per_day for d in options}
-        deficit = {d: (float(np.maximum(targets[d] - on[d], 0).sum()) + 1.0) * room[d] for d in options}
+        roles = b.employees[i].roles
+        every_slot = {d: range(len(b.days[d].slots)) for d in options}
+        deficit = {d: (float(np.maximum(targets[d] - on[d], 0).sum()) + 1.0
+                       + ROLE_MINIMUM_BONUS * minima.coverable(d, roles, every_slot[d])) * room[d] for d in options}
         days: list[int] = []
         for d in sorted(options, key=lambda d: -deficit[d]):
             if len(days) == k:
@@ -133,12 +186,13 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
                 if headcount is not None and slots and (on[d][slots] + 1 > headcount).any():
                     continue
                 gap = np.maximum(targets[d][slots] - on[d][slots], 0)
-                score = (float(gap.sum()), minutes)
+                score = (float(gap.sum()) + ROLE_MINIMUM_BONUS * minima.coverable(d, roles, slots), minutes)
                 if best_score is None or score > best_score:
                     best, best_score = t, score
             if best is None:
                 continue
             chosen[i, d] = best
+            minima.place(d, roles, b.days[d].templates[best].slots)
             used += paid[d][best]
             on[d][list(b.days[d].templates[best].slots)] += 1
             staffed_days[d] += 1

@@ -11,18 +11,6 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from staffline.cli import main
-from staffline.io import write_instance
-from staffline.synthetic import generate_instance
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report")
-    write_instance(generate_instance(6, 2, weeks=3, seed=5), root / "branch")
-    for name, extra in (("base", ["--simulate", "10"]), ("reseeded", ["--seed", "1"])):
-        res = CliRunner().invoke(main, ["roster", str(root / "branch"), "--out", str(root / name), "--time-limit", "5", "--workers", "1", "-q", *extra])
-        assert res.exit_code == 0, res.output
-    return root
 
 
 def test_report_is_self_contained_with_every_chart(runs):
