@@ -44,44 +44,47 @@ def arrivals_chart(forecast: pd.DataFrame) -> bytes:
     return _png(fig)
 
 
+def _role_panels(roles: list[str]):
+    fig, axes = plt.subplots(1, len(roles), figsize=(4 * len(roles), 3), squeeze=False)
+    return fig, list(zip(axes[0], roles))
+
+
+def _finish_panels(fig, panels, ylabel: str) -> bytes:
+    for ax, role in panels:
+        ax.set_title(role)
+        ax.tick_params(axis="x", rotation=60)
+        ax.grid(alpha=0.3)
+    panels[0][0].set_ylabel(ylabel)
+    panels[0][0].legend()
+    return _png(fig)
+
+
 def staffing_chart(coverage: pd.DataFrame, requirements: pd.DataFrame | None, labels: tuple[str, ...] = ("rostered",),
                    others: tuple[pd.DataFrame, ...] = ()) -> bytes:
     """Required vs rostered staff per hour, one panel per role (several rosters for a comparison)."""
-    roles = sorted(coverage["role"].unique())
-    fig, axes = plt.subplots(1, len(roles), figsize=(4 * len(roles), 3), squeeze=False)
-    for ax, role in zip(axes[0], roles):
+    fig, panels = _role_panels(sorted(coverage["role"].unique()))
+    for ax, role in panels:
         if requirements is not None:
             need = hourly(requirements[requirements["role"] == role], "n_required")
             ax.step(need.index, need[role], where="mid", color="black", label="required", linewidth=2)
         for label, frame in zip(labels, (coverage, *others)):
             got = hourly(frame[frame["role"] == role], "rostered")
             ax.plot(got.index, got[role], marker="o", label=label)
-        ax.set_title(role)
-        ax.tick_params(axis="x", rotation=60)
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("staff on duty (mean)")
-    axes[0][0].legend()
-    return _png(fig)
+    return _finish_panels(fig, panels, "staff on duty (mean)")
 
 
 def wait_chart(coverage: pd.DataFrame, simulation: pd.DataFrame | None) -> bytes:
     """Expected wait per hour (queueing formula) and simulated wait with its 95% CI band."""
-    roles = sorted(coverage["role"].unique())
-    fig, axes = plt.subplots(1, len(roles), figsize=(4 * len(roles), 3), squeeze=False)
+    fig, panels = _role_panels(sorted(coverage["role"].unique()))
     weighted = coverage.assign(wm=coverage["expected_wait"] * coverage["arrivals"], hour=coverage["slot_start"].str[:2] + ":00")
-    for ax, role in zip(axes[0], roles):
+    for ax, role in panels:
         mine = weighted[weighted["role"] == role].groupby("hour")[["wm", "arrivals"]].sum()
         ax.plot(mine.index, mine["wm"] / mine["arrivals"].where(mine["arrivals"] > 0), marker="o", label="expected")
         if simulation is not None and role in set(simulation["role"]):
             sim = simulation[simulation["role"] == role].groupby("hour")[["wait_per_arrival", "lo95", "hi95"]].mean()
             ax.plot(sim.index, sim["wait_per_arrival"], marker="s", label="simulated")
             ax.fill_between(sim.index, sim["lo95"], sim["hi95"], alpha=0.25, label="simulated 95% CI")
-        ax.set_title(role)
-        ax.tick_params(axis="x", rotation=60)
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("minutes per customer")
-    axes[0][0].legend()
-    return _png(fig)
+    return _finish_panels(fig, panels, "minutes per customer")
 
 
 def gantt_chart(roster: pd.DataFrame) -> bytes:
