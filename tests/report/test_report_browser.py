@@ -18,7 +18,11 @@ def chromium() -> str:
     if found:
         return found
     if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], capture_output=True, timeout=600)
+        try:
+            subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], capture_output=True, timeout=300,
+                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        except (subprocess.TimeoutExpired, OSError):
+            pass
         found = shutil.which("chromium")
         if found:
             return found
