@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from .curtois_format import read_curtois
+from .curtois import read_curtois
 from .curtois_check import check_curtois
 from .curtois_model import solve_curtois
 

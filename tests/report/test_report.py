@@ -6,7 +6,6 @@ import re
 
 import openpyxl
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
 
