@@ -14,7 +14,7 @@ for the two daily peaks (10-11 and 15-16).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,8 @@ from staffline.optimizer.roster import appointments_in_progress, slot_arrivals, 
 from staffline.pipeline import default_week, forecast_week
 from staffline.queueing import METHODS, wait_curve
 from staffline.simulation import simulate_days
-from staffline.simulation.roster_sim import day_specs
+from staffline.cli_simulate import roster_week
+from staffline.simulation.roster_sim import day_specs, service_sampler
 
 PEAK_HOURS = {10, 15}
 
@@ -37,7 +38,7 @@ def compare(instance, demand, roster, week_start, reps: int, seed: int) -> pd.Da
     busy_by_role = appointments_in_progress(instance, days)
     rows = []
     for role in branch.roles:
-        specs, _ = day_specs(instance, demand, roster, week_start, role)
+        specs, _ = day_specs(instance, demand, roster, week_start, role, service_sampler(instance, role)[0])
         simulated = simulate_days(specs, reps, seed).per_slot_wait.mean(axis=0)
         arrivals = slot_arrivals(demand, days, role.name)
         staffed = staff_per_slot(roster, days, role.name, branch.slot_minutes)
@@ -69,8 +70,7 @@ def main() -> None:
     instance = load_instance(args.instance)
     if args.roster:
         roster = pd.read_csv(args.roster, dtype=str)
-        first = dt.date.fromisoformat(min(roster["date"]))
-        week_start = first - dt.timedelta(days=first.weekday())
+        week_start = roster_week(roster, Path(args.roster))
     else:
         week_start = default_week(instance)
     demand = forecast_week(instance, week_start)

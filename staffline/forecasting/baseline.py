@@ -61,10 +61,15 @@ def profile_forecast(instance: Instance, week_start: dt.date, weeks: int = 8, ha
     return forecast_counts(instance, week_start, "profile", weeks=weeks, half_life_weeks=half_life_weeks)
 
 
-def service_minutes(instance: Instance) -> dict[str, float]:
-    """Mean served duration per role from history (the role's configured AHT as fallback)."""
+def served_durations(instance: Instance) -> pd.DataFrame:
+    """``role, minutes`` of every served ticket with both service time stamps."""
     h = instance.history
     served = h[(h["outcome"] == "served") & h["service_start"].notna() & h["service_end"].notna()]
-    minutes = (served["service_end"] - served["service_start"]).dt.total_seconds() / 60
-    measured = minutes.groupby(served["role"]).mean()
+    return pd.DataFrame({"role": served["role"], "minutes": (served["service_end"] - served["service_start"]).dt.total_seconds() / 60})
+
+
+def service_minutes(instance: Instance) -> dict[str, float]:
+    """Mean served duration per role from history (the role's configured AHT as fallback)."""
+    served = served_durations(instance)
+    measured = served["minutes"].groupby(served["role"]).mean()
     return {r.name: float(measured.get(r.name, r.aht_minutes)) for r in instance.branch.roles}

@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ..forecasting.baseline import served_durations
 from ..model import Instance, minutes_of
 from ..optimizer.branch_model import plan_days
 from ..optimizer.roster import Demand, slot_arrivals, staff_per_slot
@@ -24,22 +25,21 @@ MIN_EMPIRICAL = 30
 
 def service_sampler(instance: Instance, role) -> tuple[object, str]:
     """Empirical served durations of the role from history, else a lognormal on the role's AHT."""
-    h = instance.history
-    rows = h[(h["role"] == role.name) & (h["outcome"] == "served") & h["service_start"].notna() & h["service_end"].notna()]
-    minutes = ((rows["service_end"] - rows["service_start"]).dt.total_seconds() / 60).to_numpy()
+    served = served_durations(instance)
+    minutes = served.loc[served["role"] == role.name, "minutes"].to_numpy()
     minutes = minutes[minutes > 0]
     if minutes.size >= MIN_EMPIRICAL:
         return empirical_service(minutes), f"empirical ({minutes.size} served tickets)"
     return lognormal_service(role.aht_minutes, role.service_cv), f"lognormal (mean {role.aht_minutes:g}, cv {role.service_cv:g})"
 
 
-def day_specs(instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role) -> tuple[list, list[tuple[dt.date, list[dt.time]]]]:
-    """One :class:`QueueSpec` per open day of the week for ``role``."""
+def day_specs(instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role,
+              service) -> tuple[list, list[tuple[dt.date, list[dt.time]]]]:
+    """One :class:`QueueSpec` per open day of the week for ``role``, service times drawn by ``service``."""
     branch = instance.branch
     days = [d for d in plan_days(instance, week_start) if d.slots]
     arrivals = slot_arrivals(demand, days, role.name)
     staffed = staff_per_slot(roster, days, role.name, branch.slot_minutes)
-    service, _ = service_sampler(instance, role)
     apps = instance.appointments
     specs, grid = [], []
     for d, day in enumerate(days):
@@ -71,11 +71,11 @@ def simulate_roster(instance: Instance, demand: Demand, roster: pd.DataFrame, we
     """
     kpis, frames = {}, []
     for role in instance.branch.roles:
-        specs, grid = day_specs(instance, demand, roster, week_start, role)
+        service, source = service_sampler(instance, role)
+        specs, grid = day_specs(instance, demand, roster, week_start, role, service)
         if not specs:
             continue
         result = simulate_days(specs, reps, seed)
-        _, source = service_sampler(instance, role)
         kpis[role.name] = {**result.summary(), "service_times": source, "reps": reps}
         frames.append(_hourly(result, grid, role.name))
     hourly = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
