@@ -41,6 +41,15 @@ def report_problems(problems: list[Problem], as_json: bool) -> None:
             click.echo(f"error: {problem}", err=True)
 
 
+def _stop(status: str, message: str, as_json: bool, code: int) -> None:
+    """No roster: say why (JSON or one line on stderr) and exit with ``code``."""
+    if as_json:
+        emit_json({"status": status, "message": message})
+    else:
+        click.echo(message, err=True)
+    sys.exit(code)
+
+
 def handle_errors(func: Callable) -> Callable:
     """Map domain exceptions to exit codes; reads ``as_json`` from the command's kwargs."""
 
@@ -56,17 +65,9 @@ def handle_errors(func: Callable) -> Callable:
             report_problems([Problem(str(exc.filename or ""), None, None, exc.strerror or str(exc))], as_json)
             sys.exit(EXIT_BAD_INPUT)
         except Infeasible as exc:
-            if as_json:
-                emit_json({"status": "infeasible", "message": str(exc)})
-            else:
-                click.echo(str(exc), err=True)
-            sys.exit(EXIT_INFEASIBLE)
+            _stop("infeasible", str(exc), as_json, EXIT_INFEASIBLE)
         except TimeLimitNoRoster as exc:
-            if as_json:
-                emit_json({"status": "time_limit", "message": str(exc)})
-            else:
-                click.echo(str(exc), err=True)
-            sys.exit(EXIT_TIME_LIMIT)
+            _stop("time_limit", str(exc), as_json, EXIT_TIME_LIMIT)
 
     return wrapper
 

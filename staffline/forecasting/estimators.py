@@ -43,6 +43,13 @@ def _decay_weights(dates: pd.Series, origin: dt.date, half_life_weeks: float) ->
     return 0.5 ** (age_weeks / half_life_weeks)
 
 
+def _decayed_mean(frame: pd.DataFrame, keys: list[str], origin: dt.date, half_life_weeks: float) -> pd.Series:
+    """Mean of ``count`` per ``keys``, each row weighted by its age's decay (recent weeks count more)."""
+    w = _decay_weights(frame["date"], origin, half_life_weeks)
+    sums = frame.assign(w=w, wc=w * frame["count"]).groupby(keys)[["wc", "w"]].sum()
+    return sums["wc"] / sums["w"]
+
+
 class ForecastModel:
     name = "base"
     interval_method = "Poisson quantiles around the mean"
@@ -88,10 +95,7 @@ class WeekdayProfile(ForecastModel):
 
     def _mean(self, grid):
         c = self.counts[self.counts["date"] > self.last_date - dt.timedelta(weeks=self.weeks)]
-        c = c.assign(weekday=_weekday(c), w=_decay_weights(c["date"], self.last_date, self.half_life_weeks))
-        c["wc"] = c["w"] * c["count"]
-        prof = c.groupby(["weekday", "slot_start", "role", "tier"])[["wc", "w"]].sum()
-        mean = prof["wc"] / prof["w"]
+        mean = _decayed_mean(c.assign(weekday=_weekday(c)), ["weekday", "slot_start", "role", "tier"], self.last_date, self.half_life_weeks)
         keys = pd.MultiIndex.from_arrays([_weekday(grid), grid["slot_start"], grid["role"], grid["tier"]])
         return mean.reindex(keys).fillna(0.0).to_numpy(dtype=float)
 
@@ -214,10 +218,7 @@ class TopDown(ForecastModel):
     def _mean(self, grid):
         c = self._recent(self.level_weeks)
         daily = c.groupby(["date", "weekday", "role", "tier"])["count"].sum().reset_index()
-        daily["w"] = _decay_weights(daily["date"], self.last_date, self.half_life_weeks)
-        daily["wc"] = daily["w"] * daily["count"]
-        per_day = daily.groupby(["weekday", "role", "tier"])[["wc", "w"]].sum()
-        total = per_day["wc"] / per_day["w"]
+        total = _decayed_mean(daily, ["weekday", "role", "tier"], self.last_date, self.half_life_weeks)
         shape = self._recent(self.shape_weeks).groupby(["weekday", "slot_start", "role", "tier"])["count"].sum()
         share = shape / shape.groupby(level=["weekday", "role", "tier"]).transform("sum")
         wd = _weekday(grid)
