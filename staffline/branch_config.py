@@ -23,6 +23,7 @@ from .model import (
     Branch,
     Contract,
     HeadcountLimits,
+    HistorySource,
     ObjectiveWeights,
     OpeningHours,
     Role,
@@ -111,6 +112,29 @@ def _dates(value: Any) -> tuple[dt.date, ...]:
     return tuple(out)
 
 
+def _shares(value: Any) -> dict[str, float]:
+    """``{role = share}`` with shares in [0, 1): the part of a role's walk-ins diverted to self-service."""
+    if not isinstance(value, dict):
+        raise FieldError("expected a table of role = share, e.g. { counter = 0.2 }")
+    out = {}
+    for role, share in value.items():
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share < 1:
+            raise FieldError(f"share for {role!r} must be a number in [0, 1), got {share!r}")
+        out[str(role)] = float(share)
+    return out
+
+
+_SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.IGNORECASE)
+
+
+def _history_source(value: Any) -> str:
+    """A CSV path relative to the instance folder or a SQLAlchemy URL (``sqlite:///tickets.db``)."""
+    text = _string(value)
+    if not text:
+        raise FieldError("expected a file name or a database URL such as sqlite:///tickets.db")
+    return text
+
+
 def _country(value: Any) -> str:
     import holidays
 
@@ -134,6 +158,10 @@ BRANCH_SPEC = {
     "holiday_country": Spec(_optional(_country), None),
     "holidays": Spec(_dates, ()),
     "divert_to_lobby": Spec(_number(0, 1), 0.3),
+    "divert": Spec(_shares, {}),
+    "history": Spec(_optional(_history_source), None),
+    "history_table": Spec(_optional(_string), None),
+    "history_query": Spec(_optional(_string), None),
 }
 ROLE_SPEC = {
     "kind": Spec(_kind, None),
@@ -254,6 +282,8 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
     objective = reader.read("objective", data.get("objective", {}), OBJECTIVE_SPEC)
     contract = reader.read("contract", data.get("contract", {}), CONTRACT_SPEC)
     _check_contract_pair(reader, "contract", contract)
+    _check_divert(reader, branch["divert"], roles)
+    _check_history_source(reader, branch)
     rules = data.get("rules", [])
     if not isinstance(rules, list) or not all(isinstance(r, dict) and "type" in r for r in rules):
         reader.error("rules", None, "expected [[rules]] tables, each with a 'type'")
@@ -281,8 +311,32 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
         holidays=branch["holidays"],
         holiday_country=branch["holiday_country"],
         divert_to_lobby=branch["divert_to_lobby"],
+        divert=branch["divert"],
+        history=HistorySource(branch["history"], branch["history_table"], branch["history_query"]) if branch["history"] else None,
         rules=tuple(rules),
     )
+
+
+def _check_divert(reader: _TomlReader, shares: dict[str, float], roles: tuple[Role, ...]) -> None:
+    """Diverted customers must come from a known non-lobby role and need a lobby role to assist them."""
+    kinds = {r.name: r.kind for r in roles}
+    for role in shares:
+        if role not in kinds:
+            reader.error("branch", "divert", f"unknown role {role!r} (known: {', '.join(kinds)})")
+        elif kinds[role] is RoleKind.LOBBY:
+            reader.error("branch", "divert", f"role {role!r} is the lobby itself; divert counter or advisory walk-ins")
+    if shares and roles and RoleKind.LOBBY not in kinds.values():
+        reader.error("branch", "divert", "diversion needs a lobby role to assist self-service customers")
+
+
+def _check_history_source(reader: _TomlReader, branch: dict[str, Any]) -> None:
+    """A database history names exactly one of a table or a query; a CSV names neither."""
+    source, table, query = branch["history"], branch["history_table"], branch["history_query"]
+    is_url = bool(source and _SQL_URL.match(source))
+    if is_url and (table is None) == (query is None):
+        reader.error("branch", "history", "a database history needs exactly one of history_table or history_query")
+    if not is_url and (table is not None or query is not None):
+        reader.error("branch", "history_table" if table is not None else "history_query", "only valid when history is a database URL")
 
 
 def contract_from_fields(fields: dict[str, Any], base: Contract | None = None) -> Contract:
@@ -398,6 +452,13 @@ def branch_to_toml(branch: Branch) -> str:
     }
     if branch.holiday_country:
         data["branch"]["holiday_country"] = branch.holiday_country
+    if branch.divert:
+        data["branch"]["divert"] = dict(branch.divert)
+    if branch.history is not None:
+        data["branch"]["history"] = branch.history.location
+        for key, value in (("history_table", branch.history.table), ("history_query", branch.history.query)):
+            if value is not None:
+                data["branch"][key] = value
     for role in branch.roles:
         body = {k: v for k, v in vars(role).items() if k != "name" and v is not None}
         body["kind"] = role.kind.value

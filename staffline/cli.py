@@ -13,13 +13,26 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_batch import batch
 from .cli_bench import bench
 from .cli_forecast import forecast
 from .cli_report import report
 from .cli_simulate import simulate
-from .clikit import EXIT_BAD_INPUT, emit_json, handle_errors, json_option, out_option, quiet_option, week_option
+from .clikit import (
+    EXIT_BAD_INPUT,
+    divert_option,
+    emit_json,
+    handle_errors,
+    json_option,
+    locked_output,
+    out_option,
+    parse_divert,
+    quiet_option,
+    week_option,
+)
 from .errors import InputError, Problem
 from .io import load_instance
+from .runlog import log_file_option
 from .summary import instance_summary, render_summary
 
 
@@ -85,10 +98,12 @@ def init(path: Path, n_staff: int, n_roles: int, weeks: int, seed: int, syntheti
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @week_option
 @out_option
+@divert_option
 @json_option
 @quiet_option
 @handle_errors
-def requirements_cmd(path: Path, week: str | None, out_dir: Path, as_json: bool, quiet: bool) -> None:
+@locked_output
+def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     """Minimum staff per role and slot meeting each role's service-level target."""
     from . import atomic
     from .pipeline import forecast_week, parse_week
@@ -96,7 +111,7 @@ def requirements_cmd(path: Path, week: str | None, out_dir: Path, as_json: bool,
 
     instance = load_instance(path)
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start)
+    demand = forecast_week(instance, week_start, divert=parse_divert(divert))
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     atomic.write_csv(out_dir / "requirements.csv", req, float_format="%.4g")
     hourly = req.assign(hour=req["slot_start"].str[:2] + ":00").pivot_table(index="hour", columns="role", values="n_required", aggfunc="max")
@@ -129,16 +144,25 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--certify", multiple=True, metavar="EMP=ROLE", help="What-if: certify an employee for a role (repeatable).")
 @click.option("--simulate", "simulate_reps", is_flag=False, flag_value=200, default=0, type=click.IntRange(0, 100000),
               metavar="[REPS]", help="Replay the roster by simulation (200 replications unless given) and add simulated KPIs.")
+@divert_option
+@log_file_option
 @json_option
 @quiet_option
 @handle_errors
-def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, simulate_reps, as_json, quiet) -> None:
-    """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more."""
+@locked_output
+def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, simulate_reps, divert, log_file, as_json, quiet) -> None:
+    """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more.
+
+    With one worker (``--workers 1``) the same inputs and seed give a
+    byte-identical roster.csv: the solver then runs on deterministic time.
+    """
     import sys
 
     from .clikit import Infeasible, TimeLimitNoRoster
     from .pipeline import plan, write_plan
+    from .runlog import LOGGER
 
+    LOGGER.info("roster %s -> %s (time limit %g s, %d workers, seed %d)", path, out_dir, time_limit, workers, seed)
     instance = load_instance(path)
     certs = _parse_certify(certify)
     for emp, roles in certs.items():
@@ -150,13 +174,15 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, s
     show = not quiet and not as_json and sys.stderr.isatty()
     progress = (lambda s, o, b: click.echo(f"  {s:7.1f} s  objective {o:12.1f}  bound {b:12.1f}", err=True)) if show else None
     p = plan(instance, week, time_limit=time_limit, workers=workers, seed=seed, headcount=headcount, certify=certs,
-             progress=progress, simulate_reps=simulate_reps)
+             progress=progress, simulate_reps=simulate_reps, divert=parse_divert(divert))
     if p.roster.status == "infeasible":
         raise Infeasible(p.roster.message)
     if p.roster.status == "time_limit":
         raise TimeLimitNoRoster(p.roster.message)
     paths = write_plan(p, instance, out_dir)
     k = p.kpis
+    LOGGER.info("roster %s: %s, objective %.1f, gap %.2f%%, %.1f s; wrote %s", path, k["status"], k["objective"], 100 * k["gap"],
+                k["solve_seconds"], ", ".join(x.name for x in paths))
     if as_json:
         emit_json({**k, "outputs": [str(x) for x in paths]})
     elif not quiet:
@@ -176,10 +202,11 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, s
 @click.option("--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="roster.csv to check.")
 @week_option
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="Headcount limit the roster was made for.")
+@divert_option
 @json_option
 @quiet_option
 @handle_errors
-def check(path, roster_file, week, headcount, as_json, quiet) -> None:
+def check(path, roster_file, week, headcount, divert, as_json, quiet) -> None:
     """Re-check a roster against every rule, independently of the solver (exit 1 on violations)."""
     import sys
 
@@ -197,7 +224,7 @@ def check(path, roster_file, week, headcount, as_json, quiet) -> None:
             first = dt.date.fromisoformat(dates.min())
             week = first - dt.timedelta(days=first.weekday())
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start)
+    demand = forecast_week(instance, week_start, divert=parse_divert(divert))
     report = check_roster(instance, roster_file, week_start, demand.frame, demand.aht_minutes, headcount=headcount)
     if as_json:
         emit_json(check_to_dict(report))
@@ -206,6 +233,7 @@ def check(path, roster_file, week, headcount, as_json, quiet) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+main.add_command(batch)
 main.add_command(bench)
 main.add_command(simulate)
 main.add_command(report)

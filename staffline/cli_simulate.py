@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .clikit import emit_json, handle_errors, json_option, quiet_option
+from .clikit import divert_option, emit_json, handle_errors, json_option, parse_divert, quiet_option
 from .errors import InputError, Problem
 
 
@@ -32,10 +32,11 @@ def roster_week(roster, file: Path) -> dt.date:
 @click.option("--reps", default=200, show_default=True, type=click.IntRange(1, 100000), help="Replications.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (common random numbers across rosters).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path), help="Write simulation.json and simulation.csv here (default: beside the roster).")
+@divert_option
 @json_option
 @quiet_option
 @handle_errors
-def simulate(path, roster_file, reps, seed, out_dir, as_json, quiet) -> None:
+def simulate(path, roster_file, reps, seed, out_dir, divert, as_json, quiet) -> None:
     """Simulate a roster's queues (walk-ins, appointments, patience, lunch) with 95% CIs."""
     import pandas as pd
 
@@ -49,12 +50,13 @@ def simulate(path, roster_file, reps, seed, out_dir, as_json, quiet) -> None:
     roster = pd.read_csv(roster_file, dtype=str, keep_default_na=False)
     week_start = roster_week(roster, roster_file)
     read_roster(instance, roster, week_start)  # validates rows; bad ones exit 2 naming row and field
-    demand = forecast_week(instance, week_start)
+    demand = forecast_week(instance, week_start, divert=parse_divert(divert))
     kpis, hourly = simulate_roster(instance, demand, roster, week_start, reps=reps, seed=seed)
     out = Path(out_dir) if out_dir is not None else roster_file.parent
     payload = {"week_start": week_start.isoformat(), "reps": reps, "seed": seed, "roles": kpis}
-    atomic.write_text(out / "simulation.json", json.dumps(payload, indent=2) + "\n")
-    atomic.write_csv(out / "simulation.csv", hourly, float_format="%.4g")
+    with atomic.staged():
+        atomic.write_text(out / "simulation.json", json.dumps(payload, indent=2) + "\n")
+        atomic.write_csv(out / "simulation.csv", hourly, float_format="%.4g")
     if as_json:
         emit_json(payload)
     elif not quiet:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import click
 
 from .errors import InputError, Problem
+from .runlog import LOGGER, start_log_file
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 0, 1, 2, 3
 
@@ -39,10 +40,13 @@ def report_problems(problems: list[Problem], as_json: bool) -> None:
     else:
         for problem in problems:
             click.echo(f"error: {problem}", err=True)
+    for problem in problems:
+        LOGGER.error("bad input: %s", problem)
 
 
 def _stop(status: str, message: str, as_json: bool, code: int) -> None:
     """No roster: say why (JSON or one line on stderr) and exit with ``code``."""
+    LOGGER.error("%s: %s", status, message)
     if as_json:
         emit_json({"status": status, "message": message})
     else:
@@ -51,11 +55,12 @@ def _stop(status: str, message: str, as_json: bool, code: int) -> None:
 
 
 def handle_errors(func: Callable) -> Callable:
-    """Map domain exceptions to exit codes; reads ``as_json`` from the command's kwargs."""
+    """Map domain exceptions to exit codes; reads ``as_json`` (and ``log_file``) from the command's kwargs."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         as_json = bool(kwargs.get("as_json"))
+        start_log_file(kwargs.get("log_file"))
         try:
             return func(*args, **kwargs)
         except InputError as exc:
@@ -72,7 +77,34 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
+def locked_output(func: Callable) -> Callable:
+    """Hold the ``out_dir`` folder's lock for the whole command (place it under :func:`handle_errors`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .outlock import output_lock
+
+        with output_lock(kwargs["out_dir"]):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 week_option = click.option("--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history).")
+divert_option = click.option(
+    "--divert", "divert", multiple=True, metavar="ROLE=SHARE",
+    help="What-if: send SHARE of ROLE's walk-ins to self-service (e.g. counter=0.2); the lobby assists a part of them.",
+)
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+
+
+def parse_divert(values: tuple[str, ...]) -> dict[str, float]:
+    """``--divert`` values -> shares per role; a malformed value is bad input (exit 2)."""
+    from .forecasting.diversion import parse_divert_options
+
+    try:
+        return parse_divert_options(values)
+    except ValueError as exc:
+        raise InputError(Problem("--divert", None, "divert", str(exc))) from None

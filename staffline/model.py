@@ -167,6 +167,24 @@ class Request:
 
 
 @dataclass(frozen=True)
+class HistorySource:
+    """Where the ticket history lives when it is not ``history.csv``.
+
+    ``location`` is a CSV path (relative to the instance folder) or a
+    SQLAlchemy URL such as ``sqlite:///tickets.db``; a database names either a
+    ``table`` or a ``query`` returning the history columns.
+    """
+
+    location: str
+    table: str | None = None
+    query: str | None = None
+
+    @property
+    def is_database(self) -> bool:
+        return "://" in self.location
+
+
+@dataclass(frozen=True)
 class Branch:
     """A branch: opening hours per weekday, its slot grid, roles and rules.
 
@@ -186,6 +204,8 @@ class Branch:
     holidays: tuple[dt.date, ...] = ()
     holiday_country: str | None = None
     divert_to_lobby: float = 0.3
+    divert: Mapping[str, float] = field(default_factory=dict)  # role -> share of walk-ins sent to self-service
+    history: "HistorySource | None" = None  # None: history.csv in the instance folder
     rules: tuple[Mapping[str, Any], ...] = ()
 
     def role(self, name: str) -> Role:

@@ -17,7 +17,8 @@ import pandas as pd
 
 from . import atomic
 from .errors import InputError, Problem
-from .forecasting.baseline import forecast_counts, service_minutes
+from .forecasting.baseline import forecast_counts, service_minutes, with_appointments
+from .forecasting.diversion import apply_diversion
 from .model import WEEKDAYS, Instance
 from .optimizer.check import check_roster
 from .optimizer.roster import Demand, RosterResult, solve_roster
@@ -62,9 +63,21 @@ class Plan:
         return self.roster.kpis
 
 
-def forecast_week(instance: Instance, week_start: dt.date, model: str = "profile") -> Demand:
-    """Walk-in forecast for the week (``model`` from ``forecasting.MODELS``) plus mean service minutes per role."""
-    return Demand(forecast_counts(instance, week_start, model), service_minutes(instance))
+def forecast_week(instance: Instance, week_start: dt.date, model: str = "profile", divert: dict[str, float] | None = None) -> Demand:
+    """Walk-in forecast for the week plus mean service minutes per role.
+
+    ``model`` is one of ``forecasting.MODELS``. The branch's ``divert`` shares
+    (overridden per role by ``divert``, the CLI's ``--divert``) move walk-ins
+    to self-service before anything else sees the forecast; booked
+    appointments are added beside the walk-ins as the ``appointments`` column.
+    """
+    frame = forecast_counts(instance, week_start, model)
+    try:
+        frame = apply_diversion(frame, instance.branch, {**instance.branch.divert, **(divert or {})})
+    except ValueError as exc:
+        raise InputError(Problem("--divert", None, "divert", str(exc))) from None
+    frame = with_appointments(frame, instance.appointments, instance.branch.slot_minutes)
+    return Demand(frame, service_minutes(instance))
 
 
 def plan(
@@ -78,15 +91,17 @@ def plan(
     certify: dict[str, list[str]] | None = None,
     progress=None,
     simulate_reps: int = 0,
+    divert: dict[str, float] | None = None,
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
     With ``simulate_reps`` the roster is replayed that many times by the
     discrete-event simulator and ``kpis["simulated"]`` holds the simulated
-    KPIs per role (means and 95% CIs) beside the expected ones.
+    KPIs per role (means and 95% CIs) beside the expected ones. ``divert``
+    overrides the branch's self-service diversion shares per role (what-if).
     """
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start)
+    demand = forecast_week(instance, week_start, divert=divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     result = solve_roster(
         instance, demand, week_start, time_limit=time_limit, workers=workers, seed=seed,
@@ -132,8 +147,16 @@ def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date) -
 
 
 def write_plan(p: Plan, instance: Instance, out_dir: str | Path) -> list[Path]:
-    """Write forecast, requirements, roster, roster_wide, coverage and kpis atomically."""
-    out = Path(out_dir)
+    """Write forecast, requirements, roster, roster_wide, coverage and kpis atomically, as one set.
+
+    The files land together at the end (:func:`atomic.staged`): a run killed
+    before that leaves the previous run's set whole.
+    """
+    with atomic.staged():
+        return _write_products(p, instance, Path(out_dir))
+
+
+def _write_products(p: Plan, instance: Instance, out: Path) -> list[Path]:
     written = []
     products = {
         "forecast.csv": p.forecast,

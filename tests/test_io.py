@@ -95,11 +95,36 @@ def test_atomic_write_leaves_no_temp_file_and_keeps_old_on_failure(tmp_path):
     from staffline.atomic import atomic_path
 
     with pytest.raises(Boom):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
+        with atomic_path(target) as buffer:
+            buffer.write(b"half")
             raise Boom
     assert target.read_text() == "old"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+
+
+@pytest.mark.parametrize("anonymous", [True, False], ids=["O_TMPFILE", "named temp"])
+def test_staged_outputs_land_together_or_not_at_all(tmp_path, monkeypatch, anonymous):
+    from staffline import atomic
+
+    if not anonymous:
+        monkeypatch.delattr(atomic.os, "O_TMPFILE", raising=False)
+    a, b = tmp_path / "a.csv", tmp_path / "b.json"
+    write_text(a, "old a")
+    write_text(b, "old b")
+    with pytest.raises(RuntimeError):
+        with atomic.staged():
+            write_text(a, "new a")
+            assert a.read_text() == "old a"  # nothing is renamed before the block ends
+            write_text(b, "new b")
+            raise RuntimeError("killed")
+    assert (a.read_text(), b.read_text()) == ("old a", "old b")
+    with atomic.staged():
+        write_text(a, "new a")
+        write_text(b, "new b")
+        assert (a.read_text(), b.read_text()) == ("old a", "old b")
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.json"]
+    assert oct(a.stat().st_mode & 0o777) == "0o644"
 
 
 def test_wait_method_defaults_to_lagged_and_unknown_values_name_the_field(tmp_path):

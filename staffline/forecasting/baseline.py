@@ -73,3 +73,26 @@ def service_minutes(instance: Instance) -> dict[str, float]:
     served = served_durations(instance)
     measured = served["minutes"].groupby(served["role"]).mean()
     return {r.name: float(measured.get(r.name, r.aht_minutes)) for r in instance.branch.roles}
+
+
+def with_appointments(forecast: pd.DataFrame, appointments: pd.DataFrame, slot_minutes: int) -> pd.DataFrame:
+    """The forecast plus an ``appointments`` column: booked customers starting in each slot.
+
+    Appointments are known demand, so they sit beside the walk-in ``mean``
+    rather than in it; the history's tickets are walk-ins and never include
+    them, so nothing is forecast twice. Queueing treats them as advisors
+    already busy (see the optimizer's appointment coverage) and the simulator
+    as priority arrivals at their times.
+    """
+    out = forecast.copy()
+    out["appointments"] = 0
+    if appointments.empty or out.empty:
+        return out
+    slot = appointments["start"].dt.floor(f"{slot_minutes}min")
+    booked = (
+        appointments.assign(date=slot.dt.date, slot_start=slot.dt.strftime("%H:%M"))
+        .groupby(["date", "slot_start", "role", "tier"]).size().rename("booked")
+    )
+    keys = list(zip(out["date"], out["slot_start"], out["role"], out["tier"]))
+    out["appointments"] = booked.reindex(pd.MultiIndex.from_tuples(keys), fill_value=0).to_numpy()
+    return out

@@ -144,7 +144,12 @@ def _symmetry_breaking(b: RosterBuilder, groups: list[list[int]]) -> None:
             b.model.Add(b.paid_minutes(a) >= b.paid_minutes(c))
 
 
-def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int):
+def warm_start_budget(time_limit: float) -> float:
+    """Seconds of the time limit given to completing the warm start (15%, at least 2 s, at most half)."""
+    return min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
+
+
+def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool):
     """Hint a complete starting roster: greedy shifts, then the best roles for them.
 
     Returns the seconds spent and, when the greedy shifts admit a roster, the
@@ -155,6 +160,8 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
     complete on big branches; solving the model with the shifts fixed (a small
     problem: only role counts remain) yields a value for every variable, and a
     complete feasible hint becomes CP-SAT's first solution at once.
+    ``deterministic`` runs it on CP-SAT's deterministic time only, so a
+    one-worker run repeats exactly; otherwise the wall clock also caps it.
     """
     started = time.perf_counter()
     chosen = greedy_roster(b)
@@ -173,9 +180,10 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
         for t, var in options.items():
             fixed.Add(fixed.get_int_var_from_proto_index(var.Index()) == int(chosen.get((i, d)) == t))
     solver = cp_model.CpSolver()
-    budget = min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
+    budget = warm_start_budget(time_limit)
     configure(solver, budget, 1, seed)
-    solver.parameters.max_time_in_seconds = budget
+    if not deterministic:
+        solver.parameters.max_time_in_seconds = budget
     status = solver.Solve(fixed)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for index in range(len(b.model.Proto().variables)):
@@ -253,9 +261,11 @@ def solve_roster(
     groups = symmetry_groups(b, instance)
     _symmetry_breaking(b, groups)
     b.build_objective()
-    warm, warm_solver = _warm_start(b, groups, time_limit, seed)
+    deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
+    warm, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic)
     started = time.perf_counter()
-    solver, status = solve_model(b, max(1.0, time_limit - warm), workers, seed, progress)
+    remaining = time_limit - (warm_start_budget(time_limit) if deterministic else warm)
+    solver, status = solve_model(b, max(1.0, remaining), workers, seed, progress)
     seconds = time.perf_counter() - started + warm
     bound_solver = solver
     if status == cp_model.UNKNOWN and warm_solver is not None:

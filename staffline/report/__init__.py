@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import atomic
 from .exports import write_calendars, write_xlsx
 from .html import render_comparison, render_report, write_html
 from .products import RunProducts, read_products
 
 
 def write_report(folder: str | Path, out: str | Path | None = None) -> list[Path]:
+    """Every report product of a roster folder, landing together (see :func:`atomic.staged`)."""
     run = read_products(folder)
     out = Path(out) if out is not None else Path(folder)
-    paths = [write_html(out / "report.html", render_report(run)), write_xlsx(run.roster, run.kpis, out / "roster.xlsx")]
-    paths += write_calendars(run.roster, out / "calendars")
+    with atomic.staged():
+        paths = [write_html(out / "report.html", render_report(run)), write_xlsx(run.roster, run.kpis, out / "roster.xlsx")]
+        paths += write_calendars(run.roster, out / "calendars")
     return paths
 
 

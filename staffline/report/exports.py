@@ -15,8 +15,8 @@ def write_xlsx(roster: pd.DataFrame, kpis: dict, target: str | Path) -> Path:
     minutes = (pd.to_timedelta(roster["end"] + ":00") - pd.to_timedelta(roster["start"] + ":00")).dt.total_seconds() / 60
     per_person = roster.assign(hours=minutes / 60).groupby("employee").agg(hours=("hours", "sum"), days=("date", "nunique")).reset_index()
     facts = pd.DataFrame([(k, v) for k, v in kpis.items() if isinstance(v, (int, float, str))], columns=["kpi", "value"])
-    with atomic.atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+    with atomic.atomic_path(target) as buffer:
+        with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
             per_person.to_excel(xl, sheet_name="Summary", index=False)
             facts.to_excel(xl, sheet_name="Summary", index=False, startcol=per_person.shape[1] + 1)
             for date, day in roster.groupby("date", sort=True):

@@ -31,13 +31,21 @@ def _png(fig) -> bytes:
 
 
 def arrivals_chart(forecast: pd.DataFrame) -> bytes:
-    """Expected walk-ins per hour and role, averaged over the open days (the daily peaks show here)."""
+    """Expected walk-ins per hour and role, averaged over the open days (the daily peaks show here).
+
+    Booked appointments, when the forecast has them, are drawn dashed on top
+    of the role's walk-ins: known demand the planner sees beside the forecast.
+    """
     table = hourly(forecast, "mean", how="sum")
+    booked = hourly(forecast, "appointments", how="sum") if "appointments" in forecast else None
     fig, ax = plt.subplots(figsize=(8, 3.2))
     colours = role_colour(list(table.columns))
     for role in table.columns:
         ax.plot(table.index, table[role], marker="o", label=role, color=colours[role])
-    ax.set_ylabel("walk-ins per hour")
+        if booked is not None and booked[role].sum() > 0:
+            ax.plot(table.index, table[role] + booked[role].reindex(table.index).fillna(0), linestyle="--",
+                    color=colours[role], label=f"{role} + appointments")
+    ax.set_ylabel("customers per hour")
     ax.set_title("Forecast arrivals per hour (mean over open days)")
     ax.legend()
     ax.grid(alpha=0.3)

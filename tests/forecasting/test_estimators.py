@@ -131,7 +131,7 @@ def test_forecast_cli_auto_picks_the_backtest_winner(tmp_path):
     assert payload["model"] == overall.sort_values("wape").iloc[0]["model"]
     assert payload["busiest_hours"][:2] == ["10:00", "15:00"] or set(payload["busiest_hours"][:2]) == {"10:00", "15:00"}
     forecast = pd.read_csv(tmp_path / "forecast.csv")
-    assert list(forecast.columns) == ["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert list(forecast.columns) == ["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95", "appointments"]
     assert (forecast["lo95"] <= forecast["mean"]).all() and (forecast["mean"] <= forecast["hi95"]).all()
 
 
