@@ -2,13 +2,12 @@
 
 Cron jobs overlap when a night run is slow; two runs writing the same folder
 would leave a roster from one and KPIs from the other. The lock is an
-``fcntl.flock`` on ``OUTDIR/.staffline.lock`` holding the writer's pid: the
-kernel releases it when the process ends in any way (SIGKILL included), so a
-killed run never blocks the next one, and a refused run can name the pid it
-waits for. The file is removed when the run ends; a run that took the lock
-on a file removed meanwhile notices (different inode) and tries again. stdlib
-``fcntl`` rather than a lock library because the refusal must name the
-holder's pid, which those libraries do not report.
+``fcntl.flock`` on the output folder itself: the kernel releases it when the
+process ends in any way (SIGKILL included), so a killed run never blocks the
+next one and leaves no lock file behind. A refused run names the holder's pid,
+which Linux lists in ``/proc/locks``. stdlib ``fcntl`` rather than a lock
+library because those lock a separate file (left behind by SIGKILL) and do
+not report the holder.
 """
 
 from __future__ import annotations
@@ -16,30 +15,25 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .errors import InputError, Problem
 
-LOCK_NAME = ".staffline.lock"
 
-
-def _acquire(path: Path, folder: Path) -> int:
-    """An open descriptor holding the lock on the file now at ``path``."""
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            raise InputError(Problem("--out", None, None, f"another run is writing {folder} (pid {holder})")) from None
-        try:
-            if os.stat(path).st_ino == os.fstat(fd).st_ino:
-                return fd
-        except FileNotFoundError:
-            pass
-        os.close(fd)  # the previous holder removed this file as we opened it: lock the new one
+def holder_pid(fd: int) -> str:
+    """The pid holding a flock on the file behind ``fd``, from /proc/locks ('unknown' elsewhere)."""
+    st = os.fstat(fd)
+    where = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == where:
+                    return fields[4]
+    except OSError:
+        pass
+    return "unknown"
 
 
 @contextlib.contextmanager
@@ -52,14 +46,18 @@ def output_lock(out_dir: str | os.PathLike) -> Iterator[Path]:
     folder = Path(out_dir)
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_NAME
-    fd = _acquire(path, folder)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(Problem("--out", None, None, f"another run is writing {folder} (pid {holder_pid(fd)})")) from None
+        yield folder
         if created and not any(folder.iterdir()):
             folder.rmdir()
+    except InputError:
+        if created and folder.exists() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+    finally:
         os.close(fd)  # closing releases the flock

@@ -19,10 +19,14 @@ FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 def start_log_file(path: Path | None) -> None:
     """Append this run's records to ``path`` (none when ``path`` is None)."""
+    for old in [h for h in LOGGER.handlers if getattr(h, "staffline_run", False)]:  # a library caller's previous run
+        LOGGER.removeHandler(old)
+        old.close()
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
+    handler.staffline_run = True
     handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
     LOGGER.addHandler(handler)
     LOGGER.setLevel(logging.INFO)
