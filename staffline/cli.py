@@ -23,6 +23,7 @@ from .clikit import (
     divert_option,
     emit_json,
     handle_errors,
+    history_option,
     json_option,
     locked_output,
     out_option,
@@ -49,12 +50,13 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@history_option
 @json_option
 @quiet_option
 @handle_errors
-def validate(path: Path, as_json: bool, quiet: bool) -> None:
+def validate(path: Path, history, as_json: bool, quiet: bool) -> None:
     """Check an instance folder and print its summary (or every error found)."""
-    instance = load_instance(path)
+    instance = load_instance(path, history)
     summary = instance_summary(instance)
     if as_json:
         emit_json(summary)
@@ -99,17 +101,18 @@ def init(path: Path, n_staff: int, n_roles: int, weeks: int, seed: int, syntheti
 @week_option
 @out_option
 @divert_option
+@history_option
 @json_option
 @quiet_option
 @handle_errors
 @locked_output
-def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[str, ...], history, as_json: bool, quiet: bool) -> None:
     """Minimum staff per role and slot meeting each role's service-level target."""
     from . import atomic
     from .pipeline import forecast_week, parse_week
     from .queueing import queue_roles, requirements
 
-    instance = load_instance(path)
+    instance = load_instance(path, history)
     week_start = parse_week(week, instance)
     demand = forecast_week(instance, week_start, divert=parse_divert(divert))
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
@@ -146,11 +149,12 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
               metavar="[REPS]", help="Replay the roster by simulation (200 replications unless given) and add simulated KPIs.")
 @divert_option
 @log_file_option
+@history_option
 @json_option
 @quiet_option
 @handle_errors
 @locked_output
-def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, simulate_reps, divert, log_file, as_json, quiet) -> None:
+def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, simulate_reps, divert, log_file, history, as_json, quiet) -> None:
     """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more.
 
     With one worker (``--workers 1``) the same inputs and seed give a
@@ -163,7 +167,7 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, s
     from .runlog import LOGGER
 
     LOGGER.info("roster %s -> %s (time limit %g s, %d workers, seed %d)", path, out_dir, time_limit, workers, seed)
-    instance = load_instance(path)
+    instance = load_instance(path, history)
     certs = _parse_certify(certify)
     for emp, roles in certs.items():
         if emp not in {e.id for e in instance.staff}:

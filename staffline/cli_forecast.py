@@ -10,6 +10,7 @@ from .clikit import (
     divert_option,
     emit_json,
     handle_errors,
+    history_option,
     json_option,
     locked_output,
     out_option,
@@ -31,18 +32,19 @@ MODEL_CHOICES = ["auto", *MODELS]
 @click.option("--folds", default=4, show_default=True, type=click.IntRange(1, 52), help="Backtest weeks.")
 @out_option
 @divert_option
+@history_option
 @json_option
 @quiet_option
 @handle_errors
 @locked_output
-def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert, as_json: bool, quiet: bool) -> None:
+def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert, history, as_json: bool, quiet: bool) -> None:
     """Forecast arrivals per role and slot for a week; writes forecast.csv (and backtest.csv)."""
     from . import atomic
     from .forecasting import backtest, choose_model, slot_counts
     from .io import load_instance
     from .pipeline import forecast_week, parse_week
 
-    instance = load_instance(path)
+    instance = load_instance(path, history)
     week_start = parse_week(week, instance)
     table, chosen_wape = None, None
     if run_backtest or model == "auto":

@@ -90,6 +90,10 @@ def locked_output(func: Callable) -> Callable:
     return wrapper
 
 
+history_option = click.option(
+    "--history", "history", default=None, metavar="FILE|URL",
+    help="Ticket history instead of the branch's: a CSV in the instance folder or a database URL (table/query from branch.toml).",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 week_option = click.option("--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history).")

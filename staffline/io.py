@@ -21,8 +21,14 @@ import numpy as np
 import pandas as pd
 
 from . import atomic
-from .branch_config import FieldError, contract_from_fields, parse_branch, parse_time, parse_time_range
-from .branch_config import branch_to_toml
+from .branch_config import (
+    FieldError,
+    branch_to_toml,
+    contract_from_fields,
+    parse_branch,
+    parse_time,
+    parse_time_range,
+)
 from .errors import InputError, Problem, ProblemLog
 from .model import (
     APPOINTMENT_COLUMNS,
@@ -196,24 +202,30 @@ def parse_staff(path: Path, branch: Branch | None, log: ProblemLog) -> tuple[Emp
     return tuple(staff)
 
 
-def _parse_datetimes(frame: pd.DataFrame, column: str, file: str, log: ProblemLog, required: bool) -> pd.Series:
+_UTC_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _parse_datetimes(frame: pd.DataFrame, column: str, file: str, log: ProblemLog, required: bool, first_row: int = 2) -> pd.Series:
     raw = frame[column].str.strip()
-    values = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-    bad = values.isna() & (raw != "")
+    zoned = raw.str.contains(_UTC_OFFSET, na=False)  # datetimes are naive local time everywhere
+    for idx in np.flatnonzero(zoned.to_numpy()):
+        log.add(file, int(idx) + first_row, column, f"datetime {raw.iloc[idx]!r} has a time-zone offset (expected naive local time YYYY-MM-DD HH:MM[:SS])")
+    values = pd.to_datetime(raw.where(~zoned, ""), format="ISO8601", errors="coerce")
+    bad = values.isna() & (raw != "") & ~zoned
     if required:
         bad |= raw == ""
     for idx in np.flatnonzero(bad.to_numpy()):
         text = raw.iloc[idx]
         what = "missing" if text == "" else f"unparsable datetime {text!r}"
-        log.add(file, int(idx) + 2, column, f"{what} (expected YYYY-MM-DD HH:MM[:SS])")
+        log.add(file, int(idx) + first_row, column, f"{what} (expected YYYY-MM-DD HH:MM[:SS])")
     return values.astype("datetime64[ns]")
 
 
-def _check_choice(frame: pd.DataFrame, column: str, choices: Iterable[str], file: str, log: ProblemLog) -> pd.Series:
+def _check_choice(frame: pd.DataFrame, column: str, choices: Iterable[str], file: str, log: ProblemLog, first_row: int = 2) -> pd.Series:
     values = frame[column].str.strip()
     choices = tuple(choices)
     for idx in np.flatnonzero(~values.isin(choices).to_numpy()):
-        log.add(file, int(idx) + 2, column, f"unknown {column} {values.iloc[idx]!r} (known: {', '.join(choices)})")
+        log.add(file, int(idx) + first_row, column, f"unknown {column} {values.iloc[idx]!r} (known: {', '.join(choices)})")
     return values
 
 
@@ -237,6 +249,39 @@ def normalize_appointments(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("start", kind="stable").reset_index(drop=True)
 
 
+def check_history_cells(frame: pd.DataFrame, file: str, branch: Branch | None, log: ProblemLog, first_row: int = 2) -> pd.DataFrame:
+    """Text cells of ticket rows -> typed columns, every bad cell logged with its row.
+
+    Shared by the CSV reader and the database reader (which passes the chunk's
+    first row in the result set as ``first_row``), so both report alike.
+    """
+    issued = _parse_datetimes(frame, "issued_at", file, log, required=True, first_row=first_row)
+    start = _parse_datetimes(frame, "service_start", file, log, required=False, first_row=first_row)
+    end = _parse_datetimes(frame, "service_end", file, log, required=False, first_row=first_row)
+    role = _check_choice(frame, "role", branch.role_names, file, log, first_row) if branch is not None else frame["role"].str.strip()
+    tier = _check_choice(frame, "tier", TIERS, file, log, first_row)
+    outcome = _check_choice(frame, "outcome", OUTCOMES, file, log, first_row)
+    served = (outcome == "served").to_numpy()
+    for column, values in (("service_start", start), ("service_end", end)):
+        blank = (frame[column].str.strip() == "").to_numpy()
+        for idx in np.flatnonzero(served & values.isna().to_numpy() & blank):
+            log.add(file, int(idx) + first_row, column, "missing for a served ticket")
+    for idx in np.flatnonzero((end < start).to_numpy()):
+        log.add(file, int(idx) + first_row, "service_end", f"service_end {end.iloc[idx]} is before service_start {start.iloc[idx]}")
+    for idx in np.flatnonzero((start < issued).to_numpy()):
+        log.add(file, int(idx) + first_row, "service_start", f"service_start {start.iloc[idx]} is before issued_at {issued.iloc[idx]}")
+    return pd.DataFrame({"issued_at": issued, "service_start": start, "service_end": end, "role": role, "tier": tier, "outcome": outcome})
+
+
+def check_history_span(issued: pd.Series, file: str, log: ProblemLog) -> None:
+    """The forecaster needs at least a week of tickets."""
+    issued = issued.dropna()
+    if len(issued):
+        span_days = (issued.max().normalize() - issued.min().normalize()).days + 1
+        if span_days < MIN_HISTORY_DAYS:
+            log.add(file, None, "issued_at", f"history covers only {span_days} day(s); at least one week ({MIN_HISTORY_DAYS} days) is needed")
+
+
 def parse_history(path: Path, branch: Branch | None, log: ProblemLog) -> pd.DataFrame | None:
     """history.csv -> ticket frame; checks times, order of times, roles, tiers, span."""
     file = path.name
@@ -246,30 +291,8 @@ def parse_history(path: Path, branch: Branch | None, log: ProblemLog) -> pd.Data
     if frame.empty:
         log.add(file, None, None, "history is empty (need at least one week of tickets)")
         return None
-    issued = _parse_datetimes(frame, "issued_at", file, log, required=True)
-    start = _parse_datetimes(frame, "service_start", file, log, required=False)
-    end = _parse_datetimes(frame, "service_end", file, log, required=False)
-    if branch is not None:
-        _check_choice(frame, "role", branch.role_names, file, log)
-    _check_choice(frame, "tier", TIERS, file, log)
-    outcome = _check_choice(frame, "outcome", OUTCOMES, file, log)
-    served = (outcome == "served").to_numpy()
-    for idx in np.flatnonzero(served & start.isna().to_numpy() & (frame["service_start"].str.strip() == "").to_numpy()):
-        log.add(file, int(idx) + 2, "service_start", "missing for a served ticket")
-    for idx in np.flatnonzero(served & end.isna().to_numpy() & (frame["service_end"].str.strip() == "").to_numpy()):
-        log.add(file, int(idx) + 2, "service_end", "missing for a served ticket")
-    for idx in np.flatnonzero((end < start).to_numpy()):
-        log.add(file, int(idx) + 2, "service_end", f"service_end {end.iloc[idx]} is before service_start {start.iloc[idx]}")
-    for idx in np.flatnonzero((start < issued).to_numpy()):
-        log.add(file, int(idx) + 2, "service_start", f"service_start {start.iloc[idx]} is before issued_at {issued.iloc[idx]}")
-    if issued.notna().any():
-        span_days = (issued.max().normalize() - issued.min().normalize()).days + 1
-        if span_days < MIN_HISTORY_DAYS:
-            log.add(file, None, "issued_at", f"history covers only {span_days} day(s); at least one week ({MIN_HISTORY_DAYS} days) is needed")
-    out = frame.copy()
-    out["issued_at"], out["service_start"], out["service_end"] = issued, start, end
-    for c in ("role", "tier", "outcome"):
-        out[c] = out[c].str.strip()
+    out = check_history_cells(frame, file, branch, log)
+    check_history_span(out["issued_at"], file, log)
     return normalize_history(out)
 
 
@@ -334,13 +357,43 @@ def parse_requests(path: Path, staff: Iterable[Employee], log: ProblemLog) -> tu
     return tuple(out)
 
 
-def load_instance(path: str | Path) -> Instance:
-    """Load and validate an instance folder; raises InputError listing every problem."""
+def load_history(folder: Path, branch: Branch | None, log: ProblemLog, override: str | None = None) -> pd.DataFrame | None:
+    """The ticket history: ``history.csv``, or the branch's ``history`` (a CSV path or a database URL).
+
+    ``override`` (``--history``) replaces the branch's setting; a database
+    needs a table or query from branch.toml. A relative SQLite path
+    (``sqlite:///tickets.db``) is taken relative to the instance folder, like
+    every other file of the instance, not to wherever cron starts.
+    """
+    source = branch.history if branch is not None else None
+    location = override or (source.location if source else "history.csv")
+    if "://" not in location:
+        path = folder / location
+        if not path.is_file():
+            log.add(location, None, None, f"missing file in {folder}")
+            return None
+        return parse_history(path, branch, log)
+    if source is None or not (source.table or source.query):
+        log.add("branch.toml", None, "branch.history", "a database history needs history_table or history_query in branch.toml")
+        return None
+    from .history_sql import read_history_sql
+
+    if location.startswith("sqlite:///") and not location.startswith("sqlite:////") and location != "sqlite:///:memory:":
+        location = "sqlite:///" + str((folder / location[len("sqlite:///"):]).resolve())
+    return read_history_sql(location, source.table, source.query, branch, log)
+
+
+def load_instance(path: str | Path, history: str | None = None) -> Instance:
+    """Load and validate an instance folder; raises InputError listing every problem.
+
+    ``history`` overrides where the ticket history comes from (see :func:`load_history`).
+    """
+    override = history
     folder = Path(path)
     if not folder.is_dir():
         raise InputError(Problem(str(folder), None, None, "not an instance folder (expected a directory with branch.toml)"))
     log = ProblemLog()
-    for name in ("branch.toml", "staff.csv", "history.csv"):
+    for name in ("branch.toml", "staff.csv"):
         if not (folder / name).is_file():
             log.add(name, None, None, f"missing file in {folder}")
     branch = None
@@ -349,7 +402,7 @@ def load_instance(path: str | Path) -> Instance:
         if text is not None:
             branch = parse_branch(text, log)
     staff = parse_staff(folder / "staff.csv", branch, log) if (folder / "staff.csv").is_file() else ()
-    history = parse_history(folder / "history.csv", branch, log) if (folder / "history.csv").is_file() else None
+    history = load_history(folder, branch, log, override)
     appointments = parse_appointments(folder / "appointments.csv", branch, log)
     requests = parse_requests(folder / "requests.csv", staff, log)
     log.raise_if_any()

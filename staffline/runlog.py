@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 LOGGER = logging.getLogger("staffline")
+LOGGER.addHandler(logging.NullHandler())  # silent without --log-file (no stderr echo of errors already printed)
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
