@@ -20,9 +20,16 @@ METRICS = ["wape", "mase", "bias", "cover80", "cover95"]
 
 
 def fold_origins(counts: pd.DataFrame, folds: int) -> list[dt.date]:
-    last = max(pd.to_datetime(counts["date"]).dt.date)
+    """Mondays of the test weeks, the last one being the latest complete week.
+
+    A week is complete when the history reaches its last open weekday (Friday
+    for a weekday-only series, Saturday for a branch open on Saturdays).
+    """
+    dates = pd.to_datetime(counts["date"])
+    last = dates.max().date()
+    last_open_weekday = int(dates.dt.weekday.max())
     last_monday = last - dt.timedelta(days=last.weekday())
-    if last - last_monday < dt.timedelta(days=5):  # last week incomplete: it cannot be a test week
+    if last.weekday() < last_open_weekday:  # last week incomplete: it cannot be a test week
         last_monday -= dt.timedelta(weeks=1)
     return [last_monday - dt.timedelta(weeks=k) for k in range(folds)][::-1]
 

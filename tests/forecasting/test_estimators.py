@@ -184,3 +184,20 @@ def test_jiangdong_weekday_peaks_at_ten_and_fifteen(jiangdong):
         tuesday = frame[frame["date"] == week + dt.timedelta(days=1)]
         hourly = tuesday.assign(hour=tuesday["slot_start"].str[:2]).groupby("hour")["mean"].sum()
         assert set(hourly.sort_values(ascending=False).index[:2]) == {"10", "15"}, (model, hourly.round(1).to_dict())
+
+
+def test_the_latest_complete_week_is_a_fold_for_weekday_only_and_saturday_series():
+    import datetime as dt
+
+    from staffline.forecasting.evaluation import fold_origins
+
+    def counts(days):
+        return pd.DataFrame({"date": days, "slot_start": "09:00", "role": "r", "tier": "regular", "count": 1})
+
+    weekdays = [dt.date(2003, 9, 1) + dt.timedelta(days=k) for k in range(19) if (dt.date(2003, 9, 1) + dt.timedelta(days=k)).weekday() < 5]
+    assert weekdays[-1] == dt.date(2003, 9, 19)  # a Friday: that week is complete
+    assert fold_origins(counts(weekdays), 2) == [dt.date(2003, 9, 8), dt.date(2003, 9, 15)]
+    assert fold_origins(counts(weekdays[:-1]), 2) == [dt.date(2003, 9, 1), dt.date(2003, 9, 8)]  # ends Thursday
+    with_saturdays = [dt.date(2026, 11, 2) + dt.timedelta(days=k) for k in range(19) if (dt.date(2026, 11, 2) + dt.timedelta(days=k)).weekday() < 6]
+    assert with_saturdays[-1].weekday() == 4  # ends on a Friday although Saturdays are open: incomplete
+    assert fold_origins(counts(with_saturdays), 1) == [dt.date(2026, 11, 9)]
