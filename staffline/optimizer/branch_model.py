@@ -65,6 +65,7 @@ class RosterBuilder(ShiftModel):
             self.classes[frozenset(e.roles)].append(i)
         self._build_class_counts()
         self._build_roles()
+        self._singleton_role_blocks()
 
     # ----- variables -------------------------------------------------------
     def _build_class_counts(self) -> None:
@@ -98,6 +99,42 @@ class RosterBuilder(ShiftModel):
                     m.Add(sum(parts) == self.class_on[c, d, s])
                 for r in roles:
                     self.n[r, d, s] = sum(by_role.get(r, []))
+
+    def _singleton_role_blocks(self) -> None:
+        """The minimum role block, exactly, for classes of one person.
+
+        Roles are counted per class, and persons get theirs afterwards; for a
+        class of one the count *is* the person's role, and a count pattern
+        that switches roles faster than the minimum block (say a lone
+        lobby-and-advisory person needed on lobby at 09:00 and on an advisory
+        appointment at 09:30) has no valid person-level roster: the roster
+        would break a hard rule. With ``ws`` = the person on duty: a run of
+        role r starting at s (``y[s] - y[s-1] = 1``) lasts ``block`` slots
+        while on duty (A), and a run starting mid-part needs the part to go
+        on that long (B). A part shorter than the block thus keeps one role,
+        as the checker demands.
+        """
+        block = max(1, self.branch.shift_rules.min_role_block_minutes // self.branch.slot_minutes)
+        if block <= 1:
+            return
+        m = self.model
+        for c, members in self.classes.items():
+            if len(members) != 1 or len(c) < 2:
+                continue
+            for d, day in enumerate(self.days):
+                n_slots = len(day.slots)
+                ws = [self.class_on[c, d, s] for s in range(n_slots)]
+                for r in sorted(c):
+                    y = [self.y[c, d, s, r] for s in range(n_slots)]
+                    for s in range(n_slots):
+                        starts = y[s] - (y[s - 1] if s else 0)
+                        before = ws[s - 1] if s else 0
+                        for j in range(1, block):
+                            if s + j < n_slots:
+                                m.Add(y[s + j] >= starts - (1 - ws[s + j]))  # A
+                                m.Add(ws[s + j] >= starts + before - 1)  # B
+                            else:
+                                m.Add(starts + before <= 1)  # B at closing: no new run mid-part this late
 
     # ----- what rules use ---------------------------------------------------
     def on_duty(self, d: int, s: int):
