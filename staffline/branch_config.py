@@ -319,14 +319,10 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
 
 def _check_divert(reader: _TomlReader, shares: dict[str, float], roles: tuple[Role, ...]) -> None:
     """Diverted customers must come from a known non-lobby role and need a lobby role to assist them."""
-    kinds = {r.name: r.kind for r in roles}
-    for role in shares:
-        if role not in kinds:
-            reader.error("branch", "divert", f"unknown role {role!r} (known: {', '.join(kinds)})")
-        elif kinds[role] is RoleKind.LOBBY:
-            reader.error("branch", "divert", f"role {role!r} is the lobby itself; divert counter or advisory walk-ins")
-    if shares and roles and RoleKind.LOBBY not in kinds.values():
-        reader.error("branch", "divert", "diversion needs a lobby role to assist self-service customers")
+    from .forecasting.diversion import diversion_problems
+
+    for message in diversion_problems(shares, roles) if roles else []:
+        reader.error("branch", "divert", message)
 
 
 def _check_history_source(reader: _TomlReader, branch: dict[str, Any]) -> None:

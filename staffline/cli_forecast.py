@@ -40,9 +40,9 @@ MODEL_CHOICES = ["auto", *MODELS]
 def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert, history, as_json: bool, quiet: bool) -> None:
     """Forecast arrivals per role and slot for a week; writes forecast.csv (and backtest.csv)."""
     from . import atomic
-    from .forecasting import backtest, choose_model, slot_counts
+    from .forecasting import backtest, choose_model, forecast_counts, slot_counts
     from .io import load_instance
-    from .pipeline import forecast_week, parse_week
+    from .pipeline import demand_from, parse_week
 
     instance = load_instance(path, history)
     week_start = parse_week(week, instance)
@@ -55,7 +55,8 @@ def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert
         else:
             chosen_wape = float(table[(table["model"] == model) & (table["role"] == "all")]["wape"].iloc[0])
     shares = parse_divert(divert)
-    demand = forecast_week(instance, week_start, model, divert=shares)
+    walk_ins = forecast_counts(instance, week_start, model)
+    demand = demand_from(instance, walk_ins, divert=shares)
     atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
     frame = demand.frame
     weekly = frame.groupby("role")["mean"].sum()
@@ -63,7 +64,7 @@ def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert
     booked = {r: int(n) for r, n in frame.groupby("role")["appointments"].sum().items() if n}
     moved = {}
     if shares:  # the what-if: weekly walk-ins per role with and without the command-line shares
-        change = weekly - forecast_week(instance, week_start, model).frame.groupby("role")["mean"].sum()
+        change = weekly - demand_from(instance, walk_ins).frame.groupby("role")["mean"].sum()
         moved = {r: round(float(d), 1) for r, d in change.items() if abs(d) > 1e-9}
     by_hour = frame.assign(hour=frame["slot_start"].str[:2] + ":00").groupby("hour")["mean"].sum() / frame["date"].nunique()
     busiest = [h for h in by_hour.sort_values(ascending=False).index[:3]]

@@ -53,11 +53,7 @@ def output_lock(out_dir: str | os.PathLike) -> Iterator[Path]:
         except BlockingIOError:
             raise InputError(Problem("--out", None, None, f"another run is writing {folder} (pid {holder_pid(fd)})")) from None
         yield folder
-        if created and not any(folder.iterdir()):
-            folder.rmdir()
-    except InputError:
-        if created and folder.exists() and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
     finally:
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
         os.close(fd)  # closing releases the flock

@@ -71,9 +71,13 @@ def forecast_week(instance: Instance, week_start: dt.date, model: str = "profile
     to self-service before anything else sees the forecast; booked
     appointments are added beside the walk-ins as the ``appointments`` column.
     """
-    frame = forecast_counts(instance, week_start, model)
+    return demand_from(instance, forecast_counts(instance, week_start, model), divert)
+
+
+def demand_from(instance: Instance, walk_ins: pd.DataFrame, divert: dict[str, float] | None = None) -> Demand:
+    """:func:`forecast_week` from an already fitted walk-in forecast (what-ifs reuse one fit)."""
     try:
-        frame = apply_diversion(frame, instance.branch, {**instance.branch.divert, **(divert or {})})
+        frame = apply_diversion(walk_ins, instance.branch, {**instance.branch.divert, **(divert or {})})
     except ValueError as exc:
         raise InputError(Problem("--divert", None, "divert", str(exc))) from None
     frame = with_appointments(frame, instance.appointments, instance.branch.slot_minutes)

@@ -15,7 +15,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..model import Branch, RoleKind
+from ..model import Branch, Role, RoleKind
 
 VALUE_COLUMNS = ["mean", "lo80", "hi80", "lo95", "hi95"]
 KEYS = ["date", "slot_start", "tier"]
@@ -24,6 +24,24 @@ KEYS = ["date", "slot_start", "tier"]
 def lobby_role(branch: Branch) -> str | None:
     """The first lobby-kind role: the one that assists self-service customers."""
     return next((r.name for r in branch.roles if r.kind is RoleKind.LOBBY), None)
+
+
+def diversion_problems(shares: Mapping[str, float], roles: tuple[Role, ...]) -> list[str]:
+    """Why ``shares`` cannot be applied to a branch with ``roles`` (empty when they can).
+
+    One check for both places shares come from: ``[branch] divert`` (logged
+    with its line) and ``--divert`` (raised as bad input).
+    """
+    kinds = {r.name: r.kind for r in roles}
+    problems = []
+    for role in shares:
+        if role not in kinds:
+            problems.append(f"unknown role {role!r} (known: {', '.join(kinds)})")
+        elif kinds[role] is RoleKind.LOBBY:
+            problems.append(f"role {role!r} is the lobby itself; divert counter or advisory walk-ins")
+    if shares and RoleKind.LOBBY not in kinds.values():
+        problems.append("diversion needs a lobby role to assist self-service customers")
+    return problems
 
 
 def apply_diversion(forecast: pd.DataFrame, branch: Branch, shares: Mapping[str, float]) -> pd.DataFrame:
@@ -35,16 +53,11 @@ def apply_diversion(forecast: pd.DataFrame, branch: Branch, shares: Mapping[str,
     shares = {r: float(s) for r, s in shares.items() if s}
     if not shares:
         return forecast
+    problems = diversion_problems(shares, branch.roles)
+    problems += [f"share for {role!r} must be in [0, 1), got {share}" for role, share in shares.items() if not 0 <= share < 1]
+    if problems:
+        raise ValueError(problems[0])
     lobby = lobby_role(branch)
-    for role, share in shares.items():
-        if role not in branch.role_names:
-            raise ValueError(f"unknown role {role!r} (known: {', '.join(branch.role_names)})")
-        if role == lobby:
-            raise ValueError(f"role {role!r} is the lobby itself; divert counter or advisory walk-ins")
-        if not 0 <= share < 1:
-            raise ValueError(f"share for {role!r} must be in [0, 1), got {share}")
-    if lobby is None:
-        raise ValueError("diversion needs a lobby role to assist self-service customers")
     out = forecast.copy()
     share_of_row = out["role"].map(shares).fillna(0.0)
     diverted = out[VALUE_COLUMNS].mul(share_of_row, axis=0)
