@@ -78,6 +78,14 @@ class _Reader:
     def add(self, row: int | None, field: str | None, message: str) -> None:
         self.log.add(self.file, row, field, message)
 
+    def first(self, seen: dict, key, row: int, field: str, what: str) -> bool:
+        """Remember ``key`` at ``row``; a repeat is reported (naming the first row) and gives False."""
+        if key in seen:
+            self.add(row, field, f"duplicate {what} (first at row {seen[key]})")
+            return False
+        seen[key] = row
+        return True
+
     def rows(self, section: str, names: tuple[str, ...], optional_last: bool = False):
         """Rows of ``section`` with exactly ``len(names)`` fields (the last may be absent if optional)."""
         low = len(names) - 1 if optional_last else len(names)
@@ -156,10 +164,8 @@ def parse_curtois(text: str, name: str = "instance", file: str = "<text>") -> Cu
         minutes = src.integer(number, "minutes", f[1], low=1)
         if sid is None:
             continue
-        if sid in shift_rows:
-            src.add(number, "id", f"duplicate shift {sid!r} (first at row {shift_rows[sid]})")
+        if not src.first(shift_rows, sid, number, "id", f"shift {sid!r}"):
             continue
-        shift_rows[sid] = number
         successors.append((number, sid, [s.strip() for s in f[2].split("|") if s.strip()]))
         shifts[sid] = Shift(sid, minutes if minutes is not None else 0, frozenset())
     for number, sid, nxt in successors:
@@ -197,10 +203,8 @@ def parse_curtois(text: str, name: str = "instance", file: str = "<text>") -> Cu
         values = {field: src.integer(number, field, text) for field, text in zip(STAFF_FIELDS[2:], f[2:])}
         if eid is None:
             continue
-        if eid in staff_rows:
-            src.add(number, "id", f"duplicate employee {eid!r} (first at row {staff_rows[eid]})")
+        if not src.first(staff_rows, eid, number, "id", f"employee {eid!r}"):
             continue
-        staff_rows[eid] = number
         staff[eid] = dict(id=eid, max_shifts=limits, **{k: (v or 0) for k, v in values.items()}, days_off=set())
 
     def employee(row: int, text: str) -> str | None:
@@ -234,10 +238,8 @@ def parse_curtois(text: str, name: str = "instance", file: str = "<text>") -> Cu
         values = [src.integer(number, field, text) for field, text in zip(COVER_FIELDS[2:], f[2:])]
         if d is None or s is None or None in values:
             continue
-        if (d, s) in cover_rows:
-            src.add(number, "shift", f"duplicate cover for day {d} shift {s} (first at row {cover_rows[d, s]})")
+        if not src.first(cover_rows, (d, s), number, "shift", f"cover for day {d} shift {s}"):
             continue
-        cover_rows[d, s] = number
         cover.append(Cover(d, s, *values))
 
     src.log.raise_if_any()
