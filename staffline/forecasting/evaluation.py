@@ -27,7 +27,7 @@ def fold_origins(counts: pd.DataFrame, folds: int) -> list[dt.date]:
     """
     dates = pd.to_datetime(counts["date"])
     last = dates.max().date()
-    last_open_weekday = int(dates.dt.weekday.max())
+    last_open_weekday = int(dates.dt.day_of_week.max())
     last_monday = last - dt.timedelta(days=last.weekday())
     if last.weekday() < last_open_weekday:  # last week incomplete: it cannot be a test week
         last_monday -= dt.timedelta(weeks=1)
