@@ -142,6 +142,8 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @out_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
+@click.option("--backend", default="cpsat", show_default=True, type=click.Choice(["cpsat", "cbc", "portfolio"]),
+              help="Solver: CP-SAT, or the same model on PuLP/CBC (cross-check; slower, no warm start).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="What-if: maximum staff on duty per slot.")
 @click.option("--certify", multiple=True, metavar="EMP=ROLE", help="What-if: certify an employee for a role (repeatable).")
@@ -154,7 +156,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @quiet_option
 @handle_errors
 @locked_output
-def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, simulate_reps, divert, log_file, history, as_json, quiet) -> None:
+def roster(path, week, out_dir, time_limit, workers, backend, seed, headcount, certify, simulate_reps, divert, log_file, history, as_json, quiet) -> None:
     """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more.
 
     With one worker (``--workers 1``) the same inputs and seed give a
@@ -166,7 +168,7 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, s
     from .pipeline import plan, write_plan
     from .runlog import LOGGER
 
-    LOGGER.info("roster %s -> %s (time limit %g s, %d workers, seed %d)", path, out_dir, time_limit, workers, seed)
+    LOGGER.info("roster %s -> %s (%s, time limit %g s, %d workers, seed %d)", path, out_dir, backend, time_limit, workers, seed)
     instance = load_instance(path, history)
     certs = _parse_certify(certify)
     for emp, roles in certs.items():
@@ -178,7 +180,7 @@ def roster(path, week, out_dir, time_limit, workers, seed, headcount, certify, s
     show = not quiet and not as_json and sys.stderr.isatty()
     progress = (lambda s, o, b: click.echo(f"  {s:7.1f} s  objective {o:12.1f}  bound {b:12.1f}", err=True)) if show else None
     p = plan(instance, week, time_limit=time_limit, workers=workers, seed=seed, headcount=headcount, certify=certs,
-             progress=progress, simulate_reps=simulate_reps, divert=parse_divert(divert))
+             progress=progress, simulate_reps=simulate_reps, divert=parse_divert(divert), backend=backend)
     if p.roster.status == "infeasible":
         raise Infeasible(p.roster.message)
     if p.roster.status == "time_limit":

@@ -96,6 +96,7 @@ def plan(
     progress=None,
     simulate_reps: int = 0,
     divert: dict[str, float] | None = None,
+    backend: str = "cpsat",
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -103,13 +104,14 @@ def plan(
     discrete-event simulator and ``kpis["simulated"]`` holds the simulated
     KPIs per role (means and 95% CIs) beside the expected ones. ``divert``
     overrides the branch's self-service diversion shares per role (what-if).
+    ``backend`` is ``"cpsat"`` (default) or ``"cbc"`` (the PuLP cross-check).
     """
     week_start = parse_week(week, instance)
     demand = forecast_week(instance, week_start, divert=divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     result = solve_roster(
         instance, demand, week_start, time_limit=time_limit, workers=workers, seed=seed,
-        headcount=headcount, extra_certifications=certify, progress=progress,
+        headcount=headcount, extra_certifications=certify, progress=progress, backend=backend,
     )
     simulated = None
     if result.status in ("optimal", "feasible"):

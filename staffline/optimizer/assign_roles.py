@@ -2,15 +2,25 @@
 
 The roster model decides how many members of each certification class work
 each role per slot, not who. Here a small CP-SAT model per day picks, for each
-person, one certified role per worked slot so that the per-class counts match
-(minimising any mismatch) and every role block lasts at least the minimum
-block length. A block may be shorter only when the whole shift part (between
-start, lunch and end) is shorter, so nobody changes desk every 15 minutes.
+person, one certified role per worked slot, every role block lasting at least
+the minimum block length. A block may be shorter only when the whole shift
+part (between start, lunch and end) is shorter, so nobody changes desk every
+15 minutes.
+
+The class-level counts are a relaxation: with several people in a class and
+the block rule, they are not always realisable person by person. So, given
+the wait curves, this model minimises the same expected wait the roster was
+solved for (tangent cuts as in the roster model), and the counts only break
+ties; without them it minimises the count mismatch. Hard role minima and
+maxima (greeter, appointments, hard coverage) come first.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from ortools.sat.python import cp_model
+
+from .branch_model import add_wait_cuts
 
 MINIMUM_WEIGHT = 1000
 
@@ -33,14 +43,18 @@ def assign_day(
     seed: int = 0,
     time_limit: float = 3.0,
     minimums: dict[tuple[int, str], int] | None = None,
+    maximums: dict[tuple[int, str], int] | None = None,
+    wait_values: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[dict[tuple[str, int], str], int]:
     """Roles per (person, slot) for one day, and the total count mismatch.
 
     ``people`` = (person id, certified roles, worked slot indices);
     ``targets`` = (class, slot, role) -> count wanted; ``minimums`` = (slot,
-    role) -> staff that hard rules need (greeter, appointments). Missing a
-    minimum costs :data:`MINIMUM_WEIGHT` mismatches, so it is given up only
-    when the block rule leaves no other way.
+    role) -> staff that hard rules need (greeter, appointments), ``maximums``
+    the most they allow. Breaking one costs far more than anything else, so it
+    happens only when the block rule leaves no other way. ``wait_values`` =
+    role -> (objective value of n free staff as int[slot, n + 1], busy staff
+    per slot), as :meth:`RosterBuilder.wait_values` gives them.
     """
     m = cp_model.CpModel()
     z: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -73,13 +87,26 @@ def assign_day(
         m.Add(sum(vars_) - want <= dev)
         m.Add(want - sum(vars_) <= dev)
         mismatch.append(dev)
-    shortfalls = []
+    on_role: dict[tuple[int, str], list] = {}
+    for (pid, slot, role), v in z.items():
+        on_role.setdefault((slot, role), []).append(v)
+    broken = []
     for (s, r), need in (minimums or {}).items():
-        on_role = [v for (pid, slot, role), v in z.items() if slot == s and role == r]
         short = m.NewIntVar(0, need, f"short_{s}_{r}")
-        m.Add(sum(on_role) + short >= need)
-        shortfalls.append(short)
-    m.Minimize(sum(mismatch) + MINIMUM_WEIGHT * sum(shortfalls))
+        m.Add(sum(on_role.get((s, r), [])) + short >= need)
+        broken.append(short)
+    for (s, r), cap in (maximums or {}).items():
+        extra = m.NewIntVar(0, len(people), f"extra_{s}_{r}")
+        m.Add(sum(on_role.get((s, r), [])) - extra <= cap)
+        broken.append(extra)
+    waits = []
+    for r, (values, busy) in (wait_values or {}).items():
+        for s in range(values.shape[0]):
+            w = add_wait_cuts(m, values[s], sum(on_role.get((s, r), [])) - int(busy[s]), f"w_{r}_{s}")
+            if w is not None:
+                waits.append(w)
+    rule_weight = MINIMUM_WEIGHT * (1 + sum(int(values.max()) for values, _ in (wait_values or {}).values()))
+    m.Minimize(sum(mismatch) + sum(waits) + rule_weight * sum(broken))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = time_limit  # repeatable: no wall-clock cut-off
     solver.parameters.max_time_in_seconds = 4 * time_limit

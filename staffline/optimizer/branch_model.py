@@ -55,8 +55,8 @@ class WaitData:
 class RosterBuilder(ShiftModel):
     """The shift core plus certification classes, role counts and the wait objective."""
 
-    def __init__(self, instance: Instance, days: list[DayGrid], waits: WaitData, diagnose: bool = False):
-        super().__init__(instance.staff, days, diagnose)
+    def __init__(self, instance: Instance, days: list[DayGrid], waits: WaitData, diagnose: bool = False, model=None):
+        super().__init__(instance.staff, days, diagnose, model)
         self.instance = instance
         self.branch = instance.branch
         self.waits = waits
@@ -150,25 +150,38 @@ class RosterBuilder(ShiftModel):
         )
 
     # ----- objective ---------------------------------------------------------
+    def wait_values(self, d: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per role on day d: (objective value of n staff per slot as int[slot, n + 1], busy advisors per slot).
+
+        The wait curve in objective units (customer-minutes x weight x SCALE),
+        shared by the roster model and by role assignment, so persons get the
+        roles that matter most for the objective the roster was solved for.
+        """
+        weight = self.branch.objective.wait_per_customer_minute
+        out = {}
+        for r, per_day in self.waits.curves.items():
+            if d not in per_day:
+                continue
+            curves = per_day[d]
+            busy = self.waits.busy.get(r, {}).get(d)
+            out[r] = (
+                np.round(curves * weight * SCALE).astype(np.int64),
+                np.zeros(curves.shape[0], dtype=np.int64) if busy is None else np.asarray(busy, dtype=np.int64),
+            )
+        return out
+
     def build_objective(self) -> None:
         """Wait (tangent cuts) + weighted labour cost + soft penalties, all scaled to integers."""
         m, obj = self.model, []
         weights = self.branch.objective
         self.wait_terms: dict[str, list] = defaultdict(list)
-        for r, per_day in self.waits.curves.items():
-            for d, curves in per_day.items():
-                busy = self.waits.busy.get(r, {}).get(d)
-                for s in range(curves.shape[0]):
-                    values = np.round(curves[s] * weights.wait_per_customer_minute * SCALE).astype(np.int64)
-                    if values.max() == 0:
-                        continue
-                    w = m.NewIntVar(0, int(values.max()), f"w_{r}_{d}_{s}")
-                    load_n = self.n[r, d, s] - (int(busy[s]) if busy is not None else 0)
-                    for k in range(len(values) - 1):
-                        slope = int(values[k + 1] - values[k])
-                        m.Add(w >= int(values[k]) + slope * (load_n - k))
-                    obj.append(w)
-                    self.wait_terms[r].append(w)
+        for d in range(len(self.days)):
+            for r, (values, busy) in self.wait_values(d).items():
+                for s in range(values.shape[0]):
+                    w = add_wait_cuts(m, values[s], self.n[r, d, s] - int(busy[s]), f"w_{r}_{d}_{s}")
+                    if w is not None:
+                        obj.append(w)
+                        self.wait_terms[r].append(w)
         cost_coef = weights.cost_weight * SCALE
         self.cost_terms = []
         for i in range(len(self.employees)):
@@ -180,6 +193,20 @@ class RosterBuilder(ShiftModel):
                         self.cost_terms.append((coef, var))
         obj.extend(self.penalty_terms())
         m.Minimize(sum(obj))
+
+
+def add_wait_cuts(model, values: np.ndarray, load, name: str):
+    """``w >= W(k) + (W(k+1) - W(k)) (load - k)`` for every k: the convex curve, exact at integers.
+
+    ``values`` = W(0..n) as integers, ``load`` = free staff (an expression).
+    Returns the new variable w, or None when the curve is zero (no term).
+    """
+    if values.max() == 0:
+        return None
+    w = model.NewIntVar(0, int(values.max()), name)
+    for k in range(len(values) - 1):
+        model.Add(w >= int(values[k]) + int(values[k + 1] - values[k]) * (load - k))
+    return w
 
 
 def plan_days(instance: Instance, week_start: dt.date) -> list[DayGrid]:

@@ -28,10 +28,11 @@ SCALE = 100
 class ShiftModel:
     """Shift-choice variables, named hard constraints and soft penalties."""
 
-    def __init__(self, employees: Sequence[Employee], days: Sequence, diagnose: bool = False):
+    def __init__(self, employees: Sequence[Employee], days: Sequence, diagnose: bool = False, model=None):
         self.employees: list[Employee] = list(employees)
         self.days = list(days)
-        self.model = cp_model.CpModel()
+        # CP-SAT unless told otherwise; the CBC backend's CbcModel offers the same calls
+        self.model = model if model is not None else cp_model.CpModel()
         self.diagnose = diagnose
         self.rules: list = []
         self.rule_literals: dict[str, cp_model.IntVar] = {}

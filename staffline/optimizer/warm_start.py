@@ -30,7 +30,6 @@ from ..constraints.rules import (
 )
 from .branch_model import RosterBuilder
 
-
 ROLE_MINIMUM_BONUS = 100.0  # a slot of an unmet hard role minimum outweighs any wait deficit
 
 
@@ -51,6 +50,19 @@ def minimums_of_day(b: RosterBuilder, d: int) -> dict[tuple[int, str], int]:
                 key = (s, getattr(rule, "role"))
                 need[key] = max(need.get(key, 0), k)
     return need
+
+
+def maximums_of_day(b: RosterBuilder, d: int) -> dict[tuple[int, str], int]:
+    """Per (slot, role): the most staff hard coverage rules allow."""
+    cap: dict[tuple[int, str], int] = {}
+    day = b.days[d]
+    for rule in b.rules:
+        if isinstance(rule, Coverage) and rule.hard and rule.maximum is not None:
+            for s, t in enumerate(day.slots):
+                if rule.selects(day.date, t):
+                    key = (s, rule.role)
+                    cap[key] = min(cap.get(key, rule.maximum), rule.maximum)
+    return cap
 
 
 class RoleMinimums:

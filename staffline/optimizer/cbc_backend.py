@@ -1,0 +1,136 @@
+"""The same roster model on PuLP/CBC: a cross-check of CP-SAT and an LP bound.
+
+Why not a second model: the builders (``ShiftModel``, ``RosterBuilder``) and
+every rule only ever call ``NewBoolVar``, ``NewIntVar``, ``Add`` (with linear
+``<=``, ``>=``, ``==``) and ``Minimize`` on ``builder.model``, and the whole
+formulation is linear (the wait curve is tangent cuts). :class:`CbcModel`
+offers exactly that surface over a ``pulp.LpProblem``, so the very same rule
+objects build the MILP; a rule that CP-SAT accepts but CBC cannot express
+(an enforcement literal) fails loudly instead of being dropped.
+
+:class:`CbcSolution` answers the questions the roster code asks a solved
+CP-SAT model (``Value``, ``ObjectiveValue``, ``BestObjectiveBound``), so
+roster extraction, penalties and KPIs are shared too.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pulp
+from ortools.sat.python import cp_model
+
+
+class CbcModel:
+    """A ``pulp.LpProblem`` behind the part of ``cp_model.CpModel`` the builders use."""
+
+    def __init__(self, name: str = "roster"):
+        self.problem = pulp.LpProblem(name, pulp.LpMinimize)
+        self.variables: list[pulp.LpVariable] = []  # in creation order, as CP-SAT numbers its own
+        self._never: pulp.LpVariable | None = None
+
+    def _new(self, lo: int, hi: int) -> pulp.LpVariable:
+        # CP-SAT allows repeated and arbitrary names, LP files do not: number the variables instead
+        var = pulp.LpVariable(f"v{len(self.variables)}", int(lo), int(hi), cat=pulp.LpInteger)
+        self.variables.append(var)
+        return var
+
+    def NewBoolVar(self, name: str = "") -> pulp.LpVariable:  # noqa: N802 - CP-SAT's spelling
+        return self._new(0, 1)
+
+    def NewIntVar(self, lo: int, hi: int, name: str = "") -> pulp.LpVariable:  # noqa: N802
+        return self._new(lo, hi)
+
+    def values(self) -> list[int]:
+        """The solution, variable by variable in creation order (a complete CP-SAT hint)."""
+        return [int(round(v.varValue or 0)) for v in self.variables]
+
+    def Add(self, constraint) -> "_Added":  # noqa: N802
+        """Add a linear constraint; a constant one (``0 >= 1`` from an empty sum) is kept as such."""
+        if isinstance(constraint, bool):
+            if not constraint:
+                self.problem += self._false() >= 1
+            return _Added()
+        if not isinstance(constraint, pulp.LpConstraint):
+            raise TypeError(f"the CBC backend takes linear constraints only, not {type(constraint).__name__}")
+        self.problem += constraint
+        return _Added()
+
+    def _false(self) -> pulp.LpVariable:
+        """A variable fixed at 0: an unsatisfiable constant constraint becomes ``zero >= 1``."""
+        if self._never is None:
+            self._never = pulp.LpVariable("never", 0, 0)
+        return self._never
+
+    def Minimize(self, objective) -> None:  # noqa: N802
+        self.problem.setObjective(pulp.lpSum([objective]))
+
+    def AddHint(self, var, value) -> None:  # noqa: N802 - hints are a CP-SAT search aid; CBC starts from scratch
+        return None
+
+
+class _Added:
+    """What ``Add`` returns: CBC has no enforcement literals, so diagnosis stays on CP-SAT."""
+
+    def OnlyEnforceIf(self, *literals) -> None:  # noqa: N802
+        raise NotImplementedError("rule switching (diagnosis) runs on CP-SAT only")
+
+
+@dataclass
+class CbcSolution:
+    """A solved :class:`CbcModel`, answering like a ``cp_model.CpSolver``."""
+
+    status: int  # a cp_model status constant
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+    def Value(self, expr) -> int:  # noqa: N802
+        value = pulp.value(expr) if not isinstance(expr, (int, float)) else expr
+        return int(round(value or 0))
+
+    def ObjectiveValue(self) -> float:  # noqa: N802
+        return float(self.objective)
+
+    def BestObjectiveBound(self) -> float:  # noqa: N802
+        # no bound from CBC: 0 is one, since wait, cost and penalty weights are never negative
+        return float(self.bound if self.bound is not None else 0.0)
+
+
+def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: int | None = None) -> CbcSolution:
+    """Run CBC; statuses in CP-SAT's terms, and a valid lower bound whatever the outcome.
+
+    The objective is integer (scaled), so an absolute gap below 1 is a proof
+    of optimality. When CBC stops on time with a roster, the bound is the LP
+    relaxation's optimum (PuLP does not expose CBC's own bound); it is weaker
+    than CBC's but valid. ``max_nodes`` stops the search after that many
+    branch-and-bound nodes (repeatable, unlike the wall clock).
+    """
+    started = time.perf_counter()
+    problem = model.problem
+    cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), threads=max(1, int(workers)), gapAbs=0.5,
+                               maxNodes=max_nodes)
+    problem.solve(cmd)
+    found = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
+        return CbcSolution(cp_model.INFEASIBLE, None, None, time.perf_counter() - started)
+    if not found:
+        return CbcSolution(cp_model.UNKNOWN, None, None, time.perf_counter() - started)
+    objective = float(pulp.value(problem.objective) or 0.0)
+    if problem.sol_status == pulp.LpSolutionOptimal:
+        return CbcSolution(cp_model.OPTIMAL, objective, objective, time.perf_counter() - started)
+    values = {v.name: v.varValue for v in problem.variables()}
+    bound = lp_bound(problem)
+    for var in problem.variables():  # the relaxation overwrote the roster's values: put them back
+        var.varValue = values[var.name]
+    return CbcSolution(cp_model.FEASIBLE, objective, bound, time.perf_counter() - started)
+
+
+def lp_bound(problem: pulp.LpProblem) -> float | None:
+    """Optimum of the LP relaxation (a lower bound of the MILP), or None if CBC gives none."""
+    relaxed = problem.copy()
+    relaxed.solve(pulp.PULP_CBC_CMD(msg=False, mip=False))
+    if relaxed.status != pulp.LpStatusOptimal:
+        return None
+    return float(pulp.value(relaxed.objective) or 0.0)
