@@ -36,11 +36,30 @@ def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: 
     """
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)
+    strengthen_lp(solver, workers)
     if workers == 1:
         solver.parameters.max_deterministic_time = float(time_limit)
         solver.parameters.max_time_in_seconds = 4.0 * float(time_limit)
     else:
         solver.parameters.max_time_in_seconds = float(time_limit)
+
+
+def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
+    """Give the search CP-SAT's full LP relaxation, which proves our roster bounds.
+
+    With 2 workers CP-SAT runs one full-problem worker, ``default_lp``
+    (linearization level 1, rows added lazily). Its root bound on jiangdong
+    stays at 3228 for 300 s, 1.8% below the model's own LP relaxation
+    (3288.78, which is also the optimum). Putting ``max_lp`` (level 2, every
+    row in the LP) first makes that worker prove the optimum in about 15 s,
+    and lifts the 60-staff bound from 2 to 5,679 (benchmarks/gap_study_notes.md).
+    One worker gets the same LP through the global parameters.
+    """
+    if workers == 1:
+        solver.parameters.linearization_level = 2
+        solver.parameters.add_lp_constraints_lazily = False
+    else:
+        solver.parameters.extra_subsolvers.append("max_lp")
 
 
 def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
