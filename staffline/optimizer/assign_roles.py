@@ -21,19 +21,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from .branch_model import add_wait_cuts
+from .templates import shift_parts
 
 MINIMUM_WEIGHT = 1000
-
-
-def shift_parts(slots: tuple[int, ...]) -> list[list[int]]:
-    """Split worked slot indices into contiguous parts (a lunch gap splits a shift)."""
-    parts: list[list[int]] = []
-    for s in slots:
-        if parts and parts[-1][-1] == s - 1:
-            parts[-1].append(s)
-        else:
-            parts.append([s])
-    return parts
 
 
 def assign_day(

@@ -66,6 +66,7 @@ class RosterBuilder(ShiftModel):
         self._build_class_counts()
         self._build_roles()
         self._singleton_role_blocks()
+        self._class_role_blocks()
 
     # ----- variables -------------------------------------------------------
     def _build_class_counts(self) -> None:
@@ -79,7 +80,7 @@ class RosterBuilder(ShiftModel):
                         for s in day.templates[t].slots:
                             per_slot[s].append(var)
                 for s in range(len(day.slots)):
-                    self.class_on[c, d, s] = sum(per_slot.get(s, []))
+                    self.class_on[c, d, s] = self.total(per_slot[s]) if s in per_slot else 0
 
     def _build_roles(self) -> None:
         m = self.model
@@ -136,6 +137,57 @@ class RosterBuilder(ShiftModel):
                             else:
                                 m.Add(starts + before <= 1)  # B at closing: no new run mid-part this late
 
+    def _class_role_blocks(self) -> None:
+        """Valid inequalities of the minimum role block for classes of several people.
+
+        Counts of a class are not realisable person by person when they switch
+        roles faster than the block allows; role assignment then has to stray
+        from them and the roster is worse than the model believed (jiangdong:
+        1.5% above the model's optimum without these). With E(u) = members
+        whose shift part ends at slot u and P(s) = members whose part starts
+        at s (two small counts per slot), two consequences of the block rule
+        hold for any class: (A) people who start role r at s (at least
+        ``y[s] - y[s-1]``) are still on r at s + j unless their part has ended,
+        so ``y[s + j] >= y[s] - y[s-1] - E(s .. s+j-1)``; (B) a block starting
+        mid-part needs the part to last the block, so ``y[s] - y[s-1] <=
+        P(s) + on duty(s) - E(s .. s+block-2)``.
+        """
+        block = max(1, self.branch.shift_rules.min_role_block_minutes // self.branch.slot_minutes)
+        if block <= 1:
+            return
+        m = self.model
+        for c, members in self.classes.items():
+            if len(members) < 2 or len(c) < 2:
+                continue
+            roles = sorted(c)
+            for d, day in enumerate(self.days):
+                n_slots = len(day.slots)
+                ends: dict[int, list] = defaultdict(list)
+                starts_part: dict[int, list] = defaultdict(list)
+                for i in members:
+                    for t, var in self.x[i, d].items():
+                        for part in day.templates[t].parts:
+                            ends[part[-1]].append(var)
+                            starts_part[part[0]].append(var)
+                ended = [self._count_of(ends.get(u, []), len(members), f"ends_{d}_{u}") for u in range(n_slots)]
+                begun = [self._count_of(starts_part.get(u, []), len(members), f"parts_{d}_{u}") for u in range(n_slots)]
+                for s in range(n_slots):
+                    on = sum(self.y[c, d, s, r] for r in roles)  # = class members on duty at s
+                    for r in roles:
+                        starts = self.y[c, d, s, r] - (self.y[c, d, s - 1, r] if s else 0)
+                        m.Add(starts <= begun[s] + on - sum(ended[s : s + block - 1]))  # B
+                        for j in range(1, block):
+                            if s + j < n_slots:
+                                m.Add(self.y[c, d, s + j, r] >= starts - sum(ended[s : s + j]))  # A
+
+    def _count_of(self, variables: list, most: int, name: str):
+        """An integer equal to the sum of ``variables`` (0 when there are none): one short term for many."""
+        if not variables:
+            return 0
+        count = self.model.NewIntVar(0, most, name)
+        self.model.Add(self.total(variables) == count)
+        return count
+
     # ----- what rules use ---------------------------------------------------
     def on_duty(self, d: int, s: int):
         return sum(self.class_on[c, d, s] for c in self.classes)
@@ -145,8 +197,8 @@ class RosterBuilder(ShiftModel):
 
     def cost_expr(self, i: int):
         """Labour cost of employee i in currency, with integer coefficients (cents)."""
-        return sum(
-            int(round(self.shift_cost(i, d, t) * 100)) * var for d in range(len(self.days)) for t, var in self.x[i, d].items()
+        return self.total(
+            [int(round(self.shift_cost(i, d, t) * 100)) * var for d in range(len(self.days)) for t, var in self.x[i, d].items()]
         )
 
     # ----- objective ---------------------------------------------------------
@@ -192,7 +244,7 @@ class RosterBuilder(ShiftModel):
                         obj.append(coef * var)
                         self.cost_terms.append((coef, var))
         obj.extend(self.penalty_terms())
-        m.Minimize(sum(obj))
+        m.Minimize(self.total(obj))
 
 
 def add_wait_cuts(model, values: np.ndarray, load, name: str):

@@ -15,8 +15,11 @@ roster extraction, penalties and KPIs are shared too.
 
 from __future__ import annotations
 
+import re
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulp
 from ortools.sat.python import cp_model
@@ -41,6 +44,8 @@ class CbcModel:
 
     def NewIntVar(self, lo: int, hi: int, name: str = "") -> pulp.LpVariable:  # noqa: N802
         return self._new(lo, hi)
+
+    total = staticmethod(pulp.lpSum)  # a linear sum in one pass
 
     def values(self) -> list[int]:
         """The solution, variable by variable in creation order (a complete CP-SAT hint)."""
@@ -102,35 +107,48 @@ def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: i
     """Run CBC; statuses in CP-SAT's terms, and a valid lower bound whatever the outcome.
 
     The objective is integer (scaled), so an absolute gap below 1 is a proof
-    of optimality. When CBC stops on time with a roster, the bound is the LP
-    relaxation's optimum (PuLP does not expose CBC's own bound); it is weaker
-    than CBC's but valid. ``max_nodes`` stops the search after that many
+    of optimality. When CBC stops early with a roster, the bound is the
+    "Lower bound" of CBC's own log (PuLP does not return it), or else the LP
+    relaxation's optimum. ``max_nodes`` stops the search after that many
     branch-and-bound nodes (repeatable, unlike the wall clock).
     """
     started = time.perf_counter()
     problem = model.problem
-    cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), threads=max(1, int(workers)), gapAbs=0.5,
-                               maxNodes=max_nodes)
-    problem.solve(cmd)
-    found = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    with tempfile.TemporaryDirectory(prefix="staffline-cbc-") as folder:
+        log = Path(folder) / "cbc.log"
+        cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), threads=max(1, int(workers)), gapAbs=0.5,
+                                maxNodes=max_nodes, logPath=str(log))
+        problem.solve(cmd)
+        logged_bound = cbc_lower_bound(log.read_text(errors="replace") if log.exists() else "")
+    seconds = time.perf_counter() - started
     if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
-        return CbcSolution(cp_model.INFEASIBLE, None, None, time.perf_counter() - started)
-    if not found:
-        return CbcSolution(cp_model.UNKNOWN, None, None, time.perf_counter() - started)
+        return CbcSolution(cp_model.INFEASIBLE, None, None, seconds)
+    if problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return CbcSolution(cp_model.UNKNOWN, None, None, seconds)
     objective = float(pulp.value(problem.objective) or 0.0)
     if problem.sol_status == pulp.LpSolutionOptimal:
-        return CbcSolution(cp_model.OPTIMAL, objective, objective, time.perf_counter() - started)
-    values = {v.name: v.varValue for v in problem.variables()}
-    bound = lp_bound(problem)
-    for var in problem.variables():  # the relaxation overwrote the roster's values: put them back
-        var.varValue = values[var.name]
-    return CbcSolution(cp_model.FEASIBLE, objective, bound, time.perf_counter() - started)
+        return CbcSolution(cp_model.OPTIMAL, objective, objective, seconds)
+    constant = float(problem.objective.constant)  # CBC optimises without the objective's constant term
+    bound = logged_bound + constant if logged_bound is not None else lp_bound(problem)
+    return CbcSolution(cp_model.FEASIBLE, objective, None if bound is None else min(bound, objective), seconds)
+
+
+def cbc_lower_bound(log: str) -> float | None:
+    """The "Lower bound:" CBC prints when it stops early, or None."""
+    found = re.findall(r"^Lower bound:\s*(-?[0-9.eE+-]+)", log, flags=re.MULTILINE)
+    try:
+        return float(found[-1]) if found else None
+    except ValueError:
+        return None
 
 
 def lp_bound(problem: pulp.LpProblem) -> float | None:
     """Optimum of the LP relaxation (a lower bound of the MILP), or None if CBC gives none."""
+    values = {v.name: v.varValue for v in problem.variables()}
     relaxed = problem.copy()
     relaxed.solve(pulp.PULP_CBC_CMD(msg=False, mip=False))
+    for var in problem.variables():  # the relaxation shares the variables: put the roster's values back
+        var.varValue = values[var.name]
     if relaxed.status != pulp.LpStatusOptimal:
         return None
     return float(pulp.value(relaxed.objective) or 0.0)

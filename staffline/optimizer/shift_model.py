@@ -33,6 +33,8 @@ class ShiftModel:
         self.days = list(days)
         # CP-SAT unless told otherwise; the CBC backend's CbcModel offers the same calls
         self.model = model if model is not None else cp_model.CpModel()
+        # long sums through the backend's own summation (Python's sum copies PuLP expressions: quadratic)
+        self.total = getattr(self.model, "total", cp_model.LinearExpr.Sum)
         self.diagnose = diagnose
         self.rules: list = []
         self.rule_literals: dict[str, cp_model.IntVar] = {}
@@ -45,7 +47,7 @@ class ShiftModel:
                 options = {t: m.NewBoolVar(f"x_{e.id}_{d}_{t}") for t, tpl in enumerate(day.templates) if tpl.fits(e)}
                 self.x[i, d] = options
                 works = m.NewBoolVar(f"works_{e.id}_{d}")
-                m.Add(sum(options.values()) == works)
+                m.Add(self.total(list(options.values())) == works)
                 self.works[i, d] = works
 
     # ----- what rules use ---------------------------------------------------
@@ -82,8 +84,8 @@ class ShiftModel:
         return [var for t, var in self.x[i, d].items() if templates[t].id == template_id]
 
     def paid_minutes(self, i: int):
-        return sum(
-            self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()
+        return self.total(
+            [self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()]
         )
 
     def penalty_terms(self) -> list:

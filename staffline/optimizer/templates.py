@@ -34,9 +34,25 @@ class ShiftTemplate:
             return False
         return True
 
+    @property
+    def parts(self) -> list[list[int]]:
+        """The worked slots split into contiguous parts (lunch splits a shift)."""
+        return shift_parts(self.slots)
+
     def label(self) -> str:
         hhmm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
         return f"{hhmm(self.start)}-{hhmm(self.end)}"
+
+
+def shift_parts(slots: tuple[int, ...]) -> list[list[int]]:
+    """Split worked slot indices into contiguous parts (a lunch gap splits a shift)."""
+    parts: list[list[int]] = []
+    for s in slots:
+        if parts and parts[-1][-1] == s - 1:
+            parts[-1].append(s)
+        else:
+            parts.append([s])
+    return parts
 
 
 def build_templates(branch: Branch, day: dt.date) -> list[ShiftTemplate]:
