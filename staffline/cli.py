@@ -142,8 +142,9 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @out_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
-@click.option("--backend", default="cpsat", show_default=True, type=click.Choice(["cpsat", "cbc", "portfolio"]),
-              help="Solver: CP-SAT, or the same model on PuLP/CBC (cross-check; slower, no warm start).")
+@click.option("--backend", default="portfolio", show_default=True, type=click.Choice(["portfolio", "cpsat", "cbc"]),
+              help="portfolio: CBC for a proven bound and a first roster, then CP-SAT (large branches: CP-SAT only); "
+                   "cpsat or cbc: one solver alone (cbc = cross-check).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="What-if: maximum staff on duty per slot.")
 @click.option("--certify", multiple=True, metavar="EMP=ROLE", help="What-if: certify an employee for a role (repeatable).")
@@ -193,6 +194,8 @@ def roster(path, week, out_dir, time_limit, workers, backend, seed, headcount, c
         emit_json({**k, "outputs": [str(x) for x in paths]})
     elif not quiet:
         click.echo(f"roster for the week of {p.week_start}: {k['status']}, objective {k['objective']:.1f}, bound {k['bound']:.1f}, gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s")
+        if "roster_gap" in k:
+            click.echo(f"  as written (persons' roles): objective {k['roster_objective']:.1f}, {k['roster_gap']:.2%} above the bound")
         simulated = k.get("simulated", {})
         for role, r in k["roles"].items():
             line = f"  {role:10s} expected wait {r['expected_wait_minutes']:5.2f} min/customer, service level {r['service_level']:.1%}"

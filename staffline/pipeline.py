@@ -96,7 +96,7 @@ def plan(
     progress=None,
     simulate_reps: int = 0,
     divert: dict[str, float] | None = None,
-    backend: str = "cpsat",
+    backend: str = "portfolio",
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -104,7 +104,8 @@ def plan(
     discrete-event simulator and ``kpis["simulated"]`` holds the simulated
     KPIs per role (means and 95% CIs) beside the expected ones. ``divert``
     overrides the branch's self-service diversion shares per role (what-if).
-    ``backend`` is ``"cpsat"`` (default) or ``"cbc"`` (the PuLP cross-check).
+    ``backend`` is ``"portfolio"`` (default: CBC, then CP-SAT), ``"cpsat"`` or
+    ``"cbc"`` (see :func:`~staffline.optimizer.roster.solve_roster`).
     """
     week_start = parse_week(week, instance)
     demand = forecast_week(instance, week_start, divert=divert)
@@ -127,10 +128,14 @@ def verify(instance: Instance, demand: Demand, week_start: dt.date, result: Rost
     """Re-score the produced roster with the independent checker and record it in the KPIs.
 
     ``objective`` is the solver's (class-level roles); ``roster_objective`` is
-    the roster actually written, after persons got their roles.
+    the roster actually written, after persons got their roles, and
+    ``roster_gap`` how far that roster is above the proven bound (the bound
+    holds for person-level rosters too, so this is the gap a planner gets).
     """
     report = check_roster(instance, result.roster, week_start, demand.frame, demand.aht_minutes, headcount=headcount)
     result.kpis["roster_objective"] = report.objective
+    if report.objective is not None and result.bound is not None:
+        result.kpis["roster_gap"] = round(max(0.0, report.objective - result.bound) / max(abs(report.objective), 1e-9), 6)
     result.kpis["hard_violations"] = [f"{v.rule}: {v.message}" for v in report.violations]
 
 

@@ -52,7 +52,7 @@ def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
     stays at 3228 for 300 s, 1.8% below the model's own LP relaxation
     (3288.78, which is also the optimum). Putting ``max_lp`` (level 2, every
     row in the LP) first makes that worker prove the optimum in about 15 s,
-    and lifts the 60-staff bound from 2 to 5,679 (benchmarks/gap_study_notes.md).
+    and lifts the 60-staff bound from 2 to 5,679 (docs/roster_gap_study.md).
     One worker gets the same LP through the global parameters.
     """
     if workers == 1:
