@@ -66,7 +66,8 @@ class RosterBuilder(ShiftModel):
         self._build_class_counts()
         self._build_roles()
         self._singleton_role_blocks()
-        self._class_role_blocks()
+        if not diagnose:  # valid cuts, not rules: diagnosis (a relaxation without them) proves conflicts far faster
+            self._class_role_blocks()
 
     # ----- variables -------------------------------------------------------
     def _build_class_counts(self) -> None:

@@ -26,7 +26,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
 
 
-def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int) -> None:
+def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int, full_lp: bool = True) -> None:
     """Time limit, workers and seed; one worker runs on deterministic time so results repeat.
 
     CP-SAT stopped by the wall clock returns whatever it had at that moment,
@@ -36,7 +36,8 @@ def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: 
     """
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)
-    strengthen_lp(solver, workers)
+    if full_lp:
+        strengthen_lp(solver, workers)
     if workers == 1:
         solver.parameters.max_deterministic_time = float(time_limit)
         solver.parameters.max_time_in_seconds = 4.0 * float(time_limit)
@@ -53,7 +54,9 @@ def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
     (3288.78, which is also the optimum). Putting ``max_lp`` (level 2, every
     row in the LP) first makes that worker prove the optimum in about 15 s,
     and lifts the 60-staff bound from 2 to 5,679 (docs/roster_gap_study.md).
-    One worker gets the same LP through the global parameters.
+    One worker gets the same LP through the global parameters. Not for
+    diagnosis: with assumption literals the eager LP made small infeasibility
+    proofs time out (3.6 s -> over 30 s on a four-staff week).
     """
     if workers == 1:
         solver.parameters.linearization_level = 2
@@ -65,7 +68,7 @@ def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
 def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
     """Solve ``b.model``; with ``assumptions`` (rule literals) for infeasibility diagnosis."""
     solver = cp_model.CpSolver()
-    configure(solver, time_limit, workers, seed)
+    configure(solver, time_limit, workers, seed, full_lp=assumptions is None)
     if assumptions is not None:
         # enforced (rule-switchable) linear constraints only reach the LP at level 2;
         # without it CP-SAT cannot see e.g. a contract-hours bound and never proves infeasibility
