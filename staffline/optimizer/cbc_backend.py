@@ -35,9 +35,15 @@ class CbcModel:
 
     def _new(self, lo: int, hi: int) -> pulp.LpVariable:
         # CP-SAT allows repeated and arbitrary names, LP files do not: number the variables instead
-        var = pulp.LpVariable(f"v{len(self.variables)}", int(lo), int(hi), cat=pulp.LpInteger)
+        var = self._variable(f"v{len(self.variables)}", int(lo), int(hi))
         self.variables.append(var)
         return var
+
+    def _variable(self, name: str, lo: int, hi: int) -> pulp.LpVariable:
+        """An integer variable of this problem (PuLP 3.3+ makes it through the problem; older PuLP directly)."""
+        if hasattr(self.problem, "add_variable"):
+            return self.problem.add_variable(name, lo, hi, cat=pulp.LpInteger)
+        return pulp.LpVariable(name, lo, hi, cat=pulp.LpInteger)
 
     def NewBoolVar(self, name: str = "") -> pulp.LpVariable:  # noqa: N802 - CP-SAT's spelling
         return self._new(0, 1)
@@ -65,7 +71,7 @@ class CbcModel:
     def _false(self) -> pulp.LpVariable:
         """A variable fixed at 0: an unsatisfiable constant constraint becomes ``zero >= 1``."""
         if self._never is None:
-            self._never = pulp.LpVariable("never", 0, 0)
+            self._never = self._variable("never", 0, 0)
         return self._never
 
     def Minimize(self, objective) -> None:  # noqa: N802
