@@ -27,23 +27,32 @@ ROLE_SETS = [["counter"], ["counter", "lobby"], ["lobby"], ["counter", "lobby"]]
 
 
 @st.composite
-def tiny_branches(draw):
-    inst = small_branch(4, 2, seed=draw(st.integers(0, 3)), headcount=HeadcountLimits(max_on_duty=draw(st.integers(1, 4)), max_staff_per_day=draw(st.integers(2, 4))))
+def staff_lists(draw, most_staff, lows, spans, min_days, fewest_max_days, fewest_consecutive, off_days, most_off, costs=(60.0,)):
+    """2..most_staff people with drawn roles, contract (min hours from ``lows``, max = min + one of ``spans``), days off."""
     staff = []
-    for i in range(draw(st.integers(2, 4))):
-        lo = draw(st.sampled_from([0, 8, 16, 24]))
+    for i in range(draw(st.integers(2, most_staff))):
+        lo = draw(st.sampled_from(lows))
         staff.append(
             person(
                 i,
                 draw(st.sampled_from(ROLE_SETS)),
                 min_hours_week=lo,
-                max_hours_week=lo + draw(st.sampled_from([0, 8, 16])),
-                min_days_week=draw(st.integers(0, 2)),
-                max_days_week=draw(st.integers(2, 5)),
-                max_consecutive_days=draw(st.integers(2, 5)),
-                unavailable=tuple(draw(st.lists(st.sampled_from(["mon", "sat", "wed"]), max_size=2, unique=True))),
+                max_hours_week=lo + draw(st.sampled_from(spans)),
+                min_days_week=draw(st.integers(0, min_days)),
+                max_days_week=draw(st.integers(fewest_max_days, 5)),
+                max_consecutive_days=draw(st.integers(fewest_consecutive, 5)),
+                cost_per_hour=draw(st.sampled_from(costs)),
+                unavailable=tuple(draw(st.lists(st.sampled_from(off_days), max_size=most_off, unique=True))),
             )
         )
+    return staff
+
+
+@st.composite
+def tiny_branches(draw):
+    inst = small_branch(4, 2, seed=draw(st.integers(0, 3)), headcount=HeadcountLimits(max_on_duty=draw(st.integers(1, 4)), max_staff_per_day=draw(st.integers(2, 4))))
+    staff = draw(staff_lists(4, lows=[0, 8, 16, 24], spans=[0, 8, 16], min_days=2, fewest_max_days=2, fewest_consecutive=2,
+                             off_days=["mon", "sat", "wed"], most_off=2))
     return with_staff(inst, staff)
 
 
@@ -96,22 +105,8 @@ def small_weeks(draw):
     greeter = draw(st.booleans())
     roles = tuple(dataclasses.replace(r, min_on_duty=r.min_on_duty if greeter else 0) for r in inst.branch.roles)
     inst = dataclasses.replace(inst, branch=dataclasses.replace(inst.branch, hours=hours, roles=roles))
-    staff = []
-    for i in range(draw(st.integers(2, 5))):
-        lo = draw(st.sampled_from([0, 0, 4, 8]))
-        staff.append(
-            person(
-                i,
-                draw(st.sampled_from(ROLE_SETS)),
-                min_hours_week=lo,
-                max_hours_week=lo + draw(st.sampled_from([4, 8, 16])),
-                min_days_week=draw(st.integers(0, 1)),
-                max_days_week=draw(st.integers(1, 5)),
-                max_consecutive_days=draw(st.integers(1, 5)),
-                cost_per_hour=draw(st.sampled_from([50.0, 60.0, 70.0])),
-                unavailable=tuple(draw(st.lists(st.sampled_from(open_days), max_size=1))),
-            )
-        )
+    staff = draw(staff_lists(5, lows=[0, 0, 4, 8], spans=[4, 8, 16], min_days=1, fewest_max_days=1, fewest_consecutive=1,
+                             off_days=open_days, most_off=1, costs=[50.0, 60.0, 70.0]))
     return seed, with_staff(inst, staff)
 
 
