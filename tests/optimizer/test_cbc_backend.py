@@ -41,7 +41,7 @@ def test_cbc_and_cpsat_prove_the_same_optimum_of_a_one_day_five_staff_branch():
 
 def test_portfolio_returns_cbcs_proven_optimum():
     inst = one_day_branch()
-    p = plan(inst, time_limit=30, workers=1, seed=0, backend="portfolio")
+    p = plan(inst, time_limit=30, workers=2, seed=0, backend="portfolio")
     alone = plan(inst, time_limit=30, workers=1, seed=0, backend="cbc")
     assert p.roster.status == "optimal"
     assert p.roster.objective == pytest.approx(alone.roster.objective)
