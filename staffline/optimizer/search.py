@@ -69,10 +69,7 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
                 chosen.pop((i, d), None)
                 if t is not None:
                     chosen[i, d] = t
-    fixed = b.model.clone()
-    for (i, d), options in b.x.items():
-        for t, var in options.items():
-            fixed.Add(fixed.get_int_var_from_proto_index(var.Index()) == int(chosen.get((i, d)) == t))
+    fixed = b.with_shifts_fixed(chosen)
     solver = cp_model.CpSolver()
     budget = warm_start_budget(time_limit)
     configure(solver, budget, 1, seed)

@@ -88,6 +88,25 @@ class ShiftModel:
             [self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()]
         )
 
+    def with_shifts_fixed(self, chosen: dict[tuple[int, int], int]) -> cp_model.CpModel:
+        """A copy of the model in which employee i works template ``chosen[i, d]`` on day d (absent = off).
+
+        Solving it completes a roster into a value for every variable (a
+        complete hint, or the roster a column-generation dive chose); variable indices are the same as
+        in ``self.model``.
+        """
+        fixed = self.model.clone()
+        proto = fixed.proto
+        for (i, d), options in self.x.items():
+            for t, var in options.items():
+                value = int(chosen.get((i, d)) == t)
+                domain = proto.variables[var.Index()].domain
+                if len(domain) == 2 and domain[0] <= value <= domain[1]:
+                    domain[0] = domain[1] = value
+                else:  # a rule already fixed it the other way: keep the refusal visible
+                    fixed.Add(fixed.get_int_var_from_proto_index(var.Index()) == value)
+        return fixed
+
     def penalty_terms(self) -> list:
         return [coef * expr for terms in self.penalties.values() for expr, coef in terms]
 
