@@ -37,14 +37,14 @@ def instance_order(path: Path) -> tuple:
 
 
 def run_curtois(files: Iterable[Path], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-                on_row: Callable[[dict], None] | None = None) -> pd.DataFrame:
-    """Solve each file with the shared CP-SAT core; one row per instance (see :data:`COLUMNS`)."""
+                on_row: Callable[[dict], None] | None = None, method: str = "columns") -> pd.DataFrame:
+    """Solve each file with the shared shift core (``method``: see :func:`solve_curtois`); one row per instance."""
     rows = []
     known_by_folder: dict[Path, dict[str, int]] = {}
     for path in sorted(map(Path, files), key=instance_order):
         inst = read_curtois(path)
         known = known_by_folder.setdefault(path.parent, best_known(path.parent)).get(path.name)
-        result = solve_curtois(inst, time_limit=time_limit, workers=workers, seed=seed)
+        result = solve_curtois(inst, time_limit=time_limit, workers=workers, seed=seed, method=method)
         objective = feasible = None
         if result.assignment or result.status in ("optimal", "feasible"):
             check = check_curtois(inst, result.assignment)

@@ -141,9 +141,10 @@ def test_instance1_reaches_its_known_optimum_607():
 
 
 @needs_shared
-def test_bench_cli_json_and_tables(tmp_path):
+@pytest.mark.parametrize("method", ["columns", "compact"])
+def test_bench_cli_json_and_tables(tmp_path, method):
     res = CliRunner().invoke(main, ["bench", "curtois", str(SHARED / "Instance1.txt"), "--time-limit", "20", "--workers", "1",
-                                    "--json", "--out", str(tmp_path)])
+                                    "--method", method, "--json", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     (row,) = json.loads(res.output)
     assert row == {"instance": "Instance1.txt", "objective": 607, "bound": 607, "seconds": row["seconds"], "feasible": True}
