@@ -30,9 +30,9 @@ from .column_generation import CgStats, CoverMaster, CoverRow, Deadline, dive_ce
 from .shift_model import SCALE, ShiftModel
 
 ROOT_SHARE = 0.45  # of the time limit for the root LP (it usually converges well before)
-DIVE_SHARE = 0.85  # the dive must end by then; the rest is LNS
-DIVE_FIX_SHARE = 0.25  # of the fractional assignments fixed per dive step
-DIVE_ROUNDS = 8  # pricing rounds after each dive step (until convergence measured worse: the dive ran out of time)
+DIVE_SHARE = 0.85  # the dive must end by then; the rest is the CP-SAT polish
+DIVE_FIX_SHARE = 0.4  # of the fractional assignments fixed per dive step (0.25 ran out of time on Instance12)
+DIVE_ROUNDS = 4  # pricing rounds after each dive step (8 or until convergence: the dive ran out of time)
 
 
 def decomposable(rules: Sequence) -> bool:
@@ -107,13 +107,18 @@ class _CompactSearch(threading.Thread):
         return -math.inf
 
 
-def _polish(b: ShiftModel, solution: list[int], objective: int, seconds: float, workers: int, seed: int):
+def _polish(b: ShiftModel, solution: list[int], objective: int, seconds: float, workers: int, seed: int, local: bool):
     """CP-SAT on the full model, hinted with the best roster: (solution, objective, bound).
 
-    Why not a hand-written LNS: a shift-window LNS (re-solving a few
-    employees or days at a time) was measured against this on Instances 8 and
-    12 and lost both; CP-SAT's own LNS workers, started from a good hint, do
-    the same job with better neighbourhoods.
+    Why these workers (30 s from the same dive roster, 2 cores): CP-SAT's
+    default pair of full-model workers took Instance8 from 1515 to 1408;
+    one full worker with the whole LP (``max_lp``) beside LNS workers reached
+    1311 (LNS alone 1310 but no bound; on Instance12 4262 against 4454). That
+    is for a ``local`` start, a dive's roster near the LP bound. From a
+    greedy roster (the LP had not converged: Instances 13-15, 17-19) the
+    default pair did better in a full 60 s run (13: 5577 against 7519, 14:
+    1538 against 1706). A hand-written shift-window LNS lost to CP-SAT's on
+    Instances 8 and 12.
     """
     model = b.model.clone()
     hint = model.proto.solution_hint
@@ -123,6 +128,9 @@ def _polish(b: ShiftModel, solution: list[int], objective: int, seconds: float, 
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = seconds
+    if local and workers > 1:  # one full-model worker with the whole LP (bounds), the others CP-SAT's LNS from the hint
+        solver.parameters.num_full_subsolvers = 1
+        solver.parameters.subsolvers.append("max_lp")
     status = solver.Solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.ObjectiveValue() <= objective:
         return list(solver.response_proto.solution), int(round(solver.ObjectiveValue())), solver.BestObjectiveBound() / SCALE
@@ -157,6 +165,7 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
         if progress and math.isfinite(stats.bound):
             progress(time.perf_counter() - started, stats.lp_value, stats.bound)
         chosen = dive_cells(master, pricers, dive_end, pool, stats, share=DIVE_FIX_SHARE, rounds=DIVE_ROUNDS) if stats.converged else None
+    dived = chosen is not None  # the dive ended with a roster (not time, not a greedy completion)
     if chosen is None and all(master.columns):
         _greedy_completion(master)
         chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
@@ -166,21 +175,21 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     if chosen and len(chosen) == len(b.employees):
         completed = _complete(b, {(i, d): t for i, col in chosen.items() for d, t in enumerate(col.shifts) if t >= 0}, 5.0, seed)
         if completed:
-            candidates.append(completed)
-            info["dive_objective"] = completed[1] / SCALE
+            candidates.append((*completed, dived))
+            info["dive_objective" if dived else "greedy_objective"] = completed[1] / SCALE
     compact.solver.StopSearch()
     compact.join()
     if compact.best():
-        candidates.append(compact.best())
+        candidates.append((*compact.best(), False))
         info["compact_objective"] = compact.best()[1] / SCALE
     bound = max(stats.bound, compact.bound(), 0.0)
     if not candidates:
         return DecompositionResult(None, None, bound, info)
-    solution, objective = min(candidates, key=lambda c: c[1])
+    solution, objective, local = min(candidates, key=lambda c: c[1])
     floor = math.ceil(bound * SCALE - 1e-6)
     left = time_limit - (time.perf_counter() - started)
     if left > 0.5 and objective > floor:
-        solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed)
+        solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed, local=local)
         bound = max(bound, polish_bound)
         solution, objective = _complete(b, _shifts_of(b, solution), 5.0, seed) or (solution, objective)
     return DecompositionResult(solution, objective, bound, info)

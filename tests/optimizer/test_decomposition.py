@@ -62,12 +62,13 @@ def test_the_small_benchmark_instances_are_proved_optimal(name, optimum):
 
 
 @needs_shared
-def test_the_polish_never_loses_the_incumbent_and_its_roster_passes_the_referee():
+@pytest.mark.parametrize("local", [True, False])
+def test_the_polish_never_loses_the_incumbent_and_its_roster_passes_the_referee(local):
     inst = read_curtois(SHARED / "Instance4.txt")
     b = build_curtois_model(inst, _rules(inst))
     solver, _ = solve_model(b, 1, 1, 0)
     start = int(round(solver.ObjectiveValue()))
-    solution, objective, bound = _polish(b, list(solver.response_proto.solution), start, 3.0, 1, 1)
+    solution, objective, bound = _polish(b, list(solver.response_proto.solution), start, 3.0, 2, 1, local=local)
     assert bound * SCALE <= objective <= start
     assignment = {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), options in b.x.items()
                   for t, var in options.items() if solution[var.Index()]}
