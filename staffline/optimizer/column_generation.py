@@ -365,6 +365,10 @@ class CoverMaster:
     def weights(self, employee: int) -> list[float]:
         return [var.solution_value() for var in self.variables[employee]]
 
+    def reduced_cost(self, column: Column, duals: dict[tuple[int, str], float]) -> float:
+        """The column's cost minus the cover duals of the shifts it works (convexity dual not included)."""
+        return column.cost - sum(duals.get((d, self.templates[d][t]), 0.0) for d, t in enumerate(column.shifts) if t >= 0)
+
     def cover_value(self, duals: dict[tuple[int, str], float]) -> float:
         return sum(duals[c.day, c.template_id] * c.required for c in self.covers)
 
@@ -429,8 +433,7 @@ def generate(master: CoverMaster, pricers: Sequence[EmployeePricer], deadline: D
             duals = _smoothed(centre, current, attempt)
             limit = max(0.01, min(price_limit, deadline.left()))
             priced = list(pool.map(lambda p: p.price(duals, limit, convexity[p.employee]), free))
-            fixed_part = sum(col.cost - sum(duals.get((d, master.templates[d][t]), 0.0) for d, t in enumerate(col.shifts) if t >= 0)
-                             for col in (master.columns[i][k] for i, k in master.fixed.items()))
+            fixed_part = sum(master.reduced_cost(master.columns[i][k], duals) for i, k in master.fixed.items())
             value = master.cover_value(duals) + fixed_part + sum(bound for _, bound in priced)
             if value > centre_value:
                 centre, centre_value = duals, value
@@ -438,8 +441,7 @@ def generate(master: CoverMaster, pricers: Sequence[EmployeePricer], deadline: D
             for p, (columns, _) in zip(free, priced):
                 for column in columns[:columns_per_employee]:
                     # a column is worth adding when it prices out against the LP's own duals
-                    reduced = column.cost - sum(current.get((d, master.templates[d][t]), 0.0) for d, t in enumerate(column.shifts) if t >= 0)
-                    if reduced - convexity[p.employee] < -1e-6 and master.add(column):
+                    if master.reduced_cost(column, current) - convexity[p.employee] < -1e-6 and master.add(column):
                         added += 1
             if added or attempt == 0.0:
                 break

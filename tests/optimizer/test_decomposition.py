@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_format import Cover, CurtoisInstance, Shift, ShiftRequest, Staff
-from staffline.instances.curtois_model import _rules, build_curtois_model, solve_curtois
+from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model, solve_curtois
 from staffline.optimizer.decomposition import _polish
 from staffline.optimizer.shift_model import SCALE
 from staffline.optimizer.solve import solve_model
@@ -70,7 +70,6 @@ def test_the_polish_never_loses_the_incumbent_and_its_roster_passes_the_referee(
     start = int(round(solver.ObjectiveValue()))
     solution, objective, bound = _polish(b, list(solver.response_proto.solution), start, 3.0, 2, 1, local=local)
     assert bound * SCALE <= objective <= start
-    assignment = {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), options in b.x.items()
-                  for t, var in options.items() if solution[var.Index()]}
+    assignment = _assignment(b, lambda var: solution[var.Index()])
     check = check_curtois(inst, assignment)
     assert check.violations == [] and check.objective * SCALE == objective
