@@ -136,6 +136,8 @@ def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: i
         return CbcSolution(cp_model.OPTIMAL, objective, objective, seconds)
     constant = float(problem.objective.constant)  # CBC optimises without the objective's constant term
     bound = logged_bound + constant if logged_bound is not None else lp_bound(problem)
+    if bound is not None and objective - bound < 1 - 1e-9:  # stopped on time with the proof in hand (integer objective)
+        return CbcSolution(cp_model.OPTIMAL, objective, objective, seconds)
     return CbcSolution(cp_model.FEASIBLE, objective, None if bound is None else min(bound, objective), seconds)
 
 
