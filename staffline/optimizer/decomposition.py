@@ -60,7 +60,7 @@ def _complete(b: ShiftModel, chosen: dict[tuple[int, int], int], seconds: float,
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(1.0, seconds)
+    solver.parameters.max_time_in_seconds = max(0.5, seconds)
     status = solver.Solve(b.with_shifts_fixed(chosen))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -172,8 +172,11 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     info.update(dive_seconds=round(time.perf_counter() - started, 2), columns=stats.columns,
                 fallbacks=sum(getattr(p, "fallbacks", 0) for p in pricers))
     candidates = []
+    completion_seconds = 1.0  # what finishing a roster into the full model costs (measured below when a roster exists)
     if chosen and len(chosen) == len(b.employees):
+        before = time.perf_counter()
         completed = _complete(b, {(i, d): t for i, col in chosen.items() for d, t in enumerate(col.shifts) if t >= 0}, 5.0, seed)
+        completion_seconds = time.perf_counter() - before
         if completed:
             candidates.append((*completed, dived))
             info["dive_objective" if dived else "greedy_objective"] = completed[1] / SCALE
@@ -187,9 +190,11 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
         return DecompositionResult(None, None, bound, info)
     solution, objective, local = min(candidates, key=lambda c: c[1])
     floor = math.ceil(bound * SCALE - 1e-6)
-    left = time_limit - (time.perf_counter() - started)
+    # the polish leaves time for its own completion, so the whole call keeps to the limit
+    left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
     if left > 0.5 and objective > floor:
         solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed, local=local)
         bound = max(bound, polish_bound)
-        solution, objective = _complete(b, _shifts_of(b, solution), 5.0, seed) or (solution, objective)
+        remaining = time_limit - (time.perf_counter() - started)
+        solution, objective = _complete(b, _shifts_of(b, solution), max(0.5, remaining), seed) or (solution, objective)
     return DecompositionResult(solution, objective, bound, info)
