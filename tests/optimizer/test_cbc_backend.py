@@ -115,13 +115,19 @@ def test_lower_bound_is_read_from_cbcs_log():
     assert cbc_lower_bound("Result - Optimal solution found\n") is None
 
 
-def test_an_early_stop_reports_a_bound_below_the_objective():
-    """A node limit of 1 stops CBC at the root: the bound must still be a true lower bound."""
+def _chained_integer_model() -> CbcModel:
+    """30 integers in overlapping pairwise covers: CBC stops it at the root when given one node."""
     m = CbcModel()
     xs = [m.NewIntVar(0, 10, f"x{i}") for i in range(30)]
     for i in range(29):
         m.Add(3 * xs[i] + 5 * xs[i + 1] >= 7 + i % 4)
     m.Minimize(pulp.lpSum((i % 7 + 1) * x for i, x in enumerate(xs)) + 2)
+    return m
+
+
+def test_an_early_stop_reports_a_bound_below_the_objective():
+    """A node limit of 1 stops CBC at the root: the bound must still be a true lower bound."""
+    m = _chained_integer_model()
     solution = solve_cbc(m, 10, max_nodes=1)
     exact = solve_cbc(m, 30)
     assert exact.status == cp_model.OPTIMAL
@@ -131,11 +137,7 @@ def test_an_early_stop_reports_a_bound_below_the_objective():
 
 def test_an_early_stop_whose_bound_meets_the_objective_is_optimal(monkeypatch):
     """Integer objective: a bound less than 1 below the roster proves it, however CBC stopped (seen: 10 s on a timer)."""
-    m = CbcModel()
-    xs = [m.NewIntVar(0, 10, f"x{i}") for i in range(30)]
-    for i in range(29):
-        m.Add(3 * xs[i] + 5 * xs[i + 1] >= 7 + i % 4)
-    m.Minimize(pulp.lpSum((i % 7 + 1) * x for i, x in enumerate(xs)) + 2)
+    m = _chained_integer_model()
     early = solve_cbc(m, 10, max_nodes=1)
     if early.status == cp_model.OPTIMAL:
         pytest.skip("CBC proved this model at its root")
