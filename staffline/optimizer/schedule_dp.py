@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import schedule_dp_kernel as kernel
+
 from ..constraints.rules import Availability, ConsecutiveDays, ContractHours
 from ..constraints.shift_type_rules import ForbiddenSuccession, MaxWorkedWeekends, MinimumRun, ShiftTypeLimit, ShiftTypeRequest
 
@@ -151,7 +153,7 @@ def request_cost(rules: ScheduleRules, shifts: tuple[int, ...]) -> float:
 
 
 class ScheduleDP:
-    """Forward DP over days with dense numpy state arrays, then a backward walk for the schedule.
+    """Forward DP over days with dense state arrays (compiled: :mod:`.schedule_dp_kernel`), then a backward walk.
 
     Work states ``W[c, r, e, m, k, w, f]``: last shift class c, run of r + 1
     days, e = run began on day 0, m minutes steps, k the counts of the
@@ -215,78 +217,69 @@ class ScheduleDP:
                     self.weekend_day[d] = True
                 self.weekend_start[min(days)] = True
         self.tail = (self.n_minutes, self.n_counts, self.n_weekends, self.n_flags)
+        self._kernel_tables()
 
     # ----- forward -----------------------------------------------------------
-    def _work_arrival(self, d: int, arriving: np.ndarray, cost: float, length: int, counted: int | None) -> np.ndarray:
-        """Add the day's cost, minutes, count and weekend to work states arriving on day d ([..., m, k, w, f])."""
-        out = np.full_like(arriving, INF)
-        if length < self.n_minutes:
-            out[..., length:, :, :, :] = arriving[..., : self.n_minutes - length, :, :, :] + cost
-        if counted is not None:
-            grows, grown = self.count_moves[counted]
-            moved = np.full_like(out, INF)
-            moved[..., grown, :, :] = out[..., grows, :, :]
-            out = moved
-        if self.weekend_day[d] and self.n_flags == 2:
-            weekend = np.full_like(out, INF)
-            weekend[..., 1:, 1] = out[..., :-1, 0]  # first day of this weekend worked: one more weekend
-            weekend[..., :, 1] = np.minimum(weekend[..., :, 1], out[..., :, 1])
-            out = weekend
-        return out
+    def _kernel_tables(self):
+        """The groups as the compiled forward pass takes them (built once per employee).
 
-    def _start(self, day_costs, must_work) -> tuple[np.ndarray, np.ndarray]:
+        ``moves[g, weekend, t]``: the flat tail index a state at tail index t
+        reaches by working group g (-1: past the contract's minutes or the
+        type's maximum, or a weekend beyond the limit).
+        """
+        m, k, w, f = np.meshgrid(*(np.arange(n) for n in self.tail), indexing="ij")
+        order = sorted(range(len(self.groups)), key=lambda g: tuple(self.groups[g][2]))  # one minimum per set of classes
+        self.groups = [self.groups[g] for g in order]
+        masks: list[tuple[int, ...]] = []
+        rows, moves = [], []
+        for c, length, allowed_prev, _, counted in self.groups:
+            key = tuple(int(p) for p in allowed_prev)
+            if key not in masks:
+                masks.append(key)
+            rows.append((c, masks.index(key)))
+            k2 = k.copy()
+            if counted is not None:
+                stride, most = self.stride[counted], self.rules.limits[counted]
+                k2 = np.where((k // stride) % (most + 1) < most, k + stride, -1)
+            m2 = m + length
+            per_day = []
+            for weekend in (False, True):
+                w2, f2 = (np.where(f == 0, w + 1, w), np.ones_like(f)) if weekend else (w, f)
+                ok = (m2 < self.n_minutes) & (k2 >= 0) & (w2 < self.n_weekends) & (f2 < self.n_flags)
+                flat = np.ravel_multi_index((np.where(ok, m2, 0), np.where(ok, k2, 0), np.where(ok, w2, 0), np.where(ok, f2, 0)), self.tail)
+                per_day.append(np.where(ok, flat, -1).ravel())
+            moves.append(per_day)
+        allowed = np.zeros((max(1, len(masks)), self.n_classes), dtype=np.bool_)
+        for i, key in enumerate(masks):
+            allowed[i, list(key)] = True
+        n_tail = int(np.prod(self.tail))
+        self._group_rows = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        self._moves = np.array(moves, dtype=np.int64).reshape(-1, 2, n_tail)
+        self._allowed_prev = allowed
+        limited = self.n_flags == 2
+        self._weekend_day = np.array([limited and v for v in self.weekend_day], dtype=np.int64)
+        self._weekend_start = np.array([limited and v for v in self.weekend_start], dtype=np.bool_)
+
+    def _forward(self, costs: np.ndarray, must_work: np.ndarray):
+        """(days, inputs): each day's (work, off) states, and the arrays each day's transition started from."""
         rules = self.rules
-        work = np.full((self.n_classes, self.runs, 2) + self.tail, INF)
-        off = np.full((self.q + 1,) + self.tail, INF)
-        origin = np.full(self.tail, INF)
-        origin[0, 0, 0, 0] = 0.0
-        if not must_work[0]:
-            off[self.q if rules.off_edges_exempt else 0] = origin
-        if rules.available[0]:
-            for c, length, _, members, counted in self.groups:
-                cost = day_costs[0][members].min()
-                if cost < INF:
-                    arrived = self._work_arrival(0, origin, cost, length, counted)
-                    e = 1 if rules.work_edges_exempt else 0
-                    work[c, 0, e] = np.minimum(work[c, 0, e], arrived)
-        return work, off
+        group_costs = np.full((rules.n_days, len(self.groups)), INF)
+        for g, (_, _, _, members, _) in enumerate(self.groups):
+            group_costs[:, g] = costs[:, members].min(axis=1)
+        n_tail = int(np.prod(self.tail))
+        days_work, days_off = kernel.forward(
+            group_costs, self._group_rows, self._allowed_prev, self._moves, np.array(rules.available, dtype=np.bool_),
+            np.asarray(must_work, dtype=np.bool_), self._weekend_day, self._weekend_start, self.n_classes, self.runs,
+            self.q + 1, n_tail, rules.min_work, rules.work_edges_exempt, rules.off_edges_exempt)
+        work_shape, off_shape = (self.n_classes, self.runs, 2) + self.tail, (self.q + 1,) + self.tail
 
-    def _reset_weekend(self, d: int, work: np.ndarray, off: np.ndarray):
-        if self.n_flags == 2 and self.weekend_start[d]:
-            work = work.copy()
-            off = off.copy()
-            for a in (work, off):
-                a[..., 0] = np.minimum(a[..., 0], a[..., 1])
-                a[..., 1] = INF
-        return work, off
+        def shaped(work, off):
+            return work.reshape(work_shape), off.reshape(off_shape)
 
-    def _step(self, d: int, work: np.ndarray, off: np.ndarray, day_costs, must_work) -> tuple[np.ndarray, np.ndarray]:
-        rules = self.rules
-        new_off = np.full_like(off, INF)
-        q = self.q
-        if q > 1:
-            new_off[1:q] = off[: q - 1]
-        new_off[q - 1] = np.minimum(new_off[q - 1], off[q - 1])
-        new_off[q] = off[q]
-        ended = work[:, :, 1].min(axis=(0, 1))
-        if rules.min_work <= self.runs:  # else only runs exempt as edges may end (none reaches the minimum)
-            ended = np.minimum(ended, work[:, rules.min_work - 1:, 0].min(axis=(0, 1)))
-        new_off[0] = np.minimum(new_off[0], ended)
-        if must_work[d]:
-            new_off[:] = INF
-        new_work = np.full_like(work, INF)
-        if rules.available[d]:
-            rested = np.minimum(off[q - 1], off[q])
-            for c, length, allowed_prev, members, counted in self.groups:
-                cost = day_costs[d][members].min()
-                if cost == INF:
-                    continue
-                arriving = np.full((self.runs, 2) + self.tail, INF)
-                arriving[0, 0] = rested
-                if self.runs > 1 and len(allowed_prev):
-                    arriving[1:] = work[allowed_prev, : self.runs - 1].min(axis=0)
-                new_work[c] = np.minimum(new_work[c], self._work_arrival(d, arriving, cost, length, counted))
-        return new_work, new_off
+        days = [shaped(days_work[d], days_off[d]) for d in range(rules.n_days)]
+        inputs = [None] + [shaped(*kernel.reset_weekend(days_work[d - 1], days_off[d - 1])) if self._weekend_start[d] else days[d - 1]
+                           for d in range(1, rules.n_days)]
+        return days, inputs
 
     def _final(self, work: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Copies with the end states the rules forbid (short last runs, too few minutes) at infinity."""
@@ -319,15 +312,8 @@ class ScheduleDP:
                 costs[:, t] = INF
         costs[~np.array(rules.available, dtype=bool)] = INF
         must_work = np.zeros(rules.n_days, dtype=bool) if must_work is None else must_work
-        work, off = self._start(costs, must_work)
-        inputs = [None]  # the arrays each day's transition started from (after the weekend reset)
-        days = [(work, off)]
-        for d in range(1, rules.n_days):
-            work, off = self._reset_weekend(d, work, off)
-            inputs.append((work, off))
-            work, off = self._step(d, work, off, costs, must_work)
-            days.append((work, off))
-        final_work, final_off = self._final(work, off)
+        days, inputs = self._forward(costs, must_work)
+        final_work, final_off = self._final(*days[-1])
         ends = np.concatenate([final_work.ravel(), final_off.ravel()])
         count = min(count, int(np.isfinite(ends).sum()))
         if count == 0:
