@@ -29,6 +29,7 @@ rule silently. A test compares both on random prices.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,6 +153,23 @@ def request_cost(rules: ScheduleRules, shifts: tuple[int, ...]) -> float:
     return rules.request_constant + sum(rules.request_costs.get((d, t), 0.0) for d, t in enumerate(shifts) if t >= 0)
 
 
+_thread_scratch = threading.local()
+
+
+def _scratch(size: int) -> np.ndarray:
+    """This thread's state memory, at least ``size`` floats, reused by every DP call on the thread.
+
+    Why: the states of all days (needed for the walk back) reach 60 MB a
+    call on 84-day horizons; fresh memory each call cost more than the DP.
+    One buffer per thread, not per employee, keeps the footprint at one
+    employee's worth per pricing thread.
+    """
+    buffer = getattr(_thread_scratch, "buffer", None)
+    if buffer is None or buffer.size < size:
+        buffer = _thread_scratch.buffer = np.empty(size)
+    return buffer[:size]
+
+
 class ScheduleDP:
     """Forward DP over days with dense state arrays (compiled: :mod:`.schedule_dp_kernel`), then a backward walk.
 
@@ -255,31 +273,22 @@ class ScheduleDP:
         n_tail = int(np.prod(self.tail))
         self._group_rows = np.array(rows, dtype=np.int64).reshape(-1, 2)
         self._moves = np.array(moves, dtype=np.int64).reshape(-1, 2, n_tail)
+        # the walk back's view: the (at most two) tail indices each move comes from
+        self._inverse = np.full(self._moves.shape + (2,), -1, dtype=np.int64)
+        for g, weekend, source in zip(*np.nonzero(self._moves >= 0)):
+            slots = self._inverse[g, weekend, self._moves[g, weekend, source]]
+            slots[np.argmax(slots < 0)] = source
         self._allowed_prev = allowed
         limited = self.n_flags == 2
         self._weekend_day = np.array([limited and v for v in self.weekend_day], dtype=np.int64)
         self._weekend_start = np.array([limited and v for v in self.weekend_start], dtype=np.bool_)
 
-    def _forward(self, costs: np.ndarray, must_work: np.ndarray):
-        """(days, inputs): each day's (work, off) states, and the arrays each day's transition started from."""
-        rules = self.rules
-        group_costs = np.full((rules.n_days, len(self.groups)), INF)
+    def _group_costs(self, costs: np.ndarray) -> np.ndarray:
+        """[d, g]: the cheapest member of each group on each day (members are interchangeable to the state)."""
+        group_costs = np.full((self.rules.n_days, len(self.groups)), INF)
         for g, (_, _, _, members, _) in enumerate(self.groups):
             group_costs[:, g] = costs[:, members].min(axis=1)
-        n_tail = int(np.prod(self.tail))
-        days_work, days_off = kernel.forward(
-            group_costs, self._group_rows, self._allowed_prev, self._moves, np.array(rules.available, dtype=np.bool_),
-            np.asarray(must_work, dtype=np.bool_), self._weekend_day, self._weekend_start, self.n_classes, self.runs,
-            self.q + 1, n_tail, rules.min_work, rules.work_edges_exempt, rules.off_edges_exempt)
-        work_shape, off_shape = (self.n_classes, self.runs, 2) + self.tail, (self.q + 1,) + self.tail
-
-        def shaped(work, off):
-            return work.reshape(work_shape), off.reshape(off_shape)
-
-        days = [shaped(days_work[d], days_off[d]) for d in range(rules.n_days)]
-        inputs = [None] + [shaped(*kernel.reset_weekend(days_work[d - 1], days_off[d - 1])) if self._weekend_start[d] else days[d - 1]
-                           for d in range(1, rules.n_days)]
-        return days, inputs
+        return group_costs
 
     def _final(self, work: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Copies with the end states the rules forbid (short last runs, too few minutes) at infinity."""
@@ -312,110 +321,27 @@ class ScheduleDP:
                 costs[:, t] = INF
         costs[~np.array(rules.available, dtype=bool)] = INF
         must_work = np.zeros(rules.n_days, dtype=bool) if must_work is None else must_work
-        days, inputs = self._forward(costs, must_work)
-        final_work, final_off = self._final(*days[-1])
+        group_costs = self._group_costs(costs)
+        n_tail = int(np.prod(self.tail))
+        work_shape, off_shape = (rules.n_days, self.n_classes, self.runs, 2, n_tail), (rules.n_days, self.q + 1, n_tail)
+        scratch = _scratch(math.prod(work_shape) + math.prod(off_shape))
+        days_work = scratch[: math.prod(work_shape)].reshape(work_shape)
+        days_off = scratch[math.prod(work_shape):].reshape(off_shape)
+        kernel.forward(days_work, days_off, group_costs, self._group_rows, self._allowed_prev, self._moves,
+                       np.array(rules.available, dtype=np.bool_), np.asarray(must_work, dtype=np.bool_), self._weekend_day,
+                       self._weekend_start, rules.min_work, rules.work_edges_exempt, rules.off_edges_exempt)
+        final_work, final_off = self._final(days_work[-1].reshape((self.n_classes, self.runs, 2) + self.tail),
+                                            days_off[-1].reshape((self.q + 1,) + self.tail))
         ends = np.concatenate([final_work.ravel(), final_off.ravel()])
         count = min(count, int(np.isfinite(ends).sum()))
         if count == 0:
             return []
         chosen = np.argpartition(ends, count - 1)[:count] if count < len(ends) else np.arange(len(ends))
         chosen = chosen[np.argsort(ends[chosen], kind="stable")]
-        found = []
-        for flat in chosen:
-            if flat < final_work.size:
-                state = ("work",) + tuple(int(v) for v in np.unravel_index(flat, final_work.shape))
-            else:
-                state = ("off",) + tuple(int(v) for v in np.unravel_index(flat - final_work.size, final_off.shape))
-            found.append((self._walk_back(state, days, inputs, costs), float(ends[flat])))
-        return found
-
-    # ----- backward ----------------------------------------------------------
-    def _walk_back(self, state, days, inputs, costs) -> tuple[int, ...]:
-        shifts = [-1] * self.rules.n_days
-        for d in range(self.rules.n_days - 1, 0, -1):
-            value = self._value(days[d], state)
-            previous, template = self._predecessor(d, state, value, inputs[d], costs)
-            shifts[d] = template
-            state = self._before_reset(d, previous, days[d - 1], inputs[d])
-        if state[0] == "work":  # day 0: a first shift from nothing, so its value is its cost
-            value = self._value(days[0], state)
-            for c, length, _, members, counted in self.groups:
-                start_count = self.stride[counted] if counted is not None else 0
-                if c == state[1] and length == state[4] and start_count == state[5] and costs[0][members].min() == value:
-                    shifts[0] = members[int(np.argmin(costs[0][members]))]
-                    break
-            else:
-                raise AssertionError("first day not traced back")
-        return tuple(int(t) for t in shifts)
-
-    @staticmethod
-    def _value(arrays, state) -> float:
-        work, off = arrays
-        return float(work[state[1:]] if state[0] == "work" else off[state[1:]])
-
-    def _before_reset(self, d: int, state, arrays_before, arrays_after):
-        """The state of day d - 1 as stored before the weekend reset of day d."""
-        if not (self.n_flags == 2 and self.weekend_start[d]) or state[-1] != 0:
-            return state
-        target = self._value(arrays_after, state)
-        for flag in (0, 1):
-            candidate = state[:-1] + (flag,)
-            if self._value(arrays_before, candidate) == target:
-                return candidate
-        raise AssertionError("weekend reset not traced back")
-
-    def _predecessor(self, d: int, state, value: float, arrays, costs):
-        """(state on day d - 1 in the transition's input arrays, template worked on day d or -1)."""
-        rules = self.rules
-        q = self.q
-        if state[0] == "off":
-            i, rest = state[1], state[2:]
-            options = []
-            if i == q:
-                options.append(("off", q) + rest)
-            elif i > 0:
-                options.append(("off", i - 1) + rest)
-            if i == q - 1:
-                options.append(("off", q - 1) + rest)
-            if i == 0:
-                first_ok = min(rules.min_work, self.runs) - 1
-                for c in range(self.n_classes):
-                    for r in range(self.runs):
-                        for e in (0, 1):
-                            if e == 1 or r >= first_ok:
-                                options.append(("work", c, r, e) + rest)
-            for option in options:
-                if self._value(arrays, option) == value:
-                    return option, -1
-            raise AssertionError("off state not traced back")
-        c, r, e, m, k, w, f = state[1:]
-        for gc, length, allowed_prev, members, counted in self.groups:
-            if gc != c or m < length:
-                continue
-            if counted is not None:
-                stride, most = self.stride[counted], rules.limits[counted]
-                if (k // stride) % (most + 1) == 0:
-                    continue  # this state has none of that type: not reached by working it
-                k_before = k - stride
-            else:
-                k_before = k
-            cost = costs[d][members].min()
-            if cost == INF:
-                continue
-            template = members[int(np.argmin(costs[d][members]))]
-            before = [(m - length, k_before, w, f)]
-            if self.weekend_day[d] and self.n_flags == 2:
-                if f != 1:
-                    continue
-                before = [(m - length, k_before, w, 1)] + ([(m - length, k_before, w - 1, 0)] if w > 0 else [])
-            for tail in before:
-                if r == 0:
-                    if e != 0:
-                        continue
-                    sources = [("off", q - 1) + tail, ("off", q) + tail]
-                else:
-                    sources = [("work", int(prev), r - 1, e) + tail for prev in allowed_prev]
-                for source in sources:
-                    if self._value(arrays, source) + cost == value:
-                        return source, template
-        raise AssertionError("work state not traced back")
+        worked = kernel.walk_back(days_work, days_off, chosen.astype(np.int64), group_costs, self._group_rows, self._allowed_prev,
+                                  self._moves, self._inverse, self._weekend_day, self._weekend_start, rules.min_work)
+        # the member of each group that gave the group's cost, per day (-1 stays off)
+        member = np.full((rules.n_days, len(self.groups) + 1), -1, dtype=np.int64)
+        for g, (_, _, _, members, _) in enumerate(self.groups):
+            member[:, g] = np.asarray(members)[np.argmin(costs[:, members], axis=1)]
+        return [(tuple(int(t) for t in member[np.arange(rules.n_days), groups]), float(ends[flat])) for groups, flat in zip(worked, chosen)]

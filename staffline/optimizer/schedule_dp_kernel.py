@@ -112,25 +112,124 @@ def _step(new_work, new_off, work, off, costs, groups, allowed_prev, moves, avai
                 _arrive(new_work[groups[g, 0], r, e], arriving[r, e], costs[g], moves[g, weekend])
 
 
-@njit(cache=True)
-def forward(day_costs, groups, allowed_prev, moves, available, must_work, weekend_day, weekend_start,
-            n_classes: int, runs: int, n_off: int, n_tail: int, min_work: int, work_exempt: bool, off_exempt: bool):
-    """Every day's work and off states (stacked on a leading day axis) for group costs ``day_costs[d, g]``.
+@njit(cache=True, nogil=True)
+def forward(days_work, days_off, day_costs, groups, allowed_prev, moves, available, must_work, weekend_day, weekend_start,
+            min_work: int, work_exempt: bool, off_exempt: bool) -> None:
+    """Fill every day's work states ``days_work[d, c, r, e, tail]`` and off states ``days_off[d, i, tail]``.
 
+    ``day_costs[d, g]`` is the cost of working group g on day d;
     ``groups[g] = (class it leaves, index of its row in allowed_prev)``;
     ``weekend_day[d]`` is 1 on the days of a limited weekend (it selects
     ``moves[g, 1]``), ``weekend_start[d]`` where a limited weekend begins.
-    Returns arrays [d, c, r, e, tail] and [d, i, tail].
+    The arrays are the caller's (reused from call to call: allocating them
+    anew cost more than the pass itself on 84-day horizons).
     """
-    n_days = day_costs.shape[0]
-    days_work = np.full((n_days, n_classes, runs, 2, n_tail), INF)
-    days_off = np.full((n_days, n_off, n_tail), INF)
+    days_work[:] = INF
+    days_off[:] = INF
     _start(days_work[0], days_off[0], day_costs[0], groups, moves, available[0], must_work[0], weekend_day[0],
            work_exempt, off_exempt)
-    for d in range(1, n_days):
+    for d in range(1, day_costs.shape[0]):
         work, off = days_work[d - 1], days_off[d - 1]
         if weekend_start[d]:
             work, off = reset_weekend(work, off)
         _step(days_work[d], days_off[d], work, off, day_costs[d], groups, allowed_prev, moves, available[d],
               must_work[d], weekend_day[d], min_work)
-    return days_work, days_off
+
+
+@njit(cache=True)
+def _predecessor(d, kind, i, r, e, t, value, work, off, group_costs, groups, allowed_prev, inverse, weekend, min_work):
+    """(kind, i, r, e, t, group) of a state on day d - 1 (in the arrays day d started from) that reaches the given one.
+
+    ``kind`` 0 is work (``i`` = class), 1 is off (``i`` = rest index);
+    ``group`` is the group worked on day d, -1 for a day off. Values are
+    compared exactly: the forward pass made each one by the same addition.
+    """
+    n_classes, runs = work.shape[0], work.shape[1]
+    q = off.shape[0] - 1
+    if kind == 1:
+        if i == q and off[q, t] == value:
+            return 1, q, 0, 0, t, -1
+        if 0 < i < q and off[i - 1, t] == value:
+            return 1, i - 1, 0, 0, t, -1
+        if i == q - 1 and off[q - 1, t] == value:
+            return 1, q - 1, 0, 0, t, -1
+        if i == 0:
+            for c in range(n_classes):
+                for rr in range(runs):
+                    for ee in range(2):
+                        if (ee == 1 or rr >= min_work - 1) and work[c, rr, ee, t] == value:
+                            return 0, c, rr, ee, t, -1
+        return -1, 0, 0, 0, 0, -1
+    for g in range(groups.shape[0]):
+        cost = group_costs[d, g]
+        if groups[g, 0] != i or cost == INF:
+            continue
+        for s in range(inverse.shape[3]):
+            ts = inverse[g, weekend, t, s]
+            if ts < 0:
+                continue
+            if r == 0:
+                if e == 0:
+                    for rest in (q - 1, q):
+                        if off[rest, ts] + cost == value:
+                            return 1, rest, 0, 0, ts, g
+            else:
+                for c in range(n_classes):
+                    if allowed_prev[groups[g, 1], c] and work[c, r - 1, e, ts] + cost == value:
+                        return 0, c, r - 1, e, ts, g
+    return -1, 0, 0, 0, 0, -1
+
+
+@njit(cache=True, nogil=True)
+def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, moves, inverse, weekend_day, weekend_start,
+              min_work: int):
+    """The group worked each day (-1 off) by the schedule ending in each of ``ends``.
+
+    ``ends`` are flat indices into the last day's work states followed by
+    its off states. Raises if a state cannot be traced (a bug, not bad input).
+    """
+    n_days, n_classes, runs, _, n_tail = days_work.shape
+    n_work = n_classes * runs * 2 * n_tail
+    reset_at = np.full(n_days, -1, dtype=np.int64)  # where a day's transition started from a weekend reset
+    n_resets = 0
+    for d in range(1, n_days):
+        if weekend_start[d]:
+            reset_at[d] = n_resets
+            n_resets += 1
+    resets_work = np.empty((n_resets,) + days_work.shape[1:])
+    resets_off = np.empty((n_resets,) + days_off.shape[1:])
+    for d in range(1, n_days):
+        if reset_at[d] >= 0:
+            resets_work[reset_at[d]], resets_off[reset_at[d]] = reset_weekend(days_work[d - 1], days_off[d - 1])
+    found = np.full((ends.size, n_days), -1, dtype=np.int64)
+    for j in range(ends.size):
+        flat = ends[j]
+        if flat < n_work:
+            kind, t = 0, flat % n_tail
+            i, r, e = flat // n_tail // 2 // runs, flat // n_tail // 2 % runs, flat // n_tail % 2
+        else:
+            kind, i, r, e, t = 1, (flat - n_work) // n_tail, 0, 0, (flat - n_work) % n_tail
+        for d in range(n_days - 1, 0, -1):
+            value = days_work[d, i, r, e, t] if kind == 0 else days_off[d, i, t]
+            work_in, off_in = days_work[d - 1], days_off[d - 1]
+            if reset_at[d] >= 0:
+                work_in, off_in = resets_work[reset_at[d]], resets_off[reset_at[d]]
+            kind, i, r, e, t, g = _predecessor(d, kind, i, r, e, t, value, work_in, off_in, group_costs, groups,
+                                               allowed_prev, inverse, weekend_day[d], min_work)
+            if kind < 0:
+                raise AssertionError("schedule DP: a state is not traced back")
+            found[j, d] = g
+            if reset_at[d] >= 0 and t % 2 == 0:  # after the reset, flag 0 holds the better of flags 0 and 1
+                target = work_in[i, r, e, t] if kind == 0 else off_in[i, t]
+                before = days_work[d - 1, i, r, e, t] if kind == 0 else days_off[d - 1, i, t]
+                if before != target:
+                    t += 1
+        if kind == 0:  # day 0: a first shift from nothing, so its value is its cost
+            value = days_work[0, i, r, e, t]
+            for g in range(groups.shape[0]):
+                if groups[g, 0] == i and r == 0 and moves[g, weekend_day[0], 0] == t and group_costs[0, g] == value:
+                    found[j, 0] = g
+                    break
+            else:
+                raise AssertionError("schedule DP: the first day is not traced back")
+    return found
