@@ -134,6 +134,24 @@ class EmployeePricer:
                 domain = proto.variables[k].domain
                 domain[0] = domain[1] = int(t == template)
 
+    def schedule_cost(self, shifts: tuple[int, ...]) -> float:
+        """The employee's penalties for working ``shifts`` (CP-SAT on a copy with every cell fixed)."""
+        fixed = self.b.model.clone()
+        for d, t, k in self.cells:
+            domain = fixed.proto.variables[k].domain
+            domain[0] = domain[1] = int(shifts[d] == t)
+        objective = fixed.proto.objective  # the penalties alone (price() leaves duals in the shared model)
+        objective.vars.clear()
+        objective.coeffs.clear()
+        objective.vars.extend(list(self.penalty_coeffs))
+        objective.coeffs.extend(list(self.penalty_coeffs.values()))
+        objective.offset = self.penalty_offset
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        if solver.Solve(fixed) != cp_model.OPTIMAL:
+            raise ValueError(f"schedule {shifts} breaks a hard rule of employee {self.employee}")
+        return solver.ObjectiveValue() / SCALE
+
     def column(self, values) -> Column:
         shifts = [-1] * self.n_days
         for d, t, k in self.cells:
@@ -188,7 +206,11 @@ class DpPricer:
         return self._exact
 
     def _column(self, shifts: tuple[int, ...]) -> Column:
-        return Column(self.employee, shifts, request_cost(self.rules, shifts))
+        return Column(self.employee, shifts, self.schedule_cost(shifts))
+
+    def schedule_cost(self, shifts: tuple[int, ...]) -> float:
+        """The employee's penalties for working ``shifts`` (its requests: the only soft rules the DP knows)."""
+        return request_cost(self.rules, shifts)
 
     def price(self, duals: dict[tuple[int, str], float], time_limit: float, threshold: float | None = None) -> tuple[list[Column], float]:
         costs = self.base.copy()

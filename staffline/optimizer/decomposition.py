@@ -7,6 +7,13 @@ stalls 10-60% above the best-known values; the column-generation LP
 tenths of a percent of the optimum, and diving in it (fixing the heaviest
 schedules, re-pricing the rest) finds rosters near that bound; CP-SAT on the full
 model, hinted with the best roster, then repairs what the dive left.
+A fourth, :mod:`~staffline.optimizer.best_response` (each employee's exact
+best schedule against everybody else's, by the pricing DP, and forced
+moves), runs before the polish when the roster is a greedy one (the LP had
+not converged: CP-SAT stalls far above the bound there; Instance13 5646
+against 7262 without it, Instance17 6241 against 6915) and after it, on a
+quarter of the time, when it comes from a dive (there the polish does best:
+it found nothing on Instances 7, 8 and 12, and cost nothing either).
 
 It applies when every rule either belongs to one employee (``rule.employee``)
 or is a :class:`~staffline.constraints.shift_type_rules.ShiftCover`
@@ -26,6 +33,7 @@ from typing import Callable, Sequence
 from ortools.sat.python import cp_model
 
 from ..constraints.shift_type_rules import ShiftCover
+from .best_response import BestResponseSearch
 from .column_generation import CgStats, CoverMaster, CoverRow, Deadline, dive_cells, generate, make_pricer
 from .shift_model import SCALE, ShiftModel
 
@@ -33,6 +41,8 @@ ROOT_SHARE = 0.45  # of the time limit for the root LP (it usually converges wel
 DIVE_SHARE = 0.85  # the dive must end by then; the rest is the CP-SAT polish
 DIVE_FIX_SHARE = 0.4  # of the fractional assignments fixed per dive step (0.25 ran out of time on Instance12)
 DIVE_ROUNDS = 4  # pricing rounds after each dive step (8 or until convergence: the dive ran out of time)
+RESPONSE_SHARE = 0.5  # of the time left after a greedy start for best responses (before CP-SAT's polish)
+LOCAL_RESPONSE_SHARE = 0.25  # of the time left after a dive for best responses (after the polish)
 
 
 def decomposable(rules: Sequence) -> bool:
@@ -45,6 +55,18 @@ class DecompositionResult:
     objective: int | None  # scaled, as CP-SAT reports it
     bound: float  # a proven lower bound, value units
     stats: dict = field(default_factory=dict)
+
+
+def split_rules(rules: Sequence, n_employees: int) -> tuple[dict[int, list], list[CoverRow]]:
+    """(each employee's own rules, the cover rows) of a decomposable rule set."""
+    per_employee: dict[int, list] = {i: [] for i in range(n_employees)}
+    covers = []
+    for rule in rules:
+        if isinstance(rule, ShiftCover):
+            covers.append(CoverRow(rule.day, rule.shift, rule.required, rule.under_weight, rule.over_weight))
+        else:
+            per_employee[rule.employee].append(rule)
+    return per_employee, covers
 
 
 def _greedy_completion(master: CoverMaster) -> None:
@@ -137,17 +159,28 @@ def _polish(b: ShiftModel, solution: list[int], objective: int, seconds: float, 
     return solution, objective, -math.inf
 
 
+def _best_responses(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], solution: list[int], objective: int,
+                    deadline: float, seed: int, info: dict) -> tuple[list[int], int]:
+    """The roster improved by :class:`~staffline.optimizer.best_response.BestResponseSearch` until ``deadline``."""
+    templates = [[tpl.id for tpl in day.templates] for day in b.days]
+    pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
+    chosen = _shifts_of(b, solution)
+    schedules = [tuple(chosen.get((i, d), -1) for d in range(len(b.days))) for i in range(len(b.employees))]
+    search = BestResponseSearch(pricers, covers, templates, schedules, seed)
+    search.improve(deadline)
+    info.update(response_objective=search.objective(), response_moves=search.stats.moves, response_calls=search.stats.responses)
+    if search.objective() * SCALE < objective - 0.5:
+        completed = _complete(b, search.assignment(), 5.0, seed)
+        if completed and completed[1] < objective:
+            return completed
+    return solution, objective
+
+
 def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers: int = 2, seed: int = 0,
                      progress: Callable[[float, float, float], None] | None = None) -> DecompositionResult:
     """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT)."""
     started = time.perf_counter()
-    per_employee: dict[int, list] = {i: [] for i in range(len(b.employees))}
-    covers = []
-    for rule in rules:
-        if isinstance(rule, ShiftCover):
-            covers.append(CoverRow(rule.day, rule.shift, rule.required, rule.under_weight, rule.over_weight))
-        else:
-            per_employee[rule.employee].append(rule)
+    per_employee, covers = split_rules(rules, len(b.employees))
     templates = [[tpl.id for tpl in day.templates] for day in b.days]
     pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
     master = CoverMaster(len(b.employees), covers, templates)
@@ -192,9 +225,20 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     floor = math.ceil(bound * SCALE - 1e-6)
     # the polish leaves time for its own completion, so the whole call keeps to the limit
     left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
+    # best responses first from a roster far from the bound (no dive), after CP-SAT from a dive's roster:
+    # there CP-SAT's polish does best and the responses only look for what it left
+    share = RESPONSE_SHARE if not local else LOCAL_RESPONSE_SHARE
+    if not local and left > 0.5 and objective > floor:
+        solution, objective = _best_responses(b, per_employee, covers, solution, objective, time.perf_counter() + share * left, seed, info)
+        left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
+    elif local:
+        left = (1 - share) * left
     if left > 0.5 and objective > floor:
         solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed, local=local)
         bound = max(bound, polish_bound)
         remaining = time_limit - (time.perf_counter() - started)
         solution, objective = _complete(b, _shifts_of(b, solution), max(0.5, remaining), seed) or (solution, objective)
+    if local and objective > floor:
+        solution, objective = _best_responses(b, per_employee, covers, solution, objective,
+                                              started + time_limit - 1.5 * completion_seconds, seed, info)
     return DecompositionResult(solution, objective, bound, info)
