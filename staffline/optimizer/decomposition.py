@@ -11,9 +11,9 @@ A fourth, :mod:`~staffline.optimizer.best_response` (each employee's exact
 best schedule against everybody else's, by the pricing DP, and forced
 moves), runs before the polish when the roster is a greedy one (the LP had
 not converged: CP-SAT stalls far above the bound there; Instance13 5646
-against 7262 without it, Instance17 6241 against 6915) and after it, on a
-quarter of the time, when it comes from a dive (there the polish does best:
-it found nothing on Instances 7, 8 and 12, and cost nothing either).
+against 7262 without it, Instance17 6241 against 6915). A dive's roster
+goes to the polish alone: responses after the polish found nothing on
+Instances 7, 8 and 12 and only took the polish's time.
 
 It applies when every rule either belongs to one employee (``rule.employee``)
 or is a :class:`~staffline.constraints.shift_type_rules.ShiftCover`
@@ -42,7 +42,6 @@ DIVE_SHARE = 0.85  # the dive must end by then; the rest is the CP-SAT polish
 DIVE_FIX_SHARE = 0.4  # of the fractional assignments fixed per dive step (0.25 ran out of time on Instance12)
 DIVE_ROUNDS = 4  # pricing rounds after each dive step (8 or until convergence: the dive ran out of time)
 RESPONSE_SHARE = 0.5  # of the time left after a greedy start for best responses (before CP-SAT's polish)
-LOCAL_RESPONSE_SHARE = 0.25  # of the time left after a dive for best responses (after the polish)
 
 
 def decomposable(rules: Sequence) -> bool:
@@ -225,20 +224,15 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     floor = math.ceil(bound * SCALE - 1e-6)
     # the polish leaves time for its own completion, so the whole call keeps to the limit
     left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
-    # best responses first from a roster far from the bound (no dive), after CP-SAT from a dive's roster:
-    # there CP-SAT's polish does best and the responses only look for what it left
-    share = RESPONSE_SHARE if not local else LOCAL_RESPONSE_SHARE
+    # best responses from a roster far from the bound (no dive: CP-SAT stalls there); a dive's roster goes to
+    # CP-SAT's polish alone (responses after the polish found nothing on Instances 7, 8 and 12)
     if not local and left > 0.5 and objective > floor:
-        solution, objective = _best_responses(b, per_employee, covers, solution, objective, time.perf_counter() + share * left, seed, info)
+        solution, objective = _best_responses(b, per_employee, covers, solution, objective,
+                                              time.perf_counter() + RESPONSE_SHARE * left, seed, info)
         left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
-    elif local:
-        left = (1 - share) * left
     if left > 0.5 and objective > floor:
         solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed, local=local)
         bound = max(bound, polish_bound)
         remaining = time_limit - (time.perf_counter() - started)
         solution, objective = _complete(b, _shifts_of(b, solution), max(0.5, remaining), seed) or (solution, objective)
-    if local and objective > floor:
-        solution, objective = _best_responses(b, per_employee, covers, solution, objective,
-                                              started + time_limit - 1.5 * completion_seconds, seed, info)
     return DecompositionResult(solution, objective, bound, info)
