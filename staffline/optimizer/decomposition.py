@@ -5,7 +5,8 @@ full CP-SAT model finds rosters at once but its bound is near zero and it
 stalls 10-60% above the best-known values; the column-generation LP
 (:mod:`~staffline.optimizer.column_generation`) gives bounds within a few
 tenths of a percent of the optimum, and diving in it (fixing the heaviest
-schedules, re-pricing the rest) finds rosters near that bound; CP-SAT on the full
+assignments, re-pricing the rest, backing out of a step that raises the
+LP by more than 1%) finds rosters near that bound; CP-SAT on the full
 model, hinted with the best roster, then repairs what the dive left.
 A fourth, :mod:`~staffline.optimizer.best_response` (each employee's exact
 best schedule against everybody else's, by the pricing DP, and forced
@@ -41,6 +42,7 @@ ROOT_SHARE = 0.45  # of the time limit for the root LP (it usually converges wel
 DIVE_SHARE = 0.85  # the dive must end by then; the rest is the CP-SAT polish
 DIVE_FIX_SHARE = 0.4  # of the fractional assignments fixed per dive step (0.25 ran out of time on Instance12)
 DIVE_ROUNDS = 4  # pricing rounds after each dive step (8 or until convergence: the dive ran out of time)
+DIVE_MAX_RISE = 0.01  # a dive step that raises the LP by more than this share is undone and retried with half the fixings
 RESPONSE_SHARE = 0.5  # of the time left after a greedy start for best responses (before CP-SAT's polish)
 
 
@@ -196,12 +198,13 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
                     root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
         if progress and math.isfinite(stats.bound):
             progress(time.perf_counter() - started, stats.lp_value, stats.bound)
-        chosen = dive_cells(master, pricers, dive_end, pool, stats, share=DIVE_FIX_SHARE, rounds=DIVE_ROUNDS) if stats.converged else None
+        chosen = dive_cells(master, pricers, dive_end, pool, stats, share=DIVE_FIX_SHARE, rounds=DIVE_ROUNDS,
+                            max_rise=DIVE_MAX_RISE) if stats.converged else None
     dived = chosen is not None  # the dive ended with a roster (not time, not a greedy completion)
     if chosen is None and all(master.columns):
         _greedy_completion(master)
         chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
-    info.update(dive_seconds=round(time.perf_counter() - started, 2), columns=stats.columns,
+    info.update(dive_seconds=round(time.perf_counter() - started, 2), columns=stats.columns, backtracks=stats.backtracks,
                 fallbacks=sum(getattr(p, "fallbacks", 0) for p in pricers))
     candidates = []
     completion_seconds = 1.0  # what finishing a roster into the full model costs (measured below when a roster exists)

@@ -1,0 +1,77 @@
+"""Column generation's undo (a dive backing out of a step): releasing fixings restores the LP and every pricer."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from staffline.instances.curtois import read_curtois
+from staffline.instances.curtois_model import _rules, build_curtois_model
+from staffline.optimizer.column_generation import CgStats, CoverMaster, Deadline, DpPricer, EmployeePricer, dive_cells, generate, make_pricer
+from staffline.optimizer.decomposition import split_rules
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
+needs_shared = pytest.mark.skipif(not (SHARED / "Instance3.txt").exists(), reason="shared Curtois files not present")
+
+
+def _root(name: str):
+    inst = read_curtois(SHARED / f"{name}.txt")
+    rules = _rules(inst)
+    b = build_curtois_model(inst, rules)
+    per_employee, covers = split_rules(rules, len(b.employees))
+    templates = [[tpl.id for tpl in day.templates] for day in b.days]
+    pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
+    master = CoverMaster(len(b.employees), covers, templates)
+    return b, per_employee, pricers, master
+
+
+@needs_shared
+def test_released_cells_give_back_the_root_lp_and_the_root_prices():
+    b, per_employee, pricers, master = _root("Instance3")
+    stats = CgStats()
+    with ThreadPoolExecutor(2) as pool:
+        generate(master, pricers, Deadline(float("inf")), pool, stats)
+        assert stats.converged
+        root = master.solve()
+        duals = master.duals()
+        exact = [EmployeePricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
+        assert all(isinstance(p, DpPricer) for p in pricers)
+        before = [(p.price(duals, 10.0)[1], q.price(duals, 10.0)[1]) for p, q in zip(pricers, exact)]
+        # fix every employee's first three days to the opposite of its heaviest column: the LP must rise
+        fixings = []
+        for i, weights in enumerate(master.weights(i) for i in range(len(pricers))):
+            shifts = master.columns[i][max(range(len(weights)), key=weights.__getitem__)].shifts
+            for d in range(3):
+                fixings.append((i, d, -1 if shifts[d] >= 0 else 0))
+        for i, d, t in fixings:
+            master.fix_cell(i, d, t)
+            pricers[i].restrict(d, t)
+            exact[i].restrict(d, t)
+        generate(master, pricers, Deadline(float("inf")), pool, stats)
+        assert master.solve() > root + 1e-6
+        during = [(p.price(duals, 10.0)[1], q.price(duals, 10.0)[1]) for p, q in zip(pricers, exact)]
+        assert any(dp > old_dp + 1e-3 and cp > old_cp + 1e-3 for (dp, cp), (old_dp, old_cp) in zip(during, before))
+        for i, d, _ in fixings:
+            master.release_cell(i, d)
+            pricers[i].release(d)
+            exact[i].release(d)
+        assert master.solve() == pytest.approx(root, abs=1e-6)  # the root columns are all back (and new ones cannot beat the optimum)
+        after = [(p.price(duals, 10.0)[1], q.price(duals, 10.0)[1]) for p, q in zip(pricers, exact)]
+    flat = [value for pair in after for value in pair]
+    assert flat == pytest.approx([value for pair in before for value in pair], abs=1e-3)  # CP-SAT's bound is rounded down a little
+    assert not master.restricted
+
+
+@needs_shared
+def test_a_backtracking_dive_ends_with_one_schedule_per_employee_that_keeps_its_fixings():
+    b, _, pricers, master = _root("Instance3")
+    stats = CgStats()
+    with ThreadPoolExecutor(2) as pool:
+        generate(master, pricers, Deadline(float("inf")), pool, stats)
+        chosen = dive_cells(master, pricers, Deadline(float("inf")), pool, stats, share=0.9, rounds=2, max_rise=0.0)
+    assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
+    for (i, d), t in master.cells.items():
+        assert chosen[i].shifts[d] == t
+    assert stats.backtracks > 0  # share 0.9 with no rise allowed must have backed out of some step
