@@ -17,6 +17,7 @@ needs_shared = pytest.mark.skipif(not (SHARED / "Instance3.txt").exists(), reaso
 
 
 def _root(name: str):
+    """(model, rules per employee, pricers, master) of an instance, its root LP converged."""
     inst = read_curtois(SHARED / f"{name}.txt")
     rules = _rules(inst)
     b = build_curtois_model(inst, rules)
@@ -24,6 +25,10 @@ def _root(name: str):
     templates = [[tpl.id for tpl in day.templates] for day in b.days]
     pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
     master = CoverMaster(len(b.employees), covers, templates)
+    stats = CgStats()
+    with ThreadPoolExecutor(2) as pool:
+        generate(master, pricers, Deadline(float("inf")), pool, stats)
+    assert stats.converged
     return b, per_employee, pricers, master
 
 
@@ -32,8 +37,6 @@ def test_released_cells_give_back_the_root_lp_and_the_root_prices():
     b, per_employee, pricers, master = _root("Instance3")
     stats = CgStats()
     with ThreadPoolExecutor(2) as pool:
-        generate(master, pricers, Deadline(float("inf")), pool, stats)
-        assert stats.converged
         root = master.solve()
         duals = master.duals()
         exact = [EmployeePricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
@@ -69,7 +72,6 @@ def test_a_backtracking_dive_ends_with_one_schedule_per_employee_that_keeps_its_
     b, _, pricers, master = _root("Instance3")
     stats = CgStats()
     with ThreadPoolExecutor(2) as pool:
-        generate(master, pricers, Deadline(float("inf")), pool, stats)
         chosen = dive_cells(master, pricers, Deadline(float("inf")), pool, stats, share=0.9, rounds=2, max_rise=0.0)
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
     for (i, d), t in master.cells.items():
