@@ -381,16 +381,20 @@ class CoverMaster:
     def release_cell(self, employee: int, day: int) -> None:
         """Undo :meth:`fix_cell`: the employee's columns that keep its other fixings return to the LP."""
         del self.cells[employee, day]
+        fixings = self._fixings(employee)  # once, not per column: a backtrack releases hundreds of cells
         kept = False
         for column, var in zip(self.columns[employee], self.variables[employee]):
-            if self.fits(column):
+            if all(column.shifts[d] == t for d, t in fixings):
                 var.SetBounds(0.0, self.lp.infinity())
                 kept = True
         if kept:
             self.artificial[employee].SetBounds(0.0, 0.0)
 
+    def _fixings(self, employee: int) -> list[tuple[int, int]]:
+        return [(d, t) for (i, d), t in self.cells.items() if i == employee]
+
     def fits(self, column: Column) -> bool:
-        return all(column.shifts[d] == t for (i, d), t in self.cells.items() if i == column.employee)
+        return all(column.shifts[d] == t for d, t in self._fixings(column.employee))
 
     def fix(self, employee: int, k: int) -> None:
         """Employee takes its k-th column from now on."""
