@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -26,7 +27,7 @@ from ..queueing import erlang_a, service_level, wait_curve
 from .assign_roles import assign_day
 from .branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
 from .search import BACKENDS, SEARCHES, ModelFactory, build_model
-from .solve import STATUS, solve_model
+from .solve import STATUS, configure, solve_model
 from .templates import shift_parts
 from .warm_start import maximums_of_day, minimums_of_day
 
@@ -129,21 +130,54 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
     return WaitData(curves=curves, busy=busy), arrivals
 
 
+CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
+
+
+def rules_conflict(b, names, time_limit: float, seed: int = 0) -> bool:
+    """Whether CP-SAT proves, within ``time_limit``, that the rules ``names`` of a diagnosis model cannot all hold.
+
+    Their literals are fixed to true in a copy of the model (the other rules
+    are left free, i.e. switched off) rather than passed as assumptions:
+    with assumptions CP-SAT keeps presolve from using them, and on a
+    four-staff week the proof took 65 s where the fixed copy took 0.7 s.
+    """
+    model = b.model.clone()
+    model.ClearAssumptions()
+    for name in names:
+        domain = model.proto.variables[b.rule_literals[name].Index()].domain
+        domain[0] = domain[1] = 1
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit, 1, seed)
+    return solver.Solve(model) == cp_model.INFEASIBLE
+
+
 def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int = 0) -> list[str]:
-    """A minimal set of rule names that cannot all hold (assumptions + deletion filter)."""
+    """A set of rule names that cannot all hold, minimal unless the budget ran out (then still a conflict).
+
+    CP-SAT's assumption core narrows the rules first when it comes within
+    ``CORE_SECONDS``; a deletion filter then drops each rule whose absence
+    leaves the rest provably conflicting (:func:`rules_conflict`). A rule
+    whose trial is not decided in time stays, so the answer is always a
+    proven conflict; empty when not even all rules together are proven one.
+    """
+    started = time.perf_counter()
     b = build_model(instance, days, waits, rules, diagnose=True)
     names = list(b.rule_literals)
-    lits = [b.rule_literals[n] for n in names]
-    solver, status = solve_model(b, time_limit, 1, seed, assumptions=lits)
-    if status != cp_model.INFEASIBLE:
-        return []
-    core_idx = set(solver.SufficientAssumptionsForInfeasibility())
-    core = [n for n in names if b.rule_literals[n].Index() in core_idx]
-    # deletion filter: drop each rule whose absence keeps the rest infeasible
+    solver, status = solve_model(b, min(CORE_SECONDS, time_limit), 1, seed, assumptions=[b.rule_literals[n] for n in names])
+    b.model.ClearAssumptions()
+    if status == cp_model.INFEASIBLE:
+        core_idx = set(solver.SufficientAssumptionsForInfeasibility())
+        core = [n for n in names if b.rule_literals[n].Index() in core_idx]
+    else:
+        core = names
+        if not rules_conflict(b, core, max(0.5, time_limit - (time.perf_counter() - started)), seed):
+            return []
     for name in list(core):
+        left = time_limit - (time.perf_counter() - started)
+        if left <= 0:
+            break
         trial = [n for n in core if n != name]
-        _, st = solve_model(b, time_limit, 1, seed, assumptions=[b.rule_literals[n] for n in trial])
-        if st == cp_model.INFEASIBLE:
+        if rules_conflict(b, trial, left, seed):
             core = trial
     return core
 

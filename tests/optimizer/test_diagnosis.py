@@ -52,3 +52,16 @@ def test_appointments_without_any_advisory_certified_staff():
     inst = small_branch(6, 3, seed=2)
     staff = [dataclasses.replace(e, roles=tuple(r for r in e.roles if r != "advisory") or ("counter",)) for e in inst.staff]
     assert conflict(with_staff(inst, staff)) == {"appointments covered for advisory"}
+
+
+def test_a_conflict_cpsat_cannot_prove_under_assumptions_is_still_named():
+    # E2 needs 24 h in at most 3 days, and a shift is at most 8.5 h with a 1 h lunch: 22.5 h. CP-SAT's
+    # assumption core took 65 s here (a hypothesis case of test_roster_properties); the fixed-literal proof 0.7 s
+    inst = small_branch(4, 2, seed=0, headcount=HeadcountLimits(max_on_duty=4, max_staff_per_day=2))
+    staff = [
+        person(0, ["lobby"], max_hours_week=16, max_days_week=4, max_consecutive_days=4),
+        person(1, ["counter", "lobby"], max_hours_week=8, min_days_week=1, max_days_week=2, unavailable=("sat", "wed")),
+        person(2, ["counter", "lobby"], min_hours_week=24, max_days_week=3, max_consecutive_days=2),
+        person(3, ["counter", "lobby"], max_hours_week=8, min_days_week=2, max_consecutive_days=4, unavailable=("wed", "mon")),
+    ]
+    assert conflict(with_staff(inst, staff)) == {"contract hours of E2", "working days of E2"}

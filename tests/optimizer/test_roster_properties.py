@@ -68,8 +68,10 @@ def verify(inst):
         days = plan_days(inst, p.week_start)
         waits, _ = build_waits(inst, demand, days, "stationary")
         model = build_model(inst, days, waits, build_rules(inst), diagnose=True)
-        named = [model.rule_literals[n] for n in p.roster.diagnosis]
-        _, status = solve_model(model, 10, 1, 0, assumptions=named)
+        model.model.ClearAssumptions()
+        for name in p.roster.diagnosis:  # the named rules alone (fixed on; every other rule free to switch off)
+            model.model.Add(model.rule_literals[name] == 1)
+        _, status = solve_model(model, 10, 1, 0)
         assert status == cp_model.INFEASIBLE
         confirmed = plan(inst, time_limit=60, workers=1, backend="cbc")
         assert confirmed.roster.status == "infeasible", confirmed.roster.status
