@@ -164,7 +164,8 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     b = build_model(instance, days, waits, rules, diagnose=True)
     names = list(b.rule_literals)
     solver, status = solve_model(b, min(CORE_SECONDS, time_limit), 1, seed, assumptions=[b.rule_literals[n] for n in names])
-    b.model.ClearAssumptions()
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return []  # every rule holds at once: there is no conflict to name
     if status == cp_model.INFEASIBLE:
         core_idx = set(solver.SufficientAssumptionsForInfeasibility())
         core = [n for n in names if b.rule_literals[n].Index() in core_idx]

@@ -68,7 +68,6 @@ def verify(inst):
         days = plan_days(inst, p.week_start)
         waits, _ = build_waits(inst, demand, days, "stationary")
         model = build_model(inst, days, waits, build_rules(inst), diagnose=True)
-        model.model.ClearAssumptions()
         for name in p.roster.diagnosis:  # the named rules alone (fixed on; every other rule free to switch off)
             model.model.Add(model.rule_literals[name] == 1)
         _, status = solve_model(model, 10, 1, 0)
