@@ -133,6 +133,10 @@ class _CompactSearch(threading.Thread):
 def _polish(b: ShiftModel, solution: list[int], objective: int, seconds: float, workers: int, seed: int, local: bool):
     """CP-SAT on the full model, hinted with the best roster: (solution, objective, bound).
 
+    The objective is the solution's as CP-SAT scored it, an upper bound on its
+    shifts' exact score: a time-limited solution may keep a cover slack larger
+    than its shifts need. :func:`_complete` on its shifts makes it exact.
+
     Why these workers (30 s from the same dive roster, 2 cores): CP-SAT's
     default pair of full-model workers took Instance8 from 1515 to 1408;
     one full worker with the whole LP (``max_lp``) beside LNS workers reached
