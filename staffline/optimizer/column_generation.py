@@ -390,6 +390,27 @@ class CoverMaster:
         if kept:
             self.artificial[employee].SetBounds(0.0, 0.0)
 
+    def release_all(self) -> list[tuple[int, int]]:
+        """Undo every :meth:`fix_cell` (a new dive starts from the root): the (employee, day) cells released."""
+        cells = list(self.cells)
+        for employee, day in cells:
+            self.release_cell(employee, day)
+        return cells
+
+    def roster_cost(self, columns: Sequence[Column]) -> float:
+        """The exact value of a whole roster of these columns: their own costs plus each cover row's shortfall and excess."""
+        staffed: dict[tuple[int, str], int] = {}
+        for column in columns:
+            for d, t in enumerate(column.shifts):
+                if t >= 0:
+                    key = (d, self.templates[d][t])
+                    staffed[key] = staffed.get(key, 0) + 1
+        cost = sum(column.cost for column in columns)
+        for c in self.covers:
+            n = staffed.get((c.day, c.template_id), 0)
+            cost += c.under_weight * max(0, c.required - n) + c.over_weight * max(0, n - c.required)
+        return cost
+
     def _fixings(self, employee: int) -> list[tuple[int, int]]:
         return [(d, t) for (i, d), t in self.cells.items() if i == employee]
 

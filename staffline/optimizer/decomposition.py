@@ -6,8 +6,10 @@ stalls 10-60% above the best-known values; the column-generation LP
 (:mod:`~staffline.optimizer.column_generation`) gives bounds within a few
 tenths of a percent of the optimum, and diving in it (fixing the heaviest
 assignments, re-pricing the rest, backing out of a step that raises the
-LP by more than 1%) finds rosters near that bound; CP-SAT on the full
-model, hinted with the best roster, then repairs what the dive left.
+LP by more than 1%) finds rosters near that bound, and later dives from
+the same root with other step sizes find others (:func:`_dives` keeps the
+cheapest); CP-SAT on the full model, hinted with the best roster, then
+repairs what the dive left.
 A fourth, :mod:`~staffline.optimizer.best_response` (each employee's exact
 best schedule against everybody else's, by the pricing DP, and forced
 moves), runs before the polish when the roster is a greedy one (the LP had
@@ -24,6 +26,7 @@ role, keep the compact search.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -35,12 +38,15 @@ from ortools.sat.python import cp_model
 
 from ..constraints.shift_type_rules import ShiftCover
 from .best_response import BestResponseSearch
-from .column_generation import CgStats, CoverMaster, CoverRow, Deadline, dive_cells, generate, make_pricer
+from .column_generation import CgStats, Column, CoverMaster, CoverRow, Deadline, dive_cells, generate, make_pricer
 from .shift_model import SCALE, ShiftModel
 
 ROOT_SHARE = 0.45  # of the time limit for the root LP (it usually converges well before)
 DIVE_SHARE = 0.85  # the dive must end by then; the rest is the CP-SAT polish
 DIVE_FIX_SHARE = 0.4  # of the fractional assignments fixed per dive step (0.25 ran out of time on Instance12)
+REDIVE_SHARES = (0.3, 0.5, 0.35, 0.45, 0.4)  # later dives, in turn: each share ends in another roster (0.2: far worse)
+REDIVE_SHARE = 0.4  # later dives must end by this share of the time limit (the polish keeps the rest)
+REDIVE_CAP = 3.0  # a later dive may take this many times the first dive's seconds (Instance8's second took 35 s for a worse roster)
 DIVE_ROUNDS = 4  # pricing rounds after each dive step (8 or until convergence: the dive ran out of time)
 DIVE_MAX_RISE = 0.01  # a dive step that raises the LP by more than this share is undone and retried with half the fixings
 RESPONSE_SHARE = 0.5  # of the time left after a greedy start for best responses (before CP-SAT's polish)
@@ -76,6 +82,41 @@ def _greedy_completion(master: CoverMaster) -> None:
     weights = {i: master.weights(i) for i in range(len(master.convexity)) if i not in master.fixed and master.columns[i]}
     for i, w in weights.items():
         master.fix(i, max(range(len(w)), key=w.__getitem__))
+
+
+def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_end: Deadline, pool: ThreadPoolExecutor,
+           stats: CgStats, info: dict) -> dict[int, Column] | None:
+    """The cheapest roster of several dives from the converged root (None when the first one did not end).
+
+    Why more than one: which roster a dive ends in depends on how many cells
+    each step fixes, and a later dive starts from every column the earlier
+    ones priced, so it costs a fraction of the first (Instance7 from 60 s
+    runs: 2.4 s, then 0.9 and 0.6 s). Instance7's first dive ended at 1072,
+    its third (share 0.5) at 1057; Instance10's second at 4631, its optimum,
+    where the polish of the first one's 4646 stopped at 4634. Later dives end
+    when one reaches the root bound, by ``later_end``, and each gets at most
+    :data:`REDIVE_CAP` times the first dive's seconds.
+    """
+    by_employee = {p.employee: p for p in pricers}
+    began = time.perf_counter()
+    best = dive_cells(master, pricers, first_end, pool, stats, share=DIVE_FIX_SHARE, rounds=DIVE_ROUNDS, max_rise=DIVE_MAX_RISE)
+    if best is None:
+        return None
+    cap = max(0.5, REDIVE_CAP * (time.perf_counter() - began))
+    values = [master.roster_cost(list(best.values()))]
+    floor = math.ceil(stats.bound - 1e-6)  # no roster is cheaper: a dive that reaches it ends the search
+    for share in itertools.cycle(REDIVE_SHARES):
+        if min(values) <= floor + 1e-6 or later_end.left() < 0.1:
+            break
+        for i, d in master.release_all():
+            by_employee[i].release(d)
+        chosen = dive_cells(master, pricers, Deadline(time.perf_counter() + min(cap, later_end.left())), pool, stats, share=share,
+                            rounds=DIVE_ROUNDS, max_rise=DIVE_MAX_RISE)
+        values.append(math.inf if chosen is None else master.roster_cost(list(chosen.values())))
+        if values[-1] < min(values[:-1]):
+            best = chosen
+    info.update(dives=[round(v, 2) if math.isfinite(v) else None for v in values])
+    return best
 
 
 def _complete(b: ShiftModel, chosen: dict[tuple[int, int], int], seconds: float, seed: int) -> tuple[list[int], int] | None:
@@ -202,8 +243,8 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
                     root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
         if progress and math.isfinite(stats.bound):
             progress(time.perf_counter() - started, stats.lp_value, stats.bound)
-        chosen = dive_cells(master, pricers, dive_end, pool, stats, share=DIVE_FIX_SHARE, rounds=DIVE_ROUNDS,
-                            max_rise=DIVE_MAX_RISE) if stats.converged else None
+        chosen = _dives(master, pricers, dive_end, Deadline(started + REDIVE_SHARE * time_limit), pool, stats, info) \
+            if stats.converged else None
     dived = chosen is not None  # the dive ended with a roster (not time, not a greedy completion)
     if chosen is None and all(master.columns):
         _greedy_completion(master)

@@ -1,16 +1,20 @@
-"""Column generation's undo (a dive backing out of a step): releasing fixings restores the LP and every pricer."""
+"""Column generation's undo (a dive backing out of a step, a new dive): releasing fixings restores the LP and every pricer."""
 
 from __future__ import annotations
 
+import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from staffline.instances.curtois import read_curtois
-from staffline.instances.curtois_model import _rules, build_curtois_model
+from staffline.instances.curtois_check import check_curtois
+from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model
 from staffline.optimizer.column_generation import CgStats, CoverMaster, Deadline, DpPricer, EmployeePricer, dive_cells, generate, make_pricer
-from staffline.optimizer.decomposition import split_rules
+from staffline.optimizer.decomposition import _complete, _dives, split_rules
+from staffline.optimizer.shift_model import SCALE
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
 needs_shared = pytest.mark.skipif(not (SHARED / "Instance3.txt").exists(), reason="shared Curtois files not present")
@@ -77,3 +81,38 @@ def test_a_backtracking_dive_ends_with_one_schedule_per_employee_that_keeps_its_
     for (i, d), t in master.cells.items():
         assert chosen[i].shifts[d] == t
     assert stats.backtracks > 0  # share 0.9 with no rise allowed must have backed out of some step
+
+
+@needs_shared
+def test_the_roster_cost_of_a_dive_is_the_referees_and_release_all_gives_back_the_root():
+    b, _, pricers, master = _root("Instance3")
+    inst = read_curtois(SHARED / "Instance3.txt")
+    root = master.solve()
+    with ThreadPoolExecutor(2) as pool:
+        chosen = dive_cells(master, pricers, Deadline(float("inf")), pool, CgStats(), share=0.4, rounds=4)
+    assert chosen is not None and master.restricted
+    solution, objective = _complete(b, {(i, d): t for i, col in chosen.items() for d, t in enumerate(col.shifts) if t >= 0}, 10.0, 0)
+    check = check_curtois(inst, _assignment(b, lambda var: solution[var.Index()]))
+    assert check.violations == [] and master.roster_cost(list(chosen.values())) == pytest.approx(check.objective) == objective / SCALE
+    released = master.release_all()
+    assert released and not master.restricted and not master.cells
+    for i, d in released:
+        pricers[i].release(d)
+    assert master.solve() == pytest.approx(root, abs=1e-6)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["Instance3", "Instance6"])  # 3: the first dive reaches the bound; 6: it does not
+def test_several_dives_keep_the_cheapest_roster_and_none_beats_the_root_bound(name):
+    b, _, pricers, master = _root(name)
+    stats = CgStats()
+    with ThreadPoolExecutor(2) as pool:
+        generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
+        info: dict = {}
+        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info)
+    values = [v for v in info["dives"] if v is not None]
+    assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
+    assert master.roster_cost(list(chosen.values())) == min(values)
+    assert all(v >= stats.bound - 1e-6 for v in values)
+    # more than one dive unless the first reached the bound
+    assert len(info["dives"]) > 1 or values[0] <= math.ceil(stats.bound - 1e-6)
