@@ -46,6 +46,7 @@ DIVE_SHARE = 0.85  # the dive must end by then; the rest is the CP-SAT polish
 DIVE_FIX_SHARE = 0.4  # of the fractional assignments fixed per dive step (0.25 ran out of time on Instance12)
 REDIVE_SHARES = (0.3, 0.5, 0.35, 0.45, 0.4)  # later dives, in turn: each share ends in another roster (0.2: far worse)
 REDIVE_SHARE = 0.4  # later dives must end by this share of the time limit (the polish keeps the rest)
+REDIVE_PATIENCE = 3  # later dives end after this many in a row found nothing cheaper (Instance6: 1952 each time, the polish needs the time)
 REDIVE_CAP = 3.0  # a later dive may take this many times the first dive's seconds (Instance8's second took 35 s for a worse roster)
 DIVE_ROUNDS = 4  # pricing rounds after each dive step (8 or until convergence: the dive ran out of time)
 DIVE_MAX_RISE = 0.01  # a dive step that raises the LP by more than this share is undone and retried with half the fixings
@@ -94,8 +95,10 @@ def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_en
     runs: 2.4 s, then 0.9 and 0.6 s). Instance7's first dive ended at 1072,
     its third (share 0.5) at 1057; Instance10's second at 4631, its optimum,
     where the polish of the first one's 4646 stopped at 4634. Later dives end
-    when one reaches the root bound, by ``later_end``, and each gets at most
-    :data:`REDIVE_CAP` times the first dive's seconds.
+    when one reaches the root bound, by ``later_end``, after
+    :data:`REDIVE_PATIENCE` dives without a cheaper roster, or when one runs
+    out of its time (at most :data:`REDIVE_CAP` times the first dive's
+    seconds: the next would too). The time they take is the polish's.
     """
     by_employee = {p.employee: p for p in pricers}
     began = time.perf_counter()
@@ -106,7 +109,8 @@ def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_en
     values = [master.roster_cost(list(best.values()))]
     floor = math.ceil(stats.bound - 1e-6)  # no roster is cheaper: a dive that reaches it ends the search
     for share in itertools.cycle(REDIVE_SHARES):
-        if min(values) <= floor + 1e-6 or later_end.left() < 0.1:
+        stale = len(values) - 1 - values.index(min(values))  # dives since the best one
+        if min(values) <= floor + 1e-6 or later_end.left() < 0.1 or stale >= REDIVE_PATIENCE or values[-1] == math.inf:
             break
         for i, d in master.release_all():
             by_employee[i].release(d)
