@@ -88,8 +88,7 @@ class BestResponseSearch:
         return self.pricers[i].schedule_cost(schedule)
 
     def cover_penalty(self, cell: Cell, staffed: int) -> float:
-        return sum(c.under_weight * max(0, c.required - staffed) + c.over_weight * max(0, staffed - c.required)
-                   for c in self.covers[cell])
+        return sum(c.penalty(staffed) for c in self.covers[cell])
 
     def objective(self) -> float:
         return sum(self.costs) + sum(self.cover_penalty(cell, n) for cell, n in self.count.items())

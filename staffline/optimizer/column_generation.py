@@ -74,6 +74,10 @@ class CoverRow:
     under_weight: float
     over_weight: float
 
+    def penalty(self, staffed: int) -> float:
+        """What the row costs with ``staffed`` people on it: weighted shortfall plus weighted excess."""
+        return self.under_weight * max(0, self.required - staffed) + self.over_weight * max(0, staffed - self.required)
+
 
 class EmployeePricer:
     """The pricing problem of one employee: its own rules on a one-employee ShiftModel."""
@@ -405,11 +409,7 @@ class CoverMaster:
                 if t >= 0:
                     key = (d, self.templates[d][t])
                     staffed[key] = staffed.get(key, 0) + 1
-        cost = sum(column.cost for column in columns)
-        for c in self.covers:
-            n = staffed.get((c.day, c.template_id), 0)
-            cost += c.under_weight * max(0, c.required - n) + c.over_weight * max(0, n - c.required)
-        return cost
+        return sum(column.cost for column in columns) + sum(c.penalty(staffed.get((c.day, c.template_id), 0)) for c in self.covers)
 
     def _fixings(self, employee: int) -> list[tuple[int, int]]:
         return [(d, t) for (i, d), t in self.cells.items() if i == employee]

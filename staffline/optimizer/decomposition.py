@@ -238,8 +238,10 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     info: dict = {}
     compact = _CompactSearch(b, DIVE_SHARE * time_limit - (time.perf_counter() - started), seed)
     compact.start()
-    root_end, dive_end = Deadline(started + ROOT_SHARE * time_limit), Deadline(started + DIVE_SHARE * time_limit)
-    threading.Thread(target=lambda: (compact.finished.wait(), compact.status == cp_model.OPTIMAL and (root_end.stop(), dive_end.stop())),
+    phase_ends = [Deadline(started + share * time_limit) for share in (ROOT_SHARE, DIVE_SHARE, REDIVE_SHARE)]
+    root_end, dive_end, redive_end = phase_ends
+    # the full model proved its optimum: every phase of column generation ends at once
+    threading.Thread(target=lambda: (compact.finished.wait(), compact.status == cp_model.OPTIMAL and [end.stop() for end in phase_ends]),
                      daemon=True).start()
     with ThreadPoolExecutor(max(1, workers)) as pool:
         generate(master, pricers, root_end, pool, stats, started=started)
@@ -247,7 +249,7 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
                     root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
         if progress and math.isfinite(stats.bound):
             progress(time.perf_counter() - started, stats.lp_value, stats.bound)
-        chosen = _dives(master, pricers, dive_end, Deadline(started + REDIVE_SHARE * time_limit), pool, stats, info) \
+        chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info) \
             if stats.converged else None
     dived = chosen is not None  # the dive ended with a roster (not time, not a greedy completion)
     if chosen is None and all(master.columns):
