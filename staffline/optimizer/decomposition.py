@@ -18,6 +18,12 @@ against 7262 without it, Instance17 6241 against 6915). A dive's roster
 goes to the polish alone: responses after the polish found nothing on
 Instances 7, 8 and 12 and only took the polish's time.
 
+When GLOP cannot solve the master LP (:class:`~staffline.optimizer.column_generation.MasterLpError`,
+after its own retries), column generation ends where it is: the cheapest
+dive roster so far, else each employee's cheapest priced schedule, else the
+full model's first roster goes on to the best responses and the polish, so
+a solver failure costs quality, never the run.
+
 It applies when every rule either belongs to one employee (``rule.employee``)
 or is a :class:`~staffline.constraints.shift_type_rules.ShiftCover`
 (:func:`decomposable`); branch rosters, whose coupling is wait per slot and
@@ -38,7 +44,7 @@ from ortools.sat.python import cp_model
 
 from ..constraints.shift_type_rules import ShiftCover
 from .best_response import BestResponseSearch
-from .column_generation import CgStats, Column, CoverMaster, CoverRow, Deadline, dive_cells, generate, make_pricer
+from .column_generation import CgStats, Column, CoverMaster, CoverRow, Deadline, MasterLpError, dive_cells, generate, make_pricer
 from .shift_model import SCALE, ShiftModel
 
 ROOT_SHARE = 0.45  # of the time limit for the root LP (it usually converges well before)
@@ -112,10 +118,14 @@ def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_en
         stale = len(values) - 1 - values.index(min(values))  # dives since the best one
         if min(values) <= floor + 1e-6 or later_end.left() < 0.1 or stale >= REDIVE_PATIENCE or values[-1] == math.inf:
             break
-        for i, d in master.release_all():
-            by_employee[i].release(d)
-        chosen = dive_cells(master, pricers, Deadline(time.perf_counter() + min(cap, later_end.left())), pool, stats, share=share,
-                            rounds=DIVE_ROUNDS, max_rise=DIVE_MAX_RISE)
+        try:
+            for i, d in master.release_all():
+                by_employee[i].release(d)
+            chosen = dive_cells(master, pricers, Deadline(time.perf_counter() + min(cap, later_end.left())), pool, stats,
+                                share=share, rounds=DIVE_ROUNDS, max_rise=DIVE_MAX_RISE)
+        except MasterLpError as error:  # the earlier dives' cheapest roster stays
+            info["master_lp_error"] = str(error)
+            break
         values.append(math.inf if chosen is None else master.roster_cost(list(chosen.values())))
         if values[-1] < min(values[:-1]):
             best = chosen
@@ -139,6 +149,15 @@ def _shifts_of(b: ShiftModel, solution: Sequence[int]) -> dict[tuple[int, int], 
     return {(i, d): t for (i, d), options in b.x.items() for t, var in options.items() if solution[var.Index()]}
 
 
+class _OnSolution(cp_model.CpSolverSolutionCallback):
+    def __init__(self, call: Callable[[], None]):
+        super().__init__()
+        self.call = call
+
+    def on_solution_callback(self) -> None:
+        self.call()
+
+
 class _CompactSearch(threading.Thread):
     """CP-SAT on the full model, one worker, beside column generation (which keeps the other core busy).
 
@@ -157,11 +176,13 @@ class _CompactSearch(threading.Thread):
         self.solver.parameters.max_time_in_seconds = max(0.1, seconds)
         self.status = cp_model.UNKNOWN
         self.finished = threading.Event()
+        self.found = threading.Event()  # set at the first roster, and when the search ends with or without one
 
     def run(self) -> None:
         try:
-            self.status = self.solver.Solve(self.model)
+            self.status = self.solver.Solve(self.model, _OnSolution(self.found.set))
         finally:
+            self.found.set()
             self.finished.set()
 
     def best(self) -> tuple[list[int], int] | None:
@@ -243,18 +264,26 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     # the full model proved its optimum: every phase of column generation ends at once
     threading.Thread(target=lambda: (compact.finished.wait(), compact.status == cp_model.OPTIMAL and [end.stop() for end in phase_ends]),
                      daemon=True).start()
+    master_failed = False
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        generate(master, pricers, root_end, pool, stats, started=started)
-        info.update(root_lp=round(stats.lp_value, 3), root_bound=round(stats.bound, 3), root_converged=stats.converged,
-                    root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
-        if progress and math.isfinite(stats.bound):
-            progress(time.perf_counter() - started, stats.lp_value, stats.bound)
-        chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info) \
-            if stats.converged else None
+        try:
+            generate(master, pricers, root_end, pool, stats, started=started)
+            info.update(root_lp=round(stats.lp_value, 3), root_bound=round(stats.bound, 3), root_converged=stats.converged,
+                        root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
+            if progress and math.isfinite(stats.bound):
+                progress(time.perf_counter() - started, stats.lp_value, stats.bound)
+            chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info) \
+                if stats.converged else None
+        except MasterLpError as error:  # the compact search's roster and the bound proved so far carry on
+            info["master_lp_error"] = str(error)
+            chosen, master_failed = None, True
     dived = chosen is not None  # the dive ended with a roster (not time, not a greedy completion)
     if chosen is None and all(master.columns):
-        _greedy_completion(master)
-        chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
+        if master_failed:  # no LP weights to follow: each employee's cheapest schedule, for the best responses to mend
+            chosen = {i: min(columns, key=lambda column: column.cost) for i, columns in enumerate(master.columns)}
+        else:
+            _greedy_completion(master)
+            chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
     info.update(dive_seconds=round(time.perf_counter() - started, 2), columns=stats.columns, backtracks=stats.backtracks,
                 fallbacks=sum(getattr(p, "fallbacks", 0) for p in pricers))
     candidates = []
@@ -266,6 +295,8 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
         if completed:
             candidates.append((*completed, dived))
             info["dive_objective" if dived else "greedy_objective"] = completed[1] / SCALE
+    if not candidates:  # nothing from column generation (GLOP failed at once): the full model's first roster goes on
+        compact.found.wait()
     compact.solver.StopSearch()
     compact.join()
     if compact.best():

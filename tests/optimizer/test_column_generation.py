@@ -8,11 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from ortools.linear_solver import pywraplp
 
 from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model
-from staffline.optimizer.column_generation import CgStats, CoverMaster, Deadline, DpPricer, EmployeePricer, dive_cells, generate, make_pricer
+from staffline.optimizer.column_generation import (CgStats, CoverMaster, Deadline, DpPricer, EmployeePricer, MasterLpError, dive_cells, generate,
+                                                   make_pricer)
 from staffline.optimizer.decomposition import _complete, _dives, split_rules
 from staffline.optimizer.shift_model import SCALE
 
@@ -116,3 +118,56 @@ def test_several_dives_keep_the_cheapest_roster_and_none_beats_the_root_bound(na
     assert all(v >= stats.bound - 1e-6 for v in values)
     # more than one dive unless the first reached the bound
     assert len(info["dives"]) > 1 or values[0] <= math.ceil(stats.bound - 1e-6)
+
+
+
+def _fail(*_):
+    raise MasterLpError("master LP not solved (GLOP status 4)")
+
+
+@needs_shared
+def test_a_later_dive_whose_lp_glop_cannot_solve_ends_the_dives_with_the_first_roster():
+    b, _, pricers, master = _root("Instance6")  # its first dive does not reach the bound: a second one starts
+    release_all = master.release_all
+
+    def release_then_fail():
+        cells = release_all()
+        master.solve = _fail
+        return cells
+
+    stats = CgStats()
+    with ThreadPoolExecutor(2) as pool:
+        generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
+        master.release_all = release_then_fail
+        info: dict = {}
+        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info)
+    assert info["master_lp_error"] == "master LP not solved (GLOP status 4)"
+    assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
+    assert master.roster_cost(list(chosen.values())) == info["dives"][0] and len(info["dives"]) == 1
+
+class _FailingLp:
+    """The master's GLOP solver, except that its first ``failures`` solves end ABNORMAL (as GLOP's presolve did on Instance7)."""
+
+    def __init__(self, lp, failures: int):
+        self.lp, self.failures, self.calls = lp, failures, 0
+
+    def Solve(self, *parameters):  # noqa: N802 (pywraplp's name)
+        self.calls += 1
+        if self.calls <= self.failures:
+            return pywraplp.Solver.ABNORMAL
+        return self.lp.Solve(*parameters)
+
+    def __getattr__(self, name):
+        return getattr(self.lp, name)
+
+
+@needs_shared
+def test_the_master_lp_survives_two_glop_failures_and_names_the_third():
+    _, _, _, master = _root("Instance3")
+    optimum = master.solve()
+    real = master.lp
+    master.lp = _FailingLp(real, 2)  # warm and cold fail: the third attempt, without presolve, solves it
+    assert master.solve() == pytest.approx(optimum)
+    master.lp = _FailingLp(real, 3)
+    with pytest.raises(MasterLpError, match="GLOP status"):
+        master.solve()

@@ -12,6 +12,7 @@ from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_format import Cover, CurtoisInstance, Shift, ShiftRequest, Staff
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model, solve_curtois
+from staffline.optimizer.column_generation import CoverMaster, MasterLpError
 from staffline.optimizer.decomposition import _complete, _polish, _shifts_of
 from staffline.optimizer.shift_model import SCALE
 from staffline.optimizer.solve import solve_model
@@ -76,3 +77,27 @@ def test_the_polish_never_loses_the_incumbent_and_its_roster_passes_the_referee(
     assert check.violations == [] and check.objective * SCALE <= objective
     tight, exact = _complete(b, _shifts_of(b, solution), 5.0, 0)
     assert check_curtois(inst, _assignment(b, lambda var: tight[var.Index()])).objective * SCALE == exact == check.objective * SCALE
+
+
+@needs_shared
+@pytest.mark.parametrize("name, solves_before_failing, optimum", [
+    ("Instance2", 0, 828),  # the root LP fails at once: the full model's roster carries on
+    ("Instance7", 40, 1056),  # the first dive's LP fails: each employee's cheapest priced schedule, mended, carries on
+])
+def test_a_master_lp_that_glop_cannot_solve_leaves_a_referee_clean_roster(monkeypatch, name, solves_before_failing, optimum):
+    solved = CoverMaster.solve
+    calls = []
+
+    def failing(master):
+        calls.append(1)
+        if len(calls) > solves_before_failing:
+            raise MasterLpError("master LP not solved (GLOP status 4)")
+        return solved(master)
+
+    monkeypatch.setattr(CoverMaster, "solve", failing)
+    inst = read_curtois(SHARED / f"{name}.txt")
+    result = solve_curtois(inst, time_limit=10, workers=2)
+    assert result.details["master_lp_error"] == "master LP not solved (GLOP status 4)"
+    assert result.status in ("optimal", "feasible") and result.bound <= optimum <= result.objective
+    check = check_curtois(inst, result.assignment)
+    assert check.violations == [] and check.objective == result.objective
