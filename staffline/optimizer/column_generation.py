@@ -82,6 +82,8 @@ class CoverRow:
 class EmployeePricer:
     """The pricing problem of one employee: its own rules on a one-employee ShiftModel."""
 
+    MIN_SECONDS = 0.01  # CP-SAT's time per call at least, however near the deadline
+
     def __init__(self, employee_index: int, employee, days, rules: Sequence):
         self.employee = employee_index
         b = ShiftModel([employee], days)
@@ -118,7 +120,7 @@ class EmployeePricer:
         rounding = 0.5 * len(items) / (SCALE * DUAL_SCALE)  # how far the integer objective may sit from the real one
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+        solver.parameters.max_time_in_seconds = max(self.MIN_SECONDS, time_limit)
         # a tiny model solved thousands of times: one presolve pass, the full LP, no symmetry search
         # (25 ms instead of 44 ms a solve on Curtois Instance12, same optima)
         solver.parameters.max_presolve_iterations = 1
@@ -128,8 +130,15 @@ class EmployeePricer:
         status = solver.Solve(self.b.model, found)
         if status == cp_model.INFEASIBLE:
             return [], math.inf
-        bound = solver.BestObjectiveBound() / (SCALE * DUAL_SCALE) - rounding
-        return found.columns[::-1], bound  # the best (last found) first
+        if status == cp_model.UNKNOWN:
+            # stopped before presolve ended, CP-SAT reports 0 as its bound, above a negative optimum (Instance14
+            # under a busy CPU: a master bound of 3680 where the optimum is 1278); every variable alone at its
+            # cheapest end is always a bound (domains as lists: OR-Tools' repeated fields read [-1] as 0)
+            domains = [list(self.b.model.proto.variables[k].domain) for k, _ in items]
+            bound = sum(min(c * domain[0], c * domain[-1]) for (_, c), domain in zip(items, domains)) + objective.offset
+        else:
+            bound = solver.BestObjectiveBound()
+        return found.columns[::-1], bound / (SCALE * DUAL_SCALE) - rounding  # the best (last found) first
 
     def restrict(self, day: int, template: int) -> None:
         """From now on only schedules working ``template`` on ``day`` (-1: off that day)."""
