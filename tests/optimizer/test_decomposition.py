@@ -12,8 +12,8 @@ from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_format import Cover, CurtoisInstance, Shift, ShiftRequest, Staff
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model, solve_curtois
-from staffline.optimizer.column_generation import CoverMaster, MasterLpError
-from staffline.optimizer.decomposition import _complete, _polish, _shifts_of
+from staffline.optimizer.column_generation import CgStats, CoverMaster, MasterLpError
+from staffline.optimizer.decomposition import _complete, _near_converged, _polish, _shifts_of
 from staffline.optimizer.shift_model import SCALE
 from staffline.optimizer.solve import solve_model
 
@@ -101,3 +101,16 @@ def test_a_master_lp_that_glop_cannot_solve_leaves_a_referee_clean_roster(monkey
     assert result.status in ("optimal", "feasible") and result.bound <= optimum <= result.objective
     check = check_curtois(inst, result.assignment)
     assert check.violations == [] and check.objective == result.objective
+
+
+@pytest.mark.parametrize("converged, lp, bound, dive", [
+    (True, 1054.083, 1054.083, True),
+    (False, 1278.015, 1277.455, True),  # Instance14 when its root's time ended: pricing still finds columns
+    (False, 4020.525, 3616.823, False),  # Instance15: 10% apart, the LP itself is still far off
+    (False, 10233.386, -20015.0, False),  # Instance13: no useful bound yet
+    (False, 558.0, float("-inf"), False),
+    (False, float("inf"), 10.0, False),  # no LP solved yet
+])
+def test_a_root_is_dived_in_when_converged_or_within_one_percent_of_its_bound(converged, lp, bound, dive):
+    stats = CgStats(lp_value=lp, bound=bound, converged=converged)
+    assert _near_converged(stats) is dive
