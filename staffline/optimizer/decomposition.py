@@ -163,15 +163,6 @@ def _shifts_of(b: ShiftModel, solution: Sequence[int]) -> dict[tuple[int, int], 
     return {(i, d): t for (i, d), options in b.x.items() for t, var in options.items() if solution[var.Index()]}
 
 
-class _OnSolution(cp_model.CpSolverSolutionCallback):
-    def __init__(self, call: Callable[[], None]):
-        super().__init__()
-        self.call = call
-
-    def on_solution_callback(self) -> None:
-        self.call()
-
-
 class _CompactSearch(threading.Thread):
     """CP-SAT on the full model, one worker, beside column generation for the first :data:`COMPACT_SHARE` of the limit.
 
@@ -194,13 +185,11 @@ class _CompactSearch(threading.Thread):
         self.solver.parameters.max_time_in_seconds = max(0.1, seconds)
         self.status = cp_model.UNKNOWN
         self.finished = threading.Event()
-        self.found = threading.Event()  # set at the first roster, and when the search ends with or without one
 
     def run(self) -> None:
         try:
-            self.status = self.solver.Solve(self.model, _OnSolution(self.found.set))
+            self.status = self.solver.Solve(self.model)
         finally:
-            self.found.set()
             self.finished.set()
 
     def best(self) -> tuple[list[int], int] | None:
@@ -312,9 +301,8 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
         if completed:
             candidates.append((*completed, dived))
             info["dive_objective" if dived else "greedy_objective"] = completed[1] / SCALE
-    if not candidates:  # nothing from column generation (GLOP failed at once): the full model's first roster goes on
-        compact.found.wait()
-    compact.solver.StopSearch()
+    if candidates:  # else (GLOP failed at once) the full model's search runs out its share: its roster goes on
+        compact.solver.StopSearch()
     compact.join()
     if compact.best():
         candidates.append((*compact.best(), False))
