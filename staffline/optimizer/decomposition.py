@@ -85,6 +85,22 @@ def split_rules(rules: Sequence, n_employees: int) -> tuple[dict[int, list], lis
     return per_employee, covers
 
 
+def objective_floor(model: cp_model.CpModel, bound: float) -> float:
+    """The cheapest objective value (scaled, as CP-SAT reports it) any solution can have, given a proven ``bound`` (value units).
+
+    Why not ``ceil(bound * SCALE)``: objective values lie on a grid, the
+    offset plus multiples of the coefficients' greatest common divisor; the
+    Curtois objective moves in whole points (100 scaled units). Instance14's
+    dive reached 1278 with a bound of 1277.455, which proves it optimal, yet
+    at 1/100 precision the polish went on for the rest of the 60 s.
+    """
+    objective = model.proto.objective
+    step = math.gcd(*(abs(int(c)) for c in objective.coeffs))  # 0 without terms: every solution costs the offset
+    if step == 0 or not math.isfinite(bound):
+        return objective.offset if step == 0 else bound * SCALE
+    return objective.offset + math.ceil((bound * SCALE - objective.offset) / step - 1e-6) * step
+
+
 def _near_converged(stats: CgStats) -> bool:
     """Whether the root LP is worth diving from: converged, or its proven bound within :data:`DIVE_GAP` of it.
 
@@ -106,7 +122,7 @@ def _greedy_completion(master: CoverMaster) -> None:
 
 
 def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_end: Deadline, pool: ThreadPoolExecutor,
-           stats: CgStats, info: dict) -> dict[int, Column] | None:
+           stats: CgStats, info: dict, floor: float) -> dict[int, Column] | None:
     """The cheapest roster of several dives from the converged root (None when the first one did not end).
 
     Why more than one: which roster a dive ends in depends on how many cells
@@ -127,7 +143,6 @@ def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_en
         return None
     cap = max(0.5, REDIVE_CAP * (time.perf_counter() - began))
     values = [master.roster_cost(list(best.values()))]
-    floor = math.ceil(stats.bound - 1e-6)  # no roster is cheaper: a dive that reaches it ends the search
     for share in itertools.cycle(REDIVE_SHARES):
         stale = len(values) - 1 - values.index(min(values))  # dives since the best one
         if min(values) <= floor + 1e-6 or later_end.left() < 0.1 or stale >= REDIVE_PATIENCE or values[-1] == math.inf:
@@ -279,7 +294,8 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
                         root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
             if progress and math.isfinite(stats.bound):
                 progress(time.perf_counter() - started, stats.lp_value, stats.bound)
-            chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info) if _near_converged(stats) else None
+            dive_floor = objective_floor(b.model, stats.bound) / SCALE
+            chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info, dive_floor) if _near_converged(stats) else None
         except MasterLpError as error:  # the compact search's roster and the bound proved so far carry on
             info["master_lp_error"] = str(error)
             chosen, master_failed = None, True
@@ -311,7 +327,7 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     if not candidates:
         return DecompositionResult(None, None, bound, info)
     solution, objective, local = min(candidates, key=lambda c: c[1])
-    floor = math.ceil(bound * SCALE - 1e-6)
+    floor = objective_floor(b.model, bound)
     # the polish leaves time for its own completion, so the whole call keeps to the limit
     left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
     # best responses from a roster far from the bound (no dive: CP-SAT stalls there); a dive's roster goes to

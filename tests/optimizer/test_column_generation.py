@@ -19,7 +19,7 @@ from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model
 from staffline.optimizer.column_generation import (CgStats, CoverMaster, Deadline, DpPricer, EmployeePricer, MasterLpError, dive_cells, generate,
                                                    make_pricer)
-from staffline.optimizer.decomposition import _complete, _dives, split_rules
+from staffline.optimizer.decomposition import _complete, _dives, objective_floor, split_rules
 from staffline.optimizer.shift_model import SCALE
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
@@ -115,13 +115,14 @@ def test_several_dives_keep_the_cheapest_roster_and_none_beats_the_root_bound(na
     with ThreadPoolExecutor(2) as pool:
         generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
         info: dict = {}
-        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info)
+        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info,
+                        objective_floor(b.model, stats.bound) / SCALE)
     values = [v for v in info["dives"] if v is not None]
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
     assert master.roster_cost(list(chosen.values())) == min(values)
     assert all(v >= stats.bound - 1e-6 for v in values)
     # more than one dive unless the first reached the bound
-    assert len(info["dives"]) > 1 or values[0] <= math.ceil(stats.bound - 1e-6)
+    assert len(info["dives"]) > 1 or values[0] <= objective_floor(b.model, stats.bound) / SCALE
 
 
 
@@ -144,7 +145,8 @@ def test_a_later_dive_whose_lp_glop_cannot_solve_ends_the_dives_with_the_first_r
         generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
         master.release_all = release_then_fail
         info: dict = {}
-        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info)
+        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info,
+                        objective_floor(b.model, stats.bound) / SCALE)
     assert info["master_lp_error"] == "master LP not solved (GLOP status 4)"
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
     assert master.roster_cost(list(chosen.values())) == info["dives"][0] and len(info["dives"]) == 1

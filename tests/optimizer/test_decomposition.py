@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_format import Cover, CurtoisInstance, Shift, ShiftRequest, Staff
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model, solve_curtois
 from staffline.optimizer.column_generation import CgStats, CoverMaster, MasterLpError
-from staffline.optimizer.decomposition import _complete, _near_converged, _polish, _shifts_of
+from staffline.optimizer.decomposition import _complete, _near_converged, _polish, _shifts_of, objective_floor
 from staffline.optimizer.shift_model import SCALE
 from staffline.optimizer.solve import solve_model
 
@@ -114,3 +117,32 @@ def test_a_master_lp_that_glop_cannot_solve_leaves_a_referee_clean_roster(monkey
 def test_a_root_is_dived_in_when_converged_or_within_one_percent_of_its_bound(converged, lp, bound, dive):
     stats = CgStats(lp_value=lp, bound=bound, converged=converged)
     assert _near_converged(stats) is dive
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-5, 5).map(lambda k: 100 * k or 300), min_size=1, max_size=5), st.integers(-1000, 1000),
+       st.floats(-100, 100, allow_nan=False))
+def test_the_objective_floor_is_the_cheapest_reachable_value_above_a_bound(coeffs, offset, bound):
+    """Every assignment's objective at or above ``bound`` is at least the floor, and the floor lies on the objective's grid."""
+    model = cp_model.CpModel()
+    xs = [model.NewIntVar(-3, 3, "") for _ in coeffs]
+    model.Minimize(sum(c * x for c, x in zip(coeffs, xs)) + offset)
+    floor = objective_floor(model, bound)
+    step = math.gcd(*coeffs)
+    noise = 1e-6 * step  # a bound a hair above a grid point (LP round-off) still rounds down to it
+    assert (floor - offset) % step == 0 and bound * SCALE - noise <= floor < bound * SCALE + step  # the grid point at or above the bound
+    for values in itertools.product(range(-3, 4), repeat=min(len(coeffs), 3)):
+        value = offset + sum(c * v for c, v in zip(coeffs, values))
+        assert value < bound * SCALE - noise or value >= floor
+
+
+def test_a_whole_point_objective_floor_rounds_a_fractional_bound_up_to_the_next_point():
+    model = cp_model.CpModel()
+    x, y = model.NewBoolVar("x"), model.NewBoolVar("y")
+    model.Minimize(100 * x + 300 * (1 - y))  # Curtois-style: whole points, a shift-on request as an offset
+    assert objective_floor(model, 1277.455) == 127800  # Instance14: a roster at 1278 is optimal
+    assert objective_floor(model, 1278.0) == 127800
+    assert objective_floor(model, float("-inf")) == float("-inf")
+    empty = cp_model.CpModel()
+    empty.Minimize(7)
+    assert objective_floor(empty, 0.01) == 7  # no terms: every solution costs the offset
