@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.linear_solver import pywraplp
 
+import staffline.optimizer.column_generation as cg
 from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model
@@ -210,3 +211,31 @@ def test_a_cpsat_pricer_stopped_early_still_returns_a_lower_bound(seed, employee
         patch.setattr(EmployeePricer, "MIN_SECONDS", 0.0)
         _, bound = pricer.price(duals, seconds)
     assert math.isfinite(bound) and bound <= optimum + 1e-6
+
+
+def _halvings_per_step(monkeypatch, hurry_share: float) -> list[int]:
+    """How many times each step of a dive on Instance3 backed out (share 0.9, no LP rise allowed)."""
+    b, _, pricers, master = _root("Instance3")
+    stats = CgStats()
+    seen: list[int] = []  # stats.backtracks at each pricing call: +1 from the call before = the same step halved
+    real = cg.generate
+    monkeypatch.setattr(cg, "generate", lambda *args, **kwargs: (seen.append(stats.backtracks), real(*args, **kwargs))[1])
+    monkeypatch.setattr(cg, "HURRY_SHARE", hurry_share)
+    with ThreadPoolExecutor(2) as pool:
+        chosen = dive_cells(master, pricers, Deadline(time.perf_counter() + 600), pool, stats, share=0.9, rounds=2, max_rise=0.0)
+    assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
+    steps = [0]
+    for before, after in zip(seen, seen[1:]):
+        if after > before:
+            steps[-1] += 1
+        else:
+            steps.append(0)
+    return steps
+
+
+@needs_shared
+def test_a_hurried_dive_backs_out_of_each_step_at_most_max_halvings_times(monkeypatch):
+    patient = _halvings_per_step(monkeypatch, 1.0)  # the hurry never starts within the 600 s
+    hurried = _halvings_per_step(monkeypatch, 0.0)  # hurried from the first step
+    assert max(patient) > cg.MAX_HALVINGS  # the case the rule is for: some step halves again and again
+    assert max(hurried) <= cg.MAX_HALVINGS and sum(hurried) > 0
