@@ -58,6 +58,8 @@ DIVE_ROUNDS = 4  # pricing rounds after each dive step (8 or until convergence: 
 DIVE_MAX_RISE = 0.01  # a dive step that raises the LP by more than this share is undone and retried with half the fixings
 COMPACT_SHARE = 0.1  # the full model's own search ends by then: it takes a core from pricing (see solve_decomposed)
 DIVE_GAP = 0.01  # a root LP this close to its bound is dived in even if pricing still finds columns
+ROOT_EXTEND_GAP = 0.1  # a root LP this close to its bound at ROOT_SHARE may price on until ROOT_EXTEND_SHARE (see solve_decomposed)
+ROOT_EXTEND_SHARE = 0.6
 RESPONSE_SHARE = 0.5  # of the time left after a greedy start for best responses (before CP-SAT's polish)
 
 
@@ -111,6 +113,24 @@ def _near_converged(stats: CgStats) -> bool:
     """
     close = math.isfinite(stats.bound) and math.isfinite(stats.lp_value) and stats.lp_value - stats.bound <= DIVE_GAP * abs(stats.lp_value)
     return stats.converged or close
+
+
+def _extend_root(master: CoverMaster, pricers: Sequence, end: Deadline, pool: ThreadPoolExecutor, stats: CgStats, started: float) -> None:
+    """More pricing, in 2 s slices, while the root LP is within :data:`ROOT_EXTEND_GAP` of its bound but not yet :func:`_near_converged`.
+
+    Why: Instance14's root is near that edge when its 27 s end, and where
+    it lands varies from run to run (LP 1278.2, bound 1272.5: dived, 1281;
+    LP 1286.6, bound 1250.9 or 1318.1, 1198.8: a greedy roster, 1487-1605).
+    Priced on, it reached 1278.2 / 1276.0 at 32 s and ended at 1282 (one
+    run; in another the extended root left the dive too little time and the
+    greedy roster ended at 1389). Roots further off (Instance15: 10-46%)
+    do not wait: their time is the best responses' and the polish's.
+    """
+    while not stats.converged and not _near_converged(stats) and not end.passed():
+        gap = stats.lp_value - stats.bound
+        if not (math.isfinite(gap) and gap <= ROOT_EXTEND_GAP * abs(stats.lp_value)):
+            return
+        generate(master, pricers, Deadline(time.perf_counter() + min(2.0, end.left())), pool, stats, started=started)
 
 
 def _greedy_completion(master: CoverMaster) -> None:
@@ -281,8 +301,8 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     info: dict = {}
     compact = _CompactSearch(b, COMPACT_SHARE * time_limit - (time.perf_counter() - started), seed)
     compact.start()
-    phase_ends = [Deadline(started + share * time_limit) for share in (ROOT_SHARE, DIVE_SHARE, REDIVE_SHARE)]
-    root_end, dive_end, redive_end = phase_ends
+    phase_ends = [Deadline(started + share * time_limit) for share in (ROOT_SHARE, DIVE_SHARE, REDIVE_SHARE, ROOT_EXTEND_SHARE)]
+    root_end, dive_end, redive_end, extended_root_end = phase_ends
     # the full model proved its optimum: every phase of column generation ends at once
     threading.Thread(target=lambda: (compact.finished.wait(), compact.status == cp_model.OPTIMAL and [end.stop() for end in phase_ends]),
                      daemon=True).start()
@@ -290,6 +310,7 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     with ThreadPoolExecutor(max(1, workers)) as pool:
         try:
             generate(master, pricers, root_end, pool, stats, started=started)
+            _extend_root(master, pricers, extended_root_end, pool, stats, started)
             info.update(root_lp=round(stats.lp_value, 3), root_bound=round(stats.bound, 3), root_converged=stats.converged,
                         root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
             if progress and math.isfinite(stats.bound):

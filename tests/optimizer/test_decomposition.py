@@ -15,7 +15,8 @@ from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_format import Cover, CurtoisInstance, Shift, ShiftRequest, Staff
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model, solve_curtois
-from staffline.optimizer.column_generation import CgStats, CoverMaster, MasterLpError
+from staffline.optimizer import decomposition
+from staffline.optimizer.column_generation import CgStats, CoverMaster, Deadline, MasterLpError
 from staffline.optimizer.decomposition import _complete, _near_converged, _polish, _shifts_of, objective_floor
 from staffline.optimizer.shift_model import SCALE
 from staffline.optimizer.solve import solve_model
@@ -146,3 +147,39 @@ def test_a_whole_point_objective_floor_rounds_a_fractional_bound_up_to_the_next_
     empty = cp_model.CpModel()
     empty.Minimize(7)
     assert objective_floor(empty, 0.01) == 7  # no terms: every solution costs the offset
+
+
+class _Pricing:
+    """Stands in for :func:`generate` in ``_extend_root``: each call narrows LP - bound by a tenth of the LP and says so."""
+
+    def __init__(self, stats: CgStats, step: float):
+        self.stats, self.step, self.calls = stats, step, 0
+
+    def __call__(self, master, pricers, deadline, pool, stats, started=None):
+        self.calls += 1
+        stats.bound = min(stats.lp_value, stats.bound + self.step * stats.lp_value)
+        return stats
+
+
+@pytest.mark.parametrize("lp, bound, calls", [
+    (1286.6, 1250.9, 2),  # Instance14 when its 27 s ended: 2.8% apart, priced on until within DIVE_GAP
+    (1318.1, 1198.8, 6),  # Instance14 in a slower run: 9.1% apart
+    (1278.2, 1272.5, 0),  # within 1% already: dived at once
+    (4067.1, 3563.9, 0),  # Instance15: 12% apart, no waiting
+    (10233.4, float("-inf"), 0),  # no bound yet
+])
+def test_a_root_close_to_its_bound_prices_on_until_it_may_be_dived_in(monkeypatch, lp, bound, calls):
+    stats = CgStats(lp_value=lp, bound=bound)
+    pricing = _Pricing(stats, 0.015)
+    monkeypatch.setattr(decomposition, "generate", pricing)
+    decomposition._extend_root(None, [], Deadline(float("inf")), None, stats, 0.0)
+    assert pricing.calls == calls
+    assert _near_converged(stats) or calls == 0
+
+
+def test_extending_the_root_ends_at_its_deadline():
+    stats = CgStats(lp_value=1286.6, bound=1250.9)
+    end = Deadline(float("inf"))
+    end.stop()  # as when the full model proved its optimum
+    decomposition._extend_root(None, [], end, None, stats, 0.0)
+    assert stats.bound == 1250.9
