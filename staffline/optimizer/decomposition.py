@@ -97,9 +97,11 @@ def objective_floor(model: cp_model.CpModel, bound: float) -> float:
     at 1/100 precision the polish went on for the rest of the 60 s.
     """
     objective = model.proto.objective
-    step = math.gcd(*(abs(int(c)) for c in objective.coeffs))  # 0 without terms: every solution costs the offset
-    if step == 0 or not math.isfinite(bound):
-        return objective.offset if step == 0 else bound * SCALE
+    step = math.gcd(*(abs(int(c)) for c in objective.coeffs))
+    if step == 0:  # no terms: every solution costs the offset
+        return objective.offset
+    if not math.isfinite(bound):
+        return bound * SCALE
     return objective.offset + math.ceil((bound * SCALE - objective.offset) / step - 1e-6) * step
 
 
@@ -111,8 +113,13 @@ def _near_converged(stats: CgStats) -> bool:
     1277.455 when the root's time ended); a greedy roster from that LP
     scored 2288 where diving in it does far better.
     """
-    close = math.isfinite(stats.bound) and math.isfinite(stats.lp_value) and stats.lp_value - stats.bound <= DIVE_GAP * abs(stats.lp_value)
-    return stats.converged or close
+    return stats.converged or _lp_within(stats, DIVE_GAP)
+
+
+def _lp_within(stats: CgStats, share: float) -> bool:
+    """Whether the LP lies within ``share`` of its value above the proven bound (False while either is unknown)."""
+    gap = stats.lp_value - stats.bound
+    return math.isfinite(gap) and gap <= share * abs(stats.lp_value)
 
 
 def _extend_root(master: CoverMaster, pricers: Sequence, end: Deadline, pool: ThreadPoolExecutor, stats: CgStats, started: float) -> None:
@@ -126,10 +133,7 @@ def _extend_root(master: CoverMaster, pricers: Sequence, end: Deadline, pool: Th
     greedy roster ended at 1389). Roots further off (Instance15: 10-46%)
     do not wait: their time is the best responses' and the polish's.
     """
-    while not stats.converged and not _near_converged(stats) and not end.passed():
-        gap = stats.lp_value - stats.bound
-        if not (math.isfinite(gap) and gap <= ROOT_EXTEND_GAP * abs(stats.lp_value)):
-            return
+    while not _near_converged(stats) and _lp_within(stats, ROOT_EXTEND_GAP) and not end.passed():
         generate(master, pricers, Deadline(time.perf_counter() + min(2.0, end.left())), pool, stats, started=started)
 
 

@@ -150,10 +150,10 @@ def test_a_whole_point_objective_floor_rounds_a_fractional_bound_up_to_the_next_
 
 
 class _Pricing:
-    """Stands in for :func:`generate` in ``_extend_root``: each call narrows LP - bound by a tenth of the LP and says so."""
+    """Stands in for :func:`generate` in ``_extend_root``: each call raises the bound by ``step`` of the LP (up to the LP) and is counted."""
 
-    def __init__(self, stats: CgStats, step: float):
-        self.stats, self.step, self.calls = stats, step, 0
+    def __init__(self, step: float):
+        self.step, self.calls = step, 0
 
     def __call__(self, master, pricers, deadline, pool, stats, started=None):
         self.calls += 1
@@ -170,7 +170,7 @@ class _Pricing:
 ])
 def test_a_root_close_to_its_bound_prices_on_until_it_may_be_dived_in(monkeypatch, lp, bound, calls):
     stats = CgStats(lp_value=lp, bound=bound)
-    pricing = _Pricing(stats, 0.015)
+    pricing = _Pricing(0.015)
     monkeypatch.setattr(decomposition, "generate", pricing)
     decomposition._extend_root(None, [], Deadline(float("inf")), None, stats, 0.0)
     assert pricing.calls == calls
