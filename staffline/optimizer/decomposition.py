@@ -44,7 +44,8 @@ from ortools.sat.python import cp_model
 
 from ..constraints.shift_type_rules import ShiftCover
 from .best_response import BestResponseSearch
-from .column_generation import CgStats, Column, CoverMaster, CoverRow, Deadline, MasterLpError, dive_cells, generate, make_pricer
+from .column_generation import (CgStats, Column, CoverMaster, CoverRow, Deadline, MasterLpError, dive_cells, generate, make_pricer,
+                                seed_columns)
 from .shift_model import SCALE, ShiftModel
 
 ROOT_SHARE = 0.45  # of the time limit for the root LP (it usually converges well before)
@@ -313,6 +314,7 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     master_failed = False
     with ThreadPoolExecutor(max(1, workers)) as pool:
         try:
+            stats.columns += seed_columns(master, pricers, root_end, pool)
             generate(master, pricers, root_end, pool, stats, started=started)
             _extend_root(master, pricers, extended_root_end, pool, stats, started)
             info.update(root_lp=round(stats.lp_value, 3), root_bound=round(stats.bound, 3), root_converged=stats.converged,

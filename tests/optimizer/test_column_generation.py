@@ -19,7 +19,7 @@ from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model
 from staffline.optimizer.column_generation import (CgStats, CoverMaster, Deadline, DpPricer, EmployeePricer, MasterLpError, dive_cells, generate,
-                                                   make_pricer)
+                                                   make_pricer, seed_columns)
 from staffline.optimizer.decomposition import _complete, _dives, objective_floor, split_rules
 from staffline.optimizer.shift_model import SCALE
 
@@ -41,6 +41,31 @@ def _root(name: str):
         generate(master, pricers, Deadline(float("inf")), pool, stats)
     assert stats.converged
     return b, per_employee, pricers, master
+
+
+@needs_shared
+def test_seed_columns_give_each_employee_its_cheapest_schedule_and_together_a_valid_roster():
+    inst = read_curtois(SHARED / "Instance3.txt")
+    rules = _rules(inst)
+    b = build_curtois_model(inst, rules)
+    per_employee, covers = split_rules(rules, len(b.employees))
+    templates = [[tpl.id for tpl in day.templates] for day in b.days]
+    pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
+    master = CoverMaster(len(b.employees), covers, templates)
+    with ThreadPoolExecutor(2) as pool:
+        assert seed_columns(master, pricers, Deadline(float("inf")), pool) == len(b.employees)
+        assert seed_columns(master, pricers, Deadline(float("inf")), pool) == 0  # the same schedules again add nothing
+    assert [len(columns) for columns in master.columns] == [1] * len(b.employees)
+    seeds = [columns[0] for columns in master.columns]
+    exact = [EmployeePricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
+    for seed, pricer in zip(seeds, exact):  # CP-SAT's own-cost optimum with no cover prices
+        assert seed.cost == pytest.approx(pricer.price({}, 10.0)[1], abs=1e-3)
+    # the seeds are a whole roster (covers are soft): the referee accepts it and scores it as the master does,
+    # and the first LP is that roster, with no artificial column left
+    solution, objective = _complete(b, {(i, d): t for i, col in enumerate(seeds) for d, t in enumerate(col.shifts) if t >= 0}, 10.0, 0)
+    check = check_curtois(inst, _assignment(b, lambda var: solution[var.Index()]))
+    assert check.violations == []
+    assert master.roster_cost(seeds) == pytest.approx(check.objective) == objective / SCALE == pytest.approx(master.solve())
 
 
 @needs_shared
