@@ -27,15 +27,20 @@ SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtoi
 needs_shared = pytest.mark.skipif(not (SHARED / "Instance3.txt").exists(), reason="shared Curtois files not present")
 
 
-def _root(name: str):
-    """(model, rules per employee, pricers, master) of an instance, its root LP converged."""
+def _fresh(name: str):
+    """(model, rules per employee, pricers, master) of an instance, before any column."""
     inst = read_curtois(SHARED / f"{name}.txt")
     rules = _rules(inst)
     b = build_curtois_model(inst, rules)
     per_employee, covers = split_rules(rules, len(b.employees))
     templates = [[tpl.id for tpl in day.templates] for day in b.days]
     pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
-    master = CoverMaster(len(b.employees), covers, templates)
+    return b, per_employee, pricers, CoverMaster(len(b.employees), covers, templates)
+
+
+def _root(name: str):
+    """(model, rules per employee, pricers, master) of an instance, its root LP converged."""
+    b, per_employee, pricers, master = _fresh(name)
     stats = CgStats()
     with ThreadPoolExecutor(2) as pool:
         generate(master, pricers, Deadline(float("inf")), pool, stats)
@@ -46,12 +51,7 @@ def _root(name: str):
 @needs_shared
 def test_seed_columns_give_each_employee_its_cheapest_schedule_and_together_a_valid_roster():
     inst = read_curtois(SHARED / "Instance3.txt")
-    rules = _rules(inst)
-    b = build_curtois_model(inst, rules)
-    per_employee, covers = split_rules(rules, len(b.employees))
-    templates = [[tpl.id for tpl in day.templates] for day in b.days]
-    pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
-    master = CoverMaster(len(b.employees), covers, templates)
+    b, per_employee, pricers, master = _fresh("Instance3")
     with ThreadPoolExecutor(2) as pool:
         assert seed_columns(master, pricers, Deadline(float("inf")), pool) == len(b.employees)
         assert seed_columns(master, pricers, Deadline(float("inf")), pool) == 0  # the same schedules again add nothing
