@@ -17,7 +17,7 @@ from staffline.instances.curtois_format import Cover, CurtoisInstance, Shift, Sh
 from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model, solve_curtois
 from staffline.optimizer import decomposition
 from staffline.optimizer.column_generation import CgStats, CoverMaster, Deadline, MasterLpError
-from staffline.optimizer.decomposition import _complete, _near_converged, _polish, _shifts_of, objective_floor
+from staffline.optimizer.decomposition import _complete, _near_converged, _polish, _responses_first, _shifts_of, objective_floor
 from staffline.optimizer.shift_model import SCALE
 from staffline.optimizer.solve import solve_model
 
@@ -105,6 +105,18 @@ def test_a_master_lp_that_glop_cannot_solve_leaves_a_referee_clean_roster(monkey
     assert result.status in ("optimal", "feasible") and result.bound <= optimum <= result.objective
     check = check_curtois(inst, result.assignment)
     assert check.violations == [] and check.objective == result.objective
+
+
+@pytest.mark.parametrize("local, objective, floor, first", [
+    (False, 2319400, 127800, True),  # a greedy roster goes to best responses first
+    (True, 488100, 441800, True),  # Instance18's dive roster, 10.5% above its bound
+    (True, 106600, 105500, False),  # Instance7's, 1% above: CP-SAT's polish alone
+    (True, 195000, 195000, False),  # on the floor: proved optimal, nothing to do
+    (False, 195000, 195000, False),
+    (False, 5000, -100, True),  # no useful bound yet
+])
+def test_best_responses_come_first_for_rosters_far_from_the_bound(local, objective, floor, first):
+    assert _responses_first(local, objective, floor) is first
 
 
 @pytest.mark.parametrize("converged, lp, bound, dive", [
