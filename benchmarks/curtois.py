@@ -1,7 +1,8 @@
 """Run the public Curtois-Qu set through `staffline bench curtois`.
 
-Usage: python benchmarks/curtois.py [FOLDER] [--all] [--time-limit 60] [--workers 2] [--method columns|compact]
-Writes benchmarks/results/curtois.csv and curtois.md (the README table).
+Usage: python benchmarks/curtois.py [FOLDER] [--all] [--time-limit 60] [--workers 2] [--repeat N] [--method columns|compact]
+Writes benchmarks/results/curtois.csv and curtois.md (the README table; the first run), and
+curtois_spread.csv/.md (min/median/max per instance) with --repeat.
 FOLDER defaults to ../shared/benchmarks/curtois beside the repository.
 
 Instances 1-19 by default (the set the README table and issue 9 target);

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -14,6 +15,7 @@ from staffline.errors import InputError
 from staffline.instances import curtois as strict
 from staffline.instances.curtois_check import CheckResult, check_curtois, roster_frame
 from staffline.instances.curtois import read_curtois
+from staffline.instances.curtois_bench import spread
 from staffline.instances.curtois_model import solve_curtois
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
@@ -149,6 +151,29 @@ def test_bench_cli_json_and_tables(tmp_path, method):
     (row,) = json.loads(res.output)
     assert row == {"instance": "Instance1.txt", "objective": 607, "bound": 607, "seconds": row["seconds"], "feasible": True}
     assert "| Instance1.txt | 8 | 14 | 1 | 607 | 607 | 1.0 |" in (tmp_path / "curtois.md").read_text()
+
+
+@needs_shared
+def test_bench_cli_repeat_runs_each_seed_and_writes_the_spread(tmp_path):
+    res = CliRunner().invoke(main, ["bench", "curtois", str(SHARED / "Instance1.txt"), "--time-limit", "20", "--workers", "1",
+                                    "--seed", "3", "--repeat", "2", "--json", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert [(r["seed"], r["objective"], r["feasible"]) for r in rows] == [(3, 607, True), (4, 607, True)]
+    assert "| Instance1.txt | 607 | 2 | 2 | 607.0 | 607.0 | 607.0 | 1.0 | 1.0 |" in (tmp_path / "curtois_spread.md").read_text()
+    assert (tmp_path / "curtois.md").exists()
+
+
+def test_the_spread_counts_only_feasible_runs_and_takes_min_median_max():
+    def run(objective, feasible):
+        return pd.DataFrame([{"instance": "InstanceX.txt", "objective": objective, "best_known": 100, "feasible": feasible}])
+
+    table = spread([run(110, True), run(90, False), run(104, True), run(None, False), run(101, True)])
+    row = table.to_dict("records")[0]
+    assert row == {"instance": "InstanceX.txt", "best_known": 100, "runs": 5, "feasible_runs": 3, "min": 101.0, "median": 104.0,
+                   "max": 110.0, "min_ratio": 1.01, "max_ratio": 1.1}
+    none = spread([run(None, False)]).to_dict("records")[0]
+    assert none["feasible_runs"] == 0 and none["min"] is None and none["min_ratio"] is None
 
 
 def test_bench_cli_bad_file_exits_2(tmp_path):
