@@ -85,14 +85,14 @@ def spread(tables: list[pd.DataFrame]) -> pd.DataFrame:
         scored = group[group["feasible"].astype(bool) & group["objective"].notna()]["objective"].astype(float)
         known = group["best_known"].iloc[0]
         known = None if pd.isna(known) else int(known)
-        low, high = (scored.min(), scored.max()) if len(scored) else (None, None)
+        low, middle, high = (scored.min(), scored.median(), scored.max()) if len(scored) else (None, None, None)
         rows.append({
             "instance": name,
             "best_known": known,
             "runs": len(group),
             "feasible_runs": len(scored),
             "min": low,
-            "median": scored.median() if len(scored) else None,
+            "median": middle,
             "max": high,
             "min_ratio": round(low / known, 4) if known and low is not None else None,
             "max_ratio": round(high / known, 4) if known and high is not None else None,

@@ -61,7 +61,7 @@ COMPACT_SHARE = 0.1  # the full model's own search ends by then: it takes a core
 DIVE_GAP = 0.01  # a root LP this close to its bound is dived in even if pricing still finds columns
 ROOT_EXTEND_GAP = 0.1  # a root LP this close to its bound at ROOT_SHARE may price on until ROOT_EXTEND_SHARE (see solve_decomposed)
 ROOT_EXTEND_SHARE = 0.6
-RESPONSE_SHARE = 0.5  # of the time left after a greedy start for best responses (before CP-SAT's polish)
+RESPONSE_SHARE = 0.5  # of the time left for best responses when they come first (see _responses_first), before CP-SAT's polish
 RESPONSE_GAP = 0.05  # a dive's roster further than this share above the bound also gets best responses first
 
 
