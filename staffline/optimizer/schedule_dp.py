@@ -170,6 +170,29 @@ def _scratch(size: int) -> np.ndarray:
     return buffer[:size]
 
 
+def _inverse_moves(moves: np.ndarray) -> np.ndarray:
+    """The walk back's view of ``moves[g, weekend, source] = target``: ``[g, weekend, target]`` -> its (at most two) sources, -1 padded.
+
+    The compiled walk back reads two slots per target. Vectorised: a Python
+    loop over every move took 4.5 of the 5 s spent building Instance13's
+    120 pricers, seconds its 60 s root needs (0.28 s against 0.005 s for
+    twelve of them; the tables are identical on Instances 1-19).
+    """
+    inverse = np.full(moves.shape + (2,), -1, dtype=np.int64)
+    g, weekend, source = np.nonzero(moves >= 0)  # sources ascending within each (g, weekend)
+    target = moves[g, weekend, source]
+    key = np.ravel_multi_index((g, weekend, target), moves.shape)
+    order = np.argsort(key, kind="stable")
+    key, source = key[order], source[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    rank = np.arange(len(key)) - np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))
+    if len(rank) and rank.max() > 1:
+        raise AssertionError("a DP state is reached from more than two states by one move")
+    inverse.reshape(-1, 2)[key, rank] = source
+    return inverse
+
+
 class ScheduleDP:
     """Forward DP over days with dense state arrays (compiled: :mod:`.schedule_dp_kernel`), then a backward walk.
 
@@ -273,11 +296,7 @@ class ScheduleDP:
         n_tail = int(np.prod(self.tail))
         self._group_rows = np.array(rows, dtype=np.int64).reshape(-1, 2)
         self._moves = np.array(moves, dtype=np.int64).reshape(-1, 2, n_tail)
-        # the walk back's view: the (at most two) tail indices each move comes from
-        self._inverse = np.full(self._moves.shape + (2,), -1, dtype=np.int64)
-        for g, weekend, source in zip(*np.nonzero(self._moves >= 0)):
-            slots = self._inverse[g, weekend, self._moves[g, weekend, source]]
-            slots[np.argmax(slots < 0)] = source
+        self._inverse = _inverse_moves(self._moves)
         self._allowed_prev = allowed
         limited = self.n_flags == 2
         self._weekend_day = np.array([limited and v for v in self.weekend_day], dtype=np.int64)

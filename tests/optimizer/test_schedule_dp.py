@@ -23,7 +23,7 @@ from staffline.instances.curtois_model import FIRST_MONDAY, ShiftType, _rules
 from staffline.model import Employee
 from staffline.optimizer.branch_model import DayGrid
 from staffline.optimizer.column_generation import DpPricer, EmployeePricer, make_pricer
-from staffline.optimizer.schedule_dp import ScheduleDP, read_rules
+from staffline.optimizer.schedule_dp import ScheduleDP, _inverse_moves, read_rules
 
 SHIFT_IDS = ["E", "D", "L"]
 
@@ -129,3 +129,27 @@ def test_rules_beyond_the_dp_send_the_employee_to_cpsat():
     working_days = WorkingDays("working days", employee=0, minimum=2, maximum=4)
     assert read_rules(employee, grid, rules + [working_days]) is None
     assert isinstance(make_pricer(0, employee, grid, rules + [working_days]), EmployeePricer)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 40), st.data())
+def test_the_walk_backs_table_lists_exactly_the_sources_of_each_move(n_groups, n_tail, data):
+    """``_inverse_moves`` against the moves it inverts: every source of a target in its slots, nothing else, -1 padded."""
+    moves = np.full((n_groups, 2, n_tail), -1, dtype=np.int64)
+    for g in range(n_groups):
+        for weekend in (0, 1):
+            targets = data.draw(st.lists(st.integers(0, n_tail - 1), max_size=2 * n_tail))
+            sources = data.draw(st.permutations(range(n_tail)))
+            reached: dict[int, int] = {}
+            for source, target in zip(sources, targets):
+                if reached.get(target, 0) < 2:  # the DP's tables never reach a state from more than two
+                    reached[target] = reached.get(target, 0) + 1
+                    moves[g, weekend, source] = target
+    inverse = _inverse_moves(moves)
+    for g in range(n_groups):
+        for weekend in (0, 1):
+            for target in range(n_tail):
+                expected = sorted(np.flatnonzero(moves[g, weekend] == target).tolist())
+                slots = inverse[g, weekend, target].tolist()
+                assert sorted(s for s in slots if s >= 0) == expected
+                assert slots == sorted(expected) + [-1] * (2 - len(expected))
