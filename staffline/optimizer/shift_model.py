@@ -42,6 +42,14 @@ class ShiftModel:
         self.x: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
         self.works: dict[tuple[int, int], cp_model.IntVar] = {}
         m = self.model
+        # day -> template id -> the day's template indices with that id (rules look shifts up by id a million
+        # times on Curtois Instance13: scanning the day's templates each time took 5 of its 7 s of model building)
+        self._by_type: list[dict[str, list[int]]] = []
+        for day in self.days:
+            by_type: dict[str, list[int]] = defaultdict(list)
+            for t, tpl in enumerate(day.templates):
+                by_type[tpl.id].append(t)
+            self._by_type.append(dict(by_type))
         for i, e in enumerate(self.employees):
             for d, day in enumerate(self.days):
                 options = {t: m.NewBoolVar(f"x_{e.id}_{d}_{t}") for t, tpl in enumerate(day.templates) if tpl.fits(e)}
@@ -80,8 +88,8 @@ class ShiftModel:
 
     def shifts_of_type(self, i: int, d: int, template_id: str) -> list[cp_model.IntVar]:
         """Employee i's variables on day d whose template has this id (empty when none fits)."""
-        templates = self.days[d].templates
-        return [var for t, var in self.x[i, d].items() if templates[t].id == template_id]
+        options = self.x[i, d]
+        return [options[t] for t in self._by_type[d].get(template_id, ()) if t in options]
 
     def paid_minutes(self, i: int):
         return self.total(
