@@ -184,12 +184,11 @@ def _inverse_moves(moves: np.ndarray) -> np.ndarray:
     key = np.ravel_multi_index((g, weekend, target), moves.shape)
     order = np.argsort(key, kind="stable")
     key, source = key[order], source[order]
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    rank = np.arange(len(key)) - np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))
-    if len(rank) and rank.max() > 1:
+    second = np.zeros(len(key), dtype=bool)  # the target's second source (its first fills slot 0)
+    second[1:] = key[1:] == key[:-1]
+    if (second[1:] & second[:-1]).any():
         raise AssertionError("a DP state is reached from more than two states by one move")
-    inverse.reshape(-1, 2)[key, rank] = source
+    inverse.reshape(-1, 2)[key, second.astype(np.int64)] = source
     return inverse
 
 
