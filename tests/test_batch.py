@@ -111,7 +111,11 @@ def test_find_branches_needs_branch_folders(network, tmp_path):
 @pytest.mark.slow
 def test_unreachable_dask_scheduler_is_bad_input(network, tmp_path):
     pytest.importorskip("dask.distributed", reason="dask[distributed] not installed")
+    import dask
+
     one = tmp_path / "one"
     shutil.copytree(network / "ok1", one / "ok1")
-    result, _ = _run_batch(one, tmp_path / "out", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    # Dask retries a refused connection for its connect timeout (30 s by default): the answer is the same after 2 s
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        result, _ = _run_batch(one, tmp_path / "out", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 2

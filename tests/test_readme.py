@@ -52,7 +52,14 @@ def test_readme_library_example_runs(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_readme_cron_example_runs(tmp_path):
-    """The crontab line, minus its schedule, run from the repository with the output folder in tmp."""
+    """The crontab line, minus its schedule, run from the repository with the output folder in tmp.
+
+    Its ``--time-limit 60`` becomes 30: what this checks is that the line runs,
+    stays quiet and writes every file, not how good a 60 s roster is (the
+    roster tests do that); the full minute was 60 of this test's 83 s. Not
+    less: at 10 s the jiangdong week had no roster yet (exit 3); 15 s found
+    one on this machine, so 30 s leaves room for a slower one.
+    """
     import shlex
     import subprocess
     import sys
@@ -63,7 +70,9 @@ def test_readme_cron_example_runs(tmp_path):
     venv_bin = Path(sys.executable).parent
     command = (line.replace("cd /srv/staffline", f"cd {shlex.quote(str(repo))}")
                .replace(".venv/bin/", f"{venv_bin}/")
-               .replace("out/jiangdong", shlex.quote(str(tmp_path / "out"))))
+               .replace("out/jiangdong", shlex.quote(str(tmp_path / "out")))
+               .replace("--time-limit 60", "--time-limit 30"))
+    assert "--time-limit 30" in command  # the README line still names its limit where this test expects it
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""  # --quiet: nothing in the cron mail unless something failed
