@@ -46,9 +46,9 @@ class ForbiddenSuccession(Rule):
         employees made 450,000 of them).
         """
         i = self.employee
-        successors: dict[str, list[str]] = {}
+        successors: dict[str, dict[str, None]] = {}  # ordered sets: a pair listed twice must not count its successor twice
         for first, second in self.pairs:
-            successors.setdefault(first, []).append(second)
+            successors.setdefault(first, {})[second] = None
         for d in range(len(b.days) - 1):
             for first, seconds in successors.items():
                 today = b.shifts_of_type(i, d, first)
