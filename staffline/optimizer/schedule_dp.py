@@ -324,19 +324,17 @@ class ScheduleDP:
             return np.full_like(work, INF), np.full_like(off, INF)
         return work, off
 
-    def cheapest(self, day_costs: np.ndarray, count: int = 1, must_work=None) -> list[tuple[tuple[int, ...], float]]:
-        """Cheapest schedules for ``day_costs[d, t]`` (cost of working template t on day d), best first.
+    def _forward(self, day_costs: np.ndarray, must_work=None):
+        """The forward pass shared by :meth:`cheapest` and :meth:`within`.
 
-        The first is optimal; up to ``count - 1`` more are the best schedules
-        ending in other end states (other minutes, counts, weekends or last
-        runs): a cheap source of different columns. Empty when none exists.
-        ``must_work[d]`` rules out a day off on day d (a dive's fixing).
+        Returns the costs with disallowed templates and unavailable days at
+        infinity, the per-group costs, each day's cheapest-prefix tables (in
+        this thread's scratch memory, valid until its next DP call) and the
+        final states' values.
         """
         rules = self.rules
         costs = np.array(day_costs, dtype=float)
-        for t in range(costs.shape[1]):
-            if not rules.allowed[t]:
-                costs[:, t] = INF
+        costs[:, [t for t in range(costs.shape[1]) if not rules.allowed[t]]] = INF
         costs[~np.array(rules.available, dtype=bool)] = INF
         must_work = np.zeros(rules.n_days, dtype=bool) if must_work is None else must_work
         group_costs = self._group_costs(costs)
@@ -350,6 +348,18 @@ class ScheduleDP:
                        self._weekend_start, rules.min_work, rules.work_edges_exempt, rules.off_edges_exempt)
         final_work, final_off = self._final(days_work[-1].reshape((self.n_classes, self.runs, 2) + self.tail),
                                             days_off[-1].reshape((self.q + 1,) + self.tail))
+        return costs, group_costs, days_work, days_off, final_work, final_off
+
+    def cheapest(self, day_costs: np.ndarray, count: int = 1, must_work=None) -> list[tuple[tuple[int, ...], float]]:
+        """Cheapest schedules for ``day_costs[d, t]`` (cost of working template t on day d), best first.
+
+        The first is optimal; up to ``count - 1`` more are the best schedules
+        ending in other end states (other minutes, counts, weekends or last
+        runs): a cheap source of different columns. Empty when none exists.
+        ``must_work[d]`` rules out a day off on day d (a dive's fixing).
+        """
+        rules = self.rules
+        costs, group_costs, days_work, days_off, final_work, final_off = self._forward(day_costs, must_work)
         ends = np.concatenate([final_work.ravel(), final_off.ravel()])
         count = min(count, int(np.isfinite(ends).sum()))
         if count == 0:
@@ -363,3 +373,32 @@ class ScheduleDP:
         for g, (_, _, _, members, _) in enumerate(self.groups):
             member[:, g] = np.asarray(members)[np.argmin(costs[:, members], axis=1)]
         return [(tuple(int(t) for t in member[np.arange(rules.n_days), groups]), float(ends[flat])) for groups, flat in zip(worked, chosen)]
+
+    def within(self, day_costs: np.ndarray, budget: float, max_schedules: int) -> tuple[list[tuple[tuple[int, ...], float]], bool]:
+        """Every schedule costing at most ``budget`` against ``day_costs`` (as :meth:`cheapest`), and whether that is all of them.
+
+        Why: column generation's reduced-cost argument says a roster below a
+        target can only use schedules whose reduced cost lies within the gap;
+        listing all of them makes the roster search over them exact
+        (:mod:`~staffline.optimizer.gap_search`). The relaxed shift-type
+        maximums are not checked here: the caller filters. Stops at
+        ``max_schedules`` (then False).
+        """
+        rules = self.rules
+        costs, _, days_work, days_off, final_work, final_off = self._forward(day_costs)
+        final_work, final_off = final_work.reshape(days_work.shape[1:]), final_off.reshape(days_off.shape[1:])
+        ends = [(0, (c, r, e, t)) for c, r, e, t in zip(*np.nonzero(final_work <= budget))]
+        ends += [(1, (i, 0, 0, t)) for i, t in zip(*np.nonzero(final_off <= budget))]
+        if not ends:
+            return [], True
+        widest = max((len(members) for _, _, _, members, _ in self.groups), default=1)  # no groups: the employee never works
+        member_ids = np.full((len(self.groups), widest), -1, dtype=np.int64)
+        member_costs = np.full((rules.n_days, len(self.groups), widest), INF)
+        for g, (_, _, _, members, _) in enumerate(self.groups):
+            member_ids[g, : len(members)] = members
+            member_costs[:, g, : len(members)] = costs[:, members]
+        found, complete = kernel.enumerate_paths(
+            days_work, days_off, np.array([k for k, _ in ends], dtype=np.int64), np.array([s for _, s in ends], dtype=np.int64),
+            float(budget) + 1e-9, member_costs, member_ids, self._group_rows, self._allowed_prev, self._moves, self._inverse,
+            self._weekend_day, self._weekend_start, rules.min_work, rules.work_edges_exempt, rules.off_edges_exempt, int(max_schedules))
+        return [(tuple(int(t) for t in row), float(sum(costs[d, t] for d, t in enumerate(row) if t >= 0))) for row in found], complete

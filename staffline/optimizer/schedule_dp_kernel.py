@@ -233,3 +233,149 @@ def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, move
             else:
                 raise AssertionError("schedule DP: the first day is not traced back")
     return found
+
+
+@njit(cache=True)
+def _in_value(days_work, days_off, d, kind, i, r, e, t):
+    """The forward value of a state of day d (work: class i, run r, exempt e; off: rest index i), tail t."""
+    return days_work[d, i, r, e, t] if kind == 0 else days_off[d, i, t]
+
+
+@njit(cache=True)
+def enumerate_paths(days_work, days_off, end_kind, end_state, budget: float, member_costs, member_ids, groups, allowed_prev, moves,
+                    inverse, weekend_day, weekend_start, min_work: int, work_exempt: bool, off_exempt: bool, max_paths: int):
+    """Every schedule whose cost is at most ``budget``, as template per day (-1 off): (schedules, complete).
+
+    Walks back from the end states (``end_kind[j]`` 0 work / 1 off,
+    ``end_state[j] = (i, r, e, t)``) through *every* predecessor whose
+    forward value plus the cost walked so far stays within the budget. The
+    forward values are exact cheapest prefixes, so no branch is a dead end:
+    the work is proportional to the schedules found (times the days).
+    ``member_costs[d, g, j]`` is the cost of member ``member_ids[g, j]`` of
+    group g on day d (members make the same move, so each is its own
+    schedule). Stops after ``max_paths`` schedules (``complete`` False).
+    A weekend reset at day d merged flags 0 and 1 of day d - 1 into flag 0:
+    both are predecessors of flag 0.
+    """
+    n_days = days_work.shape[0]
+    n_classes, runs = days_work.shape[1], days_work.shape[2]
+    q = days_off.shape[1] - 1
+    n_members = member_ids.shape[1]
+    found = np.empty((max_paths, n_days), dtype=np.int64)
+    n_found = 0
+    # the DFS stack: day, kind, i, r, e, t, cost walked so far (days after `day`), the schedule's tail
+    stack_state = np.empty((1024, 6), dtype=np.int64)
+    stack_cost = np.empty(1024)
+    stack_path = np.empty((1024, n_days), dtype=np.int64)
+    top = 0
+    for j in range(end_kind.size):
+        if top == stack_state.shape[0]:
+            stack_state = np.concatenate((stack_state, np.empty_like(stack_state)))
+            stack_cost = np.concatenate((stack_cost, np.empty_like(stack_cost)))
+            stack_path = np.concatenate((stack_path, np.empty_like(stack_path)))
+        stack_state[top, 0], stack_state[top, 1] = n_days - 1, end_kind[j]
+        stack_state[top, 2:] = end_state[j]
+        stack_cost[top] = 0.0
+        stack_path[top, :] = -1
+        top += 1
+    # predecessors of one state, collected before being pushed: kind, i, r, e, t, member (-1 off), step cost
+    preds = np.empty((64, 7), dtype=np.int64)
+    pred_cost = np.empty(64)
+    while top > 0:
+        top -= 1
+        d, kind, i, r, e, t = stack_state[top]
+        walked = stack_cost[top]
+        path = stack_path[top].copy()
+        if d == 0:
+            if kind == 1:
+                if t == 0 and i == (q if off_exempt else 0):
+                    found[n_found] = path
+                    n_found += 1
+            elif r == 0 and e == (1 if work_exempt else 0):
+                for g in range(groups.shape[0]):
+                    if groups[g, 0] != i or moves[g, weekend_day[0], 0] != t:
+                        continue
+                    for m in range(n_members):
+                        if member_ids[g, m] >= 0 and member_costs[0, g, m] + walked <= budget and n_found < max_paths:
+                            path[0] = member_ids[g, m]
+                            found[n_found] = path
+                            n_found += 1
+            if n_found >= max_paths:
+                return found[:n_found], False
+            continue
+        n_preds = 0
+        if kind == 1:
+            if i == q:
+                preds[n_preds, :6] = (1, q, 0, 0, t, -1)
+                pred_cost[n_preds] = 0.0
+                n_preds += 1
+            if 0 < i < q:
+                preds[n_preds, :6] = (1, i - 1, 0, 0, t, -1)
+                pred_cost[n_preds] = 0.0
+                n_preds += 1
+            if i == q - 1:
+                preds[n_preds, :6] = (1, q - 1, 0, 0, t, -1)
+                pred_cost[n_preds] = 0.0
+                n_preds += 1
+            if i == 0:
+                for c in range(n_classes):
+                    for rr in range(runs):
+                        for ee in range(2):
+                            if ee == 1 or rr >= min_work - 1:
+                                if n_preds == preds.shape[0]:
+                                    preds = np.concatenate((preds, np.empty_like(preds)))
+                                    pred_cost = np.concatenate((pred_cost, np.empty_like(pred_cost)))
+                                preds[n_preds, :6] = (0, c, rr, ee, t, -1)
+                                pred_cost[n_preds] = 0.0
+                                n_preds += 1
+        else:
+            for g in range(groups.shape[0]):
+                if groups[g, 0] != i:
+                    continue
+                for s in range(inverse.shape[3]):
+                    ts = inverse[g, weekend_day[d], t, s]
+                    if ts < 0:
+                        continue
+                    for m in range(n_members):
+                        cost = member_costs[d, g, m]
+                        if member_ids[g, m] < 0 or cost == INF:
+                            continue
+                        if r == 0:
+                            if e == 0:
+                                for rest in (q - 1, q):
+                                    if n_preds + 1 >= preds.shape[0]:
+                                        preds = np.concatenate((preds, np.empty_like(preds)))
+                                        pred_cost = np.concatenate((pred_cost, np.empty_like(pred_cost)))
+                                    preds[n_preds, :6] = (1, rest, 0, 0, ts, member_ids[g, m])
+                                    pred_cost[n_preds] = cost
+                                    n_preds += 1
+                        else:
+                            for c in range(n_classes):
+                                if allowed_prev[groups[g, 1], c]:
+                                    if n_preds == preds.shape[0]:
+                                        preds = np.concatenate((preds, np.empty_like(preds)))
+                                        pred_cost = np.concatenate((pred_cost, np.empty_like(pred_cost)))
+                                    preds[n_preds, :6] = (0, c, r - 1, e, ts, member_ids[g, m])
+                                    pred_cost[n_preds] = cost
+                                    n_preds += 1
+        for p in range(n_preds):
+            pk, pi, pr, pe, pt, member = preds[p, :6]
+            step = pred_cost[p]
+            # after a weekend reset, flag 0 of day d - 1 stands for its flags 0 and 1 (the better of them)
+            tails = 2 if weekend_start[d] and pt % 2 == 0 else 1
+            if weekend_start[d] and pt % 2 == 1:
+                continue  # flag 1 is unreachable right after a reset
+            for k in range(tails):
+                value = _in_value(days_work, days_off, d - 1, pk, pi, pr, pe, pt + k)
+                if value + step + walked <= budget:
+                    if top == stack_state.shape[0]:
+                        stack_state = np.concatenate((stack_state, np.empty_like(stack_state)))
+                        stack_cost = np.concatenate((stack_cost, np.empty_like(stack_cost)))
+                        stack_path = np.concatenate((stack_path, np.empty_like(stack_path)))
+                    stack_state[top, 0], stack_state[top, 1] = d - 1, pk
+                    stack_state[top, 2], stack_state[top, 3], stack_state[top, 4], stack_state[top, 5] = pi, pr, pe, pt + k
+                    stack_cost[top] = walked + step
+                    stack_path[top] = path
+                    stack_path[top, d] = member
+                    top += 1
+    return found[:n_found], True

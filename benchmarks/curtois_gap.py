@@ -1,0 +1,66 @@
+"""Is there a Curtois-Qu roster costing at most N? The exact gap search answers, and the checker re-scores what it finds.
+
+:func:`staffline.optimizer.gap_search.gap_search` lists every schedule whose
+reduced cost at the root LP's duals fits in the gap to N and solves one MILP
+over them (CBC): "found" is the cheapest roster at or below N, "none" proves
+there is none. With N = a roster's cost minus one, "none" proves that roster
+optimal. It is a proof tool, not the 60 s solve: Instance7 at N = 1056 takes
+3-4 minutes on 2 cores.
+
+    python benchmarks/curtois_gap.py ../shared/benchmarks/curtois/Instance7.txt --at-most 1056
+    python benchmarks/curtois_gap.py ../shared/benchmarks/curtois/Instance1.txt --at-most 606   # none: 607 is optimal
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from staffline.clikit import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, report_problems
+from staffline.errors import InputError
+from staffline.instances.curtois import read_curtois
+from staffline.instances.curtois_check import check_curtois
+from staffline.instances.curtois_model import _rules, build_curtois_model
+from staffline.optimizer.gap_search import gap_search
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--at-most", type=float, required=True, help="the cost a roster may have at most")
+    parser.add_argument("--time-limit", type=float, default=900.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--selection-limit", type=int, default=2000,
+                        help="employees with at most this many schedules in the gap pick one of them in the MILP")
+    args = parser.parse_args(argv)
+    try:
+        inst = read_curtois(args.file)
+    except InputError as error:
+        report_problems(error.problems, as_json=False)  # one line per problem, as the CLI prints them
+        return EXIT_BAD_INPUT
+    rules = _rules(inst)
+    b = build_curtois_model(inst, rules)
+    started = time.perf_counter()
+    try:
+        result = gap_search(b, rules, args.at_most, time_limit=args.time_limit, workers=args.workers,
+                            selection_limit=args.selection_limit)
+    except TimeoutError as error:
+        print(f"error: {args.file.name}: {error}", file=sys.stderr)
+        return EXIT_TIME_LIMIT
+    except ValueError as error:  # too many schedules in the gap, or rules the schedule DP does not know
+        print(f"error: {args.file.name}: {error}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    row = {"instance": args.file.name, "at_most": args.at_most, "status": result.status, "objective": result.objective,
+           "root_lp": round(result.lp, 3), **result.stats, "wall_seconds": round(time.perf_counter() - started, 1)}
+    if result.shifts is not None:
+        roster = {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), t in result.shifts.items()}
+        check = check_curtois(inst, roster)
+        row.update(checker_objective=check.objective, feasible=not check.violations)
+    print(" ".join(f"{key}={value}" for key, value in row.items()))
+    return EXIT_TIME_LIMIT if result.status == "unknown" else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
