@@ -3,9 +3,11 @@
 :func:`staffline.optimizer.gap_search.gap_search` lists every schedule whose
 reduced cost at the root LP's duals fits in the gap to N and solves one MILP
 over them (CBC): "found" is the cheapest roster at or below N, "none" proves
-there is none. With N = a roster's cost minus one, "none" proves that roster
-optimal. It is a proof tool, not the 60 s solve: Instance7 at N = 1056 takes
-3-4 minutes on 2 cores.
+there is none, "feasible" is a roster at or below N that time left unproved
+(exit 0 for all three; "unknown", out of time with nothing, exits 3). With
+N = a roster's cost minus one, "none" proves that roster optimal. It is a
+proof tool, not the 60 s solve: Instance7 at N = 1056 takes 2-4 minutes on
+2 cores, at N = 1055 ("none") 38 s.
 
     python benchmarks/curtois_gap.py ../shared/benchmarks/curtois/Instance7.txt --at-most 1056
     python benchmarks/curtois_gap.py ../shared/benchmarks/curtois/Instance1.txt --at-most 606   # none: 607 is optimal

@@ -49,7 +49,9 @@ TOLERANCE = 1e-6  # of reduced costs (GLOP's duals carry rounding noise)
 
 @dataclass
 class GapSearchResult:
-    status: str  # "found": the best roster at or below the target; "none": proved there is none; "unknown": out of time
+    # "found": the cheapest roster at or below the target (proved); "feasible": a roster at or below it, time ran out
+    # before it was proved the cheapest; "none": proved there is none; "unknown": out of time without either
+    status: str
     shifts: dict[tuple[int, int], int] | None  # (employee, day) -> template index of the roster found
     objective: float | None  # value units
     lp: float  # the root LP
@@ -98,7 +100,7 @@ def cover_limits(covers: Sequence[CoverRow], duals: dict[tuple[int, str], float]
 
 
 def _root(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], deadline: Deadline, workers: int):
-    """(pricers, LP value, duals, each employee's cheapest reduced cost) of the converged root."""
+    """(pricers, LP value, duals, each employee's cheapest reduced cost, the duals' cover value) of the converged root."""
     templates = [[tpl.id for tpl in day.templates] for day in b.days]
     pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
     if not all(isinstance(p, DpPricer) for p in pricers):
@@ -180,7 +182,8 @@ def gap_search(b: ShiftModel, rules: Sequence, target: float, time_limit: float 
     stats.update(columns=columns, milp_seconds=round(solved.seconds, 2), seconds=round(time.perf_counter() - started, 2))
     if solved.status == cp_model.INFEASIBLE:
         return GapSearchResult("none", None, None, lp, stats)
-    if solved.status != cp_model.OPTIMAL:
+    if solved.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return GapSearchResult("unknown", None, None, lp, stats)
     shifts = {(i, d): t for (i, d), options in milp.x.items() for t, var in options.items() if solved.Value(var)}
-    return GapSearchResult("found", shifts, solved.ObjectiveValue() / SCALE, lp, stats)
+    status = "found" if solved.status == cp_model.OPTIMAL else "feasible"
+    return GapSearchResult(status, shifts, solved.ObjectiveValue() / SCALE, lp, stats)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
 from pathlib import Path
@@ -15,6 +16,7 @@ from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
 from staffline.instances.curtois_model import _rules, build_curtois_model
 from staffline.optimizer.column_generation import CoverRow, DpPricer, EmployeePricer, make_pricer
+from staffline.optimizer import gap_search as gap_search_module
 from staffline.optimizer.gap_search import cover_limits, gap_search, schedules_within
 from staffline.optimizer.shift_model import SCALE
 
@@ -143,3 +145,22 @@ def test_the_benchmark_script_reports_the_search_and_the_checkers_score(capsys, 
     problems = capsys.readouterr().err.strip().splitlines()
     assert all("broken.txt" in line for line in problems)
     assert any("row 2, field horizon" in line for line in problems) and not any("Traceback" in line for line in problems)
+
+
+@pytest.mark.skipif(not CURTOIS.exists(), reason="the Curtois-Qu instances are not beside the repository")
+def test_a_roster_that_time_left_unproved_is_returned_as_feasible(monkeypatch):
+    inst = read_curtois(CURTOIS / "Instance1.txt")
+    rules = _rules(inst)
+    b = build_curtois_model(inst, rules)
+    real_solve = gap_search_module.solve_cbc
+
+    def stopped_early(model, seconds, workers):  # CBC's roster, as if its time had ended before the proof
+        solved = real_solve(model, seconds, workers)
+        return dataclasses.replace(solved, status=cp_model.FEASIBLE)
+
+    monkeypatch.setattr(gap_search_module, "solve_cbc", stopped_early)
+    result = gap_search(b, rules, target=620, time_limit=60)
+    assert result.status == "feasible" and result.objective is not None and result.objective <= 620
+    roster = {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), t in result.shifts.items()}
+    check = check_curtois(inst, roster)
+    assert check.violations == [] and check.objective == result.objective
