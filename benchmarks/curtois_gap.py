@@ -24,7 +24,7 @@ from staffline.clikit import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, r
 from staffline.errors import InputError
 from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
-from staffline.instances.curtois_model import _rules, build_curtois_model
+from staffline.instances.curtois_model import _rules, build_curtois_model, shift_ids
 from staffline.optimizer.gap_search import gap_search
 
 
@@ -57,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     row = {"instance": args.file.name, "at_most": args.at_most, "status": result.status, "objective": result.objective,
            "root_lp": round(result.lp, 3), **result.stats, "wall_seconds": round(time.perf_counter() - started, 1)}
     if result.shifts is not None:
-        roster = {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), t in result.shifts.items()}
-        check = check_curtois(inst, roster)
+        check = check_curtois(inst, shift_ids(b, result.shifts))
         row.update(checker_objective=check.objective, feasible=not check.violations)
     print(" ".join(f"{key}={value}" for key, value in row.items()))
     return EXIT_TIME_LIMIT if result.status == "unknown" else 0

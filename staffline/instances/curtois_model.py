@@ -93,10 +93,14 @@ def build_curtois_model(inst: CurtoisInstance, rules: list | None = None) -> Shi
     return b
 
 
+def shift_ids(b: ShiftModel, shifts: dict[tuple[int, int], int]) -> dict[tuple[str, int], str]:
+    """(employee id, day) -> shift id, from (employee index, day) -> template index (the checker's form of a roster)."""
+    return {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), t in shifts.items()}
+
+
 def _assignment(b: ShiftModel, value) -> dict[tuple[str, int], str]:
     """(employee, day) -> shift id of a solution, ``value(var)`` reading it."""
-    return {(b.employees[i].id, d): b.days[d].templates[t].id
-            for (i, d), options in b.x.items() for t, var in options.items() if value(var)}
+    return shift_ids(b, {(i, d): t for (i, d), options in b.x.items() for t, var in options.items() if value(var)})
 
 
 METHODS = ("columns", "compact")

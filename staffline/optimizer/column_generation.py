@@ -243,12 +243,17 @@ class DpPricer:
         """The employee's penalties for working ``shifts`` (its requests: the only soft rules the DP knows)."""
         return request_cost(self.rules, shifts)
 
-    def price(self, duals: dict[tuple[int, str], float], time_limit: float, threshold: float | None = None) -> tuple[list[Column], float]:
+    def day_costs(self, duals: dict[tuple[int, str], float]) -> np.ndarray:
+        """Each (day, template) cell's request cost minus its cover dual: the DP's costs for a schedule's reduced cost."""
         costs = self.base.copy()
         for (d, tid), pi in duals.items():
             t = self.column_of.get(tid)
             if t is not None and d < costs.shape[0]:
                 costs[d, t] -= pi
+        return costs
+
+    def price(self, duals: dict[tuple[int, str], float], time_limit: float, threshold: float | None = None) -> tuple[list[Column], float]:
+        costs = self.day_costs(duals)
         for d, t in self.forced.items():
             keep = costs[d, t] if t >= 0 else None
             costs[d, :] = math.inf

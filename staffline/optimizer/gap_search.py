@@ -34,7 +34,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
 
-import numpy as np
 import pulp
 from ortools.sat.python import cp_model
 
@@ -58,16 +57,6 @@ class GapSearchResult:
     stats: dict = field(default_factory=dict)
 
 
-def _day_costs(pricer: DpPricer, duals: dict[tuple[int, str], float]) -> np.ndarray:
-    """Each (day, template) cell's request cost minus its cover dual: the DP's costs for a schedule's reduced cost."""
-    costs = pricer.base.copy()
-    for (d, template_id), pi in duals.items():
-        t = pricer.column_of.get(template_id)
-        if t is not None and d < costs.shape[0]:
-            costs[d, t] -= pi
-    return costs
-
-
 def schedules_within(pricer: DpPricer, duals: dict[tuple[int, str], float], cheapest: float, gap: float,
                      max_schedules: int) -> list[tuple[int, ...]] | None:
     """Every schedule of the employee whose reduced cost lies at most ``gap`` above ``cheapest`` (None: more than ``max_schedules``).
@@ -76,7 +65,7 @@ def schedules_within(pricer: DpPricer, duals: dict[tuple[int, str], float], chea
     constant included), as pricing proves it.
     """
     budget = cheapest + gap - pricer.rules.request_constant + TOLERANCE
-    found, complete = pricer.dp.within(_day_costs(pricer, duals), budget, max_schedules)
+    found, complete = pricer.dp.within(pricer.day_costs(duals), budget, max_schedules)
     if not complete:
         return None
     limits = pricer.rules.limits  # the DP's state leaves some maximums out: they are checked here

@@ -236,6 +236,12 @@ def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, move
 
 
 @njit(cache=True)
+def _doubled(array):
+    """The array with as many rows again (uninitialised): the enumeration's stacks grow by doubling."""
+    return np.concatenate((array, np.empty_like(array)))
+
+
+@njit(cache=True)
 def _in_value(days_work, days_off, d, kind, i, r, e, t):
     """The forward value of a state of day d (work: class i, run r, exempt e; off: rest index i), tail t."""
     return days_work[d, i, r, e, t] if kind == 0 else days_off[d, i, t]
@@ -270,9 +276,7 @@ def enumerate_paths(days_work, days_off, end_kind, end_state, budget: float, mem
     top = 0
     for j in range(end_kind.size):
         if top == stack_state.shape[0]:
-            stack_state = np.concatenate((stack_state, np.empty_like(stack_state)))
-            stack_cost = np.concatenate((stack_cost, np.empty_like(stack_cost)))
-            stack_path = np.concatenate((stack_path, np.empty_like(stack_path)))
+            stack_state, stack_cost, stack_path = _doubled(stack_state), _doubled(stack_cost), _doubled(stack_path)
         stack_state[top, 0], stack_state[top, 1] = n_days - 1, end_kind[j]
         stack_state[top, 2:] = end_state[j]
         stack_cost[top] = 0.0
@@ -323,8 +327,7 @@ def enumerate_paths(days_work, days_off, end_kind, end_state, budget: float, mem
                         for ee in range(2):
                             if ee == 1 or rr >= min_work - 1:
                                 if n_preds == preds.shape[0]:
-                                    preds = np.concatenate((preds, np.empty_like(preds)))
-                                    pred_cost = np.concatenate((pred_cost, np.empty_like(pred_cost)))
+                                    preds, pred_cost = _doubled(preds), _doubled(pred_cost)
                                 preds[n_preds, :6] = (0, c, rr, ee, t, -1)
                                 pred_cost[n_preds] = 0.0
                                 n_preds += 1
@@ -344,8 +347,7 @@ def enumerate_paths(days_work, days_off, end_kind, end_state, budget: float, mem
                             if e == 0:
                                 for rest in (q - 1, q):
                                     if n_preds + 1 >= preds.shape[0]:
-                                        preds = np.concatenate((preds, np.empty_like(preds)))
-                                        pred_cost = np.concatenate((pred_cost, np.empty_like(pred_cost)))
+                                        preds, pred_cost = _doubled(preds), _doubled(pred_cost)
                                     preds[n_preds, :6] = (1, rest, 0, 0, ts, member_ids[g, m])
                                     pred_cost[n_preds] = cost
                                     n_preds += 1
@@ -353,8 +355,7 @@ def enumerate_paths(days_work, days_off, end_kind, end_state, budget: float, mem
                             for c in range(n_classes):
                                 if allowed_prev[groups[g, 1], c]:
                                     if n_preds == preds.shape[0]:
-                                        preds = np.concatenate((preds, np.empty_like(preds)))
-                                        pred_cost = np.concatenate((pred_cost, np.empty_like(pred_cost)))
+                                        preds, pred_cost = _doubled(preds), _doubled(pred_cost)
                                     preds[n_preds, :6] = (0, c, r - 1, e, ts, member_ids[g, m])
                                     pred_cost[n_preds] = cost
                                     n_preds += 1
@@ -369,9 +370,7 @@ def enumerate_paths(days_work, days_off, end_kind, end_state, budget: float, mem
                 value = _in_value(days_work, days_off, d - 1, pk, pi, pr, pe, pt + k)
                 if value + step + walked <= budget:
                     if top == stack_state.shape[0]:
-                        stack_state = np.concatenate((stack_state, np.empty_like(stack_state)))
-                        stack_cost = np.concatenate((stack_cost, np.empty_like(stack_cost)))
-                        stack_path = np.concatenate((stack_path, np.empty_like(stack_path)))
+                        stack_state, stack_cost, stack_path = _doubled(stack_state), _doubled(stack_cost), _doubled(stack_path)
                     stack_state[top, 0], stack_state[top, 1] = d - 1, pk
                     stack_state[top, 2], stack_state[top, 3], stack_state[top, 4], stack_state[top, 5] = pi, pr, pe, pt + k
                     stack_cost[top] = walked + step

@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from staffline.instances.curtois import read_curtois
 from staffline.instances.curtois_check import check_curtois
-from staffline.instances.curtois_model import _rules, build_curtois_model
+from staffline.instances.curtois_model import _rules, build_curtois_model, shift_ids
 from staffline.optimizer.column_generation import CoverRow, DpPricer, EmployeePricer, make_pricer
 from staffline.optimizer import gap_search as gap_search_module
 from staffline.optimizer.gap_search import cover_limits, gap_search, schedules_within
@@ -116,8 +116,7 @@ def test_instance1_optimum_is_found_and_one_less_is_refuted():
     found = gap_search(b, rules, target=607, time_limit=60)
     assert found.status == "found" and found.objective == 607
     assert found.lp < 607  # the LP alone does not prove it: the search does
-    roster = {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), t in found.shifts.items()}
-    check = check_curtois(inst, roster)
+    check = check_curtois(inst, shift_ids(b, found.shifts))
     assert check.violations == [] and check.objective == 607
     refuted = gap_search(b, rules, target=606, time_limit=60)
     assert refuted.status == "none" and refuted.shifts is None
@@ -161,6 +160,5 @@ def test_a_roster_that_time_left_unproved_is_returned_as_feasible(monkeypatch):
     monkeypatch.setattr(gap_search_module, "solve_cbc", stopped_early)
     result = gap_search(b, rules, target=620, time_limit=60)
     assert result.status == "feasible" and result.objective is not None and result.objective <= 620
-    roster = {(b.employees[i].id, d): b.days[d].templates[t].id for (i, d), t in result.shifts.items()}
-    check = check_curtois(inst, roster)
+    check = check_curtois(inst, shift_ids(b, result.shifts))
     assert check.violations == [] and check.objective == result.objective
