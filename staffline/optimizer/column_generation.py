@@ -49,6 +49,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from ..constraints.shift_type_rules import ShiftCover
 from .schedule_dp import ScheduleDP, counts, read_rules, request_cost
 from .shift_model import SCALE, ShiftModel
 
@@ -79,6 +80,18 @@ class CoverRow:
     def penalty(self, staffed: int) -> float:
         """What the row costs with ``staffed`` people on it: weighted shortfall plus weighted excess."""
         return self.under_weight * max(0, self.required - staffed) + self.over_weight * max(0, staffed - self.required)
+
+
+def split_rules(rules: Sequence, n_employees: int) -> tuple[dict[int, list], list[CoverRow]]:
+    """(each employee's own rules, the cover rows) of a decomposable rule set."""
+    per_employee: dict[int, list] = {i: [] for i in range(n_employees)}
+    covers = []
+    for rule in rules:
+        if isinstance(rule, ShiftCover):
+            covers.append(CoverRow(rule.day, rule.shift, rule.required, rule.under_weight, rule.over_weight))
+        else:
+            per_employee[rule.employee].append(rule)
+    return per_employee, covers
 
 
 class EmployeePricer:

@@ -45,7 +45,9 @@ from ortools.sat.python import cp_model
 from ..constraints.shift_type_rules import ShiftCover
 from .best_response import BestResponseSearch
 from .column_generation import (CgStats, Column, CoverMaster, CoverRow, Deadline, MasterLpError, dive_cells, generate, make_pricer,
-                                seed_columns)
+                                seed_columns, split_rules)
+from .gap_search import RootPrices, root_prices
+from .neighbourhood import NeighbourhoodSearch
 from .shift_model import SCALE, ShiftModel
 
 ROOT_SHARE = 0.45  # of the time limit for the root LP (it usually converges well before)
@@ -63,6 +65,8 @@ ROOT_EXTEND_GAP = 0.1  # a root LP this close to its bound at ROOT_SHARE may pri
 ROOT_EXTEND_SHARE = 0.6
 RESPONSE_SHARE = 0.5  # of the time left for best responses when they come first (see _responses_first), before CP-SAT's polish
 RESPONSE_GAP = 0.05  # a dive's roster further than this share above the bound also gets best responses first
+NEIGHBOURHOOD_MARGIN = 2.0  # seconds before the limit the neighbourhood search must end: its roster is completed and compared after it
+NEIGHBOURHOOD_MIN_SECONDS = 3.0  # it does not start with less time than this before its end
 
 
 def decomposable(rules: Sequence) -> bool:
@@ -77,18 +81,6 @@ class DecompositionResult:
     stats: dict = field(default_factory=dict)
 
 
-def split_rules(rules: Sequence, n_employees: int) -> tuple[dict[int, list], list[CoverRow]]:
-    """(each employee's own rules, the cover rows) of a decomposable rule set."""
-    per_employee: dict[int, list] = {i: [] for i in range(n_employees)}
-    covers = []
-    for rule in rules:
-        if isinstance(rule, ShiftCover):
-            covers.append(CoverRow(rule.day, rule.shift, rule.required, rule.under_weight, rule.over_weight))
-        else:
-            per_employee[rule.employee].append(rule)
-    return per_employee, covers
-
-
 def objective_floor(model: cp_model.CpModel, bound: float) -> float:
     """The cheapest objective value (scaled, as CP-SAT reports it) any solution can have, given a proven ``bound`` (value units).
 
@@ -99,12 +91,17 @@ def objective_floor(model: cp_model.CpModel, bound: float) -> float:
     at 1/100 precision the polish went on for the rest of the 60 s.
     """
     objective = model.proto.objective
-    step = math.gcd(*(abs(int(c)) for c in objective.coeffs))
+    step = objective_step(model)
     if step == 0:  # no terms: every solution costs the offset
         return objective.offset
     if not math.isfinite(bound):
         return bound * SCALE
     return objective.offset + math.ceil((bound * SCALE - objective.offset) / step - 1e-6) * step
+
+
+def objective_step(model: cp_model.CpModel) -> int:
+    """The grid objective values move on (scaled): the greatest common divisor of the objective's coefficients (0: no terms)."""
+    return math.gcd(*(abs(int(c)) for c in model.proto.objective.coeffs))
 
 
 def _near_converged(stats: CgStats) -> bool:
@@ -148,7 +145,7 @@ def _greedy_completion(master: CoverMaster) -> None:
 
 
 def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_end: Deadline, pool: ThreadPoolExecutor,
-           stats: CgStats, info: dict, floor: float) -> dict[int, Column] | None:
+           stats: CgStats, info: dict, floor: float, first_dived: Callable[[float], None] | None = None) -> dict[int, Column] | None:
     """The cheapest roster of several dives from the converged root (None when the first one did not end).
 
     Why more than one: which roster a dive ends in depends on how many cells
@@ -169,6 +166,8 @@ def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_en
         return None
     cap = max(0.5, REDIVE_CAP * (time.perf_counter() - began))
     values = [master.roster_cost(list(best.values()))]
+    if first_dived is not None:
+        first_dived(values[0])
     for share in itertools.cycle(REDIVE_SHARES):
         stale = len(values) - 1 - values.index(min(values))  # dives since the best one
         if min(values) <= floor + 1e-6 or later_end.left() < 0.1 or stale >= REDIVE_PATIENCE or values[-1] == math.inf:
@@ -313,6 +312,45 @@ def _best_responses(b: ShiftModel, per_employee: dict[int, list], covers: list[C
     return solution, objective
 
 
+def _root_prices(master: CoverMaster, pricers: Sequence, stats: CgStats, deadline: Deadline, pool: ThreadPoolExecutor) -> RootPrices | None:
+    """The converged root's prices for the neighbourhood search (None: not converged, or an employee outside the DP)."""
+    if not stats.converged:
+        return None
+    try:
+        return root_prices(master, pricers, stats.lp_value, deadline, pool)
+    except ValueError:  # an employee the DP does not price
+        return None
+
+
+def _start_neighbourhood(searches: list[NeighbourhoodSearch], b: ShiftModel, rules: Sequence, covers: list[CoverRow], prices: RootPrices,
+                         incumbent: float, deadline: Deadline) -> None:
+    """Start the search near the converged root's LP for rosters cheaper than ``incumbent`` (value units), in its own thread.
+
+    Not with less than :data:`NEIGHBOURHOOD_MIN_SECONDS` left: CBC takes a
+    second at least, which a short limit does not have.
+    """
+    if deadline.left() < NEIGHBOURHOOD_MIN_SECONDS:
+        return
+    search = NeighbourhoodSearch(b, rules, covers, prices, incumbent, objective_step(b.model) / SCALE, deadline)
+    search.start()
+    searches.append(search)
+
+
+def _neighbourhood_outcome(b: ShiftModel, search: NeighbourhoodSearch, solution: list[int], objective: int, bound: float, seed: int,
+                           info: dict) -> tuple[list[int], int, float]:
+    """(solution, objective, bound) once the neighbourhood search ends: its roster if cheaper, its proof if it made one."""
+    search.join()
+    info["neighbourhood"] = search.summary()
+    found = search.roster()
+    if found is not None and found[1] * SCALE < objective - 0.5:
+        completed = _complete(b, found[0], 5.0, seed)
+        if completed and completed[1] < objective:
+            solution, objective = completed
+    if search.proves_incumbent():
+        bound = max(bound, search.incumbent)
+    return solution, objective, bound
+
+
 def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers: int = 2, seed: int = 0,
                      progress: Callable[[float, float, float], None] | None = None) -> DecompositionResult:
     """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT)."""
@@ -330,7 +368,8 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     # the full model proved its optimum: every phase of column generation ends at once
     threading.Thread(target=lambda: (compact.finished.wait(), compact.status == cp_model.OPTIMAL and [end.stop() for end in phase_ends]),
                      daemon=True).start()
-    master_failed = False
+    master_failed, searches = False, []
+    neighbourhood_end = Deadline(started + time_limit - NEIGHBOURHOOD_MARGIN)
     with ThreadPoolExecutor(max(1, workers)) as pool:
         try:
             stats.columns += seed_columns(master, pricers, root_end, pool)
@@ -341,7 +380,10 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
             if progress and math.isfinite(stats.bound):
                 progress(time.perf_counter() - started, stats.lp_value, stats.bound)
             dive_floor = objective_floor(b.model, stats.bound) / SCALE
-            chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info, dive_floor) if _near_converged(stats) else None
+            prices = _root_prices(master, pricers, stats, dive_end, pool) if objective_step(b.model) > 0 else None
+            first_dived = None if prices is None else (  # from the first dive's roster on, beside the later dives and the polish
+                lambda value: _start_neighbourhood(searches, b, rules, covers, prices, value, neighbourhood_end))
+            chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info, dive_floor, first_dived) if _near_converged(stats) else None
         except MasterLpError as error:  # the compact search's roster and the bound proved so far carry on
             info["master_lp_error"] = str(error)
             chosen, master_failed = None, True
@@ -383,6 +425,9 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     if left > 0.5 and objective > floor:
         solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed, local=local)
         bound = max(bound, polish_bound)
+    for search in searches:
+        solution, objective, bound = _neighbourhood_outcome(b, search, solution, objective, bound, seed, info)
+    if left > 0.5 and objective > floor:
         remaining = time_limit - (time.perf_counter() - started)
         solution, objective = _complete(b, _shifts_of(b, solution), max(0.5, remaining), seed) or (solution, objective)
     return DecompositionResult(solution, objective, bound, info)

@@ -23,7 +23,9 @@ employee as a list (532k columns: beyond CBC and CP-SAT), a limit of
 10,000 (42,732 columns: no roster after 400 s), each restricted employee's
 Lagrangian cut (reduced cost >= its cheapest: 782 s), and CP-SAT on the same
 mixed model (no roster in 90 s). A limit of 500 (528 columns) took 149 s.
-This is not part of the 60 s solve: it is a proof tool for small gaps.
+The whole gap is a proof tool for small gaps (:func:`gap_search`); the 60 s
+solve searches a band of one objective step per employee with the same
+machinery (:func:`search_below`, :mod:`~staffline.optimizer.neighbourhood`).
 """
 
 from __future__ import annotations
@@ -38,8 +40,7 @@ import pulp
 from ortools.sat.python import cp_model
 
 from .cbc_backend import CbcModel, solve_cbc
-from .column_generation import CgStats, CoverMaster, CoverRow, Deadline, DpPricer, generate, make_pricer, seed_columns
-from .decomposition import split_rules
+from .column_generation import CgStats, CoverMaster, CoverRow, Deadline, DpPricer, generate, make_pricer, seed_columns, split_rules
 from .schedule_dp import counts
 from .shift_model import SCALE, ShiftModel
 
@@ -88,8 +89,33 @@ def cover_limits(covers: Sequence[CoverRow], duals: dict[tuple[int, str], float]
     return limits
 
 
-def _root(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], deadline: Deadline, workers: int):
-    """(pricers, LP value, duals, each employee's cheapest reduced cost, the duals' cover value) of the converged root."""
+@dataclass
+class RootPrices:
+    """The converged root's prices: all a gap test needs (see the module's docstring)."""
+
+    pricers: list[DpPricer]
+    duals: dict[tuple[int, str], float]
+    cheapest: list[float]  # each employee's cheapest reduced cost at ``duals`` (request constant included)
+    cover_value: float  # the duals' share of L(pi)
+    lp: float  # the root LP's value
+
+    @property
+    def lagrangian(self) -> float:
+        """L(pi): every roster costs at least this."""
+        return self.cover_value + sum(self.cheapest)
+
+
+def root_prices(master: CoverMaster, pricers: Sequence, lp: float, deadline: Deadline, pool: ThreadPoolExecutor) -> RootPrices:
+    """Each employee priced once more at the converged master's duals: its cheapest reduced cost, which L(pi) sums."""
+    if not all(isinstance(p, DpPricer) for p in pricers):
+        raise ValueError("the gap search needs every employee's rules in the schedule DP")
+    duals = master.duals()
+    cheapest = [bound for _, bound in pool.map(lambda p: p.price(duals, max(0.01, deadline.left())), pricers)]
+    return RootPrices(list(pricers), duals, cheapest, master.cover_value(duals), lp)
+
+
+def _root(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], deadline: Deadline, workers: int) -> RootPrices:
+    """The converged root LP's prices (TimeoutError when it does not converge in time)."""
     templates = [[tpl.id for tpl in day.templates] for day in b.days]
     pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
     if not all(isinstance(p, DpPricer) for p in pricers):
@@ -101,9 +127,7 @@ def _root(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], 
         generate(master, pricers, deadline, pool, stats)
         if not stats.converged:
             raise TimeoutError("the root LP did not converge in time")
-        duals = master.duals()
-        cheapest = [bound for _, bound in pool.map(lambda p: p.price(duals, max(0.01, deadline.left())), pricers)]
-    return pricers, master.solve(), duals, cheapest, master.cover_value(duals)
+        return root_prices(master, pricers, master.solve(), deadline, pool)
 
 
 def _milp(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], lists: dict[int, list[tuple[int, ...]]], target: float,
@@ -143,36 +167,60 @@ def _milp(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], lists: dic
     return milp, columns
 
 
+class TooManySchedules(ValueError):
+    """An employee has more schedules within its gap than the search may list."""
+
+
+def search_below(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], root: RootPrices, target: float, deadline: Deadline,
+                 workers: int = 2, employee_gap: float = math.inf, selection_limit: int = 2000,
+                 max_schedules: int = 2_000_000) -> GapSearchResult:
+    """The cheapest roster costing at most ``target`` whose every schedule lies within ``employee_gap`` of its employee's cheapest.
+
+    With ``employee_gap`` at least the whole gap (the default) this is the
+    exact search: "none" proves no roster costs ``target`` or less, and
+    ``stats["whole_gap"]`` says so. A smaller ``employee_gap`` searches a
+    neighbourhood of the LP instead (see :mod:`~staffline.optimizer.decomposition`):
+    its "found" is the cheapest there, its "none" proves nothing. Raises
+    :class:`TooManySchedules` when an employee has more than ``max_schedules``.
+    """
+    started = time.perf_counter()
+    gap = target - root.lagrangian
+    stats = {"lagrangian": round(root.lagrangian, 3), "whole_gap": employee_gap >= gap}
+    if gap < -TOLERANCE:
+        return GapSearchResult("none", None, None, root.lp, stats)
+    lists = {}
+    for p, low in zip(root.pricers, root.cheapest):
+        found = schedules_within(p, root.duals, low, min(gap, employee_gap), max_schedules)
+        if found is None:
+            raise TooManySchedules(f"employee {b.employees[p.employee].id} has more than {max_schedules} schedules within the gap")
+        if not found:
+            return GapSearchResult("none", None, None, root.lp, stats)
+        lists[p.employee] = found
+    limits = cover_limits(covers, root.duals, gap)
+    stats.update(schedules=sum(map(len, lists.values())), exact_rows=sum(all(v) for v in limits.values()),
+                 enumeration_seconds=round(time.perf_counter() - started, 2))
+    milp, columns = _milp(b, rules, covers, lists, target, limits, selection_limit)
+    solved = solve_cbc(milp.model, deadline.left(), workers)
+    stats.update(columns=columns, milp_seconds=round(solved.seconds, 2))
+    if solved.status == cp_model.INFEASIBLE:
+        return GapSearchResult("none", None, None, root.lp, stats)
+    if solved.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return GapSearchResult("unknown", None, None, root.lp, stats)
+    shifts = {(i, d): t for (i, d), options in milp.x.items() for t, var in options.items() if solved.Value(var)}
+    status = "found" if solved.status == cp_model.OPTIMAL else "feasible"
+    return GapSearchResult(status, shifts, solved.ObjectiveValue() / SCALE, root.lp, stats)
+
+
 def gap_search(b: ShiftModel, rules: Sequence, target: float, time_limit: float = 600.0, workers: int = 2,
                selection_limit: int = 2000, max_schedules: int = 2_000_000) -> GapSearchResult:
     """The cheapest roster costing at most ``target``, or a proof that none exists (see the module's docstring)."""
     started = time.perf_counter()
     deadline = Deadline(started + time_limit)
     per_employee, covers = split_rules(rules, len(b.employees))
-    pricers, lp, duals, cheapest, cover_value = _root(b, per_employee, covers, deadline, workers)
-    lagrangian = cover_value + sum(cheapest)
-    gap = target - lagrangian
-    stats = {"lagrangian": round(lagrangian, 3), "root_seconds": round(time.perf_counter() - started, 2)}
-    if gap < -TOLERANCE:
-        return GapSearchResult("none", None, None, lp, stats)
-    lists = {}
-    for p, low in zip(pricers, cheapest):
-        found = schedules_within(p, duals, low, gap, max_schedules)
-        if found is None:
-            raise ValueError(f"employee {b.employees[p.employee].id} has more than {max_schedules} schedules within the gap")
-        if not found:
-            return GapSearchResult("none", None, None, lp, stats)
-        lists[p.employee] = found
-    limits = cover_limits(covers, duals, gap)
-    stats.update(schedules=sum(map(len, lists.values())), exact_rows=sum(all(v) for v in limits.values()),
-                 enumeration_seconds=round(time.perf_counter() - started, 2))
-    milp, columns = _milp(b, rules, covers, lists, target, limits, selection_limit)
-    solved = solve_cbc(milp.model, deadline.left(), workers)
-    stats.update(columns=columns, milp_seconds=round(solved.seconds, 2), seconds=round(time.perf_counter() - started, 2))
-    if solved.status == cp_model.INFEASIBLE:
-        return GapSearchResult("none", None, None, lp, stats)
-    if solved.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return GapSearchResult("unknown", None, None, lp, stats)
-    shifts = {(i, d): t for (i, d), options in milp.x.items() for t, var in options.items() if solved.Value(var)}
-    status = "found" if solved.status == cp_model.OPTIMAL else "feasible"
-    return GapSearchResult(status, shifts, solved.ObjectiveValue() / SCALE, lp, stats)
+    root = _root(b, per_employee, covers, deadline, workers)
+    root_seconds = round(time.perf_counter() - started, 2)
+    result = search_below(b, rules, covers, root, target, deadline, workers, selection_limit=selection_limit, max_schedules=max_schedules)
+    result.stats.update(root_seconds=root_seconds, seconds=round(time.perf_counter() - started, 2))
+    if "enumeration_seconds" in result.stats:  # counted from the start, as before
+        result.stats["enumeration_seconds"] = round(root_seconds + result.stats["enumeration_seconds"], 2)
+    return result

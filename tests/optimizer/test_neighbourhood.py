@@ -1,0 +1,101 @@
+"""The search near the root LP (one objective step per employee) beside the polish: its rosters, its proofs, its failures."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from staffline.instances.curtois import read_curtois
+from staffline.instances.curtois_check import check_curtois
+from staffline.instances.curtois_model import _assignment, _rules, build_curtois_model, shift_ids, solve_curtois
+from staffline.optimizer import neighbourhood
+from staffline.optimizer.column_generation import Deadline
+from staffline.optimizer.decomposition import _neighbourhood_outcome
+from staffline.optimizer.gap_search import root_prices, schedules_within
+from staffline.optimizer.neighbourhood import NeighbourhoodSearch
+from staffline.optimizer.shift_model import SCALE
+from staffline.optimizer.solve import solve_model
+
+from .test_column_generation import _root as converged_master
+
+CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
+needs_shared = pytest.mark.skipif(not (CURTOIS / "Instance1.txt").exists(), reason="shared Curtois files not present")
+
+
+def _converged_root(name: str):
+    """(instance, rules, model, cover rows, root prices) once the root LP has converged."""
+    b, _, pricers, master = converged_master(name)
+    with ThreadPoolExecutor(2) as pool:
+        root = root_prices(master, pricers, master.solve(), Deadline(float("inf")), pool)
+    inst = read_curtois(CURTOIS / f"{name}.txt")
+    return inst, _rules(inst), b, master.covers, root
+
+
+def _searched(b, rules, covers, root, incumbent: float, step: float = 1.0) -> NeighbourhoodSearch:
+    search = NeighbourhoodSearch(b, rules, covers, root, incumbent, step, Deadline(time.perf_counter() + 60))
+    search.run()  # in this thread: the test waits for it anyway
+    return search
+
+
+@needs_shared
+def test_its_roster_beats_the_incumbent_keeps_every_schedule_in_its_band_and_passes_the_referee():
+    inst, rules, b, covers, root = _converged_root("Instance3")
+    search = _searched(b, rules, covers, root, incumbent=1010.0)
+    shifts, value = search.roster()
+    assert value <= 1009 and search.result.stats["whole_gap"] is False  # a band of 1 of a gap of 8: a neighbourhood
+    check = check_curtois(inst, shift_ids(b, shifts))
+    assert check.violations == [] and check.objective == value
+    for pricer, cheapest in zip(root.pricers, root.cheapest):
+        schedule = tuple(shifts.get((pricer.employee, d), -1) for d in range(len(b.days)))
+        assert schedule in schedules_within(pricer, root.duals, cheapest, 1.0, 100_000)
+
+
+@needs_shared
+def test_only_a_band_that_holds_the_whole_gap_proves_the_incumbent_optimal():
+    _, rules, b, covers, root = _converged_root("Instance1")  # root LP 558, optimum 607
+    narrow = _searched(b, rules, covers, root, incumbent=607.0)  # a band of 1 of a gap of 48: its "none" proves nothing
+    assert narrow.roster() is None and narrow.result.status == "none" and not narrow.proves_incumbent()
+    wide = _searched(b, rules, covers, root, incumbent=607.0, step=50.0)  # nothing at or below 557 < L: proved
+    assert wide.result.status == "none" and wide.proves_incumbent()
+
+
+@needs_shared
+def test_an_employee_with_too_many_schedules_in_its_band_skips_the_search(monkeypatch):
+    monkeypatch.setattr(neighbourhood, "MAX_SCHEDULES", 1)
+    _, rules, b, covers, root = _converged_root("Instance3")
+    search = _searched(b, rules, covers, root, incumbent=1010.0)
+    assert search.roster() is None and not search.proves_incumbent()
+    assert "more than 1 schedules within the gap" in search.summary()["skipped"]
+
+
+@needs_shared
+def test_a_failing_search_costs_only_its_own_improvement(monkeypatch):
+    def broken(*_, **__):
+        raise RuntimeError("no CBC on this machine")
+
+    monkeypatch.setattr(neighbourhood, "search_below", broken)
+    inst = read_curtois(CURTOIS / "Instance7.txt")
+    result = solve_curtois(inst, time_limit=12, workers=2)
+    assert result.details["neighbourhood"] == {"skipped": "RuntimeError: no CBC on this machine"}
+    assert result.status == "feasible" and result.objective >= 1056
+    assert check_curtois(inst, result.assignment).objective == result.objective
+
+
+@needs_shared
+def test_the_searchs_roster_replaces_a_dearer_one_and_its_proof_raises_the_bound():
+    inst, rules, b, covers, root = _converged_root("Instance3")
+    solver, _ = solve_model(b, 1, 1, 0)  # CP-SAT's first roster: dearer than the optimum 1001
+    first = (list(solver.response_proto.solution), int(round(solver.ObjectiveValue())))
+    assert first[1] > 1001 * SCALE
+    search = NeighbourhoodSearch(b, rules, covers, root, first[1] / SCALE, 1.0, Deadline(time.perf_counter() + 60))
+    search.start()
+    info: dict = {}
+    solution, objective, bound = _neighbourhood_outcome(b, search, *first, 0.0, 0, info)
+    assert objective == 1001 * SCALE and info["neighbourhood"]["status"] == "found" and bound == 0.0
+    assert check_curtois(inst, _assignment(b, lambda var: solution[var.Index()])).objective == 1001
+    proof = NeighbourhoodSearch(b, rules, covers, root, 1001.0, 1.0, Deadline(time.perf_counter() + 60))
+    proof.start()
+    assert _neighbourhood_outcome(b, proof, solution, objective, 0.0, 0, info) == (solution, objective, 1001.0)
