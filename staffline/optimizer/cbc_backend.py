@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pulp
 from ortools.sat.python import cp_model
 
@@ -109,14 +111,18 @@ class CbcSolution:
         return float(self.bound if self.bound is not None else 0.0)
 
 
-def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: int | None = None) -> CbcSolution:
+def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: int | None = None,
+              stop: threading.Event | None = None) -> CbcSolution:
     """Run CBC; statuses in CP-SAT's terms, and a valid lower bound whatever the outcome.
 
     The objective is integer (scaled), so an absolute gap below 1 is a proof
     of optimality. When CBC stops early with a roster, the bound is the
     "Lower bound" of CBC's own log (PuLP does not return it), or else the LP
     relaxation's optimum. ``max_nodes`` stops the search after that many
-    branch-and-bound nodes (repeatable, unlike the wall clock).
+    branch-and-bound nodes (repeatable, unlike the wall clock). Setting
+    ``stop`` ends CBC's process at once (status UNKNOWN): a search running
+    beside another one whose answer made it moot should not hold the caller
+    until its own time limit.
     """
     started = time.perf_counter()
     problem = model.problem
@@ -124,7 +130,18 @@ def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: i
         log = Path(folder) / "cbc.log"
         cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), threads=max(1, int(workers)), gapAbs=0.5,
                                 maxNodes=max_nodes, logPath=str(log))
-        problem.solve(cmd)
+        cmd.tmpDir = folder  # CBC's command line names this folder: how a stop finds its process
+        finished = threading.Event()
+        if stop is not None:
+            threading.Thread(target=_end_when_stopped, args=(stop, finished, folder), daemon=True).start()
+        try:
+            problem.solve(cmd)
+        except pulp.PulpSolverError:
+            if stop is None or not stop.is_set():
+                raise
+            return CbcSolution(cp_model.UNKNOWN, None, None, time.perf_counter() - started)
+        finally:
+            finished.set()
         logged_bound = cbc_lower_bound(log.read_text(errors="replace") if log.exists() else "")
     seconds = time.perf_counter() - started
     if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
@@ -139,6 +156,19 @@ def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: i
     if bound is not None and objective - bound < 1 - 1e-9:  # stopped on time with the proof in hand (integer objective)
         return CbcSolution(cp_model.OPTIMAL, objective, objective, seconds)
     return CbcSolution(cp_model.FEASIBLE, objective, None if bound is None else min(bound, objective), seconds)
+
+
+def _end_when_stopped(stop: threading.Event, finished: threading.Event, folder: str) -> None:
+    """Terminate the CBC process whose command line names ``folder`` once ``stop`` is set (unless the solve ``finished``)."""
+    while not finished.is_set():
+        if stop.wait(0.2):
+            for child in psutil.Process().children(recursive=True):
+                try:
+                    if any(folder in part for part in child.cmdline()):
+                        child.terminate()
+                except psutil.Error:  # it ended meanwhile
+                    pass
+            return
 
 
 def cbc_lower_bound(log: str) -> float | None:

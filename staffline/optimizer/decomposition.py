@@ -338,7 +338,12 @@ def _start_neighbourhood(searches: list[NeighbourhoodSearch], b: ShiftModel, rul
 
 def _neighbourhood_outcome(b: ShiftModel, search: NeighbourhoodSearch, solution: list[int], objective: int, bound: float, seed: int,
                            info: dict) -> tuple[list[int], int, float]:
-    """(solution, objective, bound) once the neighbourhood search ends: its roster if cheaper, its proof if it made one."""
+    """(solution, objective, bound) once the neighbourhood search ends: its roster if cheaper, its proof if it made one.
+
+    A roster already proved optimal stops the search instead of waiting for it.
+    """
+    if objective <= objective_floor(b.model, bound):
+        search.stop()
     search.join()
     info["neighbourhood"] = search.summary()
     found = search.roster()

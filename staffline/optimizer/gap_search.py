@@ -31,6 +31,7 @@ machinery (:func:`search_below`, :mod:`~staffline.optimizer.neighbourhood`).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -173,7 +174,7 @@ class TooManySchedules(ValueError):
 
 def search_below(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], root: RootPrices, target: float, deadline: Deadline,
                  workers: int = 2, employee_gap: float = math.inf, selection_limit: int = 2000,
-                 max_schedules: int = 2_000_000) -> GapSearchResult:
+                 max_schedules: int = 2_000_000, stop: threading.Event | None = None) -> GapSearchResult:
     """The cheapest roster costing at most ``target`` whose every schedule lies within ``employee_gap`` of its employee's cheapest.
 
     With ``employee_gap`` at least the whole gap (the default) this is the
@@ -182,6 +183,7 @@ def search_below(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], roo
     neighbourhood of the LP instead (see :mod:`~staffline.optimizer.decomposition`):
     its "found" is the cheapest there, its "none" proves nothing. Raises
     :class:`TooManySchedules` when an employee has more than ``max_schedules``.
+    Setting ``stop`` ends the search ("unknown") before or during CBC's run.
     """
     started = time.perf_counter()
     gap = target - root.lagrangian
@@ -199,8 +201,10 @@ def search_below(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], roo
     limits = cover_limits(covers, root.duals, gap)
     stats.update(schedules=sum(map(len, lists.values())), exact_rows=sum(all(v) for v in limits.values()),
                  enumeration_seconds=round(time.perf_counter() - started, 2))
+    if stop is not None and stop.is_set():
+        return GapSearchResult("unknown", None, None, root.lp, stats)
     milp, columns = _milp(b, rules, covers, lists, target, limits, selection_limit)
-    solved = solve_cbc(milp.model, deadline.left(), workers)
+    solved = solve_cbc(milp.model, deadline.left(), workers, stop=stop)
     stats.update(columns=columns, milp_seconds=round(solved.seconds, 2))
     if solved.status == cp_model.INFEASIBLE:
         return GapSearchResult("none", None, None, root.lp, stats)

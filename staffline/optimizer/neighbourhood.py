@@ -19,7 +19,9 @@ cells its list uses): each band as a row as well slowed CBC (1056 after
 roster in 100 s.
 
 It runs in its own thread (CBC is a subprocess) while CP-SAT polishes, so
-it costs the polish a share of the cores, not its time. It is skipped
+it costs the polish a share of the cores, not its time; once the solve has
+proved its roster optimal another way, :meth:`NeighbourhoodSearch.stop`
+ends CBC's process instead of waiting for it. It is skipped
 where the set is too large to list (an employee with more than
 :data:`MAX_SCHEDULES` schedules in its band: Curtois Instances 12, 14,
 16-18 at one point), and when one step covers the whole gap, "none" proves
@@ -49,16 +51,21 @@ class NeighbourhoodSearch(threading.Thread):
         self.incumbent = incumbent
         self.result: GapSearchResult | None = None
         self.skipped: str | None = None  # why no MILP was solved
+        self._stopping = threading.Event()
 
     def run(self) -> None:
         b, rules, covers, root, target, deadline = self.args
         try:
             self.result = search_below(b, rules, covers, root, target, deadline, workers=1, employee_gap=self.step,
-                                       max_schedules=MAX_SCHEDULES)
+                                       max_schedules=MAX_SCHEDULES, stop=self._stopping)
         except TooManySchedules as error:
             self.skipped = str(error)
         except Exception as error:  # noqa: BLE001 - e.g. a rule CBC cannot express, or no CBC: the polish's roster stands
             self.skipped = f"{type(error).__name__}: {error}"
+
+    def stop(self) -> None:
+        """End the search now (its CBC process too): the solve no longer needs its answer."""
+        self._stopping.set()
 
     def roster(self) -> tuple[dict[tuple[int, int], int], float] | None:
         """(shifts, value) of a roster cheaper than the incumbent, if the search found one."""

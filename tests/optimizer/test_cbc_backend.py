@@ -2,6 +2,8 @@
 
 import dataclasses
 import json
+import random
+import threading
 
 import pulp
 import pytest
@@ -162,3 +164,31 @@ def test_roster_command_runs_the_cbc_backend(tmp_path):
     assert 0 <= kpis["roster_gap"] <= 1 and kpis["bound"] <= kpis["roster_objective"] + 1e-6
     bad = runner.invoke(main, ["roster", str(branch), "--out", str(out), "--backend", "gurobi"])
     assert bad.exit_code == 2 and "gurobi" in bad.output
+
+
+def market_split(rows: int = 4, columns: int = 40, seed: int = 7) -> CbcModel:
+    """Cornuejols-Dawande market split: a few dense equality rows over binaries, which branch-and-bound takes minutes on."""
+    rng = random.Random(seed)
+    m = CbcModel("market_split")
+    x = [m.NewBoolVar() for _ in range(columns)]
+    for _ in range(rows):
+        a = [rng.randrange(100) for _ in range(columns)]
+        m.Add(pulp.lpSum(c * v for c, v in zip(a, x)) == sum(a) // 2)
+    m.Minimize(pulp.lpSum(x))
+    return m
+
+
+def test_a_stop_ends_cbcs_process_and_reports_no_answer():
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()  # after CBC has started on a search far longer than its 600 s limit allows
+    solution = solve_cbc(market_split(), 600, stop=stop)
+    assert solution.status == cp_model.UNKNOWN and solution.objective is None
+
+
+def test_a_stop_that_never_comes_changes_nothing():
+    m = CbcModel()
+    x, y = m.NewIntVar(0, 10, "x"), m.NewIntVar(0, 10, "y")
+    m.Add(2 * x + 3 * y >= 12)
+    m.Minimize(3 * x + 4 * y + 5)
+    solution = solve_cbc(m, 10, stop=threading.Event())
+    assert solution.status == cp_model.OPTIMAL and solution.ObjectiveValue() == pytest.approx(21)

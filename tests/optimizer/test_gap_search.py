@@ -153,8 +153,8 @@ def test_a_roster_that_time_left_unproved_is_returned_as_feasible(monkeypatch):
     b = build_curtois_model(inst, rules)
     real_solve = gap_search_module.solve_cbc
 
-    def stopped_early(model, seconds, workers):  # CBC's roster, as if its time had ended before the proof
-        solved = real_solve(model, seconds, workers)
+    def stopped_early(model, seconds, workers, **options):  # CBC's roster, as if its time had ended before the proof
+        solved = real_solve(model, seconds, workers, **options)
         return dataclasses.replace(solved, status=cp_model.FEASIBLE)
 
     monkeypatch.setattr(gap_search_module, "solve_cbc", stopped_early)

@@ -99,3 +99,14 @@ def test_the_searchs_roster_replaces_a_dearer_one_and_its_proof_raises_the_bound
     proof = NeighbourhoodSearch(b, rules, covers, root, 1001.0, 1.0, Deadline(time.perf_counter() + 60))
     proof.start()
     assert _neighbourhood_outcome(b, proof, solution, objective, 0.0, 0, info) == (solution, objective, 1001.0)
+
+
+@needs_shared
+def test_a_roster_already_proved_optimal_stops_the_search_instead_of_waiting_for_it():
+    _, rules, b, covers, root = _converged_root("Instance7")
+    search = NeighbourhoodSearch(b, rules, covers, root, 1066.0, 1.0, Deadline(time.perf_counter() + 600))
+    search.start()  # left alone it finds 1056 (about 30 s of CBC)
+    info: dict = {}
+    proved = ([0], 1056 * SCALE, 1056.0)  # a roster on its bound's grid point
+    assert _neighbourhood_outcome(b, search, *proved, 0, info) == proved
+    assert info["neighbourhood"]["status"] == "unknown" and not search.is_alive()
