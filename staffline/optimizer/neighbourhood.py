@@ -23,8 +23,8 @@ it costs the polish a share of the cores, not its time; once the solve has
 proved its roster optimal another way, :meth:`NeighbourhoodSearch.stop`
 ends CBC's process instead of waiting for it. It is skipped
 where the set is too large to list (an employee with more than
-:data:`MAX_SCHEDULES` schedules in its band: Curtois Instances 12, 14,
-16-18 at one point), and when one step covers the whole gap, "none" proves
+:data:`MAX_SCHEDULES` schedules in its band: Curtois Instances 10, 12
+and 14-18), and when one step covers the whole gap, "none" proves
 the dive's roster optimal.
 """
 
