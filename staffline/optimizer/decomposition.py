@@ -430,9 +430,8 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     if left > 0.5 and objective > floor:
         solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed, local=local)
         bound = max(bound, polish_bound)
-    for search in searches:
-        solution, objective, bound = _neighbourhood_outcome(b, search, solution, objective, bound, seed, info)
-    if left > 0.5 and objective > floor:
         remaining = time_limit - (time.perf_counter() - started)
         solution, objective = _complete(b, _shifts_of(b, solution), max(0.5, remaining), seed) or (solution, objective)
+    for search in searches:  # its roster comes completed
+        solution, objective, bound = _neighbourhood_outcome(b, search, solution, objective, bound, seed, info)
     return DecompositionResult(solution, objective, bound, info)

@@ -106,10 +106,15 @@ class RootPrices:
         return self.cover_value + sum(self.cheapest)
 
 
-def root_prices(master: CoverMaster, pricers: Sequence, lp: float, deadline: Deadline, pool: ThreadPoolExecutor) -> RootPrices:
-    """Each employee priced once more at the converged master's duals: its cheapest reduced cost, which L(pi) sums."""
+def _require_dp(pricers: Sequence) -> None:
+    """ValueError unless every employee is priced by the schedule DP (the only pricer that can list schedules)."""
     if not all(isinstance(p, DpPricer) for p in pricers):
         raise ValueError("the gap search needs every employee's rules in the schedule DP")
+
+
+def root_prices(master: CoverMaster, pricers: Sequence, lp: float, deadline: Deadline, pool: ThreadPoolExecutor) -> RootPrices:
+    """Each employee priced once more at the converged master's duals: its cheapest reduced cost, which L(pi) sums."""
+    _require_dp(pricers)
     duals = master.duals()
     cheapest = [bound for _, bound in pool.map(lambda p: p.price(duals, max(0.01, deadline.left())), pricers)]
     return RootPrices(list(pricers), duals, cheapest, master.cover_value(duals), lp)
@@ -119,8 +124,7 @@ def _root(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], 
     """The converged root LP's prices (TimeoutError when it does not converge in time)."""
     templates = [[tpl.id for tpl in day.templates] for day in b.days]
     pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
-    if not all(isinstance(p, DpPricer) for p in pricers):
-        raise ValueError("the gap search needs every employee's rules in the schedule DP")
+    _require_dp(pricers)  # before the root's column generation, not after it
     master = CoverMaster(len(b.employees), covers, templates)
     stats = CgStats()
     with ThreadPoolExecutor(max(1, workers)) as pool:
