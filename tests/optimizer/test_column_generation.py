@@ -238,29 +238,119 @@ def test_a_cpsat_pricer_stopped_early_still_returns_a_lower_bound(seed, employee
     assert math.isfinite(bound) and bound <= optimum + 1e-6
 
 
-def _halvings_per_step(monkeypatch, hurry_share: float) -> list[int]:
-    """How many times each step of a dive on Instance3 backed out (share 0.9, no LP rise allowed)."""
-    b, _, pricers, master = _root("Instance3")
-    stats = CgStats()
-    seen: list[int] = []  # stats.backtracks at each pricing call: +1 from the call before = the same step halved
-    real = cg.generate
-    monkeypatch.setattr(cg, "generate", lambda *args, **kwargs: (seen.append(stats.backtracks), real(*args, **kwargs))[1])
-    monkeypatch.setattr(cg, "HURRY_SHARE", hurry_share)
-    with ThreadPoolExecutor(2) as pool:
-        chosen = dive_cells(master, pricers, Deadline(time.perf_counter() + 600), pool, stats, share=0.9, rounds=2, max_rise=0.0)
-    assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
-    steps = [0]
-    for before, after in zip(seen, seen[1:]):
-        if after > before:
+class _RisingMaster:
+    """A master LP whose value is the number of fixed cells: every dive step that fixes more than one cell rises.
+
+    Each employee has two columns at weight 1/2 (on template 0 every day, or
+    off every day) until all its days are fixed; then the first one, which
+    agrees with every fixing (a tie goes to the first column), has weight 1.
+    So the dive's path depends on nothing but the number of open cells.
+    """
+
+    def __init__(self, employees: int, days: int):
+        self.days = days
+        self.columns = [[cg.Column(i, (0,) * days, 0.0), cg.Column(i, (-1,) * days, 0.0)] for i in range(employees)]
+        self.convexity = [None] * employees
+        self.cells: dict[tuple[int, int], int] = {}
+
+    def solve(self) -> float:
+        return float(len(self.cells))
+
+    def weights(self, i: int) -> list[float]:
+        done = all((i, d) in self.cells for d in range(self.days))
+        return [1.0, 0.0] if done else [0.5, 0.5]
+
+    def fix_cell(self, i: int, d: int, t: int) -> None:
+        assert (i, d) not in self.cells and t == 0
+        self.cells[i, d] = t
+
+    def release_cell(self, i: int, d: int) -> None:
+        del self.cells[i, d]
+
+
+class _NoPricer:
+    def __init__(self, employee: int):
+        self.employee = employee
+
+    def restrict(self, d: int, t: int) -> None:
+        pass
+
+    def release(self, d: int) -> None:
+        pass
+
+
+class _Clock:
+    """Stands in for the ``time`` module in column_generation: every reading is one second after the last."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def _steps_recorder(monkeypatch, stats: CgStats, price) -> list[int]:
+    """Replaces ``generate`` by ``price`` and returns the list that will hold each dive step's back-outs (read after the dive).
+
+    A pricing call with ``stats.backtracks`` one above the call before is the same step, halved.
+    """
+    seen: list[int] = []
+    steps: list[int] = []
+
+    def recording(*args, **kwargs):
+        if seen and stats.backtracks > seen[-1]:
             steps[-1] += 1
         else:
             steps.append(0)
+        seen.append(stats.backtracks)
+        return price(*args, **kwargs)
+
+    monkeypatch.setattr(cg, "generate", recording)
     return steps
 
 
-@needs_shared
+def _halvings_per_step(monkeypatch, hurry_share: float, employees: int = 4, days: int = 8) -> tuple[list[int], int]:
+    """(back-outs of each step, fixed cells) of a dive on :class:`_RisingMaster`, fixing every open cell at each step's start."""
+    master = _RisingMaster(employees, days)
+    stats = CgStats()
+    steps = _steps_recorder(monkeypatch, stats, lambda *args, **kwargs: stats)
+    monkeypatch.setattr(cg, "time", _Clock())  # the hurry starts when the clock says, not when the machine gets there
+    monkeypatch.setattr(cg, "HURRY_SHARE", hurry_share)
+    chosen = dive_cells(master, [_NoPricer(i) for i in range(employees)], Deadline(1e9), None, stats, share=1.0, max_rise=0.0)
+    assert chosen is not None and sorted(chosen) == list(range(employees))
+    assert all(master.cells.get((i, d)) == column.shifts[d] for i, column in chosen.items() for d in range(days))
+    assert sum(steps) == stats.backtracks
+    return steps, len(master.cells)
+
+
+def test_a_patient_dive_halves_a_rising_step_down_to_one_fixing(monkeypatch):
+    steps, fixed = _halvings_per_step(monkeypatch, 1.0)  # the hurry starts after the dive's 1e9 s
+    # n open cells, all fixed at once, then n // 2, n // 4, ... until one: floor(log2 n) back-outs, one cell fixed a step
+    assert steps == [int(math.log2(n)) for n in range(32, 0, -1)] and fixed == 32
+    assert max(steps) > cg.MAX_HALVINGS  # the case the hurry rule is for
+
+
 def test_a_hurried_dive_backs_out_of_each_step_at_most_max_halvings_times(monkeypatch):
-    patient = _halvings_per_step(monkeypatch, 1.0)  # the hurry never starts within the 600 s
-    hurried = _halvings_per_step(monkeypatch, 0.0)  # hurried from the first step
-    assert max(patient) > cg.MAX_HALVINGS  # the case the rule is for: some step halves again and again
-    assert max(hurried) <= cg.MAX_HALVINGS and sum(hurried) > 0
+    steps, fixed = _halvings_per_step(monkeypatch, 0.0)  # hurried from the first step
+    assert fixed == 32 and max(steps) == cg.MAX_HALVINGS
+    # after MAX_HALVINGS back-outs the step keeps n // 2**MAX_HALVINGS fixings (at least one) however much the LP rose
+    expected, n = [], 32
+    while n:
+        expected.append(min(cg.MAX_HALVINGS, int(math.log2(n))))
+        n -= max(1, n >> cg.MAX_HALVINGS)
+    assert steps == expected and len(steps) < 32
+
+
+@needs_shared
+def test_a_hurried_dive_on_a_real_roster_ends_with_one_schedule_per_employee(monkeypatch):
+    """The hurry rule on Instance3's LP: whatever path the LP takes, no step backs out more than MAX_HALVINGS times."""
+    b, _, pricers, master = _root("Instance3")
+    stats = CgStats()
+    steps = _steps_recorder(monkeypatch, stats, cg.generate)
+    monkeypatch.setattr(cg, "HURRY_SHARE", 0.0)
+    with ThreadPoolExecutor(2) as pool:
+        chosen = dive_cells(master, pricers, Deadline(time.perf_counter() + 600), pool, stats, share=0.9, rounds=2, max_rise=0.0)
+    assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
+    assert all(chosen[i].shifts[d] == t for (i, d), t in master.cells.items())
+    assert steps and max(steps) <= cg.MAX_HALVINGS and sum(steps) == stats.backtracks
