@@ -136,12 +136,13 @@ def test_the_roster_cost_of_a_dive_is_the_referees_and_release_all_gives_back_th
 @needs_shared
 @pytest.mark.parametrize("name", ["Instance3", "Instance6"])  # 3: the first dive reaches the bound; 6: it does not
 def test_several_dives_keep_the_cheapest_roster_and_none_beats_the_root_bound(name):
+    """No wall-clock end for the later dives (Instance6 took 5 s of an 8 s end that was here before): they end by floor, patience or cap."""
     b, _, pricers, master = _root(name)
     stats = CgStats()
     with ThreadPoolExecutor(2) as pool:
         generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
         info: dict = {}
-        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info,
+        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(float("inf")), pool, stats, info,
                         objective_floor(b.model, stats.bound) / SCALE)
     values = [v for v in info["dives"] if v is not None]
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
@@ -171,7 +172,7 @@ def test_a_later_dive_whose_lp_glop_cannot_solve_ends_the_dives_with_the_first_r
         generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
         master.release_all = release_then_fail
         info: dict = {}
-        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(time.perf_counter() + 8.0), pool, stats, info,
+        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(float("inf")), pool, stats, info,
                         objective_floor(b.model, stats.bound) / SCALE)
     assert info["master_lp_error"] == "master LP not solved (GLOP status 4)"
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
