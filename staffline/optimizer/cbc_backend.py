@@ -21,10 +21,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import psutil
 import pulp
 from ortools.sat.python import cp_model
+
+
+# CBC 2.10.3 (PuLP's bundled build) with its integer preprocessing on cut off the optimum of a one-day,
+# three-staff roster: "Result - Optimal solution found" at 1017.79 where CP-SAT proved 983 and CBC itself,
+# preprocessing off, found 983 too (tests/optimizer/test_cbc_backend.py). A wrong "optimal" ends the portfolio
+# search with a wrong bound. Off, jiangdong's week was proved optimal (3308.28) in a 44 s plan() where on it was still
+# 0.05% short at 60 s.
+ROSTER_OPTIONS = ("preprocess off",)
 
 
 class CbcModel:
@@ -112,7 +121,7 @@ class CbcSolution:
 
 
 def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: int | None = None,
-              stop: threading.Event | None = None) -> CbcSolution:
+              stop: threading.Event | None = None, options: Sequence[str] = ()) -> CbcSolution:
     """Run CBC; statuses in CP-SAT's terms, and a valid lower bound whatever the outcome.
 
     The objective is integer (scaled), so an absolute gap below 1 is a proof
@@ -122,14 +131,15 @@ def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: i
     branch-and-bound nodes (repeatable, unlike the wall clock). Setting
     ``stop`` ends CBC's process at once (status UNKNOWN): a search running
     beside another one whose answer made it moot should not hold the caller
-    until its own time limit.
+    until its own time limit. ``options`` go to CBC's command line as they
+    are (e.g. ``"preprocess off"``, see :data:`ROSTER_OPTIONS`).
     """
     started = time.perf_counter()
     problem = model.problem
     with tempfile.TemporaryDirectory(prefix="staffline-cbc-") as folder:
         log = Path(folder) / "cbc.log"
         cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), threads=max(1, int(workers)), gapAbs=0.5,
-                                maxNodes=max_nodes, logPath=str(log))
+                                maxNodes=max_nodes, logPath=str(log), options=list(options))
         cmd.tmpDir = folder  # CBC's command line names this folder: how a stop finds its process
         finished = threading.Event()
         if stop is not None:

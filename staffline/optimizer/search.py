@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 
 from ..model import Instance
 from .branch_model import DayGrid, RosterBuilder, WaitData
-from .cbc_backend import CbcModel, solve_cbc
+from .cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
 from .solve import configure, solve_model
 from .warm_start import add_hint, greedy_roster
 
@@ -150,7 +150,7 @@ def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, s
     """The same model on CBC: (model, solution, solution, status, seconds)."""
     b = built(CbcModel())
     limit, nodes = cbc_budget(time_limit, workers)
-    solution = solve_cbc(b.model, limit, workers, max_nodes=nodes)
+    solution = solve_cbc(b.model, limit, workers, max_nodes=nodes, options=ROSTER_OPTIONS)
     return b, solution, solution, solution.status, solution.seconds
 
 
