@@ -190,11 +190,15 @@ class BestResponseSearch:
             options.append(-1)
         return i, (day, self.rng.choice(options))
 
-    def improve(self, deadline: float) -> None:
-        """Descend, then forced moves each followed by a descent, keeping rosters that are no worse."""
+    def improve(self, deadline: float, max_moves: int | None = None) -> None:
+        """Descend, then forced moves each followed by a descent, keeping rosters that are no worse.
+
+        Ends at ``deadline`` or after ``max_moves`` forced moves: a move count
+        repeats on any machine, a deadline does not.
+        """
         self.descend(deadline)
         value = self.objective()
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and (max_moves is None or self.stats.moves < max_moves):
             saved = (list(self.schedules), list(self.costs), dict(self.count), list(self._last))
             i, force = self._forced_move()
             self.stats.moves += 1
