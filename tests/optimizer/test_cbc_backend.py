@@ -18,6 +18,7 @@ from staffline.pipeline import forecast_week, plan
 
 from .conftest import WEEK, person, small_branch, with_staff
 from .test_roster import assert_checked
+from .test_roster_properties import demand_of
 
 ROLE_SETS = [["counter"], ["counter", "lobby"], ["lobby"], ["counter", "lobby"], ["counter"]]
 
@@ -48,11 +49,11 @@ def test_cbc_does_not_cut_off_the_optimum_of_a_three_staff_wednesday():
     hours = {k: (v if k == "wed" else OpeningHours(None, None)) for k, v in inst.branch.hours.items()}
     roles = tuple(dataclasses.replace(r, min_on_duty=0) for r in inst.branch.roles)
     inst = dataclasses.replace(inst, branch=dataclasses.replace(inst.branch, hours=hours, roles=roles))
-    staff = [person(i, roles, min_hours_week=0, max_hours_week=4, min_days_week=0, max_days_week=1, max_consecutive_days=1,
+    staff = [person(i, certified, min_hours_week=0, max_hours_week=4, min_days_week=0, max_days_week=1, max_consecutive_days=1,
                     cost_per_hour=50.0, unavailable=("wed",) if i == 2 else ())
-             for i, roles in enumerate([["counter"], ["counter", "lobby"], ["lobby"]])]
+             for i, certified in enumerate([["counter"], ["counter", "lobby"], ["lobby"]])]
     inst = with_staff(inst, staff)
-    demand = forecast_week(small_branch(4, 2, seed=3), WEEK)
+    demand = demand_of(3)  # the property test's forecast for history seed 3
     results = {backend: solve_roster(inst, demand, WEEK, time_limit=30, workers=1, backend=backend, diagnose_infeasible=False)
                for backend in ("cpsat", "cbc")}
     assert [r.status for r in results.values()] == ["optimal", "optimal"]

@@ -297,15 +297,16 @@ def _steps_recorder(monkeypatch, stats: CgStats, price) -> list[int]:
 
     A pricing call with ``stats.backtracks`` one above the call before is the same step, halved.
     """
-    seen: list[int] = []
     steps: list[int] = []
+    last: int | None = None  # stats.backtracks at the call before
 
     def recording(*args, **kwargs):
-        if seen and stats.backtracks > seen[-1]:
+        nonlocal last
+        if last is not None and stats.backtracks > last:
             steps[-1] += 1
         else:
             steps.append(0)
-        seen.append(stats.backtracks)
+        last = stats.backtracks
         return price(*args, **kwargs)
 
     monkeypatch.setattr(cg, "generate", recording)

@@ -34,6 +34,12 @@ def _converged_root(name: str):
     return inst, _rules(inst), b, master.covers, root
 
 
+def _first_cpsat_roster(b) -> tuple[list[int], int]:
+    """(solution, objective) of CP-SAT's first roster on one worker: on Instance3 dearer than the optimum 1001."""
+    solver, _ = solve_model(b, 1, 1, 0)
+    return list(solver.response_proto.solution), int(round(solver.ObjectiveValue()))
+
+
 def _searched(b, rules, covers, root, incumbent: float, step: float = 1.0) -> NeighbourhoodSearch:
     search = NeighbourhoodSearch(b, rules, covers, root, incumbent, step, Deadline(time.perf_counter() + 60))
     search.run()  # in this thread: the test waits for it anyway
@@ -79,8 +85,7 @@ def _broken(*_, **__):
 def test_a_failing_search_leaves_the_incumbent_and_its_bound_and_says_why(monkeypatch):
     monkeypatch.setattr(neighbourhood, "search_below", _broken)
     _, rules, b, covers, root = _converged_root("Instance3")
-    solver, _ = solve_model(b, 1, 1, 0)  # CP-SAT's first roster: dearer than the optimum 1001, so the search would have a gap
-    first = (list(solver.response_proto.solution), int(round(solver.ObjectiveValue())))
+    first = _first_cpsat_roster(b)  # dearer than the optimum 1001, so the search would have a gap
     searches: list[NeighbourhoodSearch] = []
     _start_neighbourhood(searches, b, rules, covers, root, first[1] / SCALE, Deadline(time.perf_counter() + 600))
     assert len(searches) == 1
@@ -109,8 +114,7 @@ def test_a_failing_search_costs_only_its_own_improvement(monkeypatch):
 @needs_shared
 def test_the_searchs_roster_replaces_a_dearer_one_and_its_proof_raises_the_bound():
     inst, rules, b, covers, root = _converged_root("Instance3")
-    solver, _ = solve_model(b, 1, 1, 0)  # CP-SAT's first roster: dearer than the optimum 1001
-    first = (list(solver.response_proto.solution), int(round(solver.ObjectiveValue())))
+    first = _first_cpsat_roster(b)
     assert first[1] > 1001 * SCALE
     search = NeighbourhoodSearch(b, rules, covers, root, first[1] / SCALE, 1.0, Deadline(time.perf_counter() + 60))
     search.start()
