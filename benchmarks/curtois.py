@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from staffline.cli import main
-from staffline.instances.curtois_bench import instance_order
+from staffline.curtois.bench import instance_order
 
 REPO = Path(__file__).resolve().parents[1]
 LAST_DEFAULT = 19

@@ -1,6 +1,6 @@
 """Is there a Curtois-Qu roster costing at most N? The exact gap search answers, and the checker re-scores what it finds.
 
-:func:`staffline.optimizer.gap_search.gap_search` lists every schedule whose
+:func:`staffline.optimizer.decomposition.gap_search.gap_search` lists every schedule whose
 reduced cost at the root LP's duals fits in the gap to N and solves one MILP
 over them (CBC): "found" is the cheapest roster at or below N, "none" proves
 there is none, "feasible" is a roster at or below N that time left unproved
@@ -20,12 +20,12 @@ import sys
 import time
 from pathlib import Path
 
-from staffline.clikit import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, report_problems
+from staffline.cli.common import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, report_problems
+from staffline.curtois.check import check_curtois
+from staffline.curtois.model import _rules, build_curtois_model, shift_ids
+from staffline.curtois.reader import read_curtois
 from staffline.errors import InputError
-from staffline.instances.curtois import read_curtois
-from staffline.instances.curtois_check import check_curtois
-from staffline.instances.curtois_model import _rules, build_curtois_model, shift_ids
-from staffline.optimizer.gap_search import gap_search
+from staffline.optimizer.decomposition.gap_search import gap_search
 
 
 def main(argv: list[str] | None = None) -> int:

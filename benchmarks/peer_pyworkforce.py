@@ -25,7 +25,7 @@ import pandas as pd
 
 from staffline.io import load_instance
 from staffline.model import minutes_of
-from staffline.optimizer.branch_model import plan_days
+from staffline.optimizer.core.branch_model import plan_days
 from staffline.optimizer.roster import appointments_in_progress, hhmm, slot_arrivals, solve_roster, staff_per_slot
 from staffline.pipeline import default_week, forecast_week
 from staffline.queueing import queue_roles, requirements, wait_curve

@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from staffline.cli.simulate import roster_week
 from staffline.io import load_instance
 from staffline.model import minutes_of
-from staffline.optimizer.branch_model import plan_days
+from staffline.optimizer.core.branch_model import plan_days
 from staffline.optimizer.roster import appointments_in_progress, slot_arrivals, solve_roster, staff_per_slot
 from staffline.pipeline import default_week, forecast_week
 from staffline.queueing import METHODS, wait_curve
 from staffline.simulation import simulate_days
-from staffline.cli_simulate import roster_week
 from staffline.simulation.roster_sim import day_specs, service_sampler
 
 PEAK_HOURS = {10, 15}

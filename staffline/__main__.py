@@ -1,5 +1,5 @@
 """`python -m staffline` runs the CLI."""
 
-from .cli import main
+from staffline.cli import main
 
 main()

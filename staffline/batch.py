@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import InputError, Problem
+from staffline.errors import InputError, Problem
 
 STATUS_CODES = {"ok": 0, "infeasible": 1, "bad_input": 2, "time_limit": 3, "error": 4}
 SUMMARY_FIELDS = ("branch", "status", "message", "expected_wait_minutes", "simulated_wait_minutes", "cost", "gap", "seconds")
@@ -74,9 +74,9 @@ def _overall_wait(kpis: dict, simulated: bool) -> float | None:
 
 def run_branch(job: BranchJob) -> dict:
     """Plan one branch and write its outputs; never raises - the summary row says what happened."""
-    from .io import load_instance
-    from .outlock import output_lock
-    from .pipeline import plan, write_plan
+    from staffline.io import load_instance
+    from staffline.outlock import output_lock
+    from staffline.pipeline import plan, write_plan
 
     started = time.perf_counter()
     row = dict.fromkeys(SUMMARY_FIELDS)
@@ -91,7 +91,7 @@ def run_branch(job: BranchJob) -> dict:
             else:
                 write_plan(p, instance, job.out_dir)
                 if job.report:
-                    from .report import write_report
+                    from staffline.report import write_report
 
                     write_report(job.out_dir)
                 k = p.kpis
@@ -168,8 +168,8 @@ def exit_code(rows: list[dict]) -> int:
 
 def preview(jobs: list[BranchJob]) -> list[dict]:
     """``--dry-run``: validate every branch and say what would run, writing nothing."""
-    from .io import load_instance
-    from .pipeline import parse_week
+    from staffline.io import load_instance
+    from staffline.pipeline import parse_week
 
     rows = []
     for job in jobs:

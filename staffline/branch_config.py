@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 import tomli_w
 
-from .errors import ProblemLog
-from .model import (
+from staffline.errors import ProblemLog
+from staffline.model import (
     ROLE_KINDS,
     WEEKDAYS,
     Branch,
@@ -90,7 +90,7 @@ def _kind(value: Any) -> RoleKind:
 
 
 def _wait_method(value: Any) -> str:
-    from .queueing import METHODS
+    from staffline.queueing import METHODS
 
     if value not in METHODS:
         raise FieldError(f"unknown wait_method {value!r} (known: {', '.join(METHODS)})")
@@ -319,7 +319,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
 
 def _check_divert(reader: _TomlReader, shares: dict[str, float], roles: tuple[Role, ...]) -> None:
     """Diverted customers must come from a known non-lobby role and need a lobby role to assist them."""
-    from .forecasting.diversion import diversion_problems
+    from staffline.forecasting.diversion import diversion_problems
 
     for message in diversion_problems(shares, roles) if roles else []:
         reader.error("branch", "divert", message)

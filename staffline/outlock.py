@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InputError, Problem
+from staffline.errors import InputError, Problem
 
 
 def holder_pid(fd: int) -> str:

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import atomic
-from .errors import InputError, Problem
-from .forecasting.baseline import forecast_counts, service_minutes, with_appointments
-from .forecasting.diversion import apply_diversion
-from .model import WEEKDAYS, Instance
-from .optimizer.check import check_roster
-from .optimizer.roster import Demand, RosterResult, solve_roster
-from .queueing import queue_roles, requirements
+from staffline import atomic
+from staffline.errors import InputError, Problem
+from staffline.forecasting.baseline import forecast_counts, service_minutes, with_appointments
+from staffline.forecasting.diversion import apply_diversion
+from staffline.model import WEEKDAYS, Instance
+from staffline.optimizer.check import check_roster
+from staffline.optimizer.roster import Demand, RosterResult, solve_roster
+from staffline.queueing import queue_roles, requirements
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -118,7 +118,7 @@ def plan(
     if result.status in ("optimal", "feasible"):
         verify(instance, demand, week_start, result, headcount)
         if simulate_reps:
-            from .simulation import simulate_roster
+            from staffline.simulation import simulate_roster
 
             result.kpis["simulated"], simulated = simulate_roster(instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed)
     return Plan(week_start, demand.frame, req, result, simulated)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Instance
+from staffline.model import Instance
 
 
 def instance_summary(instance: Instance) -> dict[str, Any]:

@@ -38,8 +38,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .io import normalize_appointments, normalize_history
-from .model import (
+from staffline.io import normalize_appointments, normalize_history
+from staffline.model import (
     Branch,
     Contract,
     Employee,

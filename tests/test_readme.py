@@ -1,15 +1,16 @@
 """README examples must stay true: the documented files parse with the real loader."""
 
 import re
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from staffline.branch_config import parse_branch
 from staffline.errors import ProblemLog
 from staffline.io import parse_staff
+from tests.paths import REPO
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def blocks(lang: str) -> list[str]:
@@ -43,7 +44,7 @@ def test_readme_staff_csv_example_is_valid(tmp_path):
 def test_readme_library_example_runs(tmp_path, monkeypatch):
     (code,) = blocks("python")
     code = code.replace('"out/jiangdong"', repr(str(tmp_path / "out")))
-    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    monkeypatch.chdir(REPO)
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["result"].roster.status in ("optimal", "feasible")
@@ -66,7 +67,7 @@ def test_readme_cron_example_runs(tmp_path):
 
     (block,) = [b for b in blocks("sh") if "staffline roster" in b and b.startswith("0 22")]
     line = block.strip().split(None, 5)[5]  # drop the five schedule fields
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO
     venv_bin = Path(sys.executable).parent
     command = (line.replace("cd /srv/staffline", f"cd {shlex.quote(str(repo))}")
                .replace(".venv/bin/", f"{venv_bin}/")

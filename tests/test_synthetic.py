@@ -1,14 +1,12 @@
 """The seeded generator reproduces the seed facts and makes branches of any size."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from staffline.io import load_instance, write_instance
 from staffline.synthetic import generate_instance, jiangdong
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import REPO as ROOT
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from ..branch_config import FieldError, parse_time
-from ..errors import InputError, Problem
-from ..model import WEEKDAYS, Instance
-from .rules import (
+from staffline.branch_config import FieldError, parse_time
+from staffline.constraints.rules import (
     Availability,
     Budget,
     ConsecutiveDays,
@@ -29,6 +27,8 @@ from .rules import (
     StaffRequest,
     WorkingDays,
 )
+from staffline.errors import InputError, Problem
+from staffline.model import WEEKDAYS, Instance
 
 RULE_KEYS = {
     "coverage": {"type", "role", "min", "max", "days", "from", "to", "hard", "weight", "name"},

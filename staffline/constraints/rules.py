@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..model import WEEKDAYS, Request, minutes_of
+from staffline.model import WEEKDAYS, Request, minutes_of
 
 DAY_MINUTES = 24 * 60
 

@@ -2,7 +2,7 @@
 rostering) needs beyond the branch rules, written against the shared shift core.
 
 They only use ``b.works[i, d]`` and ``b.shifts_of_type(i, d, id)``, so they
-apply to any model built on :class:`~staffline.optimizer.shift_model.ShiftModel`
+apply to any model built on :class:`~staffline.optimizer.core.shift_model.ShiftModel`
 - a branch roster too, where a template id names one shift pattern.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rules import Rule
+from staffline.constraints.rules import Rule
 
 
 def _count(b, i: int, d: int, shift: str):

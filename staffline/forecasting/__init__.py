@@ -6,9 +6,9 @@
 * ``backtest(counts, models, folds)`` and ``choose_model(table)`` - rolling-origin evaluation.
 """
 
-from .baseline import forecast_counts, profile_forecast, service_minutes, slot_counts
-from .estimators import MODELS, PoissonRegression, SeasonalNaive, TopDown, WeekdayProfile
-from .evaluation import backtest, choose_model
+from staffline.forecasting.baseline import forecast_counts, profile_forecast, service_minutes, slot_counts
+from staffline.forecasting.estimators import MODELS, PoissonRegression, SeasonalNaive, TopDown, WeekdayProfile
+from staffline.forecasting.evaluation import backtest, choose_model
 
 __all__ = [
     "MODELS",

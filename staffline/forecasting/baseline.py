@@ -11,8 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ..model import Instance
-
+from staffline.model import Instance
 
 
 def slot_counts(instance: Instance, since: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -47,7 +46,7 @@ def forecast_counts(instance: Instance, week_start: dt.date, model: str = "profi
     Fitted on the history up to its end (closed days absent, not zeros), for
     the open slots of the seven days from ``week_start``.
     """
-    from .estimators import MODELS
+    from staffline.forecasting.estimators import MODELS
 
     if model not in MODELS:
         raise ValueError(f"unknown forecast model {model!r} (known: {', '.join(MODELS)})")

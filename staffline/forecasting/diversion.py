@@ -15,7 +15,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..model import Branch, Role, RoleKind
+from staffline.model import Branch, Role, RoleKind
 
 VALUE_COLUMNS = ["mean", "lo80", "hi80", "lo95", "hi95"]
 KEYS = ["date", "slot_start", "tier"]

@@ -21,7 +21,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .intervals import add_intervals
+from staffline.forecasting.intervals import add_intervals
 
 KEYS = ["role", "tier"]
 OUT_COLUMNS = ["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95"]

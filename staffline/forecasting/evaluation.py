@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .estimators import MODELS
+from staffline.forecasting.estimators import MODELS
 
 METRICS = ["wape", "mase", "bias", "cover80", "cover95"]
 

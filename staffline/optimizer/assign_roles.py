@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .branch_model import add_wait_cuts
-from .templates import shift_parts
+from staffline.optimizer.core.branch_model import add_wait_cuts
+from staffline.optimizer.core.templates import shift_parts
 
 MINIMUM_WEIGHT = 1000
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ProblemLog
-from ..model import WEEKDAYS, Instance, minutes_of
+from staffline.errors import ProblemLog
+from staffline.model import WEEKDAYS, Instance, minutes_of
 
 FILE = "roster.csv"
 
@@ -351,7 +351,7 @@ def _check_requests(instance, days, shifts, report) -> None:
 
 
 def _customer_minutes(instance, demand, aht_minutes, days, on_role) -> float:
-    from ..queueing import wait_curve  # the product's definition of waiting
+    from staffline.queueing import wait_curve  # the product's definition of waiting
 
     branch = instance.branch
     frame = demand.assign(_date=pd.to_datetime(demand["date"]).dt.date)

@@ -20,16 +20,16 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from ..constraints.registry import build_rules
-from ..constraints.rules import BusyCoverage
-from ..model import Instance, minutes_of
-from ..queueing import erlang_a, service_level, wait_curve
-from .assign_roles import assign_day
-from .branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
-from .search import BACKENDS, SEARCHES, ModelFactory, build_model
-from .solve import STATUS, configure, solve_model
-from .templates import shift_parts
-from .warm_start import maximums_of_day, minimums_of_day
+from staffline.constraints.registry import build_rules
+from staffline.constraints.rules import BusyCoverage
+from staffline.model import Instance, minutes_of
+from staffline.optimizer.assign_roles import assign_day
+from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
+from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_model
+from staffline.optimizer.core.templates import shift_parts
+from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
+from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
+from staffline.queueing import erlang_a, service_level, wait_curve
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
 
@@ -212,7 +212,7 @@ def solve_roster(
 
     ``backend``: ``"portfolio"`` (default) runs CBC on the model first and
     lets CP-SAT improve from its roster, keeping the better roster and the
-    better bound (:func:`~staffline.optimizer.search.search_portfolio`; large branches go to CP-SAT
+    better bound (:func:`~staffline.optimizer.search.portfolio.search_portfolio`; large branches go to CP-SAT
     alone); ``"cpsat"`` is CP-SAT from a greedy warm start; ``"cbc"`` is the
     same model (same rule objects) on PuLP/CBC, the cross-check. Diagnosis of
     an infeasible week always runs on CP-SAT; ``diagnose_infeasible=False``

@@ -10,10 +10,10 @@ aht in Erlangs, ``n`` = servers):
 * ``wait_curve``, ``min_staff``, ``requirements``, ``wait_curves_for``, ``QueueRole``
 """
 
-from .abandonment import ErlangA, erlang_a
-from .curves import METHODS, min_staff, wait_curve
-from .erlang import erlang_b, erlang_c, mean_wait, occupancy, service_level
-from .requirements import QueueRole, queue_roles, requirements, role_load, wait_curves_for
+from staffline.queueing.abandonment import ErlangA, erlang_a
+from staffline.queueing.curves import METHODS, min_staff, wait_curve
+from staffline.queueing.erlang import erlang_b, erlang_c, mean_wait, occupancy, service_level
+from staffline.queueing.requirements import QueueRole, queue_roles, requirements, role_load, wait_curves_for
 
 __all__ = [
     "ErlangA",

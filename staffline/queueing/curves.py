@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .abandonment import erlang_a
-from .erlang import mean_wait, service_level
+from staffline.queueing.abandonment import erlang_a
+from staffline.queueing.erlang import mean_wait, service_level
 
 METHODS = ("stationary", "lagged", "mol")
 EXTENSION_SLOPE_FACTOR = 3.0

@@ -14,9 +14,9 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .abandonment import erlang_a
-from .curves import min_staff, wait_curve
-from .erlang import mean_wait, service_level
+from staffline.queueing.abandonment import erlang_a
+from staffline.queueing.curves import min_staff, wait_curve
+from staffline.queueing.erlang import mean_wait, service_level
 
 
 @dataclass(frozen=True)

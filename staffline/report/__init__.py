@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import atomic
-from .exports import write_calendars, write_xlsx
-from .html import render_comparison, render_report, write_html
-from .products import RunProducts, read_products
+from staffline import atomic
+from staffline.report.exports import write_calendars, write_xlsx
+from staffline.report.html import render_comparison, render_report, write_html
+from staffline.report.products import RunProducts, read_products
 
 
 def write_report(folder: str | Path, out: str | Path | None = None) -> list[Path]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import atomic
+from staffline import atomic
 
 
 def write_xlsx(roster: pd.DataFrame, kpis: dict, target: str | Path) -> Path:

@@ -6,9 +6,9 @@ import base64
 import html
 from pathlib import Path
 
-from .. import atomic
-from . import plots
-from .products import RunProducts
+from staffline import atomic
+from staffline.report import plots
+from staffline.report.products import RunProducts
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from staffline.errors import InputError, Problem
 
 REQUIRED = ("roster.csv", "kpis.json")
 

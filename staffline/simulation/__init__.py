@@ -6,7 +6,7 @@
   role of a week's roster: KPIs with 95% CIs and simulated wait per hour.
 """
 
-from .queue_sim import (
+from staffline.simulation.queue_sim import (
     QueueSpec,
     SimResult,
     empirical_service,
@@ -15,7 +15,7 @@ from .queue_sim import (
     simulate_days,
     simulate_queue,
 )
-from .roster_sim import simulate_roster
+from staffline.simulation.roster_sim import simulate_roster
 
 __all__ = [
     "QueueSpec",

@@ -14,11 +14,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..forecasting.baseline import served_durations
-from ..model import Instance, minutes_of
-from ..optimizer.branch_model import plan_days
-from ..optimizer.roster import Demand, slot_arrivals, staff_per_slot
-from .queue_sim import QueueSpec, SimResult, confidence_interval, empirical_service, lognormal_service, simulate_days
+from staffline.forecasting.baseline import served_durations
+from staffline.model import Instance, minutes_of
+from staffline.optimizer.core.branch_model import plan_days
+from staffline.optimizer.roster import Demand, slot_arrivals, staff_per_slot
+from staffline.simulation.queue_sim import QueueSpec, SimResult, confidence_interval, empirical_service, lognormal_service, simulate_days
 
 MIN_EMPIRICAL = 30
 

@@ -6,10 +6,10 @@ import pytest
 from ortools.sat.python import cp_model
 
 from staffline.constraints.shift_type_rules import ForbiddenSuccession
-from staffline.instances.curtois_model import FIRST_MONDAY, ShiftType
+from staffline.curtois.model import FIRST_MONDAY, ShiftType
 from staffline.model import Employee
-from staffline.optimizer.branch_model import DayGrid
-from staffline.optimizer.shift_model import ShiftModel
+from staffline.optimizer.core.branch_model import DayGrid
+from staffline.optimizer.core.shift_model import ShiftModel
 
 
 def feasible(pairs, worked: dict[int, str]) -> bool:

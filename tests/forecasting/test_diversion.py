@@ -18,7 +18,7 @@ from staffline.forecasting.diversion import (
 from staffline.io import load_instance
 from staffline.model import RoleKind
 from staffline.pipeline import default_week, forecast_week
-from tests.test_io import BRANCH, make_instance
+from tests.io.test_io import BRANCH, make_instance
 
 DEMO = "instances/jiangdong"
 

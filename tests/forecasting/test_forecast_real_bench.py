@@ -14,15 +14,15 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.paths import BANK_CALLS, REPO
+
 BENCH = REPO / "benchmarks" / "forecast_real.py"
-DATA = REPO.parent / "shared" / "data" / "bank_calls" / "bank_calls_train.csv"
+DATA = BANK_CALLS / "bank_calls_train.csv"
 SPLIT = dt.date(2003, 3, 31)  # a Monday: weeks 1-4 train, week 5 test
 END = dt.date(2003, 4, 7)
 KEYS = {"wape_5min", "wape_hourly", "mase", "coverage80", "coverage95", "seconds"}

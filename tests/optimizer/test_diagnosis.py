@@ -4,8 +4,7 @@ import dataclasses
 
 from staffline.model import HeadcountLimits
 from staffline.pipeline import plan
-
-from .conftest import person, small_branch, with_staff
+from tests.optimizer.branches import person, small_branch, with_staff
 
 
 def conflict(inst):

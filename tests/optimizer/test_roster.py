@@ -7,8 +7,7 @@ import pytest
 from staffline.io import load_instance
 from staffline.optimizer.check import check_roster
 from staffline.pipeline import forecast_week, plan, write_plan
-
-from .conftest import WEEK, small_branch
+from tests.optimizer.branches import WEEK, small_branch
 
 
 def assert_checked(inst, p):

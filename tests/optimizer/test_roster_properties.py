@@ -17,11 +17,10 @@ from ortools.sat.python import cp_model
 from staffline.constraints.registry import build_rules
 from staffline.model import HeadcountLimits, OpeningHours
 from staffline.optimizer.check import check_roster
+from staffline.optimizer.core.cpsat_backend import solve_model
 from staffline.optimizer.roster import build_model, build_waits, plan_days, solve_roster
-from staffline.optimizer.solve import solve_model
 from staffline.pipeline import default_week, forecast_week, plan
-
-from .conftest import person, small_branch, with_staff
+from tests.optimizer.branches import person, small_branch, with_staff
 
 ROLE_SETS = [["counter"], ["counter", "lobby"], ["lobby"], ["counter", "lobby"]]
 

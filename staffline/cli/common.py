@@ -1,0 +1,114 @@
+"""Shared CLI plumbing: exit codes and turning errors into one clear line.
+
+Exit codes (DEVELOPERS.md): 0 ok, 1 infeasible (diagnosis printed), 2 bad
+input, 3 time limit reached without a roster. Bad input never shows a Python
+traceback: :func:`handle_errors` catches :class:`InputError` and file-system
+errors and prints each problem on its own line (or as JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from staffline.errors import InputError, Problem
+from staffline.runlog import LOGGER, start_log_file
+
+EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 0, 1, 2, 3
+
+
+class Infeasible(Exception):
+    """No roster exists; the message is the plain-language diagnosis (exit 1)."""
+
+
+class TimeLimitNoRoster(Exception):
+    """The solver hit its time limit before finding any roster (exit 3)."""
+
+
+def emit_json(payload: Any) -> None:
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+def report_problems(problems: list[Problem], as_json: bool) -> None:
+    if as_json:
+        emit_json({"errors": [p.as_dict() for p in problems]})
+    else:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+    for problem in problems:
+        LOGGER.error("bad input: %s", problem)
+
+
+def _stop(status: str, message: str, as_json: bool, code: int) -> None:
+    """No roster: say why (JSON or one line on stderr) and exit with ``code``."""
+    LOGGER.error("%s: %s", status, message)
+    if as_json:
+        emit_json({"status": status, "message": message})
+    else:
+        click.echo(message, err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Map domain exceptions to exit codes; reads ``as_json`` (and ``log_file``) from the command's kwargs."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        as_json = bool(kwargs.get("as_json"))
+        start_log_file(kwargs.get("log_file"))
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            report_problems(exc.problems, as_json)
+            sys.exit(EXIT_BAD_INPUT)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            report_problems([Problem(str(exc.filename or ""), None, None, exc.strerror or str(exc))], as_json)
+            sys.exit(EXIT_BAD_INPUT)
+        except Infeasible as exc:
+            _stop("infeasible", str(exc), as_json, EXIT_INFEASIBLE)
+        except TimeLimitNoRoster as exc:
+            _stop("time_limit", str(exc), as_json, EXIT_TIME_LIMIT)
+
+    return wrapper
+
+
+def locked_output(func: Callable) -> Callable:
+    """Hold the ``out_dir`` folder's lock for the whole command (place it under :func:`handle_errors`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from staffline.outlock import output_lock
+
+        with output_lock(kwargs["out_dir"]):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+history_option = click.option(
+    "--history", "history", default=None, metavar="FILE|URL",
+    help="Ticket history instead of the branch's: a CSV in the instance folder or a database URL (table/query from branch.toml).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+week_option = click.option("--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history).")
+divert_option = click.option(
+    "--divert", "divert", multiple=True, metavar="ROLE=SHARE",
+    help="What-if: send SHARE of ROLE's walk-ins to self-service (e.g. counter=0.2); the lobby assists a part of them.",
+)
+out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+
+
+def parse_divert(values: tuple[str, ...]) -> dict[str, float]:
+    """``--divert`` values -> shares per role; a malformed value is bad input (exit 2)."""
+    from staffline.forecasting.diversion import parse_divert_options
+
+    try:
+        return parse_divert_options(values)
+    except ValueError as exc:
+        raise InputError(Problem("--divert", None, "divert", str(exc))) from None

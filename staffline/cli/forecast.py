@@ -1,0 +1,86 @@
+"""`staffline forecast`: arrivals per role and slot for a week, with model choice and backtests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from staffline.cli.common import (
+    divert_option,
+    emit_json,
+    handle_errors,
+    history_option,
+    json_option,
+    locked_output,
+    out_option,
+    parse_divert,
+    quiet_option,
+    week_option,
+)
+from staffline.forecasting import MODELS
+
+MODEL_CHOICES = ["auto", *MODELS]
+
+
+@click.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@week_option
+@click.option("--model", default="profile", show_default=True, type=click.Choice(MODEL_CHOICES),
+              help="Forecast model; auto backtests them all and takes the lowest WAPE.")
+@click.option("--backtest", "run_backtest", is_flag=True, help="Also write backtest.csv (rolling weekly folds, every model).")
+@click.option("--folds", default=4, show_default=True, type=click.IntRange(1, 52), help="Backtest weeks.")
+@out_option
+@divert_option
+@history_option
+@json_option
+@quiet_option
+@handle_errors
+@locked_output
+def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert, history, as_json: bool, quiet: bool) -> None:
+    """Forecast arrivals per role and slot for a week; writes forecast.csv (and backtest.csv)."""
+    from staffline import atomic
+    from staffline.forecasting import backtest, choose_model, forecast_counts, slot_counts
+    from staffline.io import load_instance
+    from staffline.pipeline import demand_from, parse_week
+
+    instance = load_instance(path, history)
+    week_start = parse_week(week, instance)
+    table, chosen_wape = None, None
+    if run_backtest or model == "auto":
+        table = backtest(slot_counts(instance), list(MODELS), folds)
+        atomic.write_csv(out_dir / "backtest.csv", table)
+        if model == "auto":
+            model, chosen_wape = choose_model(table)
+        else:
+            chosen_wape = float(table[(table["model"] == model) & (table["role"] == "all")]["wape"].iloc[0])
+    shares = parse_divert(divert)
+    walk_ins = forecast_counts(instance, week_start, model)
+    demand = demand_from(instance, walk_ins, divert=shares)
+    atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
+    frame = demand.frame
+    weekly = frame.groupby("role")["mean"].sum()
+    totals = weekly.round(1).to_dict()
+    booked = {r: int(n) for r, n in frame.groupby("role")["appointments"].sum().items() if n}
+    moved = {}
+    if shares:  # the what-if: weekly walk-ins per role with and without the command-line shares
+        change = weekly - demand_from(instance, walk_ins).frame.groupby("role")["mean"].sum()
+        moved = {r: round(float(d), 1) for r, d in change.items() if abs(d) > 1e-9}
+    by_hour = frame.assign(hour=frame["slot_start"].str[:2] + ":00").groupby("hour")["mean"].sum() / frame["date"].nunique()
+    busiest = [h for h in by_hour.sort_values(ascending=False).index[:3]]
+    payload = {"week_start": week_start.isoformat(), "model": model, "interval_method": MODELS[model].interval_method,
+               "backtest_wape": chosen_wape, "weekly_arrivals": totals, "weekly_appointments": booked, "busiest_hours": busiest,
+               "aht_minutes": demand.aht_minutes, "divert": {**instance.branch.divert, **shares}, "divert_change": moved}
+    if as_json:
+        emit_json(payload)
+    elif not quiet:
+        click.echo(f"week of {week_start}, model {model}" + (f" (backtest WAPE {chosen_wape:.3f})" if chosen_wape is not None else ""))
+        click.echo("  weekly walk-ins: " + ", ".join(f"{r} {n:g}" for r, n in totals.items()))
+        if booked:
+            click.echo("  booked appointments (on top): " + ", ".join(f"{r} {n}" for r, n in booked.items()))
+        if moved:
+            click.echo("  diversion what-if: " + ", ".join(f"{r} {d:+g}" for r, d in moved.items()) + " walk-ins per week")
+        click.echo("  busiest hours: " + ", ".join(busiest))
+        if table is not None:
+            click.echo(table[table["role"] == "all"][["model", "wape", "mase", "bias", "cover80", "cover95"]].to_string(index=False))
+        click.echo(f"wrote {out_dir / 'forecast.csv'}" + (f" and {out_dir / 'backtest.csv'}" if table is not None else ""))

@@ -1,1 +1,0 @@
-"""staffline.instances."""

@@ -1,0 +1,271 @@
+"""The weekly branch roster as one CP-SAT model (see DESIGN.md, formulation notes).
+
+Decisions:
+
+* ``x[e, d, t]`` - employee e works shift template t on day d (at most one a day);
+* ``y[c, d, s, r]`` - how many on-duty members of certification class c work
+  role r in slot s (classes = staff with the same set of certificates). Roles
+  are decided per class, not per person: no per-person role booleans, a much
+  smaller model, and persons get their roles afterwards (``assign_roles``);
+* ``n[r, d, s] = sum_c y[c, d, s, r]`` - staff on each role per slot;
+* ``w[r, d, s] >= W(k) + (W(k+1) - W(k)) (n - busy - k)`` for every k - the
+  convex wait curve as tangent cuts, exact at integers with no extra booleans
+  (``busy`` = advisors tied up in appointments).
+
+Rules (``staffline.constraints``) add themselves through :meth:`add` (hard,
+recorded under the rule's name) and :meth:`penalty` (soft). For diagnosis the
+model is rebuilt with one enforcement literal per rule name, so CP-SAT can
+report which rules conflict. The objective is integer: every value is scaled by
+:data:`SCALE` (hundredths of a value unit) and rounded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from staffline.model import Instance
+from staffline.optimizer.core.shift_model import SCALE, ShiftModel
+from staffline.optimizer.core.templates import ShiftTemplate, build_templates
+
+__all__ = ["SCALE", "DayGrid", "RosterBuilder", "WaitData", "plan_days"]
+
+
+@dataclass
+class DayGrid:
+    """A day of the plan week: its open slots and shift templates."""
+
+    date: dt.date
+    slots: list[dt.time]
+    templates: list[ShiftTemplate]
+
+
+@dataclass
+class WaitData:
+    """Wait curves per role: ``curves[role][day_index]`` = array[slot, n + 1] in customer-minutes."""
+
+    curves: dict[str, dict[int, np.ndarray]]
+    busy: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)  # appointments in progress per slot
+
+
+class RosterBuilder(ShiftModel):
+    """The shift core plus certification classes, role counts and the wait objective."""
+
+    def __init__(self, instance: Instance, days: list[DayGrid], waits: WaitData, diagnose: bool = False, model=None):
+        super().__init__(instance.staff, days, diagnose, model)
+        self.instance = instance
+        self.branch = instance.branch
+        self.waits = waits
+        self.classes: dict[frozenset, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.employees):
+            self.classes[frozenset(e.roles)].append(i)
+        self._build_class_counts()
+        self._build_roles()
+        self._singleton_role_blocks()
+        if not diagnose:  # valid cuts, not rules: diagnosis (a relaxation without them) proves conflicts far faster
+            self._class_role_blocks()
+
+    # ----- variables -------------------------------------------------------
+    def _build_class_counts(self) -> None:
+        """On-duty count of each certification class per slot, as expressions over x."""
+        self.class_on: dict[tuple[frozenset, int, int], cp_model.LinearExpr] = {}
+        for c, members in self.classes.items():
+            for d, day in enumerate(self.days):
+                per_slot: dict[int, list] = defaultdict(list)
+                for i in members:
+                    for t, var in self.x[i, d].items():
+                        for s in day.templates[t].slots:
+                            per_slot[s].append(var)
+                for s in range(len(day.slots)):
+                    self.class_on[c, d, s] = self.total(per_slot[s]) if s in per_slot else 0
+
+    def _build_roles(self) -> None:
+        m = self.model
+        self.y: dict[tuple[frozenset, int, int, str], cp_model.IntVar] = {}
+        self.n: dict[tuple[str, int, int], cp_model.LinearExpr] = {}
+        roles = self.branch.role_names
+        for d, day in enumerate(self.days):
+            for s in range(len(day.slots)):
+                by_role: dict[str, list] = defaultdict(list)
+                for c, members in self.classes.items():
+                    parts = []
+                    for r in sorted(c):
+                        var = m.NewIntVar(0, len(members), f"y_{'+'.join(sorted(c))}_{d}_{s}_{r}")
+                        self.y[c, d, s, r] = var
+                        by_role[r].append(var)
+                        parts.append(var)
+                    m.Add(sum(parts) == self.class_on[c, d, s])
+                for r in roles:
+                    self.n[r, d, s] = sum(by_role.get(r, []))
+
+    def _singleton_role_blocks(self) -> None:
+        """The minimum role block, exactly, for classes of one person.
+
+        Roles are counted per class, and persons get theirs afterwards; for a
+        class of one the count *is* the person's role, and a count pattern
+        that switches roles faster than the minimum block (say a lone
+        lobby-and-advisory person needed on lobby at 09:00 and on an advisory
+        appointment at 09:30) has no valid person-level roster: the roster
+        would break a hard rule. With ``ws`` = the person on duty: a run of
+        role r starting at s (``y[s] - y[s-1] = 1``) lasts ``block`` slots
+        while on duty (A), and a run starting mid-part needs the part to go
+        on that long (B). A part shorter than the block thus keeps one role,
+        as the checker demands.
+        """
+        block = max(1, self.branch.shift_rules.min_role_block_minutes // self.branch.slot_minutes)
+        if block <= 1:
+            return
+        m = self.model
+        for c, members in self.classes.items():
+            if len(members) != 1 or len(c) < 2:
+                continue
+            for d, day in enumerate(self.days):
+                n_slots = len(day.slots)
+                ws = [self.class_on[c, d, s] for s in range(n_slots)]
+                for r in sorted(c):
+                    y = [self.y[c, d, s, r] for s in range(n_slots)]
+                    for s in range(n_slots):
+                        starts = y[s] - (y[s - 1] if s else 0)
+                        before = ws[s - 1] if s else 0
+                        for j in range(1, block):
+                            if s + j < n_slots:
+                                m.Add(y[s + j] >= starts - (1 - ws[s + j]))  # A
+                                m.Add(ws[s + j] >= starts + before - 1)  # B
+                            else:
+                                m.Add(starts + before <= 1)  # B at closing: no new run mid-part this late
+
+    def _class_role_blocks(self) -> None:
+        """Valid inequalities of the minimum role block for classes of several people.
+
+        Counts of a class are not realisable person by person when they switch
+        roles faster than the block allows; role assignment then has to stray
+        from them and the roster is worse than the model believed (jiangdong:
+        1.5% above the model's optimum without these). With E(u) = members
+        whose shift part ends at slot u and P(s) = members whose part starts
+        at s (two small counts per slot), two consequences of the block rule
+        hold for any class: (A) people who start role r at s (at least
+        ``y[s] - y[s-1]``) are still on r at s + j unless their part has ended,
+        so ``y[s + j] >= y[s] - y[s-1] - E(s .. s+j-1)``; (B) a block starting
+        mid-part needs the part to last the block, so ``y[s] - y[s-1] <=
+        P(s) + on duty(s) - E(s .. s+block-2)``.
+        """
+        block = max(1, self.branch.shift_rules.min_role_block_minutes // self.branch.slot_minutes)
+        if block <= 1:
+            return
+        m = self.model
+        for c, members in self.classes.items():
+            if len(members) < 2 or len(c) < 2:
+                continue
+            roles = sorted(c)
+            for d, day in enumerate(self.days):
+                n_slots = len(day.slots)
+                ends: dict[int, list] = defaultdict(list)
+                starts_part: dict[int, list] = defaultdict(list)
+                for i in members:
+                    for t, var in self.x[i, d].items():
+                        for part in day.templates[t].parts:
+                            ends[part[-1]].append(var)
+                            starts_part[part[0]].append(var)
+                ended = [self._count_of(ends.get(u, []), len(members), f"ends_{d}_{u}") for u in range(n_slots)]
+                begun = [self._count_of(starts_part.get(u, []), len(members), f"parts_{d}_{u}") for u in range(n_slots)]
+                for s in range(n_slots):
+                    on = sum(self.y[c, d, s, r] for r in roles)  # = class members on duty at s
+                    for r in roles:
+                        starts = self.y[c, d, s, r] - (self.y[c, d, s - 1, r] if s else 0)
+                        m.Add(starts <= begun[s] + on - sum(ended[s : s + block - 1]))  # B
+                        for j in range(1, block):
+                            if s + j < n_slots:
+                                m.Add(self.y[c, d, s + j, r] >= starts - sum(ended[s : s + j]))  # A
+
+    def _count_of(self, variables: list, most: int, name: str):
+        """An integer equal to the sum of ``variables`` (0 when there are none): one short term for many."""
+        if not variables:
+            return 0
+        count = self.model.NewIntVar(0, most, name)
+        self.model.Add(self.total(variables) == count)
+        return count
+
+    # ----- what rules use ---------------------------------------------------
+    def on_duty(self, d: int, s: int):
+        return sum(self.class_on[c, d, s] for c in self.classes)
+
+    def shift_cost(self, i: int, d: int, t: int) -> float:
+        return self.days[d].templates[t].paid_minutes / 60 * self.employees[i].contract.cost_per_hour
+
+    def cost_expr(self, i: int):
+        """Labour cost of employee i in currency, with integer coefficients (cents)."""
+        return self.total(
+            [int(round(self.shift_cost(i, d, t) * 100)) * var for d in range(len(self.days)) for t, var in self.x[i, d].items()]
+        )
+
+    # ----- objective ---------------------------------------------------------
+    def wait_values(self, d: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per role on day d: (objective value of n staff per slot as int[slot, n + 1], busy advisors per slot).
+
+        The wait curve in objective units (customer-minutes x weight x SCALE),
+        shared by the roster model and by role assignment, so persons get the
+        roles that matter most for the objective the roster was solved for.
+        """
+        weight = self.branch.objective.wait_per_customer_minute
+        out = {}
+        for r, per_day in self.waits.curves.items():
+            if d not in per_day:
+                continue
+            curves = per_day[d]
+            busy = self.waits.busy.get(r, {}).get(d)
+            out[r] = (
+                np.round(curves * weight * SCALE).astype(np.int64),
+                np.zeros(curves.shape[0], dtype=np.int64) if busy is None else np.asarray(busy, dtype=np.int64),
+            )
+        return out
+
+    def build_objective(self) -> None:
+        """Wait (tangent cuts) + weighted labour cost + soft penalties, all scaled to integers."""
+        m, obj = self.model, []
+        weights = self.branch.objective
+        self.wait_terms: dict[str, list] = defaultdict(list)
+        for d in range(len(self.days)):
+            for r, (values, busy) in self.wait_values(d).items():
+                for s in range(values.shape[0]):
+                    w = add_wait_cuts(m, values[s], self.n[r, d, s] - int(busy[s]), f"w_{r}_{d}_{s}")
+                    if w is not None:
+                        obj.append(w)
+                        self.wait_terms[r].append(w)
+        cost_coef = weights.cost_weight * SCALE
+        self.cost_terms = []
+        for i in range(len(self.employees)):
+            for d in range(len(self.days)):
+                for t, var in self.x[i, d].items():
+                    coef = int(round(self.shift_cost(i, d, t) * cost_coef))
+                    if coef:
+                        obj.append(coef * var)
+                        self.cost_terms.append((coef, var))
+        obj.extend(self.penalty_terms())
+        m.Minimize(self.total(obj))
+
+
+def add_wait_cuts(model, values: np.ndarray, load, name: str):
+    """``w >= W(k) + (W(k+1) - W(k)) (load - k)`` for every k: the convex curve, exact at integers.
+
+    ``values`` = W(0..n) as integers, ``load`` = free staff (an expression).
+    Returns the new variable w, or None when the curve is zero (no term).
+    """
+    if values.max() == 0:
+        return None
+    w = model.NewIntVar(0, int(values.max()), name)
+    for k in range(len(values) - 1):
+        model.Add(w >= int(values[k]) + int(values[k + 1] - values[k]) * (load - k))
+    return w
+
+
+def plan_days(instance: Instance, week_start: dt.date) -> list[DayGrid]:
+    """The seven days of the plan week with their slots and templates."""
+    days = []
+    for k in range(7):
+        date = week_start + dt.timedelta(days=k)
+        days.append(DayGrid(date, instance.branch.slots(date), build_templates(instance.branch, date)))
+    return days

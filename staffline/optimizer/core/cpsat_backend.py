@@ -1,0 +1,79 @@
+"""Running CP-SAT on a :class:`ShiftModel`: limits, determinism, progress, assumptions."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from staffline.optimizer.core.shift_model import SCALE
+
+STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "invalid",
+    cp_model.UNKNOWN: "time_limit",
+}
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[float, float, float], None]):
+        super().__init__()
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
+
+
+def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int, full_lp: bool = True) -> None:
+    """Time limit, workers and seed; one worker runs on deterministic time so results repeat.
+
+    CP-SAT stopped by the wall clock returns whatever it had at that moment,
+    which depends on machine load. With one worker the limit is CP-SAT's
+    deterministic time (about a second of work per unit on this machine) and
+    the wall clock only guards against runaways (4x).
+    """
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(seed)
+    if full_lp:
+        strengthen_lp(solver, workers)
+    if workers == 1:
+        solver.parameters.max_deterministic_time = float(time_limit)
+        solver.parameters.max_time_in_seconds = 4.0 * float(time_limit)
+    else:
+        solver.parameters.max_time_in_seconds = float(time_limit)
+
+
+def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
+    """Give the search CP-SAT's full LP relaxation, which proves our roster bounds.
+
+    With 2 workers CP-SAT runs one full-problem worker, ``default_lp``
+    (linearization level 1, rows added lazily). Its root bound on jiangdong
+    stays at 3228 for 300 s, 1.8% below the model's own LP relaxation
+    (3288.78, which is also the optimum). Putting ``max_lp`` (level 2, every
+    row in the LP) first makes that worker prove the optimum in about 15 s,
+    and lifts the 60-staff bound from 2 to 5,679 (docs/roster_gap_study.md).
+    One worker gets the same LP through the global parameters. Not for
+    diagnosis: with assumption literals the eager LP made small infeasibility
+    proofs time out (3.6 s -> over 30 s on a four-staff week).
+    """
+    if workers == 1:
+        solver.parameters.linearization_level = 2
+        solver.parameters.add_lp_constraints_lazily = False
+    else:
+        solver.parameters.extra_subsolvers.append("max_lp")
+
+
+def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
+    """Solve ``b.model``; with ``assumptions`` (rule literals) for infeasibility diagnosis."""
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit, workers, seed, full_lp=assumptions is None)
+    if assumptions is not None:
+        # enforced (rule-switchable) linear constraints only reach the LP at level 2;
+        # without it CP-SAT cannot see e.g. a contract-hours bound and never proves infeasibility
+        solver.parameters.linearization_level = 2
+        b.model.ClearAssumptions()
+        b.model.AddAssumptions(assumptions)
+    status = solver.Solve(b.model, _Progress(progress) if progress else None)
+    return solver, status
