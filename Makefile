@@ -30,6 +30,7 @@ test: lint
 # Lint and the import-layering contract (pyproject.toml): seconds, so they run first.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
 test-fast: $(STAMP)

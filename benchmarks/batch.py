@@ -49,9 +49,15 @@ def measure(name: str, run, jobs) -> dict:
     rows = run(jobs)
     wall = time.perf_counter() - started
     statuses = Counter(r["status"] for r in rows)
-    return {"executor": name, "branches": len(rows), "wall_s": round(wall, 1), "branches_per_min": round(60 * len(rows) / wall, 2),
-            "peak_job_rss_mib": round(peak_child_rss_mib()), "statuses": dict(statuses),
-            "mean_branch_s": round(float(np.mean([r["seconds"] or 0 for r in rows])), 2)}
+    return {
+        "executor": name,
+        "branches": len(rows),
+        "wall_s": round(wall, 1),
+        "branches_per_min": round(60 * len(rows) / wall, 2),
+        "peak_job_rss_mib": round(peak_child_rss_mib()),
+        "statuses": dict(statuses),
+        "mean_branch_s": round(float(np.mean([r["seconds"] or 0 for r in rows])), 2),
+    }
 
 
 def main() -> None:

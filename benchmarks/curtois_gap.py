@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at-most", type=float, required=True, help="the cost a roster may have at most")
     parser.add_argument("--time-limit", type=float, default=900.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--selection-limit", type=int, default=2000,
-                        help="employees with at most this many schedules in the gap pick one of them in the MILP")
+    parser.add_argument(
+        "--selection-limit",
+        type=int,
+        default=2000,
+        help="employees with at most this many schedules in the gap pick one of them in the MILP",
+    )
     args = parser.parse_args(argv)
     try:
         inst = read_curtois(args.file)
@@ -46,16 +50,22 @@ def main(argv: list[str] | None = None) -> int:
     b = build_curtois_model(inst, rules)
     started = time.perf_counter()
     try:
-        result = gap_search(b, rules, args.at_most, time_limit=args.time_limit, workers=args.workers,
-                            selection_limit=args.selection_limit)
+        result = gap_search(b, rules, args.at_most, time_limit=args.time_limit, workers=args.workers, selection_limit=args.selection_limit)
     except TimeoutError as error:
         print(f"error: {args.file.name}: {error}", file=sys.stderr)
         return EXIT_TIME_LIMIT
     except ValueError as error:  # too many schedules in the gap, or rules the schedule DP does not know
         print(f"error: {args.file.name}: {error}", file=sys.stderr)
         return EXIT_INFEASIBLE
-    row = {"instance": args.file.name, "at_most": args.at_most, "status": result.status, "objective": result.objective,
-           "root_lp": round(result.lp, 3), **result.stats, "wall_seconds": round(time.perf_counter() - started, 1)}
+    row = {
+        "instance": args.file.name,
+        "at_most": args.at_most,
+        "status": result.status,
+        "objective": result.objective,
+        "root_lp": round(result.lp, 3),
+        **result.stats,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
     if result.shifts is not None:
         check = check_curtois(inst, shift_ids(b, result.shifts))
         row.update(checker_objective=check.objective, feasible=not check.violations)

@@ -103,8 +103,15 @@ def load_counts(path: Path | str) -> pd.DataFrame:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise BenchInputError(f"{path}: field 'Calls': not a count {raw['Calls'].iloc[row]!r} (data row {row + 1})")
     frame = pd.DataFrame({"when": when, "count": calls.astype(int)}).sort_values("when", kind="stable")
-    return pd.DataFrame({"date": frame["when"].dt.date, "slot_start": frame["when"].dt.strftime("%H:%M"),
-                         "role": "calls", "tier": "regular", "count": frame["count"]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "date": frame["when"].dt.date,
+            "slot_start": frame["when"].dt.strftime("%H:%M"),
+            "role": "calls",
+            "tier": "regular",
+            "count": frame["count"],
+        }
+    ).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- predictions
@@ -174,8 +181,10 @@ def sf_forecast(name: str, history: np.ndarray, horizon: int) -> dict[str, np.nd
     except Exception:  # some models/versions lack intervals: point forecast only
         out = model.forecast(y=history.astype(float), h=horizon)
     nan = np.full(horizon, np.nan)
-    return {"mean": np.maximum(np.asarray(out["mean"], float), 0.0),
-            **{f"{side}{lv}": np.asarray(out.get(f"{side}-{lv}", nan), float) for side in ("lo", "hi") for lv in (80, 95)}}
+    return {
+        "mean": np.maximum(np.asarray(out["mean"], float), 0.0),
+        **{f"{side}{lv}": np.asarray(out.get(f"{side}-{lv}", nan), float) for side in ("lo", "hi") for lv in (80, 95)},
+    }
 
 
 def sf_predictions(history_of, cases: list[tuple[object, pd.DataFrame, int]], names: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -259,8 +268,7 @@ def score(preds: pd.DataFrame, seconds: dict[str, float] | None = None) -> dict[
         y, f = part["count"].to_numpy(float), part["mean"].to_numpy(float)
         ref = naive.reindex(pd.MultiIndex.from_frame(part[key]))
         mae_naive = float(np.abs(ref["count"].to_numpy(float) - ref["mean"].to_numpy(float)).mean())
-        hourly = (part.assign(hour=part["slot_start"].str[:2])
-                  .groupby(["origin", "date", "hour", "role", "tier"])[["count", "mean"]].sum())
+        hourly = part.assign(hour=part["slot_start"].str[:2]).groupby(["origin", "date", "hour", "role", "tier"])[["count", "mean"]].sum()
         out[str(name)] = {
             "wape_5min": _wape(y, f),
             "wape_hourly": _wape(hourly["count"].to_numpy(float), hourly["mean"].to_numpy(float)),
@@ -286,20 +294,31 @@ def format_table(metrics: dict[str, dict[str, float]]) -> str:
 # --------------------------------------------------------------------------- run
 
 
-def run(train: pd.DataFrame, test: pd.DataFrame | None = None, *, folds: int = 8, models: list[str] | None = None,
-        sf: bool = True, sf_folds: int = 2, sf_weeks: int = 12) -> dict:
+def run(
+    train: pd.DataFrame,
+    test: pd.DataFrame | None = None,
+    *,
+    folds: int = 8,
+    models: list[str] | None = None,
+    sf: bool = True,
+    sf_folds: int = 2,
+    sf_weeks: int = 12,
+) -> dict:
     """The whole benchmark as a dict: models (metrics), best, notes and the statsforecast comparison."""
     models = list(dict.fromkeys(["naive", *(models or MODELS)]))
     notes: list[str] = []
     if test is None:
         preds, seconds = backtest_predictions(train, models, folds)
         origins = sorted(preds["origin"].unique())
-        notes.append(f"rolling-origin backtest: {len(origins)} weekly folds, origins {origins[0]} .. {origins[-1]}, "
-                     f"{preds['model'].eq('naive').sum()} test intervals")
+        notes.append(
+            f"rolling-origin backtest: {len(origins)} weekly folds, origins {origins[0]} .. {origins[-1]}, "
+            f"{preds['model'].eq('naive').sum()} test intervals"
+        )
     else:
         preds, seconds = holdout_predictions(train, test, models)
-        notes.append(f"train/test: fitted on {train['date'].nunique()} days, scored on {test['date'].nunique()} test days "
-                     f"({len(test)} intervals)")
+        notes.append(
+            f"train/test: fitted on {train['date'].nunique()} days, scored on {test['date'].nunique()} test days ({len(test)} intervals)"
+        )
     metrics = score(preds, seconds)
     result = {"models": {n: metrics[n] for n in models}, "best": best_model(metrics, models), "notes": notes}
     naive_wape = metrics["naive"]["wape_5min"]
@@ -339,8 +358,10 @@ def run(train: pd.DataFrame, test: pd.DataFrame | None = None, *, folds: int = 8
         "time_ratio": ours[our_best]["seconds"] / max(sf_metrics[their_best]["seconds"], 1e-12),
     }
     if test is None and len(sf_origins) < len(preds["origin"].unique()):
-        notes.append(f"statsforecast restricted for runtime: last {len(sf_origins)} of {preds['origin'].nunique()} folds "
-                     f"(sf_* rows are scored on those folds only), fitted on the last {sf_weeks} weeks before each origin")
+        notes.append(
+            f"statsforecast restricted for runtime: last {len(sf_origins)} of {preds['origin'].nunique()} folds "
+            f"(sf_* rows are scored on those folds only), fitted on the last {sf_weeks} weeks before each origin"
+        )
     else:
         notes.append(f"statsforecast fitted on the last {sf_weeks} weeks of training data")
     notes.append("statsforecast ETS cannot hold a season longer than 24 intervals: AutoETS(season_length=169) is non-seasonal")
@@ -350,18 +371,22 @@ def run(train: pd.DataFrame, test: pd.DataFrame | None = None, *, folds: int = 8
 def report(result: dict) -> str:
     lines = [*result["notes"], "", format_table(result["models"]), ""]
     best, ratio = result["best"], result["best_vs_naive"]
-    lines.append(f"best staffline model: {best}, WAPE {result['models'][best]['wape_5min']:.4f} = "
-                 f"{ratio:.3f} x seasonal naive ({1 - ratio:.1%} better)")
+    lines.append(
+        f"best staffline model: {best}, WAPE {result['models'][best]['wape_5min']:.4f} = "
+        f"{ratio:.3f} x seasonal naive ({1 - ratio:.1%} better)"
+    )
     sf = result["statsforecast"]
     if not sf["ran"]:
         lines.append(f"statsforecast comparison skipped: {sf['reason']}")
     else:
         ours, theirs = sf["our_models_on_same_folds"], result["models"]
-        lines.append(f"vs statsforecast on the same {sf['folds']} fold(s): our best {sf['our_best']} WAPE "
-                     f"{ours[sf['our_best']]['wape_5min']:.4f} ({ours[sf['our_best']]['seconds']:.2f} s), their best "
-                     f"{sf['their_best']} WAPE {theirs[sf['their_best']]['wape_5min']:.4f} "
-                     f"({theirs[sf['their_best']]['seconds']:.2f} s): WAPE ratio ours/theirs {sf['wape_ratio']:.3f}, "
-                     f"time ratio ours/theirs {sf['time_ratio']:.4f}")
+        lines.append(
+            f"vs statsforecast on the same {sf['folds']} fold(s): our best {sf['our_best']} WAPE "
+            f"{ours[sf['our_best']]['wape_5min']:.4f} ({ours[sf['our_best']]['seconds']:.2f} s), their best "
+            f"{sf['their_best']} WAPE {theirs[sf['their_best']]['wape_5min']:.4f} "
+            f"({theirs[sf['their_best']]['seconds']:.2f} s): WAPE ratio ours/theirs {sf['wape_ratio']:.3f}, "
+            f"time ratio ours/theirs {sf['time_ratio']:.4f}"
+        )
     return "\n".join(lines)
 
 
@@ -403,16 +428,30 @@ def main(argv: list[str] | None = None) -> int:
         if test is None and train["date"].nunique() < 2 * 5:
             raise BenchInputError(f"{args.train}: field 'DateTime': too few days for a weekly backtest")
         try:
-            result = run(train, test, folds=args.folds, models=models, sf=not args.no_sf,
-                         sf_folds=min(args.sf_folds, args.folds), sf_weeks=args.sf_weeks)
+            result = run(
+                train,
+                test,
+                folds=args.folds,
+                models=models,
+                sf=not args.no_sf,
+                sf_folds=min(args.sf_folds, args.folds),
+                sf_weeks=args.sf_weeks,
+            )
         except ValueError as exc:  # e.g. no fold with both training and test days
             raise BenchInputError(f"{args.train}: field 'DateTime': cannot build folds ({exc})") from None
     except BenchInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        out = _clean({"models": result["models"], "best": result["best"], "best_vs_naive": result["best_vs_naive"],
-                      "statsforecast": result["statsforecast"], "notes": result["notes"]})
+        out = _clean(
+            {
+                "models": result["models"],
+                "best": result["best"],
+                "best_vs_naive": result["best_vs_naive"],
+                "statsforecast": result["statsforecast"],
+                "notes": result["notes"],
+            }
+        )
         print(json.dumps(out))
     else:
         print(report(result))

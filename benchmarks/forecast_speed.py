@@ -36,7 +36,9 @@ def main() -> None:
     print(f"aggregation {aggregate:.2f} s ({len(counts)} slot counts)")
     for name, seconds in times.items():
         total = aggregate + seconds
-        print(f"{name:8s} {seconds:6.2f} s  x{seconds / times['naive']:6.1f} naive  total {total:5.2f} s = {total / BUDGET_SECONDS:.0%} of the 10 s budget")
+        print(
+            f"{name:8s} {seconds:6.2f} s  x{seconds / times['naive']:6.1f} naive  total {total:5.2f} s = {total / BUDGET_SECONDS:.0%} of the 10 s budget"
+        )
 
 
 if __name__ == "__main__":

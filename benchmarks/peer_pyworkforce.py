@@ -61,9 +61,16 @@ def pyworkforce_roster(instance, days, req: pd.DataFrame, time_limit: float) -> 
             need.append(full.tolist())
         crew = max(len(instance.certified(role)), 1)
         started = time.perf_counter()
-        solution = MinAbsDifference(num_days=len(days), periods=periods, shifts_coverage=coverage, required_resources=need,
-                                    max_period_concurrency=crew, max_shift_concurrency=crew,
-                                    max_search_time=time_limit / len(instance.branch.role_names), num_search_workers=2).solve()
+        solution = MinAbsDifference(
+            num_days=len(days),
+            periods=periods,
+            shifts_coverage=coverage,
+            required_resources=need,
+            max_period_concurrency=crew,
+            max_shift_concurrency=crew,
+            max_search_time=time_limit / len(instance.branch.role_names),
+            num_search_workers=2,
+        ).solve()
         seconds += time.perf_counter() - started
         for item in solution["resources_shifts"]:
             if item["resources"] <= 0:
@@ -106,16 +113,22 @@ def measure(instance, demand, req, days, roster: pd.DataFrame, reps: int) -> dic
             if not len(total):
                 continue
             free = np.maximum(n - busy.get(role.name, {}).get(d, 0), 0)
-            curve = wait_curve(total, aht, role.patience_minutes, int(free.max(initial=0)) + 1, branch.slot_minutes, branch.objective.wait_method)
+            curve = wait_curve(
+                total, aht, role.patience_minutes, int(free.max(initial=0)) + 1, branch.slot_minutes, branch.objective.wait_method
+            )
             minutes += curve[np.arange(len(total)), free].sum()
             arrivals_total += total.sum()
     sim, _ = simulate_roster(instance, demand, roster, days[0].date, reps=reps, seed=0)
     role_arrivals = {r: sum(a[0].sum() for a in slot_arrivals(demand, days, r).values()) for r in branch.role_names}
     simulated = sum(sim[r]["wait_per_arrival"]["mean"] * role_arrivals[r] for r in sim) / max(sum(role_arrivals.values()), 1e-9)
     person_shifts = roster.groupby(["employee", "date"]).ngroups
-    return {"under_staff_slots": int(under), "over_staff_slots": int(over),
-            "expected_wait": round(minutes / max(arrivals_total, 1e-9), 3), "simulated_wait": round(simulated, 3),
-            "person_shifts": int(person_shifts)}
+    return {
+        "under_staff_slots": int(under),
+        "over_staff_slots": int(over),
+        "expected_wait": round(minutes / max(arrivals_total, 1e-9), 3),
+        "simulated_wait": round(simulated, 3),
+        "person_shifts": int(person_shifts),
+    }
 
 
 def compare(name: str, instance, time_limit: float, reps: int) -> list[dict]:
@@ -128,13 +141,29 @@ def compare(name: str, instance, time_limit: float, reps: int) -> list[dict]:
     ours = solve_roster(instance, demand, week, time_limit=time_limit, workers=2, seed=0)
     seconds = time.perf_counter() - started
     if ours.status in ("optimal", "feasible"):
-        out.append({"branch": name, "tool": "staffline", **measure(instance, demand, req, days, ours.roster, reps),
-                    "gap": ours.gap, "seconds": round(seconds, 1), "rules": "all (headcount, contracts, rest, roles)"})
+        out.append(
+            {
+                "branch": name,
+                "tool": "staffline",
+                **measure(instance, demand, req, days, ours.roster, reps),
+                "gap": ours.gap,
+                "seconds": round(seconds, 1),
+                "rules": "all (headcount, contracts, rest, roles)",
+            }
+        )
     else:
         out.append({"branch": name, "tool": "staffline", "seconds": round(seconds, 1), "rules": ours.status})
     theirs, pw_seconds = pyworkforce_roster(instance, days, req, time_limit)
-    out.append({"branch": name, "tool": "pyworkforce MinAbsDifference", **measure(instance, demand, req, days, theirs, reps),
-                "gap": None, "seconds": round(pw_seconds, 1), "rules": "none (per-role curve matching)"})
+    out.append(
+        {
+            "branch": name,
+            "tool": "pyworkforce MinAbsDifference",
+            **measure(instance, demand, req, days, theirs, reps),
+            "gap": None,
+            "seconds": round(pw_seconds, 1),
+            "rules": "none (per-role curve matching)",
+        }
+    )
     return out
 
 

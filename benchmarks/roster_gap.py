@@ -68,7 +68,9 @@ def main() -> None:
     a = ap.parse_args()
     backends = a.backends.split(",")
     print(f"time limit {a.time_limit:g} s, {a.workers} workers, seed {a.seed}")
-    print("| branch | backend | status | objective | bound | gap | roster objective | roster gap | hard violations | solve s | wall s | roster gap / portfolio |")
+    print(
+        "| branch | backend | status | objective | bound | gap | roster objective | roster gap | hard violations | solve s | wall s | roster gap / portfolio |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in a.branches.split(","):
         instance = branch(name)
@@ -76,9 +78,12 @@ def main() -> None:
         reference = results.get("portfolio", {}).get("roster_gap")
         for b, x in results.items():
             ratio = x["roster_gap"] / reference if reference and x["roster_gap"] is not None else None
-            print(f"| {name} | {b} | {x['status']} | {fmt(x['objective'], '.1f')} | {fmt(x['bound'], '.1f')} | {fmt(x['gap'], '.2%')} "
-                  f"| {fmt(x['roster_objective'], '.1f')} | {fmt(x['roster_gap'], '.2%')} | {x['violations']} | {x['solve_s']:.1f} "
-                  f"| {x['wall_s']:.1f} | {fmt(ratio, '.2f')} |", flush=True)
+            print(
+                f"| {name} | {b} | {x['status']} | {fmt(x['objective'], '.1f')} | {fmt(x['bound'], '.1f')} | {fmt(x['gap'], '.2%')} "
+                f"| {fmt(x['roster_objective'], '.1f')} | {fmt(x['roster_gap'], '.2%')} | {x['violations']} | {x['solve_s']:.1f} "
+                f"| {x['wall_s']:.1f} | {fmt(ratio, '.2f')} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def week_benchmark(reps: int) -> None:
     kpis, _ = simulate_roster(instance, demand, roster, week, reps=reps, seed=0)
     seconds = time.perf_counter() - started
     customers = reps * demand.frame["mean"].sum()
-    print(f"jiangdong week, {reps} replications, {len(kpis)} roles: {seconds:.2f} s, ~{customers:,.0f} walk-ins, {customers / seconds:,.0f} customers/s")
+    print(
+        f"jiangdong week, {reps} replications, {len(kpis)} roles: {seconds:.2f} s, ~{customers:,.0f} walk-ins, {customers / seconds:,.0f} customers/s"
+    )
 
 
 def ciw_day(reps: int) -> tuple[float, int]:
@@ -42,8 +44,11 @@ def ciw_day(reps: int) -> tuple[float, int]:
     started, served = time.perf_counter(), 0
     for rep in range(reps):
         ciw.seed(rep)
-        network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(RATE)],
-                                     service_distributions=[ciw.dists.Exponential(1 / AHT)], number_of_servers=[SERVERS])
+        network = ciw.create_network(
+            arrival_distributions=[ciw.dists.Exponential(RATE)],
+            service_distributions=[ciw.dists.Exponential(1 / AHT)],
+            number_of_servers=[SERVERS],
+        )
         sim = ciw.Simulation(network)
         sim.simulate_until_max_time(MINUTES)
         served += len(sim.get_all_records())
@@ -64,7 +69,9 @@ def mmn_benchmark(reps: int) -> None:
         print("ciw not installed (pip install -e '.[bench]'): no ratio")
         return
     theirs_rate = served / theirs
-    print(f"                          ciw       {theirs:.2f} s, {theirs_rate:,.0f} customers/s -> staffline is {ours_rate / theirs_rate:.1f}x faster per customer")
+    print(
+        f"                          ciw       {theirs:.2f} s, {theirs_rate:,.0f} customers/s -> staffline is {ours_rate / theirs_rate:.1f}x faster per customer"
+    )
 
 
 if __name__ == "__main__":

@@ -54,9 +54,17 @@ def compare(instance, demand, roster, week_start, reps: int, seed: int) -> pd.Da
             predicted = np.concatenate(predicted)
             for scope, mask in (("all hours", np.ones_like(hours, bool)), ("peaks 10-11, 15-16", np.isin(hours, list(PEAK_HOURS)))):
                 p, s = predicted[mask], simulated[mask]
-                rows.append({"role": role.name, "method": method, "scope": scope, "predicted": round(p.sum(), 1),
-                             "simulated": round(s.sum(), 1), "wape": round(np.abs(p - s).sum() / s.sum(), 3),
-                             "bias": round(p.sum() / s.sum() - 1, 3)})
+                rows.append(
+                    {
+                        "role": role.name,
+                        "method": method,
+                        "scope": scope,
+                        "predicted": round(p.sum(), 1),
+                        "simulated": round(s.sum(), 1),
+                        "wape": round(np.abs(p - s).sum() / s.sum(), 3),
+                        "bias": round(p.sum() / s.sum() - 1, 3),
+                    }
+                )
     return pd.DataFrame(rows)
 
 

@@ -1,7 +1,7 @@
 """Write synthetic instance folders with the package generator (staffline.synthetic).
 
-    python instances/generate.py jiangdong --out instances/jiangdong --seed 0
-    python instances/generate.py generic --staff 60 --roles 4 --weeks 26 --seed 1 --out /tmp/b60
+python instances/generate.py jiangdong --out instances/jiangdong --seed 0
+python instances/generate.py generic --staff 60 --roles 4 --weeks 26 --seed 1 --out /tmp/b60
 """
 
 from __future__ import annotations

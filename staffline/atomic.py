@@ -40,7 +40,7 @@ def _anonymous_file(folder: Path, data: bytes) -> int | None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     except BaseException:
         os.close(fd)

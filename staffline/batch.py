@@ -95,9 +95,14 @@ def run_branch(job: BranchJob) -> dict:
 
                     write_report(job.out_dir)
                 k = p.kpis
-                row.update(status="ok", cost=round(k["cost"], 2), gap=k["gap"],
-                           expected_wait_minutes=_overall_wait(k, False), simulated_wait_minutes=_overall_wait(k, True),
-                           message=f"{status}, {len(k.get('hard_violations', []))} hard violations")
+                row.update(
+                    status="ok",
+                    cost=round(k["cost"], 2),
+                    gap=k["gap"],
+                    expected_wait_minutes=_overall_wait(k, False),
+                    simulated_wait_minutes=_overall_wait(k, True),
+                    message=f"{status}, {len(k.get('hard_violations', []))} hard violations",
+                )
     except InputError as exc:
         row.update(status="bad_input", message="; ".join(str(p) for p in exc.problems[:3]))
     except Exception as exc:  # a bug in one branch must not stop the others; the row carries it
@@ -119,8 +124,9 @@ def run_local(jobs: list[BranchJob], processes: int, on_done: Callable[[dict], N
     return _by_branch(rows)
 
 
-def run_dask(jobs: list[BranchJob], processes: int, scheduler: str | None = None,
-             on_done: Callable[[dict], None] | None = None) -> list[dict]:
+def run_dask(
+    jobs: list[BranchJob], processes: int, scheduler: str | None = None, on_done: Callable[[dict], None] | None = None
+) -> list[dict]:
     """Run the same jobs on a Dask cluster: ``scheduler`` address, or a LocalCluster of ``processes`` workers."""
     try:
         from dask.distributed import Client, LocalCluster
@@ -173,12 +179,25 @@ def preview(jobs: list[BranchJob]) -> list[dict]:
 
     rows = []
     for job in jobs:
-        row = {"branch": Path(job.folder).name, "status": "ok", "message": "", "staff": None, "roles": None,
-               "week": None, "out_dir": job.out_dir, "time_limit": job.time_limit, "workers": job.workers}
+        row = {
+            "branch": Path(job.folder).name,
+            "status": "ok",
+            "message": "",
+            "staff": None,
+            "roles": None,
+            "week": None,
+            "out_dir": job.out_dir,
+            "time_limit": job.time_limit,
+            "workers": job.workers,
+        }
         try:
             instance = load_instance(job.folder)
-            row.update(staff=len(instance.staff), roles=",".join(instance.branch.role_names),
-                       week=parse_week(job.week, instance).isoformat(), message="would plan")
+            row.update(
+                staff=len(instance.staff),
+                roles=",".join(instance.branch.role_names),
+                week=parse_week(job.week, instance).isoformat(),
+                message="would plan",
+            )
         except InputError as exc:
             row.update(status="bad_input", message="; ".join(str(p) for p in exc.problems[:3]))
         rows.append(row)

@@ -360,7 +360,7 @@ def _check_contract_pair(reader: _TomlReader, section: str, c: dict[str, Any]) -
 
 def _parse_hours(reader: _TomlReader, table: Any) -> dict[str, OpeningHours]:
     if not isinstance(table, dict):
-        reader.error("hours", None, "missing [hours] table with mon..sun = \"HH:MM-HH:MM\" or \"closed\"")
+        reader.error("hours", None, 'missing [hours] table with mon..sun = "HH:MM-HH:MM" or "closed"')
         return {}
     for key in table:
         if key not in WEEKDAYS:
@@ -420,10 +420,7 @@ def branch_to_toml(branch: Branch) -> str:
             "holidays": [d.isoformat() for d in branch.holidays],
             "divert_to_lobby": branch.divert_to_lobby,
         },
-        "hours": {
-            d: (f"{_hhmm(h.open)}-{_hhmm(h.close)}" if h.is_open else "closed")
-            for d, h in branch.hours.items()
-        },
+        "hours": {d: (f"{_hhmm(h.open)}-{_hhmm(h.close)}" if h.is_open else "closed") for d, h in branch.hours.items()},
         "roles": {},
         "shifts": {
             "min_hours": sr.min_shift_hours,

@@ -111,8 +111,16 @@ def plan(
     demand = forecast_week(instance, week_start, divert=divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     result = solve_roster(
-        instance, demand, week_start, time_limit=time_limit, workers=workers, seed=seed,
-        headcount=headcount, extra_certifications=certify, progress=progress, backend=backend,
+        instance,
+        demand,
+        week_start,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        headcount=headcount,
+        extra_certifications=certify,
+        progress=progress,
+        backend=backend,
     )
     simulated = None
     if result.status in ("optimal", "feasible"):
@@ -120,7 +128,9 @@ def plan(
         if simulate_reps:
             from staffline.simulation import simulate_roster
 
-            result.kpis["simulated"], simulated = simulate_roster(instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed)
+            result.kpis["simulated"], simulated = simulate_roster(
+                instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed
+            )
     return Plan(week_start, demand.frame, req, result, simulated)
 
 

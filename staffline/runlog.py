@@ -34,6 +34,9 @@ def start_log_file(path: Path | None) -> None:
 
 
 log_file_option = click.option(
-    "--log-file", "log_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+    "--log-file",
+    "log_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Append a timestamped record of the run to this file.",
 )

@@ -50,8 +50,7 @@ def render_summary(summary: dict[str, Any]) -> str:
         "tickets per role: " + ", ".join(f"{r} {n}" for r, n in h["by_role"].items()),
         "busiest hours (Mon-Fri): "
         + ", ".join(
-            f"{hr:02d}:00-{hr + 1:02d}:00 ({summary['tickets_per_weekday_hour'][hr]:.1f}/day)"
-            for hr in summary["busiest_hours"][:4]
+            f"{hr:02d}:00-{hr + 1:02d}:00 ({summary['tickets_per_weekday_hour'][hr]:.1f}/day)" for hr in summary["busiest_hours"][:4]
         ),
         f"appointments: {summary['appointments']}, staff requests: {summary['requests']}",
     ]

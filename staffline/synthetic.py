@@ -122,7 +122,9 @@ def _branch(name: str, roles: tuple[Role, ...], n_staff: int) -> Branch:
         ),
         headcount=HeadcountLimits(max_on_duty=max(2, math.ceil(n_staff * 9 / 11)), max_staff_per_day=max(2, math.ceil(n_staff * 10 / 11))),
         objective=ObjectiveWeights(wait_per_customer_minute=1.0, cost_weight=0.1, vip_wait_multiplier=3.0),
-        default_contract=Contract(min_hours_week=24.0, max_hours_week=40.0, min_days_week=3, max_days_week=5, max_consecutive_days=5, cost_per_hour=60.0),
+        default_contract=Contract(
+            min_hours_week=24.0, max_hours_week=40.0, min_days_week=3, max_days_week=5, max_consecutive_days=5, cost_per_hour=60.0
+        ),
         holiday_country="CN",
         divert_to_lobby=0.3,
     )

@@ -56,7 +56,11 @@ def _try_apt_install() -> str:
         subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=APT_TIMEOUT, check=False)
         done = subprocess.run(
             ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"],
-            env=env, capture_output=True, text=True, timeout=APT_TIMEOUT, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=APT_TIMEOUT,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return f"apt-get install postgresql timed out after {APT_TIMEOUT} s"

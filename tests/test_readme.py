@@ -69,10 +69,12 @@ def test_readme_cron_example_runs(tmp_path):
     line = block.strip().split(None, 5)[5]  # drop the five schedule fields
     repo = REPO
     venv_bin = Path(sys.executable).parent
-    command = (line.replace("cd /srv/staffline", f"cd {shlex.quote(str(repo))}")
-               .replace(".venv/bin/", f"{venv_bin}/")
-               .replace("out/jiangdong", shlex.quote(str(tmp_path / "out")))
-               .replace("--time-limit 60", "--time-limit 30"))
+    command = (
+        line.replace("cd /srv/staffline", f"cd {shlex.quote(str(repo))}")
+        .replace(".venv/bin/", f"{venv_bin}/")
+        .replace("out/jiangdong", shlex.quote(str(tmp_path / "out")))
+        .replace("--time-limit 60", "--time-limit 30")
+    )
     assert "--time-limit 30" in command  # the README line still names its limit where this test expects it
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr

@@ -37,21 +37,37 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 @click.argument("root", type=click.Path(file_okay=False, path_type=Path))
 @out_option
 @click.option("--jobs", default=None, type=click.IntRange(1, 1024), help="Branches planned at once (default: the cores).")
-@click.option("--executor", default="local", show_default=True, type=click.Choice(["local", "dask"]),
-              help="local = a process pool on this machine; dask = a Dask distributed cluster.")
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    type=click.Choice(["local", "dask"]),
+    help="local = a process pool on this machine; dask = a Dask distributed cluster.",
+)
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster of --jobs workers).")
 @week_option
-@click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit per branch, seconds.")
+@click.option(
+    "--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit per branch, seconds."
+)
 @click.option("--workers", default=None, type=click.IntRange(1, 64), help="CP-SAT threads per branch (default: cores / jobs, at least 1).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver and simulation seed.")
-@click.option("--simulate", "simulate_reps", default=200, show_default=True, type=click.IntRange(0, 100000), help="Simulation replications per branch (0 = none).")
+@click.option(
+    "--simulate",
+    "simulate_reps",
+    default=200,
+    show_default=True,
+    type=click.IntRange(0, 100000),
+    help="Simulation replications per branch (0 = none).",
+)
 @click.option("--report/--no-report", default=True, help="Write report.html, roster.xlsx and calendars per branch.")
 @click.option("--dry-run", is_flag=True, help="Validate every branch and print what would run; write nothing.")
 @log_file_option
 @json_option
 @quiet_option
 @handle_errors
-def batch(root, out_dir, jobs, executor, scheduler, week, time_limit, workers, seed, simulate_reps, report, dry_run, log_file, as_json, quiet):
+def batch(
+    root, out_dir, jobs, executor, scheduler, week, time_limit, workers, seed, simulate_reps, report, dry_run, log_file, as_json, quiet
+):
     """Plan every branch folder under ROOT into OUT/<branch>/ and write OUT/batch.json.
 
     One branch failing never stops the others; the exit code is 0 when all
@@ -62,8 +78,9 @@ def batch(root, out_dir, jobs, executor, scheduler, week, time_limit, workers, s
 
     branches = b.find_branches(root)
     jobs = jobs or os.cpu_count() or 1
-    settings = dict(week=week, time_limit=time_limit, workers=workers or b.solver_workers(jobs), seed=seed,
-                    simulate_reps=simulate_reps, report=report)
+    settings = dict(
+        week=week, time_limit=time_limit, workers=workers or b.solver_workers(jobs), seed=seed, simulate_reps=simulate_reps, report=report
+    )
     todo = b.make_jobs(branches, out_dir, **settings)
     if dry_run:
         rows = b.preview(todo)
@@ -94,7 +111,10 @@ def _run(b, todo, root, out_dir, jobs, executor, scheduler, as_json, quiet):
         rows = b.run_local(todo, jobs, on_done=done)
     atomic.write_text(Path(out_dir) / "batch.json", json.dumps({"branches": rows}, indent=2, ensure_ascii=False) + "\n")
     code = b.exit_code(rows)
-    LOGGER.info("batch done: %s", ", ".join(f"{s} {sum(r['status'] == s for r in rows)}" for s in b.STATUS_CODES if any(r["status"] == s for r in rows)))
+    LOGGER.info(
+        "batch done: %s",
+        ", ".join(f"{s} {sum(r['status'] == s for r in rows)}" for s in b.STATUS_CODES if any(r["status"] == s for r in rows)),
+    )
     if as_json:
         emit_json({"branches": rows})
     elif not quiet:

@@ -91,14 +91,22 @@ def locked_output(func: Callable) -> Callable:
 
 
 history_option = click.option(
-    "--history", "history", default=None, metavar="FILE|URL",
+    "--history",
+    "history",
+    default=None,
+    metavar="FILE|URL",
     help="Ticket history instead of the branch's: a CSV in the instance folder or a database URL (table/query from branch.toml).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-week_option = click.option("--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history).")
+week_option = click.option(
+    "--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history)."
+)
 divert_option = click.option(
-    "--divert", "divert", multiple=True, metavar="ROLE=SHARE",
+    "--divert",
+    "divert",
+    multiple=True,
+    metavar="ROLE=SHARE",
     help="What-if: send SHARE of ROLE's walk-ins to self-service (e.g. counter=0.2); the lobby assists a part of them.",
 )
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")

@@ -26,8 +26,13 @@ MODEL_CHOICES = ["auto", *MODELS]
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @week_option
-@click.option("--model", default="profile", show_default=True, type=click.Choice(MODEL_CHOICES),
-              help="Forecast model; auto backtests them all and takes the lowest WAPE.")
+@click.option(
+    "--model",
+    default="profile",
+    show_default=True,
+    type=click.Choice(MODEL_CHOICES),
+    help="Forecast model; auto backtests them all and takes the lowest WAPE.",
+)
 @click.option("--backtest", "run_backtest", is_flag=True, help="Also write backtest.csv (rolling weekly folds, every model).")
 @click.option("--folds", default=4, show_default=True, type=click.IntRange(1, 52), help="Backtest weeks.")
 @out_option
@@ -68,9 +73,18 @@ def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert
         moved = {r: round(float(d), 1) for r, d in change.items() if abs(d) > 1e-9}
     by_hour = frame.assign(hour=frame["slot_start"].str[:2] + ":00").groupby("hour")["mean"].sum() / frame["date"].nunique()
     busiest = [h for h in by_hour.sort_values(ascending=False).index[:3]]
-    payload = {"week_start": week_start.isoformat(), "model": model, "interval_method": MODELS[model].interval_method,
-               "backtest_wape": chosen_wape, "weekly_arrivals": totals, "weekly_appointments": booked, "busiest_hours": busiest,
-               "aht_minutes": demand.aht_minutes, "divert": {**instance.branch.divert, **shares}, "divert_change": moved}
+    payload = {
+        "week_start": week_start.isoformat(),
+        "model": model,
+        "interval_method": MODELS[model].interval_method,
+        "backtest_wape": chosen_wape,
+        "weekly_arrivals": totals,
+        "weekly_appointments": booked,
+        "busiest_hours": busiest,
+        "aht_minutes": demand.aht_minutes,
+        "divert": {**instance.branch.divert, **shares},
+        "divert_change": moved,
+    }
     if as_json:
         emit_json(payload)
     elif not quiet:

@@ -50,7 +50,9 @@ def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[
     demand = forecast_week(instance, week_start, divert=parse_divert(divert))
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     atomic.write_csv(out_dir / "requirements.csv", req, float_format="%.4g")
-    hourly = req.assign(hour=req["slot_start"].str[:2] + ":00").pivot_table(index="hour", columns="role", values="n_required", aggfunc="max")
+    hourly = req.assign(hour=req["slot_start"].str[:2] + ":00").pivot_table(
+        index="hour", columns="role", values="n_required", aggfunc="max"
+    )
     if as_json:
         emit_json({"week_start": week_start.isoformat(), "peak_required": hourly.max().to_dict()})
     elif not quiet:
@@ -75,14 +77,27 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @out_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
-@click.option("--backend", default="portfolio", show_default=True, type=click.Choice(["portfolio", "cpsat", "cbc"]),
-              help="portfolio: CBC for a proven bound and a first roster, then CP-SAT (large branches: CP-SAT only); "
-                   "cpsat or cbc: one solver alone (cbc = cross-check).")
+@click.option(
+    "--backend",
+    default="portfolio",
+    show_default=True,
+    type=click.Choice(["portfolio", "cpsat", "cbc"]),
+    help="portfolio: CBC for a proven bound and a first roster, then CP-SAT (large branches: CP-SAT only); "
+    "cpsat or cbc: one solver alone (cbc = cross-check).",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="What-if: maximum staff on duty per slot.")
 @click.option("--certify", multiple=True, metavar="EMP=ROLE", help="What-if: certify an employee for a role (repeatable).")
-@click.option("--simulate", "simulate_reps", is_flag=False, flag_value=200, default=0, type=click.IntRange(0, 100000),
-              metavar="[REPS]", help="Replay the roster by simulation (200 replications unless given) and add simulated KPIs.")
+@click.option(
+    "--simulate",
+    "simulate_reps",
+    is_flag=False,
+    flag_value=200,
+    default=0,
+    type=click.IntRange(0, 100000),
+    metavar="[REPS]",
+    help="Replay the roster by simulation (200 replications unless given) and add simulated KPIs.",
+)
 @divert_option
 @log_file_option
 @history_option
@@ -90,7 +105,9 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @quiet_option
 @handle_errors
 @locked_output
-def roster(path, week, out_dir, time_limit, workers, backend, seed, headcount, certify, simulate_reps, divert, log_file, history, as_json, quiet) -> None:
+def roster(
+    path, week, out_dir, time_limit, workers, backend, seed, headcount, certify, simulate_reps, divert, log_file, history, as_json, quiet
+) -> None:
     """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more.
 
     With one worker (``--workers 1``) the same inputs and seed give a
@@ -110,30 +127,54 @@ def roster(path, week, out_dir, time_limit, workers, backend, seed, headcount, c
             raise InputError(Problem("--certify", None, "certify", f"unknown employee {emp!r}"))
         for role in roles:
             if role not in instance.branch.role_names:
-                raise InputError(Problem("--certify", None, "certify", f"unknown role {role!r} (known: {', '.join(instance.branch.role_names)})"))
+                raise InputError(
+                    Problem("--certify", None, "certify", f"unknown role {role!r} (known: {', '.join(instance.branch.role_names)})")
+                )
     show = not quiet and not as_json and sys.stderr.isatty()
     progress = (lambda s, o, b: click.echo(f"  {s:7.1f} s  objective {o:12.1f}  bound {b:12.1f}", err=True)) if show else None
-    p = plan(instance, week, time_limit=time_limit, workers=workers, seed=seed, headcount=headcount, certify=certs,
-             progress=progress, simulate_reps=simulate_reps, divert=parse_divert(divert), backend=backend)
+    p = plan(
+        instance,
+        week,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        headcount=headcount,
+        certify=certs,
+        progress=progress,
+        simulate_reps=simulate_reps,
+        divert=parse_divert(divert),
+        backend=backend,
+    )
     if p.roster.status == "infeasible":
         raise Infeasible(p.roster.message)
     if p.roster.status == "time_limit":
         raise TimeLimitNoRoster(p.roster.message)
     paths = write_plan(p, instance, out_dir)
     k = p.kpis
-    LOGGER.info("roster %s: %s, objective %.1f, gap %.2f%%, %.1f s; wrote %s", path, k["status"], k["objective"], 100 * k["gap"],
-                k["solve_seconds"], ", ".join(x.name for x in paths))
+    LOGGER.info(
+        "roster %s: %s, objective %.1f, gap %.2f%%, %.1f s; wrote %s",
+        path,
+        k["status"],
+        k["objective"],
+        100 * k["gap"],
+        k["solve_seconds"],
+        ", ".join(x.name for x in paths),
+    )
     if as_json:
         emit_json({**k, "outputs": [str(x) for x in paths]})
     elif not quiet:
-        click.echo(f"roster for the week of {p.week_start}: {k['status']}, objective {k['objective']:.1f}, bound {k['bound']:.1f}, gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s")
+        click.echo(
+            f"roster for the week of {p.week_start}: {k['status']}, objective {k['objective']:.1f}, bound {k['bound']:.1f}, gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s"
+        )
         if "roster_gap" in k:
             click.echo(f"  as written (persons' roles): objective {k['roster_objective']:.1f}, {k['roster_gap']:.2%} above the bound")
         simulated = k.get("simulated", {})
         for role, r in k["roles"].items():
             line = f"  {role:10s} expected wait {r['expected_wait_minutes']:5.2f} min/customer, service level {r['service_level']:.1%}"
             if role in simulated:
-                line += f"; simulated {simulated[role]['wait_per_arrival']['mean']:5.2f} min, {simulated[role]['service_level']['mean']:.1%}"
+                line += (
+                    f"; simulated {simulated[role]['wait_per_arrival']['mean']:5.2f} min, {simulated[role]['service_level']['mean']:.1%}"
+                )
             click.echo(line)
         click.echo(f"  labour cost {k['cost']:.0f}, {k['hours']:.0f} paid hours")
         click.echo(f"outputs in {out_dir}/: " + ", ".join(x.name for x in paths))

@@ -15,8 +15,13 @@ folder_type = click.Path(file_okay=False, path_type=Path)
 @click.command()
 @click.argument("folder", required=False, type=folder_type)
 @click.option("--compare", nargs=2, type=folder_type, default=None, metavar="A B", help="Compare two roster folders side by side.")
-@click.option("--out", "out", default=None, type=click.Path(path_type=Path),
-              help="Output folder (report; default FOLDER) or file (comparison; default comparison.html).")
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Output folder (report; default FOLDER) or file (comparison; default comparison.html).",
+)
 @json_option
 @quiet_option
 @handle_errors
@@ -35,4 +40,6 @@ def report(folder, compare, out, as_json, quiet) -> None:
     elif not quiet:
         calendars = [p for p in paths if p.suffix == ".ics"]
         others = [p for p in paths if p.suffix != ".ics"]
-        click.echo("wrote " + ", ".join(map(str, others)) + (f" and {len(calendars)} calendars in {calendars[0].parent}" if calendars else ""))
+        click.echo(
+            "wrote " + ", ".join(map(str, others)) + (f" and {len(calendars)} calendars in {calendars[0].parent}" if calendars else "")
+        )

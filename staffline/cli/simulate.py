@@ -31,7 +31,13 @@ def roster_week(roster, file: Path) -> dt.date:
 @click.option("--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="roster.csv to replay.")
 @click.option("--reps", default=200, show_default=True, type=click.IntRange(1, 100000), help="Replications.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (common random numbers across rosters).")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path), help="Write simulation.json and simulation.csv here (default: beside the roster).")
+@click.option(
+    "--out",
+    "out_dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write simulation.json and simulation.csv here (default: beside the roster).",
+)
 @divert_option
 @json_option
 @quiet_option
@@ -63,6 +69,8 @@ def simulate(path, roster_file, reps, seed, out_dir, divert, as_json, quiet) -> 
         click.echo(f"simulated the week of {week_start}, {reps} replications (mean [95% CI]):")
         for role, k in kpis.items():
             w, sl, ab = k["wait_per_arrival"], k["service_level"], k["abandon_share"]
-            click.echo(f"  {role:10s} wait {w['mean']:5.2f} [{w['lo95']:.2f}, {w['hi95']:.2f}] min/customer, "
-                       f"service level {sl['mean']:.1%}, abandoned {ab['mean']:.1%}, p90 wait {k['p90_wait']['mean']:.1f} min")
+            click.echo(
+                f"  {role:10s} wait {w['mean']:5.2f} [{w['lo95']:.2f}, {w['hi95']:.2f}] min/customer, "
+                f"service level {sl['mean']:.1%}, abandoned {ab['mean']:.1%}, p90 wait {k['p90_wait']['mean']:.1f} min"
+            )
         click.echo(f"wrote {out / 'simulation.json'} and {out / 'simulation.csv'}")

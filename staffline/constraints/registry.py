@@ -73,11 +73,20 @@ def configured_rule(index: int, cfg: Mapping[str, Any], instance: Instance) -> R
         where = (" " + "/".join(days)) if days else ""
         default = f"{role} minimum {lo}{window}{where}" if hi is None else f"{role} between {lo} and {hi}{window}{where}"
         return Coverage(
-            name=cfg.get("name", default), hard=hard, weight=weight, role=role, minimum=lo,
-            maximum=None if hi is None else int(hi), weekdays=days, start=start, end=end,
+            name=cfg.get("name", default),
+            hard=hard,
+            weight=weight,
+            role=role,
+            minimum=lo,
+            maximum=None if hi is None else int(hi),
+            weekdays=days,
+            start=start,
+            end=end,
         )
     if kind == "max_weekend_days":
-        return MaxWeekendDays(name=cfg.get("name", f"at most {cfg.get('max', 1)} weekend day(s)"), hard=hard, weight=weight, maximum=int(cfg.get("max", 1)))
+        return MaxWeekendDays(
+            name=cfg.get("name", f"at most {cfg.get('max', 1)} weekend day(s)"), hard=hard, weight=weight, maximum=int(cfg.get("max", 1))
+        )
     if kind == "fairness":
         aspect = cfg.get("aspect", "weekend")
         if aspect not in ("weekend", "late", "hours"):
@@ -105,19 +114,43 @@ def build_rules(
     if max_on is not None:
         rules.append(HeadcountOnDuty(name=f"headcount limit {max_on} per slot", maximum=max_on))
     if branch.headcount.max_staff_per_day is not None:
-        rules.append(StaffPerDay(name=f"at most {branch.headcount.max_staff_per_day} staff per day", maximum=branch.headcount.max_staff_per_day))
+        rules.append(
+            StaffPerDay(name=f"at most {branch.headcount.max_staff_per_day} staff per day", maximum=branch.headcount.max_staff_per_day)
+        )
     for i, e in enumerate(instance.staff):
         c = e.contract
-        rules.append(ContractHours(name=f"contract hours of {e.id}", employee=i, min_minutes=round(c.min_hours_week * 60), max_minutes=round(c.max_hours_week * 60)))
+        rules.append(
+            ContractHours(
+                name=f"contract hours of {e.id}",
+                employee=i,
+                min_minutes=round(c.min_hours_week * 60),
+                max_minutes=round(c.max_hours_week * 60),
+            )
+        )
         rules.append(WorkingDays(name=f"working days of {e.id}", employee=i, minimum=c.min_days_week, maximum=c.max_days_week))
-        rules.append(ConsecutiveDays(name=f"consecutive days of {e.id}", employee=i, maximum=c.max_consecutive_days, previous=(previous_days or {}).get(e.id, ())))
-        rules.append(MinimumRest(name=f"minimum rest of {e.id}", employee=i, hours=branch.shift_rules.min_rest_hours, previous_end=(previous_end or {}).get(e.id)))
+        rules.append(
+            ConsecutiveDays(
+                name=f"consecutive days of {e.id}", employee=i, maximum=c.max_consecutive_days, previous=(previous_days or {}).get(e.id, ())
+            )
+        )
+        rules.append(
+            MinimumRest(
+                name=f"minimum rest of {e.id}",
+                employee=i,
+                hours=branch.shift_rules.min_rest_hours,
+                previous_end=(previous_end or {}).get(e.id),
+            )
+        )
         if e.unavailable:
             rules.append(Availability(name=f"availability of {e.id}", employee=i))
     index = {e.id: i for i, e in enumerate(instance.staff)}
     for req in instance.requests:
         day = req.day if isinstance(req.day, str) else req.day.isoformat()
-        rules.append(StaffRequest(name=f"request of {req.employee} on {day}", hard=False, weight=req.weight, employee=index[req.employee], request=req))
+        rules.append(
+            StaffRequest(
+                name=f"request of {req.employee} on {day}", hard=False, weight=req.weight, employee=index[req.employee], request=req
+            )
+        )
     for k, cfg in enumerate(branch.rules):
         rule = configured_rule(k, cfg, instance)
         if rule is not None:

@@ -36,8 +36,14 @@ def instance_order(path: Path) -> tuple:
     return (int(match.group(1)) if match else 0, path.name)
 
 
-def run_curtois(files: Iterable[Path], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-                on_row: Callable[[dict], None] | None = None, method: str = "columns") -> pd.DataFrame:
+def run_curtois(
+    files: Iterable[Path],
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    on_row: Callable[[dict], None] | None = None,
+    method: str = "columns",
+) -> pd.DataFrame:
     """Solve each file with the shared shift core (``method``: see :func:`solve_curtois`); one row per instance."""
     rows = []
     known_by_folder: dict[Path, dict[str, int]] = {}
@@ -86,17 +92,19 @@ def spread(tables: list[pd.DataFrame]) -> pd.DataFrame:
         known = group["best_known"].iloc[0]
         known = None if pd.isna(known) else int(known)
         low, middle, high = (scored.min(), scored.median(), scored.max()) if len(scored) else (None, None, None)
-        rows.append({
-            "instance": name,
-            "best_known": known,
-            "runs": len(group),
-            "feasible_runs": len(scored),
-            "min": low,
-            "median": middle,
-            "max": high,
-            "min_ratio": round(low / known, 4) if known and low is not None else None,
-            "max_ratio": round(high / known, 4) if known and high is not None else None,
-        })
+        rows.append(
+            {
+                "instance": name,
+                "best_known": known,
+                "runs": len(group),
+                "feasible_runs": len(scored),
+                "min": low,
+                "median": middle,
+                "max": high,
+                "min_ratio": round(low / known, 4) if known and low is not None else None,
+                "max_ratio": round(high / known, 4) if known and high is not None else None,
+            }
+        )
     return pd.DataFrame(rows, columns=SPREAD_COLUMNS)
 
 

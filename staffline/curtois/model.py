@@ -76,9 +76,16 @@ def _rules(inst: CurtoisInstance) -> list:
     index = {e.id: i for i, e in enumerate(inst.staff)}
     for on, requests in ((True, inst.shift_on_requests), (False, inst.shift_off_requests)):
         kind = "shift-on requests" if on else "shift-off requests"
-        rules += [ShiftTypeRequest(kind, hard=False, weight=r.weight, employee=index[r.employee], day=r.day, shift=r.shift, on=on) for r in requests]
-    rules += [ShiftCover("cover", hard=False, day=c.day, shift=c.shift, required=c.required,
-                         under_weight=c.under_weight, over_weight=c.over_weight) for c in inst.cover]
+        rules += [
+            ShiftTypeRequest(kind, hard=False, weight=r.weight, employee=index[r.employee], day=r.day, shift=r.shift, on=on)
+            for r in requests
+        ]
+    rules += [
+        ShiftCover(
+            "cover", hard=False, day=c.day, shift=c.shift, required=c.required, under_weight=c.under_weight, over_weight=c.over_weight
+        )
+        for c in inst.cover
+    ]
     return rules
 
 
@@ -106,8 +113,14 @@ def _assignment(b: ShiftModel, value) -> dict[tuple[str, int], str]:
 METHODS = ("columns", "compact")
 
 
-def solve_curtois(inst: CurtoisInstance, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-                  progress: Callable[[float, float, float], None] | None = None, method: str = "columns") -> CurtoisResult:
+def solve_curtois(
+    inst: CurtoisInstance,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    progress: Callable[[float, float, float], None] | None = None,
+    method: str = "columns",
+) -> CurtoisResult:
     """Best assignment found within ``time_limit`` seconds (model building included), its exact benchmark objective and a proven bound.
 
     ``columns`` (default): column generation for the bound, a dive and CP-SAT

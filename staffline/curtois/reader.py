@@ -34,14 +34,18 @@ __all__ = [
 ]
 
 SECTIONS = (
-    "SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF", "SECTION_DAYS_OFF",
-    "SECTION_SHIFT_ON_REQUESTS", "SECTION_SHIFT_OFF_REQUESTS", "SECTION_COVER",
+    "SECTION_HORIZON",
+    "SECTION_SHIFTS",
+    "SECTION_STAFF",
+    "SECTION_DAYS_OFF",
+    "SECTION_SHIFT_ON_REQUESTS",
+    "SECTION_SHIFT_OFF_REQUESTS",
+    "SECTION_COVER",
 )
 REQUIRED = ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF", "SECTION_COVER")
 
 SHIFT_FIELDS = ("id", "minutes", "forbidden_next")
-STAFF_FIELDS = ("id", "max_shifts", "max_minutes", "min_minutes", "max_consecutive",
-                "min_consecutive", "min_days_off", "max_weekends")
+STAFF_FIELDS = ("id", "max_shifts", "max_minutes", "min_minutes", "max_consecutive", "min_consecutive", "min_days_off", "max_weekends")
 REQUEST_FIELDS = ("employee", "day", "shift", "weight")
 COVER_FIELDS = ("day", "shift", "required", "under_weight", "over_weight")
 
@@ -91,8 +95,7 @@ class _Reader:
         low = len(names) - 1 if optional_last else len(names)
         for number, fields in self.sections.get(section, []):
             if len(fields) < low:
-                self.add(number, names[len(fields)],
-                         f"{section}: expected {len(names)} comma-separated fields, got {len(fields)}")
+                self.add(number, names[len(fields)], f"{section}: expected {len(names)} comma-separated fields, got {len(fields)}")
             elif len(fields) > len(names):
                 self.add(number, None, f"{section}: expected {len(names)} comma-separated fields, got {len(fields)}")
             else:

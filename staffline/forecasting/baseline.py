@@ -90,7 +90,9 @@ def with_appointments(forecast: pd.DataFrame, appointments: pd.DataFrame, slot_m
     slot = appointments["start"].dt.floor(f"{slot_minutes}min")
     booked = (
         appointments.assign(date=slot.dt.date, slot_start=slot.dt.strftime("%H:%M"))
-        .groupby(["date", "slot_start", "role", "tier"]).size().rename("booked")
+        .groupby(["date", "slot_start", "role", "tier"])
+        .size()
+        .rename("booked")
     )
     keys = list(zip(out["date"], out["slot_start"], out["role"], out["tier"]))
     out["appointments"] = booked.reindex(pd.MultiIndex.from_tuples(keys), fill_value=0).to_numpy()

@@ -109,6 +109,7 @@ def calendar_features(dates: pd.Series, is_closed) -> pd.DataFrame:
     bday_left = [np.busday_count(x.date() + dt.timedelta(days=1), (x + pd.offsets.MonthEnd(0)).date() + dt.timedelta(days=1)) for x in d]
     first_bday = [np.busday_count(x.replace(day=1).date(), x.date()) == 0 for x in d]
     month_end = (np.array(bday_left) <= 1) | np.array(first_bday)
+
     def closed_weekday(x):
         return x.weekday() < 5 and is_closed(x)
 

@@ -57,21 +57,24 @@ def backtest(counts: pd.DataFrame, models: list[str], folds: int = 4) -> pd.Data
     preds = fold_predictions(counts, models, folds)
     naive = preds[preds["model"] == "naive"]
     rows = []
-    for (model, role), part in [*preds.groupby(["model", "role"]), *((( m, "all"), p) for m, p in preds.groupby("model"))]:
+    for (model, role), part in [*preds.groupby(["model", "role"]), *(((m, "all"), p) for m, p in preds.groupby("model"))]:
         if model not in models:
             continue
         y, f = part["count"].to_numpy(float), part["mean"].to_numpy(float)
         same_rows = naive if role == "all" else naive[naive["role"] == role]
         mae_naive = (same_rows["count"] - same_rows["mean"]).abs().mean()  # the very same test slots
-        rows.append({
-            "model": model, "role": role,
-            "wape": np.abs(y - f).sum() / max(y.sum(), 1e-9),
-            "mase": np.abs(y - f).mean() / max(mae_naive, 1e-9),
-            "bias": (f - y).sum() / max(y.sum(), 1e-9),
-            "cover80": float(((y >= part["lo80"]) & (y <= part["hi80"])).mean()),
-            "cover95": float(((y >= part["lo95"]) & (y <= part["hi95"])).mean()),
-            "folds": part["origin"].nunique(),
-        })
+        rows.append(
+            {
+                "model": model,
+                "role": role,
+                "wape": np.abs(y - f).sum() / max(y.sum(), 1e-9),
+                "mase": np.abs(y - f).mean() / max(mae_naive, 1e-9),
+                "bias": (f - y).sum() / max(y.sum(), 1e-9),
+                "cover80": float(((y >= part["lo80"]) & (y <= part["hi80"])).mean()),
+                "cover95": float(((y >= part["lo95"]) & (y <= part["hi95"])).mean()),
+                "folds": part["origin"].nunique(),
+            }
+        )
     return pd.DataFrame(rows).round(4)
 
 

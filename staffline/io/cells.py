@@ -119,7 +119,12 @@ def parse_datetimes(frame: pd.DataFrame, column: str, file: str, log: ProblemLog
     raw = frame[column].str.strip()
     zoned = raw.str.contains(_UTC_OFFSET, na=False)  # datetimes are naive local time everywhere
     for idx in np.flatnonzero(zoned.to_numpy()):
-        log.add(file, int(idx) + first_row, column, f"datetime {raw.iloc[idx]!r} has a time-zone offset (expected naive local time YYYY-MM-DD HH:MM[:SS])")
+        log.add(
+            file,
+            int(idx) + first_row,
+            column,
+            f"datetime {raw.iloc[idx]!r} has a time-zone offset (expected naive local time YYYY-MM-DD HH:MM[:SS])",
+        )
     values = pd.to_datetime(raw.where(~zoned, ""), format="ISO8601", errors="coerce")
     bad = values.isna() & (raw != "") & ~zoned
     if required:

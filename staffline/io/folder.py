@@ -50,7 +50,7 @@ def load_history(folder: Path, branch: Branch | None, log: ProblemLog, override:
         log.add("branch.toml", None, "branch.history", "a database history needs history_table or history_query in branch.toml")
         return None
     if location.startswith("sqlite:///") and not location.startswith("sqlite:////") and location != "sqlite:///:memory:":
-        location = "sqlite:///" + str((folder / location[len("sqlite:///"):]).resolve())
+        location = "sqlite:///" + str((folder / location[len("sqlite:///") :]).resolve())
     return read_history_sql(location, source.table, source.query, branch, log)
 
 

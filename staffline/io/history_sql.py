@@ -134,7 +134,12 @@ def read_history_sql(
         log.add(file, None, None, "give exactly one of a table name or a query for the ticket history")
         return None
     if table and not _IDENTIFIER.fullmatch(table):
-        log.add(file, None, "table", f"table name {table!r} is not a plain identifier (letters, digits, _; optionally schema.table); use a query instead")
+        log.add(
+            file,
+            None,
+            "table",
+            f"table name {table!r} is not a plain identifier (letters, digits, _; optionally schema.table); use a query instead",
+        )
         return None
     engine = _engine(url, file, log)
     if engine is None:
@@ -171,9 +176,7 @@ def read_history_sql(
                 parts, offset = [], 1
                 for rows in result.partitions(chunksize):
                     columns = list(zip(*rows))
-                    frame = pd.DataFrame(
-                        {c: pd.Series(_texts(columns[i]), dtype=object) for c, i in positions.items()}
-                    )
+                    frame = pd.DataFrame({c: pd.Series(_texts(columns[i]), dtype=object) for c, i in positions.items()})
                     parts.append(check_history_cells(frame, file, branch, log, first_row=offset))
                     offset += len(rows)
             except sa.exc.SQLAlchemyError as exc:

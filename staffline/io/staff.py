@@ -92,9 +92,7 @@ def parse_staff(path: Path, branch: Branch | None, log: ProblemLog) -> tuple[Emp
             log.add(file, row, "min_days", f"min_days {contract.min_days_week} exceeds max_days {contract.max_days_week}")
         if contract.earliest_start and contract.latest_end and contract.latest_end <= contract.earliest_start:
             log.add(file, row, "latest_end", "latest_end is not after earliest_start")
-        unavailable = tuple(
-            d for d in (parse(row, "unavailable", tok, day_token) for tok in rec.get("unavailable", "").split(";")) if d
-        )
+        unavailable = tuple(d for d in (parse(row, "unavailable", tok, day_token) for tok in rec.get("unavailable", "").split(";")) if d)
         staff.append(Employee(id=emp_id, name=name, roles=roles, contract=contract, unavailable=unavailable))
     return tuple(staff)
 

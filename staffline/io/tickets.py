@@ -75,7 +75,9 @@ def check_history_span(issued: pd.Series, file: str, log: ProblemLog) -> None:
     if len(issued):
         span_days = (issued.max().normalize() - issued.min().normalize()).days + 1
         if span_days < MIN_HISTORY_DAYS:
-            log.add(file, None, "issued_at", f"history covers only {span_days} day(s); at least one week ({MIN_HISTORY_DAYS} days) is needed")
+            log.add(
+                file, None, "issued_at", f"history covers only {span_days} day(s); at least one week ({MIN_HISTORY_DAYS} days) is needed"
+            )
 
 
 def parse_history(path: Path, branch: Branch | None, log: ProblemLog) -> pd.DataFrame | None:

@@ -148,14 +148,23 @@ def check_roster(
         if span > rules.lunch_after_hours * 60:
             ok = len(gaps) == 1 and gaps[0][1] - gaps[0][0] == rules.lunch_minutes and lo <= gaps[0][0] and gaps[0][1] <= hi
             if not ok:
-                bad(Violation("lunch break", emp, day.isoformat(), f"a {span / 60:g} h shift needs one {rules.lunch_minutes}-minute break inside the lunch window"))
+                bad(
+                    Violation(
+                        "lunch break",
+                        emp,
+                        day.isoformat(),
+                        f"a {span / 60:g} h shift needs one {rules.lunch_minutes}-minute break inside the lunch window",
+                    )
+                )
         elif gaps:
             bad(Violation("lunch break", emp, day.isoformat(), "a short shift has a break"))
         _check_role_blocks(items, rules.min_role_block_minutes, emp, day, bad)
         c = e.contract
         if e.is_unavailable(day):
             bad(Violation(f"availability of {emp}", emp, day.isoformat(), "works on an unavailable day"))
-        if (c.earliest_start and items[0].start < minutes_of(c.earliest_start)) or (c.latest_end and items[-1].end > minutes_of(c.latest_end)):
+        if (c.earliest_start and items[0].start < minutes_of(c.earliest_start)) or (
+            c.latest_end and items[-1].end > minutes_of(c.latest_end)
+        ):
             bad(Violation(f"availability of {emp}", emp, day.isoformat(), "works outside earliest_start/latest_end"))
 
     # weekly per-person rules
@@ -166,7 +175,11 @@ def check_roster(
         cost += minutes / 60 * e.contract.cost_per_hour
         c = e.contract
         if not c.min_hours_week * 60 <= minutes <= c.max_hours_week * 60:
-            bad(Violation(f"contract hours of {e.id}", e.id, None, f"{minutes / 60:g} h outside [{c.min_hours_week:g}, {c.max_hours_week:g}]"))
+            bad(
+                Violation(
+                    f"contract hours of {e.id}", e.id, None, f"{minutes / 60:g} h outside [{c.min_hours_week:g}, {c.max_hours_week:g}]"
+                )
+            )
         if not c.min_days_week <= len(worked) <= c.max_days_week:
             bad(Violation(f"working days of {e.id}", e.id, None, f"{len(worked)} days outside [{c.min_days_week}, {c.max_days_week}]"))
         run = best = 0
@@ -195,8 +208,17 @@ def check_roster(
             counts = on_role[role.name, d]
             total += counts
             if role.min_on_duty and (counts < role.min_on_duty).any():
-                label = "greeter always on duty" if role.kind.value == "lobby" and role.min_on_duty == 1 else f"minimum on duty for {role.name}"
-                bad(Violation(label, None, d.isoformat(), f"{int((counts < role.min_on_duty).sum())} slots below {role.min_on_duty} on {role.name}"))
+                label = (
+                    "greeter always on duty" if role.kind.value == "lobby" and role.min_on_duty == 1 else f"minimum on duty for {role.name}"
+                )
+                bad(
+                    Violation(
+                        label,
+                        None,
+                        d.isoformat(),
+                        f"{int((counts < role.min_on_duty).sum())} slots below {role.min_on_duty} on {role.name}",
+                    )
+                )
         if max_on is not None and (total > max_on).any():
             bad(Violation(f"headcount limit {max_on} per slot", None, d.isoformat(), f"{int(total.max())} on duty"))
         people = sum((e.id, d) in shifts for e in instance.staff)
@@ -209,7 +231,9 @@ def check_roster(
     if demand is not None:
         report.customer_minutes = _customer_minutes(instance, demand, aht_minutes or {}, days, on_role)
         o = branch.objective
-        report.objective = round(o.wait_per_customer_minute * report.customer_minutes + o.cost_weight * cost + sum(report.penalties.values()), 3)
+        report.objective = round(
+            o.wait_per_customer_minute * report.customer_minutes + o.cost_weight * cost + sum(report.penalties.values()), 3
+        )
     return report
 
 
@@ -370,8 +394,14 @@ def _customer_minutes(instance, demand, aht_minutes, days, on_role) -> float:
             if arr.sum() == 0:
                 continue
             free = np.maximum(on_role[role.name, d] - _overlapping(instance, d, role.name, False), 0)
-            curve = wait_curve(arr, aht, role.patience_minutes, int(max(free.max(), len(instance.certified(role.name)))), branch.slot_minutes,
-                               branch.objective.wait_method)
+            curve = wait_curve(
+                arr,
+                aht,
+                role.patience_minutes,
+                int(max(free.max(), len(instance.certified(role.name)))),
+                branch.slot_minutes,
+                branch.objective.wait_method,
+            )
             weight = np.where(arr > 0, (arr + (mult - 1) * vip) / np.maximum(arr, 1e-12), 1.0)
             total += float((curve[np.arange(len(arr)), free] * weight).sum())
     return total

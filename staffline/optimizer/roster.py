@@ -64,9 +64,7 @@ def with_certifications(instance: Instance, extra: Mapping[str, list[str]] | Non
     """What-if cross-training: add roles to employees' certificates."""
     if not extra:
         return instance
-    staff = tuple(
-        dataclasses.replace(e, roles=tuple(dict.fromkeys([*e.roles, *extra.get(e.id, [])]))) for e in instance.staff
-    )
+    staff = tuple(dataclasses.replace(e, roles=tuple(dict.fromkeys([*e.roles, *extra.get(e.id, [])]))) for e in instance.staff)
     return dataclasses.replace(instance, staff=staff)
 
 
@@ -240,13 +238,22 @@ def solve_roster(
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:
         core = diagnose(instance, days, waits, rules, seed=seed) if diagnose_infeasible else []
-        return RosterResult("infeasible", empty, solve_seconds=seconds, diagnosis=core,
-                            message=plain_diagnosis(core) if diagnose_infeasible else "no roster: the rules cannot all hold (diagnosis not run)",
-                            kpis={"status": "infeasible", "solve_seconds": round(seconds, 3), "conflicting_rules": core})
+        return RosterResult(
+            "infeasible",
+            empty,
+            solve_seconds=seconds,
+            diagnosis=core,
+            message=plain_diagnosis(core) if diagnose_infeasible else "no roster: the rules cannot all hold (diagnosis not run)",
+            kpis={"status": "infeasible", "solve_seconds": round(seconds, 3), "conflicting_rules": core},
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return RosterResult("time_limit", empty, solve_seconds=seconds,
-                            message=f"time limit {time_limit:g} s reached without a roster",
-                            kpis={"status": "time_limit", "solve_seconds": round(seconds, 3)})
+        return RosterResult(
+            "time_limit",
+            empty,
+            solve_seconds=seconds,
+            message=f"time limit {time_limit:g} s reached without a roster",
+            kpis={"status": "time_limit", "solve_seconds": round(seconds, 3)},
+        )
     objective = solver.ObjectiveValue() / SCALE
     bound = min(bound_solver.BestObjectiveBound() / SCALE, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
@@ -285,8 +292,16 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_
         if not people:
             continue
         targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
-        roles_of, dev = assign_day(people, targets, block, seed, minimums=minimums_of_day(b, d), maximums=maximums_of_day(b, d),
-                                   wait_values=b.wait_values(d), time_limit=per_day_limit)
+        roles_of, dev = assign_day(
+            people,
+            targets,
+            block,
+            seed,
+            minimums=minimums_of_day(b, d),
+            maximums=maximums_of_day(b, d),
+            wait_values=b.wait_values(d),
+            time_limit=per_day_limit,
+        )
         mismatch += dev
         open_m = minutes_of(day.slots[0])
         slot = instance.branch.slot_minutes
@@ -344,7 +359,18 @@ def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.Dat
             else:
                 sl = np.where(arr > 0, erlang_a(lam, aht, role.patience_minutes, free).service_level(role.wait_target_minutes), 1.0)
             for s, t in enumerate(day.slots):
-                rows.append((day.date.isoformat(), f"{t:%H:%M}", role.name, round(float(arr[s]), 3), int(busy[s]), int(n[s]), float(w[s]), float(sl[s])))
+                rows.append(
+                    (
+                        day.date.isoformat(),
+                        f"{t:%H:%M}",
+                        role.name,
+                        round(float(arr[s]), 3),
+                        int(busy[s]),
+                        int(n[s]),
+                        float(w[s]),
+                        float(sl[s]),
+                    )
+                )
             total_arr += arr.sum()
             total_wait += float(minutes.sum())
             served_in_target += float((arr * sl).sum())
@@ -354,10 +380,24 @@ def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.Dat
             "service_level": round(served_in_target / total_arr, 4) if total_arr else 1.0,
             "customer_minutes_waited": round(total_wait, 1),
         }
-    coverage = pd.DataFrame(rows, columns=["date", "slot_start", "role", "arrivals", "appointments", "rostered", "expected_wait", "service_level"])
+    coverage = pd.DataFrame(
+        rows, columns=["date", "slot_start", "role", "arrivals", "appointments", "rostered", "expected_wait", "service_level"]
+    )
     cost = 0.0
     for row in roster.itertuples():
         minutes = minutes_of(dt.time.fromisoformat(row.end)) - minutes_of(dt.time.fromisoformat(row.start))
         cost += minutes / 60 * instance.employee(row.employee).contract.cost_per_hour
-    return coverage, {"cost": round(cost, 2), "roles": per_role, "hours": round(float(sum(
-        minutes_of(dt.time.fromisoformat(e)) - minutes_of(dt.time.fromisoformat(s)) for s, e in zip(roster["start"], roster["end"])) / 60), 2)}
+    return coverage, {
+        "cost": round(cost, 2),
+        "roles": per_role,
+        "hours": round(
+            float(
+                sum(
+                    minutes_of(dt.time.fromisoformat(e)) - minutes_of(dt.time.fromisoformat(s))
+                    for s, e in zip(roster["start"], roster["end"])
+                )
+                / 60
+            ),
+            2,
+        ),
+    }

@@ -63,7 +63,7 @@ class ErlangA:
         leave_own = theta[:, None]
         rate_max = advance[:, -1:] + leave_own
         rate_max = np.maximum(rate_max, 1e-300)
-        lt = (rate_max[:, 0] * tau)
+        lt = rate_max[:, 0] * tau
         steps = int(np.ceil(np.max(lt + TAIL_STD * np.sqrt(lt) + 20))) if len(lt) else 0
         steps = min(steps, 100_000)
         p_move = advance / rate_max

@@ -70,9 +70,7 @@ def _measures(arrivals: np.ndarray, n: np.ndarray, role: QueueRole, slot_minutes
     return a.mean_wait, a.service_level(role.wait_target_minutes)
 
 
-def requirements(
-    forecast: pd.DataFrame, roles: Mapping[str, QueueRole], slot_minutes: float = 15, n_max: int = 200
-) -> pd.DataFrame:
+def requirements(forecast: pd.DataFrame, roles: Mapping[str, QueueRole], slot_minutes: float = 15, n_max: int = 200) -> pd.DataFrame:
     """``date, slot_start, role, n_required, expected_wait, service_level`` per role and slot.
 
     ``n_required`` is the least staff meeting the role's service-level target
@@ -85,9 +83,19 @@ def requirements(
         if load.empty:
             continue
         arrivals = load["arrivals"].to_numpy()
-        need = min_staff(arrivals, role.aht_minutes, role.wait_target_minutes, role.service_level_target, role.patience_minutes, n_max, slot_minutes)
+        need = min_staff(
+            arrivals, role.aht_minutes, role.wait_target_minutes, role.service_level_target, role.patience_minutes, n_max, slot_minutes
+        )
         if role.vip_wait_target_minutes is not None and role.vip_service_level_target is not None:
-            vip_need = min_staff(arrivals, role.aht_minutes, role.vip_wait_target_minutes, role.vip_service_level_target, role.patience_minutes, n_max, slot_minutes)
+            vip_need = min_staff(
+                arrivals,
+                role.aht_minutes,
+                role.vip_wait_target_minutes,
+                role.vip_service_level_target,
+                role.patience_minutes,
+                n_max,
+                slot_minutes,
+            )
             need = np.where(load["vip_arrivals"].to_numpy() > 0, np.maximum(need, vip_need), need)
         need = np.where(arrivals > 0, need, 0)
         need = np.maximum(need, role.min_on_duty)

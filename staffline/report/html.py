@@ -35,17 +35,20 @@ def _fmt(value) -> str:
 
 def kpi_rows(runs: list[RunProducts]) -> list[list]:
     """KPI name followed by each run's value: the numbers a planner compares first."""
+
     def sim(k, role, key):
         return k.get("simulated", {}).get(role, {}).get(key, {}).get("mean")
 
     roles = sorted({r for run in runs for r in run.kpis.get("roles", {})})
-    rows = [["status"] + [run.kpis.get("status") for run in runs],
-            ["objective (solver)"] + [run.kpis.get("objective") for run in runs],
-            ["objective (roster as written)"] + [run.kpis.get("roster_objective") for run in runs],
-            ["proven gap"] + [run.kpis.get("gap") for run in runs],
-            ["labour cost"] + [run.kpis.get("cost") for run in runs],
-            ["paid hours"] + [run.kpis.get("hours") for run in runs],
-            ["staff rostered"] + [run.roster["employee"].nunique() for run in runs]]
+    rows = [
+        ["status"] + [run.kpis.get("status") for run in runs],
+        ["objective (solver)"] + [run.kpis.get("objective") for run in runs],
+        ["objective (roster as written)"] + [run.kpis.get("roster_objective") for run in runs],
+        ["proven gap"] + [run.kpis.get("gap") for run in runs],
+        ["labour cost"] + [run.kpis.get("cost") for run in runs],
+        ["paid hours"] + [run.kpis.get("hours") for run in runs],
+        ["staff rostered"] + [run.roster["employee"].nunique() for run in runs],
+    ]
     for role in roles:
         per = [run.kpis.get("roles", {}).get(role, {}) for run in runs]
         rows.append([f"{role}: expected wait (min/customer)"] + [p.get("expected_wait_minutes") for p in per])
@@ -58,41 +61,70 @@ def kpi_rows(runs: list[RunProducts]) -> list[list]:
 
 def render_report(run: RunProducts) -> str:
     k = run.kpis
-    parts = [f"<h1>Roster report - week of {html.escape(str(k.get('week_start', '')))}</h1>",
-             f"<p>Source folder: {html.escape(str(run.folder))}</p>", "<h2>Key figures</h2>",
-             _table(["KPI", "value"], kpi_rows([run]))]
+    parts = [
+        f"<h1>Roster report - week of {html.escape(str(k.get('week_start', '')))}</h1>",
+        f"<p>Source folder: {html.escape(str(run.folder))}</p>",
+        "<h2>Key figures</h2>",
+        _table(["KPI", "value"], kpi_rows([run])),
+    ]
     violations = k.get("hard_violations") or []
-    parts.append("<h2>Hard rules</h2>" + (
-        "<p>The independent checker found no violation.</p>" if not violations
-        else "<ul class=bad>" + "".join(f"<li>{html.escape(v)}</li>" for v in violations) + "</ul>"))
+    parts.append(
+        "<h2>Hard rules</h2>"
+        + (
+            "<p>The independent checker found no violation.</p>"
+            if not violations
+            else "<ul class=bad>" + "".join(f"<li>{html.escape(v)}</li>" for v in violations) + "</ul>"
+        )
+    )
     penalties = k.get("penalties") or {}
-    parts.append("<h2>Soft rules that cost penalties</h2>" + (
-        _table(["rule", "penalty"], sorted(([n, v] for n, v in penalties.items()), key=lambda r: -r[1]))
-        if penalties else "<p>No soft rule was broken.</p>"))
+    parts.append(
+        "<h2>Soft rules that cost penalties</h2>"
+        + (
+            _table(["rule", "penalty"], sorted(([n, v] for n, v in penalties.items()), key=lambda r: -r[1]))
+            if penalties
+            else "<p>No soft rule was broken.</p>"
+        )
+    )
     if run.forecast is not None:
         parts += ["<h2>Arrivals</h2>", _img(plots.arrivals_chart(run.forecast), "arrivals per hour")]
     if run.coverage is not None:
-        parts += ["<h2>Required vs rostered staff</h2>", _img(plots.staffing_chart(run.coverage, run.requirements), "staffing"),
-                  "<h2>Waiting time per hour</h2>", _img(plots.wait_chart(run.coverage, run.simulation), "wait"),
-                  "" if run.simulation is not None else "<p>No simulation in this folder: run with <code>--simulate</code> for simulated waits.</p>"]
+        parts += [
+            "<h2>Required vs rostered staff</h2>",
+            _img(plots.staffing_chart(run.coverage, run.requirements), "staffing"),
+            "<h2>Waiting time per hour</h2>",
+            _img(plots.wait_chart(run.coverage, run.simulation), "wait"),
+            ""
+            if run.simulation is not None
+            else "<p>No simulation in this folder: run with <code>--simulate</code> for simulated waits.</p>",
+        ]
     parts += ["<h2>Roster</h2>", _img(plots.gantt_chart(run.roster), "roster gantt")]
     return _page("staffline roster report", parts)
 
 
 def render_comparison(a: RunProducts, b: RunProducts) -> str:
-    parts = [f"<h1>Roster comparison: {html.escape(a.label)} vs {html.escape(b.label)}</h1>",
-             _table(["KPI", a.label, b.label], kpi_rows([a, b]))]
+    parts = [
+        f"<h1>Roster comparison: {html.escape(a.label)} vs {html.escape(b.label)}</h1>",
+        _table(["KPI", a.label, b.label], kpi_rows([a, b])),
+    ]
     if a.coverage is not None and b.coverage is not None:
-        parts += ["<h2>Required vs rostered staff</h2>",
-                  _img(plots.staffing_chart(a.coverage, a.requirements, (a.label, b.label), (b.coverage,)), "staffing")]
-    parts += [f"<h2>Roster {html.escape(a.label)}</h2>", _img(plots.gantt_chart(a.roster), "roster a"),
-              f"<h2>Roster {html.escape(b.label)}</h2>", _img(plots.gantt_chart(b.roster), "roster b")]
+        parts += [
+            "<h2>Required vs rostered staff</h2>",
+            _img(plots.staffing_chart(a.coverage, a.requirements, (a.label, b.label), (b.coverage,)), "staffing"),
+        ]
+    parts += [
+        f"<h2>Roster {html.escape(a.label)}</h2>",
+        _img(plots.gantt_chart(a.roster), "roster a"),
+        f"<h2>Roster {html.escape(b.label)}</h2>",
+        _img(plots.gantt_chart(b.roster), "roster b"),
+    ]
     return _page("staffline roster comparison", parts)
 
 
 def _page(title: str, parts: list[str]) -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body>" + "\n".join(parts) + "</body></html>\n")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body>" + "\n".join(parts) + "</body></html>\n"
+    )
 
 
 def write_html(target: str | Path, text: str) -> Path:

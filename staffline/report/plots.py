@@ -43,8 +43,13 @@ def arrivals_chart(forecast: pd.DataFrame) -> bytes:
     for role in table.columns:
         ax.plot(table.index, table[role], marker="o", label=role, color=colours[role])
         if booked is not None and booked[role].sum() > 0:
-            ax.plot(table.index, table[role] + booked[role].reindex(table.index).fillna(0), linestyle="--",
-                    color=colours[role], label=f"{role} + appointments")
+            ax.plot(
+                table.index,
+                table[role] + booked[role].reindex(table.index).fillna(0),
+                linestyle="--",
+                color=colours[role],
+                label=f"{role} + appointments",
+            )
     ax.set_ylabel("customers per hour")
     ax.set_title("Forecast arrivals per hour (mean over open days)")
     ax.legend()
@@ -67,8 +72,12 @@ def _finish_panels(fig, panels, ylabel: str) -> bytes:
     return _png(fig)
 
 
-def staffing_chart(coverage: pd.DataFrame, requirements: pd.DataFrame | None, labels: tuple[str, ...] = ("rostered",),
-                   others: tuple[pd.DataFrame, ...] = ()) -> bytes:
+def staffing_chart(
+    coverage: pd.DataFrame,
+    requirements: pd.DataFrame | None,
+    labels: tuple[str, ...] = ("rostered",),
+    others: tuple[pd.DataFrame, ...] = (),
+) -> bytes:
     """Required vs rostered staff per hour, one panel per role (several rosters for a comparison)."""
     fig, panels = _role_panels(sorted(coverage["role"].unique()))
     for ax, role in panels:
@@ -100,7 +109,9 @@ def gantt_chart(roster: pd.DataFrame) -> bytes:
     dates = sorted(roster["date"].unique())
     people = sorted(roster["employee"].unique())
     colours = role_colour(list(roster["role"].unique()))
-    fig, axes = plt.subplots(1, max(len(dates), 1), figsize=(2.6 * max(len(dates), 1), 0.32 * len(people) + 1.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, max(len(dates), 1), figsize=(2.6 * max(len(dates), 1), 0.32 * len(people) + 1.2), sharey=True, squeeze=False
+    )
     to_hours = lambda s: int(s[:2]) + int(s[3:5]) / 60  # noqa: E731
     for ax, date in zip(axes[0], dates):
         day = roster[roster["date"] == date]

@@ -46,15 +46,26 @@ def _csv(folder: Path, name: str) -> pd.DataFrame | None:
 def read_products(folder: str | Path) -> RunProducts:
     """Load a roster output folder; missing roster.csv/kpis.json is bad input naming the file."""
     folder = Path(folder)
-    missing = [Problem(str(folder / name), None, None, "missing: run `staffline roster ... --out` first") for name in REQUIRED if not (folder / name).exists()]
+    missing = [
+        Problem(str(folder / name), None, None, "missing: run `staffline roster ... --out` first")
+        for name in REQUIRED
+        if not (folder / name).exists()
+    ]
     if missing:
         raise InputError(missing)
     try:
         kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(Problem(str(folder / "kpis.json"), exc.lineno, None, f"invalid JSON: {exc.msg}")) from None
-    return RunProducts(folder, _csv(folder, "roster.csv"), kpis, _csv(folder, "coverage.csv"), _csv(folder, "requirements.csv"),
-                       _csv(folder, "forecast.csv"), _csv(folder, "simulation.csv"))
+    return RunProducts(
+        folder,
+        _csv(folder, "roster.csv"),
+        kpis,
+        _csv(folder, "coverage.csv"),
+        _csv(folder, "requirements.csv"),
+        _csv(folder, "forecast.csv"),
+        _csv(folder, "simulation.csv"),
+    )
 
 
 def hourly(frame: pd.DataFrame, value: str, how: str = "mean") -> pd.DataFrame:

@@ -85,7 +85,9 @@ class SimResult:
     per_slot_wait: np.ndarray  # customer-minutes waited by walk-ins arriving in the slot
     per_slot_arrivals: np.ndarray
     per_slot_abandoned: np.ndarray
-    kpis: tuple[str, ...] = field(default=("mean_wait", "wait_per_arrival", "p90_wait", "p_wait", "service_level", "abandon_share", "utilisation"))
+    kpis: tuple[str, ...] = field(
+        default=("mean_wait", "wait_per_arrival", "p90_wait", "p_wait", "service_level", "abandon_share", "utilisation")
+    )
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean and 95% confidence interval across replications for each KPI."""
@@ -213,7 +215,11 @@ def simulate_days(specs: list[QueueSpec], reps: int = 200, seed: int = 0) -> Sim
     offsets = np.cumsum([0] + [len(spec.servers) for spec in specs])
     n_slots = int(offsets[-1])
     rostered = sum(float(np.sum(spec.servers)) * spec.slot_minutes for spec in specs)
-    cols = {k: np.zeros(reps) for k in SimResult.__dataclass_fields__ if k not in ("kpis", "per_slot_wait", "per_slot_arrivals", "per_slot_abandoned")}
+    cols = {
+        k: np.zeros(reps)
+        for k in SimResult.__dataclass_fields__
+        if k not in ("kpis", "per_slot_wait", "per_slot_arrivals", "per_slot_abandoned")
+    }
     per_wait, per_arr, per_ab = (np.zeros((reps, n_slots)) for _ in range(3))
     for r in range(reps):
         waits, vips, waited_all, abandoned_all, busy_total = [], [], [], [], 0.0

@@ -33,8 +33,9 @@ def service_sampler(instance: Instance, role) -> tuple[object, str]:
     return lognormal_service(role.aht_minutes, role.service_cv), f"lognormal (mean {role.aht_minutes:g}, cv {role.service_cv:g})"
 
 
-def day_specs(instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role,
-              service) -> tuple[list, list[tuple[dt.date, list[dt.time]]]]:
+def day_specs(
+    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role, service
+) -> tuple[list, list[tuple[dt.date, list[dt.time]]]]:
     """One :class:`QueueSpec` per open day of the week for ``role``, service times drawn by ``service``."""
     branch = instance.branch
     days = [d for d in plan_days(instance, week_start) if d.slots]
@@ -47,23 +48,26 @@ def day_specs(instance: Instance, demand: Demand, roster: pd.DataFrame, week_sta
         todays = apps[(apps["role"] == role.name) & (apps["start"].dt.date == day.date)]
         open_m = minutes_of(day.slots[0])
         starts = np.array([t.hour * 60 + t.minute - open_m for t in todays["start"]], dtype=float)
-        specs.append(QueueSpec(
-            slot_minutes=branch.slot_minutes,
-            arrival_rate=total,
-            servers=staffed[d],
-            service=service,
-            patience_minutes=role.patience_minutes,
-            vip_share=float(vip.sum() / total.sum()) if total.sum() > 0 else 0.0,
-            appointments=starts,
-            appointment_minutes=todays["duration"].to_numpy(dtype=float),
-            wait_target_minutes=role.wait_target_minutes,
-        ))
+        specs.append(
+            QueueSpec(
+                slot_minutes=branch.slot_minutes,
+                arrival_rate=total,
+                servers=staffed[d],
+                service=service,
+                patience_minutes=role.patience_minutes,
+                vip_share=float(vip.sum() / total.sum()) if total.sum() > 0 else 0.0,
+                appointments=starts,
+                appointment_minutes=todays["duration"].to_numpy(dtype=float),
+                wait_target_minutes=role.wait_target_minutes,
+            )
+        )
         grid.append((day.date, day.slots))
     return specs, grid
 
 
-def simulate_roster(instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date,
-                    reps: int = 200, seed: int = 0) -> tuple[dict, pd.DataFrame]:
+def simulate_roster(
+    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, reps: int = 200, seed: int = 0
+) -> tuple[dict, pd.DataFrame]:
     """KPIs per role with 95% CIs, and a per-hour frame of simulated wait per role.
 
     The per-hour frame has ``date, hour, role, arrivals, wait_per_arrival,

@@ -37,8 +37,26 @@ def network(tmp_path_factory):
 
 
 def _run_batch(network, out, *extra):
-    result = CliRunner().invoke(main, ["batch", str(network), "--out", str(out), "--jobs", "2", "--time-limit", "3", "--workers", "1",
-                                       "--simulate", "5", "--no-report", "--json", *extra])
+    result = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            str(network),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--time-limit",
+            "3",
+            "--workers",
+            "1",
+            "--simulate",
+            "5",
+            "--no-report",
+            "--json",
+            *extra,
+        ],
+    )
     return result, json.loads(result.output) if result.output.strip().startswith("{") else None
 
 

@@ -68,9 +68,16 @@ def test_second_writer_is_refused_with_the_holders_pid(branch, tmp_path):
 
 def test_lock_is_released_when_the_holder_is_killed(tmp_path):
     out = tmp_path / "out"
-    holder = subprocess.Popen([sys.executable, "-c", f"from staffline.outlock import output_lock\nimport time\n"
-                               f"with output_lock({str(out)!r}):\n    print('held', flush=True); time.sleep(60)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from staffline.outlock import output_lock\nimport time\n"
+            f"with output_lock({str(out)!r}):\n    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(Exception, match=f"pid {holder.pid}"):
         with output_lock(out):
@@ -114,8 +121,9 @@ def test_sigkill_at_random_moments_leaves_the_previous_outputs_whole(branch, tmp
             killed += 1
             after = _digest(out)
             if after != before:  # the kill landed after the run had published (interpreter teardown): the new set must be whole
-                assert after == _complete_set(seeded, out, tmp_path / f"again-{killed}"), \
+                assert after == _complete_set(seeded, out, tmp_path / f"again-{killed}"), (
                     f"outputs half changed by a run killed after {moment:.2f} s"
+                )
                 before = after
         else:
             assert run.returncode == 0

@@ -38,15 +38,11 @@ def expected_line(expect: dict) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_case_json_names_file_row_field(case):
     expect = json.loads((case / "expect.json").read_text(encoding="utf-8"))
-    proc = subprocess.run(
-        [sys.executable, "-m", "staffline", "validate", str(case), "--json"], capture_output=True, text=True
-    )
+    proc = subprocess.run([sys.executable, "-m", "staffline", "validate", str(case), "--json"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
     errors = json.loads(proc.stdout)["errors"]
-    matching = [
-        e for e in errors if (e["file"], e["row"], e["field"]) == (expect["file"], expect["row"], expect["field"])
-    ]
+    matching = [e for e in errors if (e["file"], e["row"], e["field"]) == (expect["file"], expect["row"], expect["field"])]
     assert matching, errors
     assert any(expect["message"] in e["message"] for e in matching), matching
 

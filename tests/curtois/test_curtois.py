@@ -26,6 +26,7 @@ HELD_BACK = {"Instance5.txt", "Instance9.txt", "Instance11.txt"}  # evaluation o
 def shared_files() -> list[Path]:
     return sorted(p for p in CURTOIS.glob("Instance*.txt") if p.name not in HELD_BACK)
 
+
 TINY = """\
 SECTION_HORIZON
 14
@@ -145,8 +146,23 @@ def test_instance1_reaches_its_known_optimum_607():
 @needs_shared
 @pytest.mark.parametrize("method", ["columns", "compact"])
 def test_bench_cli_json_and_tables(tmp_path, method):
-    res = CliRunner().invoke(main, ["bench", "curtois", str(CURTOIS / "Instance1.txt"), "--time-limit", "20", "--workers", "1",
-                                    "--method", method, "--json", "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            "curtois",
+            str(CURTOIS / "Instance1.txt"),
+            "--time-limit",
+            "20",
+            "--workers",
+            "1",
+            "--method",
+            method,
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code == 0, res.output
     (row,) = json.loads(res.output)
     assert row == {"instance": "Instance1.txt", "objective": 607, "bound": 607, "seconds": row["seconds"], "feasible": True}
@@ -155,8 +171,25 @@ def test_bench_cli_json_and_tables(tmp_path, method):
 
 @needs_shared
 def test_bench_cli_repeat_runs_each_seed_and_writes_the_spread(tmp_path):
-    res = CliRunner().invoke(main, ["bench", "curtois", str(CURTOIS / "Instance1.txt"), "--time-limit", "20", "--workers", "1",
-                                    "--seed", "3", "--repeat", "2", "--json", "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            "curtois",
+            str(CURTOIS / "Instance1.txt"),
+            "--time-limit",
+            "20",
+            "--workers",
+            "1",
+            "--seed",
+            "3",
+            "--repeat",
+            "2",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
     assert [(r["seed"], r["objective"], r["feasible"]) for r in rows] == [(3, 607, True), (4, 607, True)]
@@ -170,8 +203,17 @@ def test_the_spread_counts_only_feasible_runs_and_takes_min_median_max():
 
     table = spread([run(110, True), run(90, False), run(104, True), run(None, False), run(101, True)])
     row = table.to_dict("records")[0]
-    assert row == {"instance": "InstanceX.txt", "best_known": 100, "runs": 5, "feasible_runs": 3, "min": 101.0, "median": 104.0,
-                   "max": 110.0, "min_ratio": 1.01, "max_ratio": 1.1}
+    assert row == {
+        "instance": "InstanceX.txt",
+        "best_known": 100,
+        "runs": 5,
+        "feasible_runs": 3,
+        "min": 101.0,
+        "median": 104.0,
+        "max": 110.0,
+        "min_ratio": 1.01,
+        "max_ratio": 1.1,
+    }
     none = spread([run(None, False)]).to_dict("records")[0]
     assert none["feasible_runs"] == 0 and none["min"] is None and none["min_ratio"] is None
 
@@ -230,30 +272,46 @@ def test_strict_reader_reads_tiny_like_the_lenient_one(tmp_path):
 @pytest.mark.parametrize(
     "text, where",
     [
-        (TINY.replace("SECTION_COVER\n", "").replace("0,E,1,100,1\n1,E,2,100,1\n1,L,0,100,7\n", ""),
-         "Bad.txt, field SECTION_COVER: section missing"),
+        (
+            TINY.replace("SECTION_COVER\n", "").replace("0,E,1,100,1\n1,E,2,100,1\n1,L,0,100,7\n", ""),
+            "Bad.txt, field SECTION_COVER: section missing",
+        ),
         (TINY.replace("SECTION_STAFF\n", "SECTION_STAF\n"), "Bad.txt row 6: unknown section SECTION_STAF"),
-        (TINY.replace("14\nSECTION_SHIFTS", "two weeks\nSECTION_SHIFTS"), "Bad.txt row 2, field horizon: expected an integer, got 'two weeks'"),
+        (
+            TINY.replace("14\nSECTION_SHIFTS", "two weeks\nSECTION_SHIFTS"),
+            "Bad.txt row 2, field horizon: expected an integer, got 'two weeks'",
+        ),
         (TINY.replace("14\nSECTION_SHIFTS", "0\nSECTION_SHIFTS"), "Bad.txt row 2, field horizon: must be >= 1"),
-        (TINY.replace("14\nSECTION_SHIFTS", "14\n15\nSECTION_SHIFTS"), "Bad.txt row 3, field horizon: SECTION_HORIZON holds more than one value"),
+        (
+            TINY.replace("14\nSECTION_SHIFTS", "14\n15\nSECTION_SHIFTS"),
+            "Bad.txt row 3, field horizon: SECTION_HORIZON holds more than one value",
+        ),
         (TINY.replace("E,480,", "E,8h,"), "Bad.txt row 4, field minutes: expected an integer, got '8h'"),
         (TINY.replace("L,480,E", "L,480,N"), "Bad.txt row 5, field forbidden_next: unknown shift 'N'"),
         (TINY.replace("L,480,E", "E,480,L"), "Bad.txt row 5, field id: duplicate shift 'E' (first at row 4)"),
         (TINY.replace("A,E=14|L=2,4800", "A,E=14|L=2,lots"), "Bad.txt row 7, field max_minutes: expected an integer, got 'lots'"),
         (TINY.replace("A,E=14|L=2,4800", "A,E=14|L2,4800"), "Bad.txt row 7, field max_shifts: expected SHIFT=COUNT, got 'L2'"),
         (TINY.replace("A,E=14|L=2,4800", "A,E=14|E=2,4800"), "Bad.txt row 7, field max_shifts: shift 'E' limited twice"),
-        (TINY.replace("4800,960,3,2,2,1", "4800,960,3,2,2"), "Bad.txt row 7, field max_weekends: SECTION_STAFF: expected 8 comma-separated fields, got 7"),
+        (
+            TINY.replace("4800,960,3,2,2,1", "4800,960,3,2,2"),
+            "Bad.txt row 7, field max_weekends: SECTION_STAFF: expected 8 comma-separated fields, got 7",
+        ),
         (TINY.replace("4800,960,3,2,2,1", "4800,960,3,2,2,1,9"), "Bad.txt row 7: SECTION_STAFF: expected 8 comma-separated fields, got 9"),
         (TINY.replace("4800,960,3,2,2,1", "4800,960,3,-2,2,1"), "Bad.txt row 7, field min_consecutive: must be >= 0, got -2"),
-        (TINY.replace("A,E=14|L=2,4800,960,3,2,2,1", "A,E=14|L=2,4800,960,3,2,2,1\nA,E=1,1,1,1,1,1,1"),
-         "Bad.txt row 8, field id: duplicate employee 'A' (first at row 7)"),
+        (
+            TINY.replace("A,E=14|L=2,4800,960,3,2,2,1", "A,E=14|L=2,4800,960,3,2,2,1\nA,E=1,1,1,1,1,1,1"),
+            "Bad.txt row 8, field id: duplicate employee 'A' (first at row 7)",
+        ),
         (TINY.replace("A,6", "A,20"), "Bad.txt row 9, field day: day 20 outside the horizon 0..13"),
         (TINY.replace("A,6", "Z,6"), "Bad.txt row 9, field employee: unknown employee 'Z'"),
         (TINY.replace("A,0,E,3", "A,0,E,three"), "Bad.txt row 11, field weight: expected an integer, got 'three'"),
         (TINY.replace("A,1,E,5", "A,1,X,5"), "Bad.txt row 13, field shift: unknown shift 'X'"),
         (TINY.replace("1,E,2,100,1", "1,E,2,100"), "Bad.txt row 16, field over_weight"),
         (TINY.replace("1,L,0,100,7", "1,E,0,100,7"), "Bad.txt row 17, field shift: duplicate cover for day 1 shift E (first at row 16)"),
-        (TINY.replace("SECTION_COVER\n", "SECTION_COVER\nSECTION_COVER\n"), "Bad.txt row 15: section SECTION_COVER repeated (first at row 14)"),
+        (
+            TINY.replace("SECTION_COVER\n", "SECTION_COVER\nSECTION_COVER\n"),
+            "Bad.txt row 15: section SECTION_COVER repeated (first at row 14)",
+        ),
         ("14\n" + TINY, "Bad.txt row 1: data before the first SECTION_ line"),
     ],
 )
@@ -384,9 +442,11 @@ def test_weekend_is_saturday_or_sunday_by_day_index(tiny):
     # Days 5/6 and 12/13 are the weekends (day 0 is a Monday); Saturday and Sunday of one weekend count once.
     assert check_curtois(tiny, {("A", d): "E" for d in (11, 12, 13)}).violations == []
     assert check_curtois(tiny, {("A", d): "E" for d in (3, 4, 5)} | {("A", d): "E" for d in (11, 12)}).violations == [
-        "A: 2 weekends worked > 1"]
+        "A: 2 weekends worked > 1"
+    ]
     assert check_curtois(tiny, {("A", d): "E" for d in (7, 8, 9, 10, 11)}).violations == [
-        "A: 5 consecutive shifts from day 7 > 3"]  # Monday-Friday: no weekend
+        "A: 5 consecutive shifts from day 7 > 3"
+    ]  # Monday-Friday: no weekend
 
 
 def test_roster_frame(tiny):

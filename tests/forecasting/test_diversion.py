@@ -61,11 +61,14 @@ def test_diversion_works_slot_by_slot(demo):
     assert frame.equals(forecast_week(instance, default_week(instance)).frame)  # the input is not modified
 
 
-@pytest.mark.parametrize("shares, message", [
-    ({"teller": 0.1}, "unknown role 'teller'"),
-    ({"lobby": 0.1}, "is the lobby itself"),
-    ({"counter": 1.0}, "must be in [0, 1)"),
-])
+@pytest.mark.parametrize(
+    "shares, message",
+    [
+        ({"teller": 0.1}, "unknown role 'teller'"),
+        ({"lobby": 0.1}, "is the lobby itself"),
+        ({"counter": 1.0}, "must be in [0, 1)"),
+    ],
+)
 def test_bad_shares_are_refused_with_the_reason(demo, shares, message):
     instance, _, frame = demo
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace(")", r"\)")):
@@ -99,21 +102,26 @@ def test_branch_toml_divert_is_applied_and_round_trips(tmp_path, demo):
 
     instance, week, frame = demo
     configured = dataclasses.replace(instance, branch=dataclasses.replace(instance.branch, divert={"counter": 0.25}))
-    assert _totals(forecast_week(configured, week).frame).loc["counter", "mean"] == pytest.approx(0.75 * _totals(frame).loc["counter", "mean"])
+    assert _totals(forecast_week(configured, week).frame).loc["counter", "mean"] == pytest.approx(
+        0.75 * _totals(frame).loc["counter", "mean"]
+    )
     overridden = forecast_week(configured, week, divert={"counter": 0.0}).frame  # the command line wins
     assert _totals(overridden).loc["counter", "mean"] == pytest.approx(_totals(frame).loc["counter", "mean"])
 
 
-@pytest.mark.parametrize("line, field, message", [
-    ("divert = { teller = 0.2 }", "branch.divert", "unknown role 'teller'"),
-    ("divert = { lobby = 0.2 }", "branch.divert", "is the lobby itself"),
-    ("divert = { counter = 2 }", "branch.divert", "must be a number in [0, 1)"),
-    ('history = "sqlite:///t.db"', "branch.history", "exactly one of history_table or history_query"),
-    ('history_table = "tickets"', "branch.history_table", "only valid when history is a database URL"),
-])
+@pytest.mark.parametrize(
+    "line, field, message",
+    [
+        ("divert = { teller = 0.2 }", "branch.divert", "unknown role 'teller'"),
+        ("divert = { lobby = 0.2 }", "branch.divert", "is the lobby itself"),
+        ("divert = { counter = 2 }", "branch.divert", "must be a number in [0, 1)"),
+        ('history = "sqlite:///t.db"', "branch.history", "exactly one of history_table or history_query"),
+        ('history_table = "tickets"', "branch.history_table", "only valid when history is a database URL"),
+    ],
+)
 def test_bad_branch_settings_name_line_and_field(tmp_path, line, field, message):
     folder = make_instance(tmp_path / "b")
-    (folder / "branch.toml").write_text(BRANCH.replace('slot_minutes = 15', f"slot_minutes = 15\n{line}"), encoding="utf-8")
+    (folder / "branch.toml").write_text(BRANCH.replace("slot_minutes = 15", f"slot_minutes = 15\n{line}"), encoding="utf-8")
     with pytest.raises(InputError) as err:
         load_instance(folder)
     (problem,) = err.value.problems

@@ -48,7 +48,10 @@ def test_quantiles_match_the_exact_cdf():
         else:
             r = mean / (phi - 1)
             q = mean / (r + mean)
-            pmf = [math.exp(math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1) + r * math.log1p(-q) + k * math.log(q)) for k in range(400)]
+            pmf = [
+                math.exp(math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1) + r * math.log1p(-q) + k * math.log(q))
+                for k in range(400)
+            ]
         cdf = np.cumsum(pmf)
         for p, value in zip([0.025, 0.5, 0.975], got):
             assert value[0] == int(np.argmax(cdf >= p)), (mean, phi, p)
@@ -141,13 +144,17 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 def _counts_from(matrix: np.ndarray, role="counter") -> pd.DataFrame:
-    rows = [(START + dt.timedelta(days=7 * (d // 5) + d % 5), SLOTS[s], role, "regular", int(matrix[d, s]))
-            for d in range(matrix.shape[0]) for s in range(matrix.shape[1])]
+    rows = [
+        (START + dt.timedelta(days=7 * (d // 5) + d % 5), SLOTS[s], role, "regular", int(matrix[d, s]))
+        for d in range(matrix.shape[0])
+        for s in range(matrix.shape[1])
+    ]
     return pd.DataFrame(rows, columns=["date", "slot_start", "role", "tier", "count"])
 
 
-histories = st.integers(0, 2**31 - 1).map(lambda seed: np.random.default_rng(seed).poisson(
-    np.random.default_rng(seed + 1).uniform(0, 8, size=(1, 4)), size=(20, 4)))
+histories = st.integers(0, 2**31 - 1).map(
+    lambda seed: np.random.default_rng(seed).poisson(np.random.default_rng(seed + 1).uniform(0, 8, size=(1, 4)), size=(20, 4))
+)
 
 
 @settings(max_examples=15, deadline=None)
@@ -198,6 +205,8 @@ def test_the_latest_complete_week_is_a_fold_for_weekday_only_and_saturday_series
     assert weekdays[-1] == dt.date(2003, 9, 19)  # a Friday: that week is complete
     assert fold_origins(counts(weekdays), 2) == [dt.date(2003, 9, 8), dt.date(2003, 9, 15)]
     assert fold_origins(counts(weekdays[:-1]), 2) == [dt.date(2003, 9, 1), dt.date(2003, 9, 8)]  # ends Thursday
-    with_saturdays = [dt.date(2026, 11, 2) + dt.timedelta(days=k) for k in range(19) if (dt.date(2026, 11, 2) + dt.timedelta(days=k)).weekday() < 6]
+    with_saturdays = [
+        dt.date(2026, 11, 2) + dt.timedelta(days=k) for k in range(19) if (dt.date(2026, 11, 2) + dt.timedelta(days=k)).weekday() < 6
+    ]
     assert with_saturdays[-1].weekday() == 4  # ends on a Friday although Saturdays are open: incomplete
     assert fold_origins(counts(with_saturdays), 1) == [dt.date(2026, 11, 9)]

@@ -100,8 +100,22 @@ def test_score_matches_hand_computation(fr):
     rows = []
     for model, means in {"naive": [10.0, 6.0], "m": [12.0, 9.0]}.items():
         for slot, y, f in zip(["09:00", "09:05"], [10, 10], means):
-            rows.append({"origin": 1, "date": dt.date(2003, 3, 3), "slot_start": slot, "role": "r", "tier": "t",
-                         "count": y, "mean": f, "lo80": f - 1, "hi80": f + 1, "lo95": f - 3, "hi95": f + 3, "model": model})
+            rows.append(
+                {
+                    "origin": 1,
+                    "date": dt.date(2003, 3, 3),
+                    "slot_start": slot,
+                    "role": "r",
+                    "tier": "t",
+                    "count": y,
+                    "mean": f,
+                    "lo80": f - 1,
+                    "hi80": f + 1,
+                    "lo95": f - 3,
+                    "hi95": f + 3,
+                    "model": model,
+                }
+            )
     metrics = fr.score(pd.DataFrame(rows), {"m": 1.5})
     assert metrics["m"]["wape_5min"] == pytest.approx((2 + 1) / 20)
     assert metrics["m"]["wape_hourly"] == pytest.approx(1 / 20)
@@ -160,8 +174,12 @@ def test_bad_input_exits_2_with_one_line(case, csvs, tmp_path):
             raw.loc[3, "DateTime"] = "not a time"
             field = "DateTime"
         raw.to_csv(path, index=False)
-    proc = subprocess.run([sys.executable, str(BENCH), "--train", str(csvs["train"]), "--test", str(path), "--no-sf"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--train", str(csvs["train"]), "--test", str(path), "--no-sf"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
@@ -183,6 +201,7 @@ def test_statsforecast_alignment_with_stand_in(fr, csvs, monkeypatch):
     On the weekday-only series that is seasonal naive wherever the previous
     week had all five days, so sf rows must reproduce naive's predictions there.
     """
+
     def stand_in(name, history, horizon):
         mean = np.array([history[len(history) - fr.WEEKLY + k % fr.WEEKLY] for k in range(horizon)], float)
         nan = np.full(horizon, np.nan)

@@ -274,7 +274,8 @@ def test_instance_reads_its_history_from_the_database_named_in_branch_toml(jiang
     toml = (folder / "branch.toml").read_text(encoding="utf-8")
     (folder / "branch.toml").write_text(
         toml.replace("slot_minutes = 15", 'slot_minutes = 15\nhistory = "sqlite:///tickets.db"\nhistory_table = "tickets"', 1),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     loaded = load_instance(folder)
     pd.testing.assert_frame_equal(loaded.history, expected(jiangdong.history))
     assert loaded.branch.history.is_database

@@ -49,9 +49,24 @@ def staff_lists(draw, most_staff, lows, spans, min_days, fewest_max_days, fewest
 
 @st.composite
 def tiny_branches(draw):
-    inst = small_branch(4, 2, seed=draw(st.integers(0, 3)), headcount=HeadcountLimits(max_on_duty=draw(st.integers(1, 4)), max_staff_per_day=draw(st.integers(2, 4))))
-    staff = draw(staff_lists(4, lows=[0, 8, 16, 24], spans=[0, 8, 16], min_days=2, fewest_max_days=2, fewest_consecutive=2,
-                             off_days=["mon", "sat", "wed"], most_off=2))
+    inst = small_branch(
+        4,
+        2,
+        seed=draw(st.integers(0, 3)),
+        headcount=HeadcountLimits(max_on_duty=draw(st.integers(1, 4)), max_staff_per_day=draw(st.integers(2, 4))),
+    )
+    staff = draw(
+        staff_lists(
+            4,
+            lows=[0, 8, 16, 24],
+            spans=[0, 8, 16],
+            min_days=2,
+            fewest_max_days=2,
+            fewest_consecutive=2,
+            off_days=["mon", "sat", "wed"],
+            most_off=2,
+        )
+    )
     return with_staff(inst, staff)
 
 
@@ -89,7 +104,6 @@ def test_every_roster_passes_the_checker_many(inst):
     event(f"status {verify(inst)}")
 
 
-
 # --- 200 small weeks, CP-SAT cross-checked by CBC ---------------------------------------------
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat"]
@@ -99,14 +113,27 @@ DAYS = ["mon", "tue", "wed", "thu", "fri", "sat"]
 def small_weeks(draw):
     """(history seed, instance): 1-3 open days, 2-5 staff, optional greeter; a mix of feasible and infeasible."""
     seed = draw(st.integers(0, 3))
-    inst = small_branch(4, 2, seed=seed, headcount=HeadcountLimits(max_on_duty=draw(st.integers(1, 5)), max_staff_per_day=draw(st.integers(2, 5))))
+    inst = small_branch(
+        4, 2, seed=seed, headcount=HeadcountLimits(max_on_duty=draw(st.integers(1, 5)), max_staff_per_day=draw(st.integers(2, 5)))
+    )
     open_days = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=3, unique=True))
     hours = {k: (v if k in open_days else OpeningHours(None, None)) for k, v in inst.branch.hours.items()}
     greeter = draw(st.booleans())
     roles = tuple(dataclasses.replace(r, min_on_duty=r.min_on_duty if greeter else 0) for r in inst.branch.roles)
     inst = dataclasses.replace(inst, branch=dataclasses.replace(inst.branch, hours=hours, roles=roles))
-    staff = draw(staff_lists(5, lows=[0, 0, 4, 8], spans=[4, 8, 16], min_days=1, fewest_max_days=1, fewest_consecutive=1,
-                             off_days=open_days, most_off=1, costs=[50.0, 60.0, 70.0]))
+    staff = draw(
+        staff_lists(
+            5,
+            lows=[0, 0, 4, 8],
+            spans=[4, 8, 16],
+            min_days=1,
+            fewest_max_days=1,
+            fewest_consecutive=1,
+            off_days=open_days,
+            most_off=1,
+            costs=[50.0, 60.0, 70.0],
+        )
+    )
     return seed, with_staff(inst, staff)
 
 

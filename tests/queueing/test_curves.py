@@ -67,7 +67,13 @@ def test_requirements_respect_min_on_duty_and_vip_target():
 
 def test_wait_curves_for_gives_one_row_per_slot():
     forecast = pd.DataFrame(
-        {"date": ["d1", "d1", "d2"], "slot_start": ["09:00", "09:15", "09:00"], "role": "counter", "tier": "regular", "mean": [5.0, 9.0, 4.0]}
+        {
+            "date": ["d1", "d1", "d2"],
+            "slot_start": ["09:00", "09:15", "09:00"],
+            "role": "counter",
+            "tier": "regular",
+            "mean": [5.0, 9.0, 4.0],
+        }
     )
     index, curves = wait_curves_for(forecast, {"counter": QueueRole("counter", 4.5, 5, 0.8)}, n_max=10)["counter"]
     assert list(index["slot_start"]) == ["09:00", "09:15", "09:00"]

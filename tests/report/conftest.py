@@ -13,6 +13,8 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     write_instance(generate_instance(6, 2, weeks=3, seed=5), root / "branch")
     for name, extra in (("base", ["--simulate", "10"]), ("reseeded", ["--seed", "1"])):
-        res = CliRunner().invoke(main, ["roster", str(root / "branch"), "--out", str(root / name), "--time-limit", "5", "--workers", "1", "-q", *extra])
+        res = CliRunner().invoke(
+            main, ["roster", str(root / "branch"), "--out", str(root / name), "--time-limit", "5", "--workers", "1", "-q", *extra]
+        )
         assert res.exit_code == 0, res.output
     return root

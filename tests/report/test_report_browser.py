@@ -19,8 +19,12 @@ def chromium() -> str:
         return found
     if shutil.which("apt-get") and os.geteuid() == 0:
         try:
-            subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], capture_output=True, timeout=300,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            subprocess.run(
+                ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+                capture_output=True,
+                timeout=300,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
         except (subprocess.TimeoutExpired, OSError):
             pass
         found = shutil.which("chromium")
@@ -34,8 +38,17 @@ def test_report_renders_in_headless_chromium_without_errors(runs, tmp_path):
     assert CliRunner().invoke(main, ["report", str(runs / "base")]).exit_code == 0
     page = (runs / "base" / "report.html").resolve()
     shot = tmp_path / "page.png"
-    base = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
+    base = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
     dom = subprocess.run([*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert dom.stdout.count("<img") == 4 and "Key figures" in dom.stdout

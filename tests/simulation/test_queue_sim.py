@@ -73,8 +73,14 @@ def test_vip_customers_wait_less_than_regulars():
 
 def test_appointments_take_a_server_at_their_time():
     no_appt = QueueSpec(30, np.array([2.0, 2.0]), np.array([1, 1]), exponential_service(5.0))
-    appt = QueueSpec(30, np.array([2.0, 2.0]), np.array([1, 1]), exponential_service(5.0),
-                     appointments=np.array([0.0]), appointment_minutes=np.array([45.0]))
+    appt = QueueSpec(
+        30,
+        np.array([2.0, 2.0]),
+        np.array([1, 1]),
+        exponential_service(5.0),
+        appointments=np.array([0.0]),
+        appointment_minutes=np.array([45.0]),
+    )
     a, b = simulate_queue(no_appt, reps=40, seed=9), simulate_queue(appt, reps=40, seed=9)
     assert np.all(b.wait_per_arrival >= a.wait_per_arrival - 1e-9)
     assert b.wait_per_arrival.mean() > a.wait_per_arrival.mean() + 5

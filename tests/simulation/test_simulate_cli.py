@@ -17,8 +17,10 @@ from staffline.synthetic import generate_instance
 def planned(tmp_path_factory):
     root = tmp_path_factory.mktemp("sim")
     write_instance(generate_instance(6, 2, weeks=3, seed=11), root / "branch")
-    res = CliRunner().invoke(main, ["roster", str(root / "branch"), "--out", str(root / "out"), "--time-limit", "5",
-                                    "--workers", "1", "--simulate", "20", "--json"])
+    res = CliRunner().invoke(
+        main,
+        ["roster", str(root / "branch"), "--out", str(root / "out"), "--time-limit", "5", "--workers", "1", "--simulate", "20", "--json"],
+    )
     assert res.exit_code == 0, res.output
     return root, json.loads(res.output)
 

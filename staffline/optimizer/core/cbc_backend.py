@@ -119,8 +119,14 @@ class CbcSolution:
         return float(self.bound if self.bound is not None else 0.0)
 
 
-def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: int | None = None,
-              stop: threading.Event | None = None, options: Sequence[str] = ()) -> CbcSolution:
+def solve_cbc(
+    model: CbcModel,
+    time_limit: float,
+    workers: int = 1,
+    max_nodes: int | None = None,
+    stop: threading.Event | None = None,
+    options: Sequence[str] = (),
+) -> CbcSolution:
     """Run CBC; statuses in CP-SAT's terms, and a valid lower bound whatever the outcome.
 
     The objective is integer (scaled), so an absolute gap below 1 is a proof
@@ -137,8 +143,15 @@ def solve_cbc(model: CbcModel, time_limit: float, workers: int = 1, max_nodes: i
     problem = model.problem
     with tempfile.TemporaryDirectory(prefix="staffline-cbc-") as folder:
         log = Path(folder) / "cbc.log"
-        cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), threads=max(1, int(workers)), gapAbs=0.5,
-                                maxNodes=max_nodes, logPath=str(log), options=list(options))
+        cmd = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=max(1.0, float(time_limit)),
+            threads=max(1, int(workers)),
+            gapAbs=0.5,
+            maxNodes=max_nodes,
+            logPath=str(log),
+            options=list(options),
+        )
         cmd.tmpDir = folder  # CBC's command line names this folder: how a stop finds its process
         finished = threading.Event()
         if stop is not None:

@@ -92,9 +92,7 @@ class ShiftModel:
         return [options[t] for t in self._by_type[d].get(template_id, ()) if t in options]
 
     def paid_minutes(self, i: int):
-        return self.total(
-            [self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()]
-        )
+        return self.total([self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()])
 
     def with_shifts_fixed(self, chosen: dict[tuple[int, int], int]) -> cp_model.CpModel:
         """A copy of the model in which employee i works template ``chosen[i, d]`` on day d (absent = off).

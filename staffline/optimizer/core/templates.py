@@ -76,11 +76,7 @@ def build_templates(branch: Branch, day: dt.date) -> list[ShiftTemplate]:
             if span < min_len or span > max_len:
                 continue
             if span > rules.lunch_after_hours * 60 and lunch_len > 0:
-                lunches = [
-                    ls
-                    for ls in range(win_lo, win_hi - lunch_len + 1, max(step, slot))
-                    if ls > start and ls + lunch_len < end
-                ]
+                lunches = [ls for ls in range(win_lo, win_hi - lunch_len + 1, max(step, slot)) if ls > start and ls + lunch_len < end]
                 for ls in lunches:
                     out.append(_template(start, end, ls, ls + lunch_len, open_m, slot))
             else:
@@ -89,9 +85,7 @@ def build_templates(branch: Branch, day: dt.date) -> list[ShiftTemplate]:
 
 
 def _template(start: int, end: int, ls: int | None, le: int | None, open_m: int, slot: int) -> ShiftTemplate:
-    worked = tuple(
-        (m - open_m) // slot for m in range(start, end, slot) if ls is None or not (ls <= m < le)
-    )
+    worked = tuple((m - open_m) // slot for m in range(start, end, slot) if ls is None or not (ls <= m < le))
     lunch = "" if ls is None else f"L{ls}"
     return ShiftTemplate(
         id=f"{start}-{end}{lunch}",

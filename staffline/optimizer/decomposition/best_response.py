@@ -57,8 +57,9 @@ class BestResponseSearch:
     works on day d (-1 off).
     """
 
-    def __init__(self, pricers: Sequence, covers: Sequence[CoverRow], templates: list[list[str]],
-                 schedules: Sequence[tuple[int, ...]], seed: int = 0):
+    def __init__(
+        self, pricers: Sequence, covers: Sequence[CoverRow], templates: list[list[str]], schedules: Sequence[tuple[int, ...]], seed: int = 0
+    ):
         self.pricers = list(pricers)
         self.templates = templates
         self.covers: dict[Cell, list[CoverRow]] = {}

@@ -547,9 +547,19 @@ def seed_columns(master: CoverMaster, pricers: Sequence, deadline: Deadline, poo
     return added
 
 
-def generate(master: CoverMaster, pricers: Sequence[EmployeePricer], deadline: Deadline, pool: ThreadPoolExecutor,
-             stats: CgStats, price_limit: float = 2.0, alpha: float = 0.5, max_rounds: int | None = None, columns_per_employee: int = 3,
-             started: float | None = None, tail_off: float | None = None) -> CgStats:
+def generate(
+    master: CoverMaster,
+    pricers: Sequence[EmployeePricer],
+    deadline: Deadline,
+    pool: ThreadPoolExecutor,
+    stats: CgStats,
+    price_limit: float = 2.0,
+    alpha: float = 0.5,
+    max_rounds: int | None = None,
+    columns_per_employee: int = 3,
+    started: float | None = None,
+    tail_off: float | None = None,
+) -> CgStats:
     """Pricing rounds until no column improves the LP, the deadline passes or ``max_rounds``.
 
     With ``tail_off``, also when three rounds together lowered the LP by less
@@ -601,9 +611,18 @@ def generate(master: CoverMaster, pricers: Sequence[EmployeePricer], deadline: D
     return stats
 
 
-def dive_cells(master: CoverMaster, pricers: Sequence, deadline: Deadline, pool: ThreadPoolExecutor,
-               stats: CgStats, share: float = 0.1, price_limit: float = 1.0, rounds: int | None = None,
-               tail_off: float | None = None, max_rise: float | None = None) -> dict[int, Column] | None:
+def dive_cells(
+    master: CoverMaster,
+    pricers: Sequence,
+    deadline: Deadline,
+    pool: ThreadPoolExecutor,
+    stats: CgStats,
+    share: float = 0.1,
+    price_limit: float = 1.0,
+    rounds: int | None = None,
+    tail_off: float | None = None,
+    max_rise: float | None = None,
+) -> dict[int, Column] | None:
     """Fix single assignments (employee, day) -> shift or off, the heaviest fractional first, re-pricing in between.
 
     Why not whole schedules: fixing a person's whole schedule leaves the
@@ -667,8 +686,13 @@ def dive_cells(master: CoverMaster, pricers: Sequence, deadline: Deadline, pool:
                 master.fix_cell(i, d, t)
                 by_employee[i].restrict(d, t)
             generate(master, pricers, deadline, pool, stats, price_limit=price_limit, max_rounds=rounds, tail_off=tail_off)
-            if (max_rise is None or len(picks) == 1 or deadline.passed() or (halvings >= MAX_HALVINGS and time.perf_counter() > hurry_from)
-                    or master.solve() <= before + max_rise * abs(before)):
+            if (
+                max_rise is None
+                or len(picks) == 1
+                or deadline.passed()
+                or (halvings >= MAX_HALVINGS and time.perf_counter() > hurry_from)
+                or master.solve() <= before + max_rise * abs(before)
+            ):
                 break
             for _, i, d, _ in picks:  # the step cost too much: back out and fix half as many
                 master.release_cell(i, d)

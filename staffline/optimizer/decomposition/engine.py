@@ -155,8 +155,17 @@ def _greedy_completion(master: CoverMaster) -> None:
         master.fix(i, max(range(len(w)), key=w.__getitem__))
 
 
-def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_end: Deadline, pool: ThreadPoolExecutor,
-           stats: CgStats, info: dict, floor: float, first_dived: Callable[[float], None] | None = None) -> dict[int, Column] | None:
+def _dives(
+    master: CoverMaster,
+    pricers: Sequence,
+    first_end: Deadline,
+    later_end: Deadline,
+    pool: ThreadPoolExecutor,
+    stats: CgStats,
+    info: dict,
+    floor: float,
+    first_dived: Callable[[float], None] | None = None,
+) -> dict[int, Column] | None:
     """The cheapest roster of several dives from the converged root (None when the first one did not end).
 
     Why more than one: which roster a dive ends in depends on how many cells
@@ -186,8 +195,16 @@ def _dives(master: CoverMaster, pricers: Sequence, first_end: Deadline, later_en
         try:
             for i, d in master.release_all():
                 by_employee[i].release(d)
-            chosen = dive_cells(master, pricers, Deadline(time.perf_counter() + min(cap, later_end.left())), pool, stats,
-                                share=share, rounds=DIVE_ROUNDS, max_rise=DIVE_MAX_RISE)
+            chosen = dive_cells(
+                master,
+                pricers,
+                Deadline(time.perf_counter() + min(cap, later_end.left())),
+                pool,
+                stats,
+                share=share,
+                rounds=DIVE_ROUNDS,
+                max_rise=DIVE_MAX_RISE,
+            )
         except MasterLpError as error:  # the earlier dives' cheapest roster stays
             info["master_lp_error"] = str(error)
             break
@@ -306,8 +323,16 @@ def _responses_first(local: bool, objective: float, floor: float) -> bool:
     return not local or objective > (1 + RESPONSE_GAP) * floor
 
 
-def _best_responses(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], solution: list[int], objective: int,
-                    deadline: float, seed: int, info: dict) -> tuple[list[int], int]:
+def _best_responses(
+    b: ShiftModel,
+    per_employee: dict[int, list],
+    covers: list[CoverRow],
+    solution: list[int],
+    objective: int,
+    deadline: float,
+    seed: int,
+    info: dict,
+) -> tuple[list[int], int]:
     """The roster improved by :class:`~staffline.optimizer.decomposition.best_response.BestResponseSearch` until ``deadline``."""
     templates = [[tpl.id for tpl in day.templates] for day in b.days]
     pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
@@ -333,8 +358,15 @@ def _root_prices(master: CoverMaster, pricers: Sequence, stats: CgStats, deadlin
         return None
 
 
-def _start_neighbourhood(searches: list[NeighbourhoodSearch], b: ShiftModel, rules: Sequence, covers: list[CoverRow], prices: RootPrices,
-                         incumbent: float, deadline: Deadline) -> None:
+def _start_neighbourhood(
+    searches: list[NeighbourhoodSearch],
+    b: ShiftModel,
+    rules: Sequence,
+    covers: list[CoverRow],
+    prices: RootPrices,
+    incumbent: float,
+    deadline: Deadline,
+) -> None:
     """Start the search near the converged root's LP for rosters cheaper than ``incumbent`` (value units), in its own thread.
 
     Not with less than :data:`NEIGHBOURHOOD_MIN_SECONDS` left: CBC takes a
@@ -347,8 +379,9 @@ def _start_neighbourhood(searches: list[NeighbourhoodSearch], b: ShiftModel, rul
     searches.append(search)
 
 
-def _neighbourhood_outcome(b: ShiftModel, search: NeighbourhoodSearch, solution: list[int], objective: int, bound: float, seed: int,
-                           info: dict) -> tuple[list[int], int, float]:
+def _neighbourhood_outcome(
+    b: ShiftModel, search: NeighbourhoodSearch, solution: list[int], objective: int, bound: float, seed: int, info: dict
+) -> tuple[list[int], int, float]:
     """(solution, objective, bound) once the neighbourhood search ends: its roster if cheaper, its proof if it made one.
 
     A roster already proved optimal stops the search instead of waiting for it.
@@ -367,8 +400,14 @@ def _neighbourhood_outcome(b: ShiftModel, search: NeighbourhoodSearch, solution:
     return solution, objective, bound
 
 
-def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers: int = 2, seed: int = 0,
-                     progress: Callable[[float, float, float], None] | None = None) -> DecompositionResult:
+def solve_decomposed(
+    b: ShiftModel,
+    rules: Sequence,
+    time_limit: float,
+    workers: int = 2,
+    seed: int = 0,
+    progress: Callable[[float, float, float], None] | None = None,
+) -> DecompositionResult:
     """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT)."""
     started = time.perf_counter()
     per_employee, covers = split_rules(rules, len(b.employees))
@@ -382,8 +421,9 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     phase_ends = [Deadline(started + share * time_limit) for share in (ROOT_SHARE, DIVE_SHARE, REDIVE_SHARE, ROOT_EXTEND_SHARE)]
     root_end, dive_end, redive_end, extended_root_end = phase_ends
     # the full model proved its optimum: every phase of column generation ends at once
-    threading.Thread(target=lambda: (compact.finished.wait(), compact.status == cp_model.OPTIMAL and [end.stop() for end in phase_ends]),
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: (compact.finished.wait(), compact.status == cp_model.OPTIMAL and [end.stop() for end in phase_ends]), daemon=True
+    ).start()
     master_failed, searches = False, []
     neighbourhood_end = Deadline(started + time_limit - NEIGHBOURHOOD_MARGIN)
     with ThreadPoolExecutor(max(1, workers)) as pool:
@@ -391,15 +431,28 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
             stats.columns += seed_columns(master, pricers, root_end, pool)
             generate(master, pricers, root_end, pool, stats, started=started)
             _extend_root(master, pricers, extended_root_end, pool, stats, started)
-            info.update(root_lp=round(stats.lp_value, 3), root_bound=round(stats.bound, 3), root_converged=stats.converged,
-                        root_rounds=stats.rounds, root_seconds=round(time.perf_counter() - started, 2))
+            info.update(
+                root_lp=round(stats.lp_value, 3),
+                root_bound=round(stats.bound, 3),
+                root_converged=stats.converged,
+                root_rounds=stats.rounds,
+                root_seconds=round(time.perf_counter() - started, 2),
+            )
             if progress and math.isfinite(stats.bound):
                 progress(time.perf_counter() - started, stats.lp_value, stats.bound)
             dive_floor = objective_floor(b.model, stats.bound) / SCALE
             prices = _root_prices(master, pricers, stats, dive_end, pool) if objective_step(b.model) > 0 else None
-            first_dived = None if prices is None else (  # from the first dive's roster on, beside the later dives and the polish
-                lambda value: _start_neighbourhood(searches, b, rules, covers, prices, value, neighbourhood_end))
-            chosen = _dives(master, pricers, dive_end, redive_end, pool, stats, info, dive_floor, first_dived) if _near_converged(stats) else None
+            first_dived = (
+                None
+                if prices is None
+                # from the first dive's roster on, beside the later dives and the polish
+                else (lambda value: _start_neighbourhood(searches, b, rules, covers, prices, value, neighbourhood_end))
+            )
+            chosen = (
+                _dives(master, pricers, dive_end, redive_end, pool, stats, info, dive_floor, first_dived)
+                if _near_converged(stats)
+                else None
+            )
         except MasterLpError as error:  # the compact search's roster and the bound proved so far carry on
             info["master_lp_error"] = str(error)
             chosen, master_failed = None, True
@@ -410,8 +463,12 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
         else:
             _greedy_completion(master)
             chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
-    info.update(dive_seconds=round(time.perf_counter() - started, 2), columns=stats.columns, backtracks=stats.backtracks,
-                fallbacks=sum(getattr(p, "fallbacks", 0) for p in pricers))
+    info.update(
+        dive_seconds=round(time.perf_counter() - started, 2),
+        columns=stats.columns,
+        backtracks=stats.backtracks,
+        fallbacks=sum(getattr(p, "fallbacks", 0) for p in pricers),
+    )
     candidates = []
     completion_seconds = 1.0  # what finishing a roster into the full model costs (measured below when a roster exists)
     if chosen and len(chosen) == len(b.employees):
@@ -435,8 +492,9 @@ def solve_decomposed(b: ShiftModel, rules: Sequence, time_limit: float, workers:
     # the polish leaves time for its own completion, so the whole call keeps to the limit
     left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
     if _responses_first(local, objective, floor) and left > 0.5:
-        solution, objective = _best_responses(b, per_employee, covers, solution, objective,
-                                              time.perf_counter() + RESPONSE_SHARE * left, seed, info)
+        solution, objective = _best_responses(
+            b, per_employee, covers, solution, objective, time.perf_counter() + RESPONSE_SHARE * left, seed, info
+        )
         left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
     if left > 0.5 and objective > floor:
         solution, objective, polish_bound = _polish(b, solution, objective, left, workers, seed, local=local)

@@ -69,8 +69,9 @@ class GapSearchResult:
     stats: dict = field(default_factory=dict)
 
 
-def schedules_within(pricer: DpPricer, duals: dict[tuple[int, str], float], cheapest: float, gap: float,
-                     max_schedules: int) -> list[tuple[int, ...]] | None:
+def schedules_within(
+    pricer: DpPricer, duals: dict[tuple[int, str], float], cheapest: float, gap: float, max_schedules: int
+) -> list[tuple[int, ...]] | None:
     """Every schedule of the employee whose reduced cost lies at most ``gap`` above ``cheapest`` (None: more than ``max_schedules``).
 
     ``cheapest`` is a lower bound of the employee's reduced costs (request
@@ -145,8 +146,15 @@ def _root(b: ShiftModel, per_employee: dict[int, list], covers: list[CoverRow], 
         return root_prices(master, pricers, master.solve(), deadline, pool)
 
 
-def _milp(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], lists: dict[int, list[tuple[int, ...]]], target: float,
-          gap_limits: dict[tuple[int, str], tuple[bool, bool]], selection_limit: int) -> tuple[ShiftModel, int]:
+def _milp(
+    b: ShiftModel,
+    rules: Sequence,
+    covers: Sequence[CoverRow],
+    lists: dict[int, list[tuple[int, ...]]],
+    target: float,
+    gap_limits: dict[tuple[int, str], tuple[bool, bool]],
+    selection_limit: int,
+) -> tuple[ShiftModel, int]:
     """The roster model on CBC restricted to the listed schedules and the cover ``gap_limits``, objective at most ``target``; (model, columns)."""
     milp = ShiftModel(b.employees, b.days, model=CbcModel("gap_search"))
     milp.add_rules(rules)
@@ -170,8 +178,13 @@ def _milp(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], lists: dic
                     m.Add(milp.works[i, d] == 1)
     for c in covers:
         no_shortfall, no_excess = gap_limits[c.day, c.template_id]
-        staffed = pulp.lpSum(var for (_, day), options in milp.x.items() if day == c.day
-                             for t, var in options.items() if b.days[day].templates[t].id == c.template_id)
+        staffed = pulp.lpSum(
+            var
+            for (_, day), options in milp.x.items()
+            if day == c.day
+            for t, var in options.items()
+            if b.days[day].templates[t].id == c.template_id
+        )
         if no_shortfall:
             m.Add(staffed >= c.required)
         if no_excess:
@@ -186,9 +199,19 @@ class TooManySchedules(ValueError):
     """An employee has more schedules within its gap than the search may list."""
 
 
-def search_below(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], root: RootPrices, target: float, deadline: Deadline,
-                 workers: int = 2, employee_gap: float = math.inf, selection_limit: int = 2000,
-                 max_schedules: int = 2_000_000, stop: threading.Event | None = None) -> GapSearchResult:
+def search_below(
+    b: ShiftModel,
+    rules: Sequence,
+    covers: Sequence[CoverRow],
+    root: RootPrices,
+    target: float,
+    deadline: Deadline,
+    workers: int = 2,
+    employee_gap: float = math.inf,
+    selection_limit: int = 2000,
+    max_schedules: int = 2_000_000,
+    stop: threading.Event | None = None,
+) -> GapSearchResult:
     """The cheapest roster costing at most ``target`` whose every schedule lies within ``employee_gap`` of its employee's cheapest.
 
     With ``employee_gap`` at least the whole gap (the default) this is the
@@ -213,8 +236,11 @@ def search_below(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], roo
             return GapSearchResult("none", None, None, root.lp, stats)
         lists[p.employee] = found
     limits = cover_limits(covers, root.duals, gap)
-    stats.update(schedules=sum(map(len, lists.values())), exact_rows=sum(all(v) for v in limits.values()),
-                 enumeration_seconds=round(time.perf_counter() - started, 2))
+    stats.update(
+        schedules=sum(map(len, lists.values())),
+        exact_rows=sum(all(v) for v in limits.values()),
+        enumeration_seconds=round(time.perf_counter() - started, 2),
+    )
     if stop is not None and stop.is_set():
         return GapSearchResult("unknown", None, None, root.lp, stats)
     milp, columns = _milp(b, rules, covers, lists, target, limits, selection_limit)
@@ -229,8 +255,15 @@ def search_below(b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], roo
     return GapSearchResult(status, shifts, solved.ObjectiveValue() / SCALE, root.lp, stats)
 
 
-def gap_search(b: ShiftModel, rules: Sequence, target: float, time_limit: float = 600.0, workers: int = 2,
-               selection_limit: int = 2000, max_schedules: int = 2_000_000) -> GapSearchResult:
+def gap_search(
+    b: ShiftModel,
+    rules: Sequence,
+    target: float,
+    time_limit: float = 600.0,
+    workers: int = 2,
+    selection_limit: int = 2000,
+    max_schedules: int = 2_000_000,
+) -> GapSearchResult:
     """The cheapest roster costing at most ``target``, or a proof that none exists (see the module's docstring)."""
     started = time.perf_counter()
     deadline = Deadline(started + time_limit)

@@ -43,8 +43,16 @@ MAX_SCHEDULES = 200_000  # per employee (Instance7's largest band at one point: 
 class NeighbourhoodSearch(threading.Thread):
     """:func:`~staffline.gap_search.search_below` with ``employee_gap`` one objective step, on one CBC thread."""
 
-    def __init__(self, b: ShiftModel, rules: Sequence, covers: Sequence[CoverRow], root: RootPrices, incumbent: float,
-                 step: float, deadline: Deadline):
+    def __init__(
+        self,
+        b: ShiftModel,
+        rules: Sequence,
+        covers: Sequence[CoverRow],
+        root: RootPrices,
+        incumbent: float,
+        step: float,
+        deadline: Deadline,
+    ):
         super().__init__(daemon=True)
         self.args = (b, rules, covers, root, incumbent - step, deadline)
         self.step = step
@@ -56,8 +64,18 @@ class NeighbourhoodSearch(threading.Thread):
     def run(self) -> None:
         b, rules, covers, root, target, deadline = self.args
         try:
-            self.result = search_below(b, rules, covers, root, target, deadline, workers=1, employee_gap=self.step,
-                                       max_schedules=MAX_SCHEDULES, stop=self._stopping)
+            self.result = search_below(
+                b,
+                rules,
+                covers,
+                root,
+                target,
+                deadline,
+                workers=1,
+                employee_gap=self.step,
+                max_schedules=MAX_SCHEDULES,
+                stop=self._stopping,
+            )
         except TooManySchedules as error:
             self.skipped = str(error)
         except Exception as error:  # noqa: BLE001 - e.g. a rule CBC cannot express, or no CBC: the polish's roster stands
@@ -81,5 +99,9 @@ class NeighbourhoodSearch(threading.Thread):
         """What the run reports in its details."""
         if self.result is None:
             return {"skipped": self.skipped}
-        return {"status": self.result.status, "objective": self.result.objective, "target": round(self.incumbent - self.step, 3),
-                **self.result.stats}
+        return {
+            "status": self.result.status,
+            "objective": self.result.objective,
+            "target": round(self.incumbent - self.step, 3),
+            **self.result.stats,
+        }

@@ -341,12 +341,25 @@ class ScheduleDP:
         work_shape, off_shape = (rules.n_days, self.n_classes, self.runs, 2, n_tail), (rules.n_days, self.q + 1, n_tail)
         scratch = _scratch(math.prod(work_shape) + math.prod(off_shape))
         days_work = scratch[: math.prod(work_shape)].reshape(work_shape)
-        days_off = scratch[math.prod(work_shape):].reshape(off_shape)
-        kernel.forward(days_work, days_off, group_costs, self._group_rows, self._allowed_prev, self._moves,
-                       np.array(rules.available, dtype=np.bool_), np.asarray(must_work, dtype=np.bool_), self._weekend_day,
-                       self._weekend_start, rules.min_work, rules.work_edges_exempt, rules.off_edges_exempt)
-        final_work, final_off = self._final(days_work[-1].reshape((self.n_classes, self.runs, 2) + self.tail),
-                                            days_off[-1].reshape((self.q + 1,) + self.tail))
+        days_off = scratch[math.prod(work_shape) :].reshape(off_shape)
+        kernel.forward(
+            days_work,
+            days_off,
+            group_costs,
+            self._group_rows,
+            self._allowed_prev,
+            self._moves,
+            np.array(rules.available, dtype=np.bool_),
+            np.asarray(must_work, dtype=np.bool_),
+            self._weekend_day,
+            self._weekend_start,
+            rules.min_work,
+            rules.work_edges_exempt,
+            rules.off_edges_exempt,
+        )
+        final_work, final_off = self._final(
+            days_work[-1].reshape((self.n_classes, self.runs, 2) + self.tail), days_off[-1].reshape((self.q + 1,) + self.tail)
+        )
         return costs, group_costs, days_work, days_off, final_work, final_off
 
     def cheapest(self, day_costs: np.ndarray, count: int = 1, must_work=None) -> list[tuple[tuple[int, ...], float]]:
@@ -365,8 +378,19 @@ class ScheduleDP:
             return []
         chosen = np.argpartition(ends, count - 1)[:count] if count < len(ends) else np.arange(len(ends))
         chosen = chosen[np.argsort(ends[chosen], kind="stable")]
-        worked = kernel.walk_back(days_work, days_off, chosen.astype(np.int64), group_costs, self._group_rows, self._allowed_prev,
-                                  self._moves, self._inverse, self._weekend_day, self._weekend_start, rules.min_work)
+        worked = kernel.walk_back(
+            days_work,
+            days_off,
+            chosen.astype(np.int64),
+            group_costs,
+            self._group_rows,
+            self._allowed_prev,
+            self._moves,
+            self._inverse,
+            self._weekend_day,
+            self._weekend_start,
+            rules.min_work,
+        )
         # the member of each group that gave the group's cost, per day (-1 stays off)
         member = np.full((rules.n_days, len(self.groups) + 1), -1, dtype=np.int64)
         for g, (_, _, _, members, _) in enumerate(self.groups):
@@ -397,7 +421,22 @@ class ScheduleDP:
             member_ids[g, : len(members)] = members
             member_costs[:, g, : len(members)] = costs[:, members]
         found, complete = kernel.enumerate_paths(
-            days_work, days_off, np.array([k for k, _ in ends], dtype=np.int64), np.array([s for _, s in ends], dtype=np.int64),
-            float(budget) + 1e-9, member_costs, member_ids, self._group_rows, self._allowed_prev, self._moves, self._inverse,
-            self._weekend_day, self._weekend_start, rules.min_work, rules.work_edges_exempt, rules.off_edges_exempt, int(max_schedules))
+            days_work,
+            days_off,
+            np.array([k for k, _ in ends], dtype=np.int64),
+            np.array([s for _, s in ends], dtype=np.int64),
+            float(budget) + 1e-9,
+            member_costs,
+            member_ids,
+            self._group_rows,
+            self._allowed_prev,
+            self._moves,
+            self._inverse,
+            self._weekend_day,
+            self._weekend_start,
+            rules.min_work,
+            rules.work_edges_exempt,
+            rules.off_edges_exempt,
+            int(max_schedules),
+        )
         return [(tuple(int(t) for t in row), float(sum(costs[d, t] for d, t in enumerate(row) if t >= 0))) for row in found], complete

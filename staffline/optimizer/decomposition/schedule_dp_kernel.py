@@ -58,8 +58,7 @@ def _minimum_into(target: np.ndarray, source: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _start(work, off, costs, groups, moves, available: bool, must_work: bool, weekend: int,
-           work_exempt: bool, off_exempt: bool) -> None:
+def _start(work, off, costs, groups, moves, available: bool, must_work: bool, weekend: int, work_exempt: bool, off_exempt: bool) -> None:
     """Day 0: off (exempt from the minimum rest when ``off_exempt``) or a first shift of each group."""
     q = off.shape[0] - 1
     origin = np.full(off.shape[1], INF)
@@ -74,8 +73,9 @@ def _start(work, off, costs, groups, moves, available: bool, must_work: bool, we
 
 
 @njit(cache=True)
-def _step(new_work, new_off, work, off, costs, groups, allowed_prev, moves, available: bool, must_work: bool,
-          weekend: int, min_work: int) -> None:
+def _step(
+    new_work, new_off, work, off, costs, groups, allowed_prev, moves, available: bool, must_work: bool, weekend: int, min_work: int
+) -> None:
     """Day d's states from day d - 1's (after any weekend reset); work is [c, r, e, tail], off [i, tail]."""
     n_classes, runs, n_tail = work.shape[0], work.shape[1], work.shape[3]
     q = off.shape[0] - 1
@@ -113,8 +113,21 @@ def _step(new_work, new_off, work, off, costs, groups, allowed_prev, moves, avai
 
 
 @njit(cache=True, nogil=True)
-def forward(days_work, days_off, day_costs, groups, allowed_prev, moves, available, must_work, weekend_day, weekend_start,
-            min_work: int, work_exempt: bool, off_exempt: bool) -> None:
+def forward(
+    days_work,
+    days_off,
+    day_costs,
+    groups,
+    allowed_prev,
+    moves,
+    available,
+    must_work,
+    weekend_day,
+    weekend_start,
+    min_work: int,
+    work_exempt: bool,
+    off_exempt: bool,
+) -> None:
     """Fill every day's work states ``days_work[d, c, r, e, tail]`` and off states ``days_off[d, i, tail]``.
 
     ``day_costs[d, g]`` is the cost of working group g on day d;
@@ -126,14 +139,25 @@ def forward(days_work, days_off, day_costs, groups, allowed_prev, moves, availab
     """
     days_work[:] = INF
     days_off[:] = INF
-    _start(days_work[0], days_off[0], day_costs[0], groups, moves, available[0], must_work[0], weekend_day[0],
-           work_exempt, off_exempt)
+    _start(days_work[0], days_off[0], day_costs[0], groups, moves, available[0], must_work[0], weekend_day[0], work_exempt, off_exempt)
     for d in range(1, day_costs.shape[0]):
         work, off = days_work[d - 1], days_off[d - 1]
         if weekend_start[d]:
             work, off = reset_weekend(work, off)
-        _step(days_work[d], days_off[d], work, off, day_costs[d], groups, allowed_prev, moves, available[d],
-              must_work[d], weekend_day[d], min_work)
+        _step(
+            days_work[d],
+            days_off[d],
+            work,
+            off,
+            day_costs[d],
+            groups,
+            allowed_prev,
+            moves,
+            available[d],
+            must_work[d],
+            weekend_day[d],
+            min_work,
+        )
 
 
 @njit(cache=True)
@@ -181,8 +205,7 @@ def _predecessor(d, kind, i, r, e, t, value, work, off, group_costs, groups, all
 
 
 @njit(cache=True, nogil=True)
-def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, moves, inverse, weekend_day, weekend_start,
-              min_work: int):
+def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, moves, inverse, weekend_day, weekend_start, min_work: int):
     """The group worked each day (-1 off) by the schedule ending in each of ``ends``.
 
     ``ends`` are flat indices into the last day's work states followed by
@@ -214,8 +237,9 @@ def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, move
             work_in, off_in = days_work[d - 1], days_off[d - 1]
             if reset_at[d] >= 0:
                 work_in, off_in = resets_work[reset_at[d]], resets_off[reset_at[d]]
-            kind, i, r, e, t, g = _predecessor(d, kind, i, r, e, t, value, work_in, off_in, group_costs, groups,
-                                               allowed_prev, inverse, weekend_day[d], min_work)
+            kind, i, r, e, t, g = _predecessor(
+                d, kind, i, r, e, t, value, work_in, off_in, group_costs, groups, allowed_prev, inverse, weekend_day[d], min_work
+            )
             if kind < 0:
                 raise AssertionError("schedule DP: a state is not traced back")
             found[j, d] = g
@@ -248,8 +272,25 @@ def _in_value(days_work, days_off, d, kind, i, r, e, t):
 
 
 @njit(cache=True)
-def enumerate_paths(days_work, days_off, end_kind, end_state, budget: float, member_costs, member_ids, groups, allowed_prev, moves,
-                    inverse, weekend_day, weekend_start, min_work: int, work_exempt: bool, off_exempt: bool, max_paths: int):
+def enumerate_paths(
+    days_work,
+    days_off,
+    end_kind,
+    end_state,
+    budget: float,
+    member_costs,
+    member_ids,
+    groups,
+    allowed_prev,
+    moves,
+    inverse,
+    weekend_day,
+    weekend_start,
+    min_work: int,
+    work_exempt: bool,
+    off_exempt: bool,
+    max_paths: int,
+):
     """Every schedule whose cost is at most ``budget``, as template per day (-1 off): (schedules, complete).
 
     Walks back from the end states (``end_kind[j]`` 0 work / 1 off,

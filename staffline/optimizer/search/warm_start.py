@@ -172,8 +172,11 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
         room = {d: 1.0 if per_day is None else (per_day - staffed_days[d]) / per_day for d in options}
         roles = b.employees[i].roles
         every_slot = {d: range(len(b.days[d].slots)) for d in options}
-        deficit = {d: (float(np.maximum(targets[d] - on[d], 0).sum()) + 1.0
-                       + ROLE_MINIMUM_BONUS * minima.coverable(d, roles, every_slot[d])) * room[d] for d in options}
+        deficit = {
+            d: (float(np.maximum(targets[d] - on[d], 0).sum()) + 1.0 + ROLE_MINIMUM_BONUS * minima.coverable(d, roles, every_slot[d]))
+            * room[d]
+            for d in options
+        }
         days: list[int] = []
         for d in sorted(options, key=lambda d: -deficit[d]):
             if len(days) == k:

@@ -48,13 +48,26 @@ def test_cbc_does_not_cut_off_the_optimum_of_a_three_staff_wednesday():
     hours = {k: (v if k == "wed" else OpeningHours(None, None)) for k, v in inst.branch.hours.items()}
     roles = tuple(dataclasses.replace(r, min_on_duty=0) for r in inst.branch.roles)
     inst = dataclasses.replace(inst, branch=dataclasses.replace(inst.branch, hours=hours, roles=roles))
-    staff = [person(i, certified, min_hours_week=0, max_hours_week=4, min_days_week=0, max_days_week=1, max_consecutive_days=1,
-                    cost_per_hour=50.0, unavailable=("wed",) if i == 2 else ())
-             for i, certified in enumerate([["counter"], ["counter", "lobby"], ["lobby"]])]
+    staff = [
+        person(
+            i,
+            certified,
+            min_hours_week=0,
+            max_hours_week=4,
+            min_days_week=0,
+            max_days_week=1,
+            max_consecutive_days=1,
+            cost_per_hour=50.0,
+            unavailable=("wed",) if i == 2 else (),
+        )
+        for i, certified in enumerate([["counter"], ["counter", "lobby"], ["lobby"]])
+    ]
     inst = with_staff(inst, staff)
     demand = demand_of(3)  # the property test's forecast for history seed 3
-    results = {backend: solve_roster(inst, demand, WEEK, time_limit=30, workers=1, backend=backend, diagnose_infeasible=False)
-               for backend in ("cpsat", "cbc")}
+    results = {
+        backend: solve_roster(inst, demand, WEEK, time_limit=30, workers=1, backend=backend, diagnose_infeasible=False)
+        for backend in ("cpsat", "cbc")
+    }
     assert [r.status for r in results.values()] == ["optimal", "optimal"]
     assert results["cbc"].objective == pytest.approx(results["cpsat"].objective, abs=0.011)
     assert results["cbc"].objective == pytest.approx(983.0, abs=0.011)
@@ -175,7 +188,9 @@ def test_roster_command_runs_the_cbc_backend(tmp_path):
     branch, out = tmp_path / "branch", tmp_path / "out"
     runner = CliRunner()
     assert runner.invoke(main, ["init", str(branch), "--staff", "6", "--roles", "2", "--weeks", "3", "-q"]).exit_code == 0
-    result = runner.invoke(main, ["roster", str(branch), "--out", str(out), "--backend", "cbc", "--time-limit", "20", "--workers", "1", "--json"])
+    result = runner.invoke(
+        main, ["roster", str(branch), "--out", str(out), "--backend", "cbc", "--time-limit", "20", "--workers", "1", "--json"]
+    )
     assert result.exit_code == 0, result.output
     kpis = json.loads(result.output)
     assert kpis["backend"] == "cbc" and kpis["hard_violations"] == []

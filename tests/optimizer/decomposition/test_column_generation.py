@@ -152,15 +152,22 @@ def test_several_dives_keep_the_cheapest_roster_and_none_beats_the_root_bound(na
     with ThreadPoolExecutor(2) as pool:
         generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
         info: dict = {}
-        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(float("inf")), pool, stats, info,
-                        objective_floor(b.model, stats.bound) / SCALE)
+        chosen = _dives(
+            master,
+            pricers,
+            Deadline(float("inf")),
+            Deadline(float("inf")),
+            pool,
+            stats,
+            info,
+            objective_floor(b.model, stats.bound) / SCALE,
+        )
     values = [v for v in info["dives"] if v is not None]
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
     assert master.roster_cost(list(chosen.values())) == min(values)
     assert all(v >= stats.bound - 1e-6 for v in values)
     # more than one dive unless the first reached the bound
     assert len(info["dives"]) > 1 or values[0] <= objective_floor(b.model, stats.bound) / SCALE
-
 
 
 def _fail(*_):
@@ -182,11 +189,20 @@ def test_a_later_dive_whose_lp_glop_cannot_solve_ends_the_dives_with_the_first_r
         generate(master, pricers, Deadline(float("inf")), pool, stats)  # converged already: this only records the bound
         master.release_all = release_then_fail
         info: dict = {}
-        chosen = _dives(master, pricers, Deadline(float("inf")), Deadline(float("inf")), pool, stats, info,
-                        objective_floor(b.model, stats.bound) / SCALE)
+        chosen = _dives(
+            master,
+            pricers,
+            Deadline(float("inf")),
+            Deadline(float("inf")),
+            pool,
+            stats,
+            info,
+            objective_floor(b.model, stats.bound) / SCALE,
+        )
     assert info["master_lp_error"] == "master LP not solved (GLOP status 4)"
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
     assert master.roster_cost(list(chosen.values())) == info["dives"][0] and len(info["dives"]) == 1
+
 
 class _FailingLp:
     """The master's GLOP solver, except that its first ``failures`` solves end ABNORMAL (as GLOP's presolve did on Instance7)."""
@@ -214,7 +230,6 @@ def test_the_master_lp_survives_two_glop_failures_and_names_the_third():
     master.lp = _FailingLp(real, 3)
     with pytest.raises(MasterLpError, match="GLOP status"):
         master.solve()
-
 
 
 @functools.lru_cache(maxsize=None)

@@ -32,12 +32,24 @@ def small_instances(draw):
     staff = []
     for k in range(draw(st.integers(2, 4))):
         low = draw(st.integers(0, 3)) * 480
-        staff.append(Staff(chr(65 + k), {"E": horizon, "L": draw(st.sampled_from([0, 2, horizon]))}, low + draw(st.integers(1, 4)) * 480, low,
-                           draw(st.integers(3, 5)), draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2)),
-                           frozenset(draw(st.lists(st.integers(0, horizon - 1), max_size=2, unique=True)))))
+        staff.append(
+            Staff(
+                chr(65 + k),
+                {"E": horizon, "L": draw(st.sampled_from([0, 2, horizon]))},
+                low + draw(st.integers(1, 4)) * 480,
+                low,
+                draw(st.integers(3, 5)),
+                draw(st.integers(1, 2)),
+                draw(st.integers(1, 2)),
+                draw(st.integers(1, 2)),
+                frozenset(draw(st.lists(st.integers(0, horizon - 1), max_size=2, unique=True))),
+            )
+        )
     ids = [s.id for s in staff]
-    on = [ShiftRequest(draw(st.sampled_from(ids)), draw(st.integers(0, horizon - 1)), draw(st.sampled_from("EL")), draw(st.integers(1, 3)))
-          for _ in range(draw(st.integers(0, 3)))]
+    on = [
+        ShiftRequest(draw(st.sampled_from(ids)), draw(st.integers(0, horizon - 1)), draw(st.sampled_from("EL")), draw(st.integers(1, 3)))
+        for _ in range(draw(st.integers(0, 3)))
+    ]
     cover = [Cover(d, s, draw(st.integers(0, 2)), 100, 1) for d in range(horizon) for s in "EL"]
     return CurtoisInstance("random", horizon, shifts, staff, on, [], cover)
 
@@ -83,10 +95,13 @@ def test_the_polish_never_loses_the_incumbent_and_its_roster_passes_the_referee(
 
 
 @needs_shared
-@pytest.mark.parametrize("name, solves_before_failing, optimum", [
-    ("Instance2", 0, 828),  # the root LP fails at once: the full model's roster carries on
-    ("Instance7", 40, 1056),  # the first dive's LP fails: each employee's cheapest priced schedule, mended, carries on
-])
+@pytest.mark.parametrize(
+    "name, solves_before_failing, optimum",
+    [
+        ("Instance2", 0, 828),  # the root LP fails at once: the full model's roster carries on
+        ("Instance7", 40, 1056),  # the first dive's LP fails: each employee's cheapest priced schedule, mended, carries on
+    ],
+)
 def test_a_master_lp_that_glop_cannot_solve_leaves_a_referee_clean_roster(monkeypatch, name, solves_before_failing, optimum):
     solved = CoverMaster.solve
     calls = []
@@ -106,34 +121,43 @@ def test_a_master_lp_that_glop_cannot_solve_leaves_a_referee_clean_roster(monkey
     assert check.violations == [] and check.objective == result.objective
 
 
-@pytest.mark.parametrize("local, objective, floor, first", [
-    (False, 2319400, 127800, True),  # a greedy roster goes to best responses first
-    (True, 488100, 441800, True),  # Instance18's dive roster, 10.5% above its bound
-    (True, 106600, 105500, False),  # Instance7's, 1% above: CP-SAT's polish alone
-    (True, 195000, 195000, False),  # on the floor: proved optimal, nothing to do
-    (False, 195000, 195000, False),
-    (False, 5000, -100, True),  # no useful bound yet
-])
+@pytest.mark.parametrize(
+    "local, objective, floor, first",
+    [
+        (False, 2319400, 127800, True),  # a greedy roster goes to best responses first
+        (True, 488100, 441800, True),  # Instance18's dive roster, 10.5% above its bound
+        (True, 106600, 105500, False),  # Instance7's, 1% above: CP-SAT's polish alone
+        (True, 195000, 195000, False),  # on the floor: proved optimal, nothing to do
+        (False, 195000, 195000, False),
+        (False, 5000, -100, True),  # no useful bound yet
+    ],
+)
 def test_best_responses_come_first_for_rosters_far_from_the_bound(local, objective, floor, first):
     assert _responses_first(local, objective, floor) is first
 
 
-@pytest.mark.parametrize("converged, lp, bound, dive", [
-    (True, 1054.083, 1054.083, True),
-    (False, 1278.015, 1277.455, True),  # Instance14 when its root's time ended: pricing still finds columns
-    (False, 4020.525, 3616.823, False),  # Instance15: 10% apart, the LP itself is still far off
-    (False, 10233.386, -20015.0, False),  # Instance13: no useful bound yet
-    (False, 558.0, float("-inf"), False),
-    (False, float("inf"), 10.0, False),  # no LP solved yet
-])
+@pytest.mark.parametrize(
+    "converged, lp, bound, dive",
+    [
+        (True, 1054.083, 1054.083, True),
+        (False, 1278.015, 1277.455, True),  # Instance14 when its root's time ended: pricing still finds columns
+        (False, 4020.525, 3616.823, False),  # Instance15: 10% apart, the LP itself is still far off
+        (False, 10233.386, -20015.0, False),  # Instance13: no useful bound yet
+        (False, 558.0, float("-inf"), False),
+        (False, float("inf"), 10.0, False),  # no LP solved yet
+    ],
+)
 def test_a_root_is_dived_in_when_converged_or_within_one_percent_of_its_bound(converged, lp, bound, dive):
     stats = CgStats(lp_value=lp, bound=bound, converged=converged)
     assert _near_converged(stats) is dive
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(-5, 5).map(lambda k: 100 * k or 300), min_size=1, max_size=5), st.integers(-1000, 1000),
-       st.floats(-100, 100, allow_nan=False))
+@given(
+    st.lists(st.integers(-5, 5).map(lambda k: 100 * k or 300), min_size=1, max_size=5),
+    st.integers(-1000, 1000),
+    st.floats(-100, 100, allow_nan=False),
+)
 def test_the_objective_floor_is_the_cheapest_reachable_value_above_a_bound(coeffs, offset, bound):
     """Every assignment's objective at or above ``bound`` is at least the floor, and the floor lies on the objective's grid."""
     model = cp_model.CpModel()
@@ -172,13 +196,16 @@ class _Pricing:
         return stats
 
 
-@pytest.mark.parametrize("lp, bound, calls", [
-    (1286.6, 1250.9, 2),  # Instance14 when its 27 s ended: 2.8% apart, priced on until within DIVE_GAP
-    (1318.1, 1198.8, 6),  # Instance14 in a slower run: 9.1% apart
-    (1278.2, 1272.5, 0),  # within 1% already: dived at once
-    (4067.1, 3563.9, 0),  # Instance15: 12% apart, no waiting
-    (10233.4, float("-inf"), 0),  # no bound yet
-])
+@pytest.mark.parametrize(
+    "lp, bound, calls",
+    [
+        (1286.6, 1250.9, 2),  # Instance14 when its 27 s ended: 2.8% apart, priced on until within DIVE_GAP
+        (1318.1, 1198.8, 6),  # Instance14 in a slower run: 9.1% apart
+        (1278.2, 1272.5, 0),  # within 1% already: dived at once
+        (4067.1, 3563.9, 0),  # Instance15: 12% apart, no waiting
+        (10233.4, float("-inf"), 0),  # no bound yet
+    ],
+)
 def test_a_root_close_to_its_bound_prices_on_until_it_may_be_dived_in(monkeypatch, lp, bound, calls):
     stats = CgStats(lp_value=lp, bound=bound)
     pricing = _Pricing(0.015)

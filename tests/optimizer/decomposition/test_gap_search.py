@@ -55,9 +55,17 @@ def loose_employees(draw):
     horizon = draw(st.sampled_from([7, 14]))
     ids = SHIFT_IDS[: draw(st.integers(1, 3))]
     shifts = {s: Shift(s, 480, frozenset(b for b in ids if draw(st.integers(0, 3)) == 0)) for s in ids}
-    staff = Staff("A", {s: draw(st.sampled_from([2, 4, horizon])) for s in ids}, 480 * horizon, 480 * draw(st.integers(0, 3)),
-                  draw(st.integers(3, 6)), draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, horizon // 7)),
-                  frozenset(draw(st.lists(st.integers(0, horizon - 1), max_size=2, unique=True))))
+    staff = Staff(
+        "A",
+        {s: draw(st.sampled_from([2, 4, horizon])) for s in ids},
+        480 * horizon,
+        480 * draw(st.integers(0, 3)),
+        draw(st.integers(3, 6)),
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, horizon // 7)),
+        frozenset(draw(st.lists(st.integers(0, horizon - 1), max_size=2, unique=True))),
+    )
     requests = draw(st.lists(st.tuples(st.integers(0, horizon - 1), st.sampled_from(ids), st.integers(1, 3), st.booleans()), max_size=4))
     on = [ShiftRequest("A", d, s, w) for d, s, w, is_on in requests if is_on]
     off = [ShiftRequest("A", d, s, w) for d, s, w, is_on in requests if not is_on]

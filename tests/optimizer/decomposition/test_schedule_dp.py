@@ -38,8 +38,14 @@ def one_employee_instances(draw):
     max_shifts = {s: draw(st.sampled_from([0, 1, 2, 3, horizon])) for s in ids}
     low = draw(st.integers(0, 4)) * 480
     staff = Staff(
-        "A", max_shifts, low + draw(st.integers(0, 6)) * 480, low,
-        draw(st.integers(2, 6)), draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(0, horizon // 7)),
+        "A",
+        max_shifts,
+        low + draw(st.integers(0, 6)) * 480,
+        low,
+        draw(st.integers(2, 6)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(0, horizon // 7)),
         frozenset(draw(st.lists(st.integers(0, horizon - 1), max_size=3, unique=True))),
     )
     requests = draw(st.lists(st.tuples(st.integers(0, horizon - 1), st.sampled_from(ids), st.integers(1, 3), st.booleans()), max_size=4))
@@ -113,7 +119,9 @@ def test_a_fixed_assignment_is_kept_by_both_pricers(case, day, template):
 
 
 def test_more_schedules_are_distinct_and_sorted():
-    inst = CurtoisInstance("week", 7, {"E": Shift("E", 480, frozenset())}, [Staff("A", {"E": 7}, 2400, 960, 5, 1, 1, 1, frozenset())], [], [], [])
+    inst = CurtoisInstance(
+        "week", 7, {"E": Shift("E", 480, frozenset())}, [Staff("A", {"E": 7}, 2400, 960, 5, 1, 1, 1, frozenset())], [], [], []
+    )
     employee, grid, rules = pricing_inputs(inst)
     dp = ScheduleDP(read_rules(employee, grid, rules))
     costs = np.array([[c] for c in (-3.0, -1.0, 2.0, -2.0, 0.5, -4.0, 1.0)])
@@ -124,7 +132,9 @@ def test_more_schedules_are_distinct_and_sorted():
 
 
 def test_rules_beyond_the_dp_send_the_employee_to_cpsat():
-    inst = CurtoisInstance("week", 7, {"E": Shift("E", 480, frozenset())}, [Staff("A", {"E": 7}, 2400, 0, 5, 1, 1, 1, frozenset())], [], [], [])
+    inst = CurtoisInstance(
+        "week", 7, {"E": Shift("E", 480, frozenset())}, [Staff("A", {"E": 7}, 2400, 0, 5, 1, 1, 1, frozenset())], [], [], []
+    )
     employee, grid, rules = pricing_inputs(inst)
     working_days = WorkingDays("working days", employee=0, minimum=2, maximum=4)
     assert read_rules(employee, grid, rules + [working_days]) is None
