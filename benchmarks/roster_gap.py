@@ -40,7 +40,7 @@ def branch(name: str):
 def run(instance, backend: str, time_limit: float, workers: int, seed: int) -> dict:
     started = time.perf_counter()
     p = plan(instance, time_limit=time_limit, workers=workers, seed=seed, backend=backend)
-    k, r = p.kpis, p.roster
+    k, r = p.kpis, p.result
     return {
         "status": r.status,
         "objective": r.objective,

@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from staffline.cli.simulate import roster_week
 from staffline.io import load_instance
 from staffline.model import minutes_of
 from staffline.optimizer.core.branch_model import plan_days
 from staffline.optimizer.roster import appointments_in_progress, slot_arrivals, solve_roster, staff_per_slot
-from staffline.pipeline import default_week, forecast_week
+from staffline.pipeline import default_week, forecast_week, roster_week
 from staffline.queueing import METHODS, wait_curve
 from staffline.simulation import simulate_days
 from staffline.simulation.roster_sim import day_specs, service_sampler
@@ -78,7 +77,7 @@ def main() -> None:
     instance = load_instance(args.instance)
     if args.roster:
         roster = pd.read_csv(args.roster, dtype=str)
-        week_start = roster_week(roster, Path(args.roster))
+        week_start = roster_week(roster, Path(args.roster).name)
     else:
         week_start = default_week(instance)
     demand = forecast_week(instance, week_start)

@@ -85,9 +85,9 @@ def run_branch(job: BranchJob) -> dict:
         with output_lock(job.out_dir):
             instance = load_instance(job.folder)
             p = plan(instance, job.week, time_limit=job.time_limit, workers=job.workers, seed=job.seed, simulate_reps=job.simulate_reps)
-            status = p.roster.status
+            status = p.status
             if status in ("infeasible", "time_limit"):
-                row.update(status=status, message=p.roster.message)
+                row.update(status=status, message=p.result.message)
             else:
                 write_plan(p, instance, job.out_dir)
                 if job.report:

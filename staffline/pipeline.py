@@ -21,7 +21,7 @@ from staffline.forecasting.baseline import forecast_counts, service_minutes, wit
 from staffline.forecasting.diversion import apply_diversion
 from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
-from staffline.optimizer.roster import Demand, RosterResult, solve_roster
+from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, solve_roster
 from staffline.queueing import queue_roles, requirements
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -50,17 +50,55 @@ def parse_week(text: str | dt.date | None, instance: Instance) -> dt.date:
     return monday
 
 
+def roster_week(roster: pd.DataFrame, source: str = "roster") -> dt.date:
+    """Monday of the week a roster covers (it must cover exactly one); ``source`` names it in errors."""
+    try:
+        dates = sorted({dt.date.fromisoformat(str(d)) for d in roster["date"]})
+    except (KeyError, ValueError):
+        raise InputError(Problem(source, None, "date", "expected a date column of YYYY-MM-DD values")) from None
+    if not dates:
+        raise InputError(Problem(source, None, None, "the roster has no rows"))
+    monday = dates[0] - dt.timedelta(days=dates[0].weekday())
+    if (dates[-1] - monday).days > 6:
+        raise InputError(Problem(source, None, "date", f"rows span more than one week ({dates[0]} to {dates[-1]})"))
+    return monday
+
+
 @dataclass
 class Plan:
+    """Every product of one planning run, in memory.
+
+    ``roster`` is what planners and other services want first (one row per
+    block of work: ``employee, date, start, end, role``); ``result`` keeps the
+    solver's whole answer (status, objective, bound, gap, diagnosis) for
+    callers who need to know how good the roster is or why there is none.
+    """
+
     week_start: dt.date
-    forecast: pd.DataFrame
-    requirements: pd.DataFrame
-    roster: RosterResult
-    simulation: pd.DataFrame | None = None  # simulated wait per date, hour and role (with --simulate)
+    forecast: pd.DataFrame  # walk-ins per date, slot_start, role, tier (mean, 80/95% intervals) + appointments
+    requirements: pd.DataFrame  # minimum staff per date, slot and role for the service-level target
+    result: RosterResult
+    simulation: pd.DataFrame | None = None  # simulated wait per date, hour and role (with simulate_reps)
+
+    @property
+    def roster(self) -> pd.DataFrame:
+        """The roster: ``employee, date, start, end, role`` (empty when there is none)."""
+        return self.result.roster
 
     @property
     def kpis(self) -> dict:
-        return self.roster.kpis
+        """kpis.json as a dict: objective, bound, gap, status, waits and service levels per role, penalties."""
+        return self.result.kpis
+
+    @property
+    def coverage(self) -> pd.DataFrame | None:
+        """Per date, slot and role: expected arrivals, staff rostered, expected wait, service level."""
+        return self.result.coverage
+
+    @property
+    def status(self) -> str:
+        """``optimal``, ``feasible``, ``infeasible`` or ``time_limit``."""
+        return self.result.status
 
 
 def forecast_week(instance: Instance, week_start: dt.date, model: str = "profile", divert: dict[str, float] | None = None) -> Demand:
@@ -93,10 +131,11 @@ def plan(
     seed: int = 0,
     headcount: int | None = None,
     certify: dict[str, list[str]] | None = None,
-    progress=None,
+    progress: ProgressCallback | None = None,
     simulate_reps: int = 0,
     divert: dict[str, float] | None = None,
     backend: str = "portfolio",
+    model: str = "profile",
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -105,10 +144,11 @@ def plan(
     KPIs per role (means and 95% CIs) beside the expected ones. ``divert``
     overrides the branch's self-service diversion shares per role (what-if).
     ``backend`` is ``"portfolio"`` (default: CBC, then CP-SAT), ``"cpsat"`` or
-    ``"cbc"`` (see :func:`~staffline.optimizer.roster.solve_roster`).
+    ``"cbc"`` (see :func:`~staffline.optimizer.roster.solve_roster`). ``model``
+    is the forecasting model (one of ``staffline.forecasting.MODELS``).
     """
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start, divert=divert)
+    demand = forecast_week(instance, week_start, model, divert=divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     result = solve_roster(
         instance,
@@ -182,16 +222,16 @@ def _write_products(p: Plan, instance: Instance, out: Path) -> list[Path]:
     products = {
         "forecast.csv": p.forecast,
         "requirements.csv": p.requirements,
-        "roster.csv": p.roster.roster,
-        "roster_wide.csv": roster_wide(p.roster, instance, p.week_start),
+        "roster.csv": p.roster,
+        "roster_wide.csv": roster_wide(p.result, instance, p.week_start),
     }
-    if p.roster.coverage is not None:
-        products["coverage.csv"] = p.roster.coverage
+    if p.coverage is not None:
+        products["coverage.csv"] = p.coverage
     if p.simulation is not None:
         products["simulation.csv"] = p.simulation
     for name, frame in products.items():
         atomic.write_csv(out / name, frame, float_format="%.4g")
         written.append(out / name)
-    atomic.write_text(out / "kpis.json", json.dumps(p.roster.kpis, indent=2, ensure_ascii=False, default=float) + "\n")
+    atomic.write_text(out / "kpis.json", json.dumps(p.kpis, indent=2, ensure_ascii=False, default=float) + "\n")
     written.append(out / "kpis.json")
     return written

@@ -47,7 +47,7 @@ def test_readme_library_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
-    assert namespace["result"].roster.status in ("optimal", "feasible")
+    assert namespace["result"].result.status in ("optimal", "feasible")
     assert (tmp_path / "out" / "roster.csv").is_file()
 
 

@@ -145,10 +145,10 @@ def roster(
         divert=parse_divert(divert),
         backend=backend,
     )
-    if p.roster.status == "infeasible":
-        raise Infeasible(p.roster.message)
-    if p.roster.status == "time_limit":
-        raise TimeLimitNoRoster(p.roster.message)
+    if p.status == "infeasible":
+        raise Infeasible(p.result.message)
+    if p.status == "time_limit":
+        raise TimeLimitNoRoster(p.result.message)
     paths = write_plan(p, instance, out_dir)
     k = p.kpis
     LOGGER.info(

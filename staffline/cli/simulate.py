@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import click
 
 from staffline.cli.common import divert_option, emit_json, handle_errors, json_option, parse_divert, quiet_option
-from staffline.errors import InputError, Problem
-
-
-def roster_week(roster, file: Path) -> dt.date:
-    """Monday of the week the roster covers (it must cover exactly one)."""
-    try:
-        dates = sorted({dt.date.fromisoformat(d) for d in roster["date"]})
-    except (KeyError, ValueError):
-        raise InputError(Problem(file.name, None, "date", "expected a date column of YYYY-MM-DD values")) from None
-    if not dates:
-        raise InputError(Problem(file.name, None, None, "the roster has no rows"))
-    monday = dates[0] - dt.timedelta(days=dates[0].weekday())
-    if (dates[-1] - monday).days > 6:
-        raise InputError(Problem(file.name, None, "date", f"rows span more than one week ({dates[0]} to {dates[-1]})"))
-    return monday
 
 
 @click.command()
@@ -49,12 +33,12 @@ def simulate(path, roster_file, reps, seed, out_dir, divert, as_json, quiet) -> 
     from staffline import atomic
     from staffline.io import load_instance
     from staffline.optimizer.check import read_roster
-    from staffline.pipeline import forecast_week
+    from staffline.pipeline import forecast_week, roster_week
     from staffline.simulation import simulate_roster
 
     instance = load_instance(path)
     roster = pd.read_csv(roster_file, dtype=str, keep_default_na=False)
-    week_start = roster_week(roster, roster_file)
+    week_start = roster_week(roster, roster_file.name)
     read_roster(instance, roster, week_start)  # validates rows; bad ones exit 2 naming row and field
     demand = forecast_week(instance, week_start, divert=parse_divert(divert))
     kpis, hourly = simulate_roster(instance, demand, roster, week_start, reps=reps, seed=seed)

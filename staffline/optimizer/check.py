@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def check_roster(
     roster: pd.DataFrame | str | Path,
     week_start: dt.date,
     demand: pd.DataFrame | None = None,
-    aht_minutes: dict | None = None,
+    aht_minutes: Mapping[str, float] | None = None,
     previous_days: dict | None = None,
     previous_end: dict | None = None,
     headcount: int | None = None,

@@ -34,6 +34,10 @@ from staffline.queueing import erlang_a, service_level, wait_curve
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
 
 
+ProgressCallback = Callable[[float, float, float], None]
+"""Called with (seconds since the start, objective, bound) each time the solver finds a better roster."""
+
+
 @dataclass
 class Demand:
     """Expected walk-in arrivals per slot (forecast frame) and mean service time per role."""
@@ -197,7 +201,7 @@ def solve_roster(
     time_limit: float = 60.0,
     workers: int = 2,
     seed: int = 0,
-    progress: Callable[[float, float, float], None] | None = None,
+    progress: ProgressCallback | None = None,
     headcount: int | None = None,
     extra_certifications: Mapping[str, list[str]] | None = None,
     previous_days: Mapping[str, tuple[bool, ...]] | None = None,

@@ -7,6 +7,7 @@ and opens in any browser or mail client with no network.
 from __future__ import annotations
 
 import io
+import math
 
 import matplotlib
 
@@ -105,7 +106,12 @@ def wait_chart(coverage: pd.DataFrame, simulation: pd.DataFrame | None) -> bytes
 
 
 def gantt_chart(roster: pd.DataFrame) -> bytes:
-    """One panel per day: a bar per employee per role block, coloured by role."""
+    """One panel per day: a bar per employee per role block, coloured by role (PNG)."""
+    return _png(gantt_figure(roster))
+
+
+def gantt_figure(roster: pd.DataFrame):
+    """:func:`gantt_chart`'s figure, on a clock-time axis spanning the roster's whole hours."""
     dates = sorted(roster["date"].unique())
     people = sorted(roster["employee"].unique())
     colours = role_colour(list(roster["role"].unique()))
@@ -113,16 +119,21 @@ def gantt_chart(roster: pd.DataFrame) -> bytes:
         1, max(len(dates), 1), figsize=(2.6 * max(len(dates), 1), 0.32 * len(people) + 1.2), sharey=True, squeeze=False
     )
     to_hours = lambda s: int(s[:2]) + int(s[3:5]) / 60  # noqa: E731
+    first = math.floor(min(map(to_hours, roster["start"]), default=8))
+    last = math.ceil(max(map(to_hours, roster["end"]), default=18))  # whole hours around the branch's day
+    step = 2 if last - first > 6 else 1
+    ticks = list(range(first, last + 1, step))
     for ax, date in zip(axes[0], dates):
         day = roster[roster["date"] == date]
         for row in day.itertuples():
             start = to_hours(row.start)
             ax.barh(people.index(row.employee), to_hours(row.end) - start, left=start, color=colours[row.role], height=0.7)
         ax.set_title(date)
-        ax.set_xlim(8, 18)
+        ax.set_xlim(first, last)
+        ax.set_xticks(ticks, [f"{h:02d}:00" for h in ticks], rotation=60)  # clock times, not 12.5
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].set_yticks(range(len(people)), people)
     axes[0][0].invert_yaxis()
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
     fig.legend(handles, list(colours), loc="upper center", ncol=len(colours), bbox_to_anchor=(0.5, 1.05))
-    return _png(fig)
+    return fig

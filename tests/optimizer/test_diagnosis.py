@@ -9,9 +9,9 @@ from tests.optimizer.branches import person, small_branch, with_staff
 
 def conflict(inst):
     p = plan(inst, time_limit=10, workers=1)
-    assert p.roster.status == "infeasible"
-    assert p.roster.message.startswith("no roster: ")
-    return set(p.roster.diagnosis)
+    assert p.result.status == "infeasible"
+    assert p.result.message.startswith("no roster: ")
+    return set(p.result.diagnosis)
 
 
 def test_headcount_below_greeter_plus_counter_coverage():

@@ -12,7 +12,7 @@ from tests.optimizer.branches import WEEK, small_branch
 
 def assert_checked(inst, p):
     demand = forecast_week(inst, p.week_start)
-    report = check_roster(inst, p.roster.roster, p.week_start, demand.frame, demand.aht_minutes)
+    report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
     assert report.ok, [str(v) for v in report.violations]
     assert report.cost == pytest.approx(p.kpis["cost"], abs=0.01)
     assert report.penalties == pytest.approx(p.kpis["penalties"])
@@ -21,12 +21,12 @@ def assert_checked(inst, p):
 
 def test_small_week_solves_and_passes_the_checker(branch5):
     p = plan(branch5, time_limit=8, workers=1, seed=0)
-    assert p.roster.status in ("optimal", "feasible")
+    assert p.result.status in ("optimal", "feasible")
     assert p.week_start == WEEK
-    roster = p.roster.roster
+    roster = p.roster
     assert list(roster.columns) == ["employee", "date", "start", "end", "role"]
     assert not roster.empty
-    assert p.roster.bound <= p.roster.objective + 1e-6
+    assert p.result.bound <= p.result.objective + 1e-6
     report = assert_checked(branch5, p)
     assert report.objective == pytest.approx(p.kpis["roster_objective"])
     assert p.kpis["hard_violations"] == []
@@ -45,8 +45,8 @@ def test_outputs_are_written(branch5, tmp_path):
 
 
 def test_same_seed_one_worker_gives_the_same_roster(branch5):
-    a = plan(branch5, time_limit=4, workers=1, seed=7).roster.roster
-    b = plan(branch5, time_limit=4, workers=1, seed=7).roster.roster
+    a = plan(branch5, time_limit=4, workers=1, seed=7).roster
+    b = plan(branch5, time_limit=4, workers=1, seed=7).roster
     assert a.equals(b)
 
 
@@ -54,8 +54,8 @@ def test_headcount_what_if_lowers_staff_on_duty():
     inst = small_branch(6, 2, seed=5)
     wide = plan(inst, time_limit=5, workers=1)
     tight = plan(inst, time_limit=5, workers=1, headcount=4)
-    assert tight.roster.status in ("optimal", "feasible")
-    assert tight.roster.coverage.groupby(["date", "slot_start"])["rostered"].sum().max() <= 4
+    assert tight.result.status in ("optimal", "feasible")
+    assert tight.result.coverage.groupby(["date", "slot_start"])["rostered"].sum().max() <= 4
     assert tight.kpis["roles"]["counter"]["customer_minutes_waited"] >= wide.kpis["roles"]["counter"]["customer_minutes_waited"]
 
 
@@ -63,9 +63,9 @@ def test_headcount_what_if_lowers_staff_on_duty():
 def test_jiangdong_staffs_the_two_peaks():
     inst = load_instance("instances/jiangdong")
     p = plan(inst, time_limit=30, workers=2)
-    assert p.roster.status in ("optimal", "feasible")
+    assert p.result.status in ("optimal", "feasible")
     assert_checked(inst, p)
-    cov = p.roster.coverage
+    cov = p.result.coverage
     weekdays = cov[(cov["role"] == "counter") & (pd_weekday(cov["date"]) < 5)]
     by_hour = weekdays.groupby(weekdays["slot_start"].str[:2])["rostered"].mean()
     assert by_hour["10"] > by_hour["13"] and by_hour["15"] > by_hour["13"]

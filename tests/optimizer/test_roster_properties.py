@@ -72,23 +72,23 @@ def tiny_branches(draw):
 
 def verify(inst):
     p = plan(inst, time_limit=3, workers=1)
-    if p.roster.status in ("optimal", "feasible"):
+    if p.result.status in ("optimal", "feasible"):
         demand = forecast_week(inst, p.week_start)
-        report = check_roster(inst, p.roster.roster, p.week_start, demand.frame, demand.aht_minutes)
+        report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
         assert report.ok, [str(v) for v in report.violations]
-    elif p.roster.status == "infeasible":
-        assert p.roster.diagnosis, p.roster.message
+    elif p.result.status == "infeasible":
+        assert p.result.diagnosis, p.result.message
         demand = forecast_week(inst, p.week_start)
         days = plan_days(inst, p.week_start)
         waits, _ = build_waits(inst, demand, days, "stationary")
         model = build_model(inst, days, waits, build_rules(inst), diagnose=True)
-        for name in p.roster.diagnosis:  # the named rules alone (fixed on; every other rule free to switch off)
+        for name in p.result.diagnosis:  # the named rules alone (fixed on; every other rule free to switch off)
             model.model.Add(model.rule_literals[name] == 1)
         _, status = solve_model(model, 10, 1, 0)
         assert status == cp_model.INFEASIBLE
         confirmed = plan(inst, time_limit=60, workers=1, backend="cbc")
-        assert confirmed.roster.status == "infeasible", confirmed.roster.status
-    return p.roster.status
+        assert confirmed.result.status == "infeasible", confirmed.result.status
+    return p.result.status
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -34,8 +34,8 @@ def test_cbc_and_cpsat_prove_the_same_optimum_of_a_one_day_five_staff_branch():
     inst = one_day_branch()
     cpsat = plan(inst, time_limit=60, workers=2, seed=0, backend="cpsat")
     cbc = plan(inst, time_limit=60, workers=1, seed=0, backend="cbc")
-    assert cpsat.roster.status == "optimal" and cbc.roster.status == "optimal"
-    assert cbc.roster.objective == pytest.approx(cpsat.roster.objective, abs=0.011)
+    assert cpsat.result.status == "optimal" and cbc.result.status == "optimal"
+    assert cbc.result.objective == pytest.approx(cpsat.result.objective, abs=0.011)
     assert cbc.kpis["backend"] == "cbc" and cbc.kpis["gap"] == 0
     for p in (cpsat, cbc):
         assert_checked(inst, p)
@@ -77,8 +77,8 @@ def test_portfolio_returns_cbcs_proven_optimum():
     inst = one_day_branch()
     p = plan(inst, time_limit=30, workers=2, seed=0, backend="portfolio")
     alone = plan(inst, time_limit=30, workers=1, seed=0, backend="cbc")
-    assert p.roster.status == "optimal"
-    assert p.roster.objective == pytest.approx(alone.roster.objective)
+    assert p.result.status == "optimal"
+    assert p.result.objective == pytest.approx(alone.result.objective)
     assert_checked(inst, p)
 
 
@@ -86,9 +86,9 @@ def test_one_worker_cbc_repeats_exactly():
     inst = one_day_branch(seed=4)
     a = plan(inst, time_limit=20, workers=1, seed=0, backend="cbc")
     b = plan(inst, time_limit=20, workers=1, seed=0, backend="cbc")
-    assert a.roster.status == b.roster.status
-    if a.roster.status in ("optimal", "feasible"):
-        assert a.roster.roster.equals(b.roster.roster)
+    assert a.result.status == b.result.status
+    if a.result.status in ("optimal", "feasible"):
+        assert a.roster.equals(b.roster)
 
 
 def test_both_backends_build_the_same_variables_in_the_same_order():
