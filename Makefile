@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 OUT ?= out/jiangdong
 
-.PHONY: demo test test-fast lint venv clean
+.PHONY: demo test test-fast lint docs venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,17 +24,22 @@ demo: $(STAMP)
 	$(BIN)/staffline report $(OUT)
 	@echo "outputs: $(OUT)/ (report.html, roster.xlsx, calendars/, roster.csv, roster_wide.csv, coverage.csv, simulation.csv, kpis.json, forecast.csv, requirements.csv)"
 
-test: lint
+test: lint docs
 	$(BIN)/python -m pytest --slow -q
 
-# Lint and the import-layering contract (pyproject.toml): seconds, so they run first.
+# Lint, format, the import-layering contract and the type check (pyproject.toml): seconds, so they run first.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
+
+# The documentation site (mkdocs.yml); --strict turns a broken link or reference into a failure.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out site .pytest_cache .hypothesis .mypy_cache

@@ -2,12 +2,14 @@
 
 The pipeline runs one way: load -> forecast -> requirements -> roster ->
 simulate -> report. Each stage lives in its own subpackage; the names below
-(from :mod:`staffline.api`) are the library's front door::
+(from `staffline.api`) are the library's front door:
 
-    import staffline as s
+```python
+import staffline as s
 
-    p = s.plan(s.load_instance("instances/jiangdong"), time_limit=20)
-    print(p.roster.head())
+p = s.plan(s.load_instance("instances/jiangdong"), time_limit=20)
+print(p.roster.head())
+```
 
 They load on first use, so ``import staffline`` (and the CLI's ``--help``)
 stays fast and does not pull in the solvers.
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    """Load :mod:`staffline.api` on first use of one of its names (PEP 562)."""
+    """Load ``api`` on first use of one of its names (PEP 562)."""
     if name in __all__:
         return getattr(importlib.import_module("staffline.api"), name)
     raise AttributeError(f"module 'staffline' has no attribute {name!r}")

@@ -11,14 +11,16 @@ Each stage accepts the product of the one before it (``forecast=``), so a
 caller can inspect or change a forecast and then roster for it; left out, the
 stage computes it from the instance, exactly as the CLI does.
 
-Example::
+Example:
 
-    import staffline as s
+```python
+import staffline as s
 
-    instance = s.load_instance("instances/jiangdong")
-    p = s.plan(instance, time_limit=20)
-    print(p.status, p.kpis["gap"])
-    print(p.roster.head())  # employee, date, start, end, role
+instance = s.load_instance("instances/jiangdong")
+p = s.plan(instance, time_limit=20)
+print(p.status, p.kpis["gap"])
+print(p.roster.head())  # employee, date, start, end, role
+```
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ Week = str | dt.date | None
 
 @dataclass
 class Simulation:
-    """What :func:`simulate` measured by replaying a roster.
+    """What ``simulate`` measured by replaying a roster.
 
     ``kpis`` has one entry per role: mean wait per arrival, p90 wait, service
     level, abandonment and utilisation, each ``{"mean", "lo95", "hi95"}``.
@@ -84,7 +86,7 @@ def forecast(instance: Instance, week: Week = None, *, model: str = "profile", d
 def requirements(instance: Instance, week: Week = None, *, forecast: pd.DataFrame | None = None) -> pd.DataFrame:
     """Minimum staff per date, slot and role that meets each role's service-level target.
 
-    ``forecast`` is a frame from :func:`forecast`; without it the week is
+    ``forecast`` is a frame from ``forecast``; without it the week is
     forecast with the default model first.
     """
     demand = _demand(instance, week, forecast)
@@ -107,7 +109,7 @@ def solve_roster(
 ) -> RosterResult:
     """Build the week's roster for a forecast; the optimizer alone, without the checker or simulation.
 
-    Most callers want :func:`plan`, which also re-checks the roster
+    Most callers want ``plan``, which also re-checks the roster
     independently and records the gap of the roster as written. ``certify``
     adds certifications for a what-if (``{"E05": ["lobby"]}``), ``headcount``
     caps staff on duty per slot, and ``progress`` is called with each better

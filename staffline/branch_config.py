@@ -60,7 +60,9 @@ def parse_time_range(value: Any) -> tuple[dt.time, dt.time]:
     return start, end
 
 
-def _number(lo: float, hi: float, integer: bool = False) -> Callable[[Any], float]:
+def toml_number(lo: float, hi: float, integer: bool = False) -> Callable[[Any], float]:
+    """A parser of one TOML number in [lo, hi] (whole with ``integer``); raises FieldError naming the value."""
+
     def parse(value: Any):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise FieldError(f"expected a number, got {value!r}")
@@ -151,13 +153,13 @@ class Spec:
 
 
 SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
-HOURS = _number(0, 24)
+HOURS = toml_number(0, 24)
 BRANCH_SPEC = {
     "name": Spec(_string, None),
-    "slot_minutes": Spec(_number(5, 60, integer=True), 15),
+    "slot_minutes": Spec(toml_number(5, 60, integer=True), 15),
     "holiday_country": Spec(_optional(_country), None),
     "holidays": Spec(_dates, ()),
-    "divert_to_lobby": Spec(_number(0, 1), 0.3),
+    "divert_to_lobby": Spec(toml_number(0, 1), 0.3),
     "divert": Spec(_shares, {}),
     "history": Spec(_optional(_history_source), None),
     "history_table": Spec(_optional(_string), None),
@@ -165,42 +167,42 @@ BRANCH_SPEC = {
 }
 ROLE_SPEC = {
     "kind": Spec(_kind, None),
-    "aht_minutes": Spec(_number(0.1, 480), None),
-    "service_cv": Spec(_number(0, 5), 0.8),
-    "wait_target_minutes": Spec(_number(0, 240), 5.0),
-    "service_level": Spec(_number(0, 1), 0.8),
-    "patience_minutes": Spec(_optional(_number(0.1, 1440)), None),
-    "min_on_duty": Spec(_number(0, 100, integer=True), 0),
-    "vip_wait_target_minutes": Spec(_optional(_number(0, 240)), None),
-    "vip_service_level": Spec(_optional(_number(0, 1)), None),
+    "aht_minutes": Spec(toml_number(0.1, 480), None),
+    "service_cv": Spec(toml_number(0, 5), 0.8),
+    "wait_target_minutes": Spec(toml_number(0, 240), 5.0),
+    "service_level": Spec(toml_number(0, 1), 0.8),
+    "patience_minutes": Spec(_optional(toml_number(0.1, 1440)), None),
+    "min_on_duty": Spec(toml_number(0, 100, integer=True), 0),
+    "vip_wait_target_minutes": Spec(_optional(toml_number(0, 240)), None),
+    "vip_service_level": Spec(_optional(toml_number(0, 1)), None),
 }
 SHIFT_SPEC = {
-    "min_hours": Spec(_number(0.5, 16), 4.0),
-    "max_hours": Spec(_number(0.5, 16), 8.0),
-    "start_step_minutes": Spec(_number(5, 240, integer=True), 30),
-    "lunch_minutes": Spec(_number(0, 120, integer=True), 60),
+    "min_hours": Spec(toml_number(0.5, 16), 4.0),
+    "max_hours": Spec(toml_number(0.5, 16), 8.0),
+    "start_step_minutes": Spec(toml_number(5, 240, integer=True), 30),
+    "lunch_minutes": Spec(toml_number(0, 120, integer=True), 60),
     "lunch_after_hours": Spec(HOURS, 6.0),
     "lunch_window": Spec(parse_time_range, (dt.time(11), dt.time(14))),
-    "min_role_block_minutes": Spec(_number(0, 480, integer=True), 60),
+    "min_role_block_minutes": Spec(toml_number(0, 480, integer=True), 60),
     "min_rest_hours": Spec(HOURS, 11.0),
 }
 HEADCOUNT_SPEC = {
-    "max_on_duty": Spec(_optional(_number(1, 10_000, integer=True)), None),
-    "max_staff_per_day": Spec(_optional(_number(1, 10_000, integer=True)), None),
+    "max_on_duty": Spec(_optional(toml_number(1, 10_000, integer=True)), None),
+    "max_staff_per_day": Spec(_optional(toml_number(1, 10_000, integer=True)), None),
 }
 OBJECTIVE_SPEC = {
-    "wait_per_customer_minute": Spec(_number(0, 1e6), 1.0),
-    "cost_weight": Spec(_number(0, 1e6), 0.1),
-    "vip_wait_multiplier": Spec(_number(0, 1e3), 3.0),
+    "wait_per_customer_minute": Spec(toml_number(0, 1e6), 1.0),
+    "cost_weight": Spec(toml_number(0, 1e6), 0.1),
+    "vip_wait_multiplier": Spec(toml_number(0, 1e3), 3.0),
     "wait_method": Spec(_wait_method, "lagged"),
 }
 CONTRACT_SPEC = {
-    "min_hours": Spec(_number(0, 80), 0.0),
-    "max_hours": Spec(_number(0, 80), 40.0),
-    "min_days": Spec(_number(0, 7, integer=True), 0),
-    "max_days": Spec(_number(0, 7, integer=True), 5),
-    "max_consecutive_days": Spec(_number(1, 28, integer=True), 6),
-    "cost_per_hour": Spec(_number(0, 10_000), 0.0),
+    "min_hours": Spec(toml_number(0, 80), 0.0),
+    "max_hours": Spec(toml_number(0, 80), 40.0),
+    "min_days": Spec(toml_number(0, 7, integer=True), 0),
+    "max_days": Spec(toml_number(0, 7, integer=True), 5),
+    "max_consecutive_days": Spec(toml_number(1, 28, integer=True), 6),
+    "cost_per_hour": Spec(toml_number(0, 10_000), 0.0),
 }
 SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "contract", "rules")
 

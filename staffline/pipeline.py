@@ -113,7 +113,7 @@ def forecast_week(instance: Instance, week_start: dt.date, model: str = "profile
 
 
 def demand_from(instance: Instance, walk_ins: pd.DataFrame, divert: dict[str, float] | None = None) -> Demand:
-    """:func:`forecast_week` from an already fitted walk-in forecast (what-ifs reuse one fit)."""
+    """``forecast_week`` from an already fitted walk-in forecast (what-ifs reuse one fit)."""
     try:
         frame = apply_diversion(walk_ins, instance.branch, {**instance.branch.divert, **(divert or {})})
     except ValueError as exc:
@@ -144,7 +144,7 @@ def plan(
     KPIs per role (means and 95% CIs) beside the expected ones. ``divert``
     overrides the branch's self-service diversion shares per role (what-if).
     ``backend`` is ``"portfolio"`` (default: CBC, then CP-SAT), ``"cpsat"`` or
-    ``"cbc"`` (see :func:`~staffline.optimizer.roster.solve_roster`). ``model``
+    ``"cbc"`` (see ``solve_roster``). ``model``
     is the forecasting model (one of ``staffline.forecasting.MODELS``).
     """
     week_start = parse_week(week, instance)
@@ -210,7 +210,7 @@ def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date) -
 def write_plan(p: Plan, instance: Instance, out_dir: str | Path) -> list[Path]:
     """Write forecast, requirements, roster, roster_wide, coverage and kpis atomically, as one set.
 
-    The files land together at the end (:func:`atomic.staged`): a run killed
+    The files land together at the end (``atomic.staged``): a run killed
     before that leaves the previous run's set whole.
     """
     with atomic.staged():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from staffline.branch_config import FieldError, parse_time
+from staffline.branch_config import FieldError, parse_time, toml_number
 from staffline.constraints.rules import (
     Availability,
     Budget,
@@ -27,7 +27,7 @@ from staffline.constraints.rules import (
     StaffRequest,
     WorkingDays,
 )
-from staffline.errors import InputError, Problem
+from staffline.errors import InputError, Problem, ProblemLog
 from staffline.model import WEEKDAYS, Instance
 
 RULE_KEYS = {
@@ -39,9 +39,51 @@ RULE_KEYS = {
 }
 
 
+# Value checks of the keys shared by several rule types: (parser, default).
+_COUNT = toml_number(0, 10_000, integer=True)
+RULE_VALUES: dict[str, Any] = {
+    "min": _COUNT,
+    "max": _COUNT,
+    "weight": toml_number(0, 1e6),
+    "max_cost": toml_number(0, 1e12),
+}
+
+
 def _bad(index: int, key: str | None, message: str) -> InputError:
     field = f"rules[{index}]" + (f".{key}" if key else "")
     return InputError(Problem("branch.toml", None, field, message))
+
+
+def _checked_values(index: int, kind: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The table's values, typed and range-checked; the first bad one is bad input naming its key."""
+    values = dict(cfg)
+    for key, value in cfg.items():
+        try:
+            if key in RULE_VALUES:
+                values[key] = RULE_VALUES[key](value)
+            elif key == "hard" and not isinstance(value, bool):
+                raise FieldError(f"expected true or false, got {value!r}")
+            elif key in ("name", "role", "aspect") and not isinstance(value, str):
+                raise FieldError(f"expected text, got {value!r}")
+        except FieldError as exc:
+            raise _bad(index, key, str(exc)) from None
+    if kind == "budget" and "max_cost" not in cfg:
+        raise _bad(index, "max_cost", "a budget rule needs max_cost (the week's labour cost limit)")
+    if kind == "vip_coverage" and values.get("hard", True) is not True:
+        raise _bad(index, "hard", "vip_coverage is always hard (a VIP appointment is always covered); leave hard out")
+    if kind == "coverage" and "max" in values and values["max"] < values.get("min", 0):
+        raise _bad(index, "max", f"max {values['max']} is below min {values.get('min', 0)}")
+    return values
+
+
+def check_configured_rules(instance: Instance, log: ProblemLog) -> None:
+    """Record every bad ``[[rules]]`` table in ``log`` (as ``validate`` reports them), building nothing."""
+    for index, cfg in enumerate(instance.branch.rules):
+        try:
+            configured_rule(index, cfg, instance)
+        except InputError as exc:
+            for problem in exc.problems:
+                log.add(problem.file, problem.row, problem.field, problem.message)
 
 
 def configured_rule(index: int, cfg: Mapping[str, Any], instance: Instance) -> Rule | None:
@@ -52,9 +94,12 @@ def configured_rule(index: int, cfg: Mapping[str, Any], instance: Instance) -> R
     for key in cfg:
         if key not in RULE_KEYS[kind]:
             raise _bad(index, key, f"unknown key for a {kind} rule (known: {', '.join(sorted(RULE_KEYS[kind]))})")
+    cfg = _checked_values(index, kind, cfg)
+    roles = instance.branch.role_names
+    if kind == "vip_coverage" and cfg.get("role", "advisory") not in roles:
+        raise _bad(index, "role", f"unknown role {cfg.get('role', 'advisory')!r} (known: {', '.join(roles)})")
     hard = bool(cfg.get("hard", True))
     weight = float(cfg.get("weight", 1.0))
-    roles = instance.branch.role_names
     if kind == "coverage":
         role = cfg.get("role")
         if role not in roles:

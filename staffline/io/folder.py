@@ -19,6 +19,7 @@ from staffline.branch_config import (
     branch_to_toml,
     parse_branch,
 )
+from staffline.constraints.registry import check_configured_rules
 from staffline.errors import InputError, Problem, ProblemLog
 from staffline.io.cells import read_text
 from staffline.io.history_sql import read_history_sql
@@ -78,7 +79,10 @@ def load_instance(path: str | Path, history: str | None = None) -> Instance:
     requests = parse_requests(folder / "requests.csv", staff, log)
     log.raise_if_any()
     assert branch is not None and history is not None
-    return Instance(branch=branch, staff=staff, history=history, appointments=appointments, requests=requests, path=str(folder))
+    instance = Instance(branch=branch, staff=staff, history=history, appointments=appointments, requests=requests, path=str(folder))
+    check_configured_rules(instance, log)  # [[rules]] need the roles and staff, so they are checked last
+    log.raise_if_any()
+    return instance
 
 
 def write_instance(instance: Instance, path: str | Path) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from staffline.branch_config import parse_time
 from staffline.errors import ProblemLog
 from staffline.model import WEEKDAYS, Instance, minutes_of
 
@@ -308,9 +309,9 @@ def _check_configured(instance, days, shifts, on_role, report, cost) -> None:
         if kind == "coverage":
             role, lo, hi = cfg["role"], int(cfg.get("min", 0)), cfg.get("max")
             sel_days = {str(x).lower() for x in cfg.get("days", ())}
-            start = minutes_of(dt.time.fromisoformat(cfg["from"])) if "from" in cfg else None
-            end = minutes_of(dt.time.fromisoformat(cfg["to"])) if "to" in cfg else None
-            window = f" {cfg['from']}-{cfg['to']}" if start is not None and end is not None else ""
+            start = minutes_of(parse_time(cfg["from"])) if "from" in cfg else None  # "HH:MM" or a TOML time
+            end = minutes_of(parse_time(cfg["to"])) if "to" in cfg else None
+            window = f" {start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}" if start is not None and end is not None else ""
             where = (" " + "/".join(str(x).lower() for x in cfg.get("days", ()))) if sel_days else ""
             default = f"{role} minimum {lo}{window}{where}" if hi is None else f"{role} between {lo} and {hi}{window}{where}"
             name = cfg.get("name", default)

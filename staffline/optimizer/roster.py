@@ -48,8 +48,17 @@ class Demand:
 
 @dataclass
 class RosterResult:
+    """The optimizer's answer for one week: the roster and how good it provably is, or why there is none.
+
+    ``status`` is ``optimal``, ``feasible`` (a roster; ``gap`` = (objective -
+    bound) / objective), ``infeasible`` (``diagnosis`` names the rules that
+    cannot all hold, ``message`` says it in one line) or ``time_limit`` (no
+    roster found in the time given). ``kpis`` is what kpis.json holds and
+    ``coverage`` the staff, expected wait and service level per slot and role.
+    """
+
     status: str
-    roster: pd.DataFrame
+    roster: pd.DataFrame  # employee, date, start, end, role
     objective: float | None = None
     bound: float | None = None
     gap: float | None = None
