@@ -54,6 +54,11 @@ def _decayed_mean(frame: pd.DataFrame, keys: list[str], origin: dt.date, half_li
 class ForecastModel:
     name = "base"
     interval_method = "Poisson quantiles around the mean"
+    backtest_wape: float | None = None  # set by fit() only where fitting itself backtests (ensemble, auto)
+
+    def describe(self) -> str:
+        """What forecasts, in words a planner reads in a report (a combination names its members)."""
+        return self.name
 
     def fit(self, counts: pd.DataFrame) -> "ForecastModel":
         self.counts = counts.assign(date=pd.to_datetime(counts["date"]).dt.date)
@@ -61,9 +66,15 @@ class ForecastModel:
         return self
 
     def predict(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:
+        grid = self.predict_mean(dates, slots_by_date)
+        return add_intervals(grid, self._dispersion(grid))[OUT_COLUMNS]
+
+    def predict_mean(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:
+        """``date, slot_start, role, tier, mean`` without intervals: what backtests that rank models need
+        (the interval quantiles cost more than most fits)."""
         grid = _grid(dates, slots_by_date, self.counts)
         grid["mean"] = np.maximum(self._mean(grid), 0.0)
-        return add_intervals(grid, self._dispersion(grid))[OUT_COLUMNS]
+        return grid
 
     def _dispersion(self, grid: pd.DataFrame):
         return 1.0
@@ -136,25 +147,32 @@ class PoissonRegression(ForecastModel):
         c = self.counts[self.counts["date"] > self.last_date - dt.timedelta(weeks=self.weeks)]
         self.open_dates = set(self.counts["date"])
         self.closed_ahead: set[dt.date] = set()
-        self.cells = sorted({(w, s) for w, s in zip(_weekday(c), c["slot_start"])})
+        seen = pd.DataFrame({"weekday": _weekday(c).to_numpy(), "slot_start": c["slot_start"].to_numpy()})
+        self.cells = pd.MultiIndex.from_frame(seen.drop_duplicates().sort_values(["weekday", "slot_start"]))
         self.origin = self.last_date
         self.coef, self.phi = {}, {}
-        for key, part in c.groupby(KEYS):
-            y = part["count"].to_numpy(dtype=float)
+        cell, Z = self._design(c)
+        counts_all = c["count"].to_numpy(dtype=float)
+        for key, rows in c.groupby(KEYS).indices.items():
+            y = counts_all[rows]
             if not y.any():  # no customers ever: forecast exactly zero, not exp(-20)
                 continue
-            cell, Z = self._design(part)
-            a, b = irls_poisson_cells(cell, Z, y, len(self.cells) - 1, self.ridge)
-            mu = np.exp(np.clip(linear_predictor(cell, Z, a, b), *ETA_CLIP))
+            a, b = irls_poisson_cells(cell[rows], Z[rows], y, len(self.cells) - 1, self.ridge)
+            mu = np.exp(np.clip(linear_predictor(cell[rows], Z[rows], a, b), *ETA_CLIP))
             pearson = ((y - mu) ** 2 / np.maximum(mu, 1e-9)).sum() / max(len(y) - len(a) - len(b), 1)
             self.coef[key], self.phi[key] = (a, b), max(float(pearson), 1.0)
         return self
 
     def _design(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(cell index, dense covariates): the weekday x slot cell (the first cell is the reference,
-        -1, as is a cell never seen in training) and ``intercept, trend in weeks, calendar flags``."""
-        index = {cell: k - 1 for k, cell in enumerate(self.cells)}
-        cell = np.array([index.get((w, s), -1) for w, s in zip(_weekday(frame), frame["slot_start"])], dtype=int)
+        """(cell index, dense covariates) of every row, computed for the whole frame at once.
+
+        The cell is the row's weekday x slot (the first cell is the reference,
+        -1, as is a cell never seen in training); the covariates are
+        ``intercept, trend in weeks, month-end flag, holiday-adjacent flag``.
+        """
+        keys = pd.MultiIndex.from_arrays([_weekday(frame).to_numpy(), frame["slot_start"].to_numpy()])
+        position = self.cells.get_indexer(keys)
+        cell = np.where(position >= 1, position - 1, -1)
         weeks = ((pd.to_datetime(frame["date"]) - pd.Timestamp(self.origin)).dt.days.to_numpy() / 7).reshape(-1, 1)
         cal = calendar_features(frame["date"], self._is_closed).to_numpy()
         return cell, np.hstack([np.ones((len(frame), 1)), weeks, cal])
@@ -165,16 +183,17 @@ class PoissonRegression(ForecastModel):
             return day not in self.open_dates
         return day in self.closed_ahead
 
-    def predict(self, dates, slots_by_date):
+    def predict_mean(self, dates, slots_by_date):
         self.closed_ahead = {d for d in dates if not slots_by_date.get(d)}
-        return super().predict(dates, slots_by_date)
+        return super().predict_mean(dates, slots_by_date)
 
     def _mean(self, grid):
         out = np.zeros(len(grid))
-        for key, part in grid.groupby(KEYS):
+        cell, Z = self._design(grid)
+        for key, rows in grid.groupby(KEYS).indices.items():
             coef = self.coef.get(key)
             if coef is not None:
-                out[part.index.to_numpy()] = np.exp(np.clip(linear_predictor(*self._design(part), *coef), *ETA_CLIP))
+                out[rows] = np.exp(np.clip(linear_predictor(cell[rows], Z[rows], *coef), *ETA_CLIP))
         return out
 
     def _dispersion(self, grid):
@@ -213,4 +232,4 @@ class TopDown(ForecastModel):
         return t * s
 
 
-MODELS: dict[str, type[ForecastModel]] = {m.name: m for m in (SeasonalNaive, WeekdayProfile, PoissonRegression, TopDown)}
+BASE_MODELS: dict[str, type[ForecastModel]] = {m.name: m for m in (SeasonalNaive, WeekdayProfile, PoissonRegression, TopDown)}
