@@ -6,8 +6,8 @@ choice made on rolling folds of the data before that week only):
 
 * choosing one model on a backtest is noisy: the single-model differences
   (0.084-0.091) are smaller than their week-to-week spread, so a backtest
-  winner often generalises worse (choosing among 16 settings: 0.086-0.090;
-  among the 3 default models: 0.086-0.091, depending on the folds);
+  winner often generalises worse (choosing one of 16 settings on 2/4/8 folds:
+  0.0844/0.0876/0.0884; one of the default models: 0.0861/0.0868/0.0906);
 * the equal-weight mean of the default profile, poisson and topdown models
   only reaches 0.087, because the default profile and topdown windows are short
   for this series; the mean of each family's best setting reaches 0.0846
