@@ -11,6 +11,10 @@ import datetime as dt
 
 import pandas as pd
 
+from staffline.forecasting.auto import Auto
+from staffline.forecasting.combination import Ensemble
+from staffline.forecasting.info import DEFAULT_FOLDS, ForecastInfo, forecast_info
+from staffline.forecasting.registry import make_model
 from staffline.model import Instance
 
 
@@ -43,16 +47,32 @@ def slot_counts(instance: Instance, since: pd.Timestamp | None = None) -> pd.Dat
 def forecast_counts(instance: Instance, week_start: dt.date, model: str = "profile", **params) -> pd.DataFrame:
     """Forecast frame ``date, slot_start, role, tier, mean, lo80, hi80, lo95, hi95`` for the week.
 
-    Fitted on the history up to its end (closed days absent, not zeros), for
-    the open slots of the seven days from ``week_start``.
+    ``model`` is any of ``MODEL_NAMES`` (``auto``, ``ensemble`` and the base
+    models). Fitted on the history up to its end (closed days absent, not
+    zeros), for the open slots of the seven days from ``week_start``. To learn
+    what ``auto`` chose and its backtest WAPE, use :func:`fit_forecast`.
     """
-    from staffline.forecasting.estimators import MODELS
+    frame, _ = fit_forecast(instance, week_start, model, backtest=False, **params)
+    return frame
 
-    if model not in MODELS:
-        raise ValueError(f"unknown forecast model {model!r} (known: {', '.join(MODELS)})")
+
+def fit_forecast(
+    instance: Instance, week_start: dt.date, model: str = "auto", *, folds: int = DEFAULT_FOLDS, backtest: bool = True, **params
+) -> tuple[pd.DataFrame, ForecastInfo]:
+    """The week's forecast frame and its :class:`ForecastInfo` (model used, what ``auto`` picked, backtest WAPE).
+
+    One fit serves both: the pipeline calls this once per plan and reuses the
+    frame for every what-if. ``folds`` is the number of rolling weeks ``auto``
+    and ``ensemble`` choose on (and a single model is backtested on, unless
+    ``backtest`` is False); ``params`` go to the model's constructor.
+    """
+    counts = slot_counts(instance)
+    choosing = model in (Auto.name, Ensemble.name)
+    fitted = make_model(model, **({"folds": folds} if choosing else {}), **params).fit(counts)
     dates = [week_start + dt.timedelta(days=k) for k in range(7)]
     slots = {d: [f"{t:%H:%M}" for t in instance.branch.slots(d)] for d in dates}
-    return MODELS[model](**params).fit(slot_counts(instance)).predict(dates, slots)
+    info = forecast_info(model, fitted, counts, folds, backtest and not choosing, **params)
+    return fitted.predict(dates, slots), info
 
 
 def profile_forecast(instance: Instance, week_start: dt.date, weeks: int = 8, half_life_weeks: float = 4.0) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from staffline.forecasting.glm import ETA_CLIP, irls_poisson_cells, linear_predictor
 from staffline.forecasting.intervals import add_intervals
 
 KEYS = ["role", "tier"]
@@ -53,6 +54,11 @@ def _decayed_mean(frame: pd.DataFrame, keys: list[str], origin: dt.date, half_li
 class ForecastModel:
     name = "base"
     interval_method = "Poisson quantiles around the mean"
+    backtest_wape: float | None = None  # set by fit() only where fitting itself backtests (ensemble, auto)
+
+    def describe(self) -> str:
+        """What forecasts, in words a planner reads in a report (a combination names its members)."""
+        return self.name
 
     def fit(self, counts: pd.DataFrame) -> "ForecastModel":
         self.counts = counts.assign(date=pd.to_datetime(counts["date"]).dt.date)
@@ -60,9 +66,15 @@ class ForecastModel:
         return self
 
     def predict(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:
+        grid = self.predict_mean(dates, slots_by_date)
+        return add_intervals(grid, self._dispersion(grid))[OUT_COLUMNS]
+
+    def predict_mean(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:
+        """``date, slot_start, role, tier, mean`` without intervals: what backtests that rank models need
+        (the interval quantiles cost more than most fits)."""
         grid = _grid(dates, slots_by_date, self.counts)
         grid["mean"] = np.maximum(self._mean(grid), 0.0)
-        return add_intervals(grid, self._dispersion(grid))[OUT_COLUMNS]
+        return grid
 
     def _dispersion(self, grid: pd.DataFrame):
         return 1.0
@@ -104,35 +116,21 @@ def calendar_features(dates: pd.Series, is_closed) -> pd.DataFrame:
     """Month-end (last two business days and the first) and next-to-a-closed-weekday flags.
 
     ``is_closed(date)`` says whether the branch was (or will be) closed that day.
+    The flags are computed once per distinct date (a slot frame repeats each
+    date once per slot) and mapped back to the rows.
     """
-    d = pd.to_datetime(dates)
-    bday_left = [np.busday_count(x.date() + dt.timedelta(days=1), (x + pd.offsets.MonthEnd(0)).date() + dt.timedelta(days=1)) for x in d]
-    first_bday = [np.busday_count(x.replace(day=1).date(), x.date()) == 0 for x in d]
-    month_end = (np.array(bday_left) <= 1) | np.array(first_bday)
+    d = pd.to_datetime(pd.Series(dates)).dt.normalize()
+    days = pd.DatetimeIndex(d.unique())
+    bday_left = [np.busday_count(x.date() + dt.timedelta(days=1), (x + pd.offsets.MonthEnd(0)).date() + dt.timedelta(days=1)) for x in days]
+    first_bday = [np.busday_count(x.replace(day=1).date(), x.date()) == 0 for x in days]
+    month_end = (np.array(bday_left, dtype=int) <= 1) | np.array(first_bday, dtype=bool)
 
     def closed_weekday(x):
         return x.weekday() < 5 and is_closed(x)
 
-    adjacent = [closed_weekday(x.date() - dt.timedelta(days=1)) or closed_weekday(x.date() + dt.timedelta(days=1)) for x in d]
-    return pd.DataFrame({"month_end": month_end.astype(float), "holiday_adjacent": np.array(adjacent, dtype=float)})
-
-
-def irls_poisson(X: np.ndarray, y: np.ndarray, ridge: float = 1e-3, iterations: int = 50) -> np.ndarray:
-    """Poisson GLM (log link) coefficients by iteratively reweighted least squares with a ridge."""
-    beta = np.zeros(X.shape[1])
-    beta[0] = np.log(max(y.mean(), 1e-3))
-    penalty = ridge * np.eye(X.shape[1])
-    penalty[0, 0] = 0.0
-    for _ in range(iterations):
-        eta = np.clip(X @ beta, -20, 10)
-        mu = np.exp(eta)
-        z = eta + (y - mu) / mu
-        XtW = X.T * mu
-        new = np.linalg.solve(XtW @ X + penalty, XtW @ z)
-        if np.max(np.abs(new - beta)) < 1e-8:
-            return new
-        beta = new
-    return beta
+    adjacent = [closed_weekday(x.date() - dt.timedelta(days=1)) or closed_weekday(x.date() + dt.timedelta(days=1)) for x in days]
+    per_day = pd.DataFrame({"month_end": month_end.astype(float), "holiday_adjacent": np.array(adjacent, dtype=float)}, index=days)
+    return per_day.reindex(d.to_numpy()).reset_index(drop=True)
 
 
 class PoissonRegression(ForecastModel):
@@ -149,30 +147,35 @@ class PoissonRegression(ForecastModel):
         c = self.counts[self.counts["date"] > self.last_date - dt.timedelta(weeks=self.weeks)]
         self.open_dates = set(self.counts["date"])
         self.closed_ahead: set[dt.date] = set()
-        self.cells = sorted({(w, s) for w, s in zip(_weekday(c), c["slot_start"])})
+        seen = pd.DataFrame({"weekday": _weekday(c).to_numpy(), "slot_start": c["slot_start"].to_numpy()})
+        self.cells = pd.MultiIndex.from_frame(seen.drop_duplicates().sort_values(["weekday", "slot_start"]))
         self.origin = self.last_date
         self.coef, self.phi = {}, {}
-        for key, part in c.groupby(KEYS):
-            y = part["count"].to_numpy(dtype=float)
+        cell, Z = self._design(c)
+        counts_all = c["count"].to_numpy(dtype=float)
+        for key, rows in c.groupby(KEYS).indices.items():
+            y = counts_all[rows]
             if not y.any():  # no customers ever: forecast exactly zero, not exp(-20)
                 continue
-            X = self._design(part)
-            beta = irls_poisson(X, y, self.ridge)
-            mu = np.exp(np.clip(X @ beta, -20, 10))
-            pearson = ((y - mu) ** 2 / np.maximum(mu, 1e-9)).sum() / max(len(y) - X.shape[1], 1)
-            self.coef[key], self.phi[key] = beta, max(float(pearson), 1.0)
+            a, b = irls_poisson_cells(cell[rows], Z[rows], y, len(self.cells) - 1, self.ridge)
+            mu = np.exp(np.clip(linear_predictor(cell[rows], Z[rows], a, b), *ETA_CLIP))
+            pearson = ((y - mu) ** 2 / np.maximum(mu, 1e-9)).sum() / max(len(y) - len(a) - len(b), 1)
+            self.coef[key], self.phi[key] = (a, b), max(float(pearson), 1.0)
         return self
 
-    def _design(self, frame: pd.DataFrame) -> np.ndarray:
-        index = {cell: k for k, cell in enumerate(self.cells)}
-        cell = np.array([index.get((w, s), -1) for w, s in zip(_weekday(frame), frame["slot_start"])])
-        onehot = np.zeros((len(frame), len(self.cells)))
-        known = cell >= 0
-        onehot[np.nonzero(known)[0], cell[known]] = 1.0
+    def _design(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(cell index, dense covariates) of every row, computed for the whole frame at once.
+
+        The cell is the row's weekday x slot (the first cell is the reference,
+        -1, as is a cell never seen in training); the covariates are
+        ``intercept, trend in weeks, month-end flag, holiday-adjacent flag``.
+        """
+        keys = pd.MultiIndex.from_arrays([_weekday(frame).to_numpy(), frame["slot_start"].to_numpy()])
+        position = self.cells.get_indexer(keys)
+        cell = np.where(position >= 1, position - 1, -1)
         weeks = ((pd.to_datetime(frame["date"]) - pd.Timestamp(self.origin)).dt.days.to_numpy() / 7).reshape(-1, 1)
         cal = calendar_features(frame["date"], self._is_closed).to_numpy()
-        # intercept + cells (first dropped: identifiable with the intercept) + trend + calendar
-        return np.hstack([np.ones((len(frame), 1)), onehot[:, 1:], weeks, cal])
+        return cell, np.hstack([np.ones((len(frame), 1)), weeks, cal])
 
     def _is_closed(self, day: dt.date) -> bool:
         """Closed in the history (a weekday without tickets) or a forecast day without open slots."""
@@ -180,16 +183,17 @@ class PoissonRegression(ForecastModel):
             return day not in self.open_dates
         return day in self.closed_ahead
 
-    def predict(self, dates, slots_by_date):
+    def predict_mean(self, dates, slots_by_date):
         self.closed_ahead = {d for d in dates if not slots_by_date.get(d)}
-        return super().predict(dates, slots_by_date)
+        return super().predict_mean(dates, slots_by_date)
 
     def _mean(self, grid):
         out = np.zeros(len(grid))
-        for key, part in grid.groupby(KEYS):
-            beta = self.coef.get(key)
-            if beta is not None:
-                out[part.index.to_numpy()] = np.exp(np.clip(self._design(part) @ beta, -20, 10))
+        cell, Z = self._design(grid)
+        for key, rows in grid.groupby(KEYS).indices.items():
+            coef = self.coef.get(key)
+            if coef is not None:
+                out[rows] = np.exp(np.clip(linear_predictor(cell[rows], Z[rows], *coef), *ETA_CLIP))
         return out
 
     def _dispersion(self, grid):
@@ -228,4 +232,4 @@ class TopDown(ForecastModel):
         return t * s
 
 
-MODELS: dict[str, type[ForecastModel]] = {m.name: m for m in (SeasonalNaive, WeekdayProfile, PoissonRegression, TopDown)}
+BASE_MODELS: dict[str, type[ForecastModel]] = {m.name: m for m in (SeasonalNaive, WeekdayProfile, PoissonRegression, TopDown)}

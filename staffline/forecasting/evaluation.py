@@ -9,46 +9,27 @@ counts inside the 80% / 95% intervals (nominal 0.8 / 0.95).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
-from staffline.forecasting.estimators import MODELS
+from staffline.forecasting.folds import fold_origins, rolling_folds
+from staffline.forecasting.registry import make_model
+
+__all__ = ["METRICS", "backtest", "choose_model", "fold_origins", "fold_predictions"]
 
 METRICS = ["wape", "mase", "bias", "cover80", "cover95"]
 
 
-def fold_origins(counts: pd.DataFrame, folds: int) -> list[dt.date]:
-    """Mondays of the test weeks, the last one being the latest complete week.
-
-    A week is complete when the history reaches its last open weekday (Friday
-    for a weekday-only series, Saturday for a branch open on Saturdays).
-    """
-    dates = pd.to_datetime(counts["date"])
-    last = dates.max().date()
-    last_open_weekday = int(dates.dt.day_of_week.max())
-    last_monday = last - dt.timedelta(days=last.weekday())
-    if last.weekday() < last_open_weekday:  # last week incomplete: it cannot be a test week
-        last_monday -= dt.timedelta(weeks=1)
-    return [last_monday - dt.timedelta(weeks=k) for k in range(folds)][::-1]
-
-
 def fold_predictions(counts: pd.DataFrame, models: list[str], folds: int = 4) -> pd.DataFrame:
-    """Actual and predicted counts (with intervals) of every test slot, model and fold."""
-    c = counts.assign(date=pd.to_datetime(counts["date"]).dt.date)
+    """Actual and predicted counts (with intervals) of every test slot, model and fold.
+
+    Any name of ``MODEL_NAMES`` works, ``auto`` too (it then chooses on each
+    fold's training data only).
+    """
     out = []
-    for origin in fold_origins(c, folds):
-        train = c[c["date"] < origin]
-        test = c[(c["date"] >= origin) & (c["date"] < origin + dt.timedelta(days=7))]
-        if train.empty or test.empty:
-            continue
-        dates = sorted(test["date"].unique())
-        slots = {d: sorted(test.loc[test["date"] == d, "slot_start"].unique()) for d in dates}
+    for fold in rolling_folds(counts, folds):
         for name in dict.fromkeys(["naive", *models]):
-            pred = MODELS[name]().fit(train).predict(dates, slots)
-            merged = test.merge(pred, on=["date", "slot_start", "role", "tier"], how="left").fillna(0.0)
-            out.append(merged.assign(model=name, origin=origin))
+            out.append(fold.score_frame(make_model(name)).assign(model=name, origin=fold.origin))
     return pd.concat(out, ignore_index=True)
 
 

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from staffline.cli import main
 from staffline.forecasting import MODELS, backtest, choose_model, slot_counts
-from staffline.forecasting.estimators import calendar_features, irls_poisson
+from staffline.forecasting.estimators import calendar_features
+from staffline.forecasting.glm import irls_poisson
 from staffline.forecasting.intervals import count_quantiles
 from staffline.io import load_instance
 
