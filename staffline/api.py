@@ -72,12 +72,13 @@ class Simulation:
     hourly: pd.DataFrame
 
 
-def forecast(instance: Instance, week: Week = None, *, model: str = "profile", divert: dict[str, float] | None = None) -> pd.DataFrame:
+def forecast(instance: Instance, week: Week = None, *, model: str | None = None, divert: dict[str, float] | None = None) -> pd.DataFrame:
     """Forecast the week's walk-ins per role and slot, with booked appointments beside them.
 
     Returns ``date, slot_start, role, tier, mean`` plus 80/95% interval
     columns and ``appointments``: the frame ``staffline forecast`` writes.
-    ``model`` is one of ``staffline.forecasting.MODELS``; ``divert`` overrides
+    ``model`` is one of ``staffline.forecasting.MODEL_NAMES`` (default: the
+    branch's ``[forecast] model``, ``auto`` unless set); ``divert`` overrides
     the branch's self-service diversion share per role.
     """
     return forecast_week(instance, parse_week(week, instance), model, divert=divert).frame
@@ -87,7 +88,7 @@ def requirements(instance: Instance, week: Week = None, *, forecast: pd.DataFram
     """Minimum staff per date, slot and role that meets each role's service-level target.
 
     ``forecast`` is a frame from ``forecast``; without it the week is
-    forecast with the default model first.
+    forecast with the branch's model first.
     """
     demand = _demand(instance, week, forecast)
     roles = queue_roles(instance.branch.roles, demand.aht_minutes)

@@ -36,6 +36,7 @@ class BranchJob:
     seed: int = 0
     simulate_reps: int = 200
     report: bool = True
+    model: str | None = None  # forecast model; None: the branch's [forecast] model
 
 
 def find_branches(root: str | Path) -> list[Path]:
@@ -84,7 +85,15 @@ def run_branch(job: BranchJob) -> dict:
     try:
         with output_lock(job.out_dir):
             instance = load_instance(job.folder)
-            p = plan(instance, job.week, time_limit=job.time_limit, workers=job.workers, seed=job.seed, simulate_reps=job.simulate_reps)
+            p = plan(
+                instance,
+                job.week,
+                time_limit=job.time_limit,
+                workers=job.workers,
+                seed=job.seed,
+                simulate_reps=job.simulate_reps,
+                model=job.model,
+            )
             status = p.status
             if status in ("infeasible", "time_limit"):
                 row.update(status=status, message=p.result.message)

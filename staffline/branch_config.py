@@ -22,6 +22,7 @@ from staffline.model import (
     WEEKDAYS,
     Branch,
     Contract,
+    ForecastSettings,
     HeadcountLimits,
     HistorySource,
     ObjectiveWeights,
@@ -89,6 +90,14 @@ def _kind(value: Any) -> RoleKind:
     if value not in ROLE_KINDS:
         raise FieldError(f"unknown kind {value!r} (known: {', '.join(ROLE_KINDS)})")
     return RoleKind(value)
+
+
+def _forecast_model(value: Any) -> str:
+    from staffline.forecasting.registry import MODEL_NAMES
+
+    if value not in MODEL_NAMES:
+        raise FieldError(f"unknown forecast model {value!r} (known: {', '.join(MODEL_NAMES)})")
+    return value
 
 
 def _wait_method(value: Any) -> str:
@@ -204,7 +213,11 @@ CONTRACT_SPEC = {
     "max_consecutive_days": Spec(toml_number(1, 28, integer=True), 6),
     "cost_per_hour": Spec(toml_number(0, 10_000), 0.0),
 }
-SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "contract", "rules")
+FORECAST_SPEC = {
+    "model": Spec(_forecast_model, "auto"),
+    "folds": Spec(toml_number(2, 52, integer=True), 8),
+}
+SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "forecast", "contract", "rules")
 
 
 class _TomlReader:
@@ -282,6 +295,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
         reader.error("branch", "slot_minutes", f"expected one of {', '.join(map(str, SLOT_CHOICES))}")
     headcount = reader.read("headcount", data.get("headcount", {}), HEADCOUNT_SPEC)
     objective = reader.read("objective", data.get("objective", {}), OBJECTIVE_SPEC)
+    forecast = reader.read("forecast", data.get("forecast", {}), FORECAST_SPEC)
     contract = reader.read("contract", data.get("contract", {}), CONTRACT_SPEC)
     _check_contract_pair(reader, "contract", contract)
     _check_divert(reader, branch["divert"], roles)
@@ -309,6 +323,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
         ),
         headcount=HeadcountLimits(**headcount),
         objective=ObjectiveWeights(**objective),
+        forecast=ForecastSettings(**forecast),
         default_contract=contract_from_fields(contract),
         holidays=branch["holidays"],
         holiday_country=branch["holiday_country"],
@@ -436,6 +451,7 @@ def branch_to_toml(branch: Branch) -> str:
         },
         "headcount": {k: v for k, v in vars(branch.headcount).items() if v is not None},
         "objective": dict(vars(branch.objective)),
+        "forecast": dict(vars(branch.forecast)),
         "contract": {
             "min_hours": c.min_hours_week,
             "max_hours": c.max_hours_week,

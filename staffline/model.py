@@ -102,6 +102,20 @@ class HeadcountLimits:
 
 
 @dataclass(frozen=True)
+class ForecastSettings:
+    """Which forecast the roster is built for (``[forecast]`` in branch.toml).
+
+    ``auto`` (the default) picks, on the last ``folds`` rolling weeks of the
+    branch's own history, the model that forecast them best: a roster is only
+    as good as the arrivals it was built for, and no one model wins on every
+    branch (measured in benchmarks/results/forecast_real.md).
+    """
+
+    model: str = "auto"
+    folds: int = 8
+
+
+@dataclass(frozen=True)
 class ObjectiveWeights:
     """How the optimizer trades customer waiting against labour cost.
 
@@ -200,6 +214,7 @@ class Branch:
     shift_rules: ShiftRules = field(default_factory=ShiftRules)
     headcount: HeadcountLimits = field(default_factory=HeadcountLimits)
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
     default_contract: Contract = field(default_factory=Contract)
     holidays: tuple[dt.date, ...] = ()
     holiday_country: str | None = None

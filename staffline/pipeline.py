@@ -17,8 +17,9 @@ import pandas as pd
 
 from staffline import atomic
 from staffline.errors import InputError, Problem
-from staffline.forecasting.baseline import forecast_counts, service_minutes, with_appointments
+from staffline.forecasting.baseline import fit_forecast, service_minutes, with_appointments
 from staffline.forecasting.diversion import apply_diversion
+from staffline.forecasting.info import ForecastInfo
 from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
 from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, solve_roster
@@ -79,6 +80,7 @@ class Plan:
     requirements: pd.DataFrame  # minimum staff per date, slot and role for the service-level target
     result: RosterResult
     simulation: pd.DataFrame | None = None  # simulated wait per date, hour and role (with simulate_reps)
+    forecast_info: ForecastInfo | None = None  # the model that forecast, what auto chose, its backtest WAPE
 
     @property
     def roster(self) -> pd.DataFrame:
@@ -101,15 +103,33 @@ class Plan:
         return self.result.status
 
 
-def forecast_week(instance: Instance, week_start: dt.date, model: str = "profile", divert: dict[str, float] | None = None) -> Demand:
+def fit_walk_ins(
+    instance: Instance, week_start: dt.date, model: str | None = None, folds: int | None = None
+) -> tuple[pd.DataFrame, ForecastInfo]:
+    """The week's walk-in forecast and the record of how it was made (model used, backtest WAPE).
+
+    ``model`` is one of ``staffline.forecasting.MODEL_NAMES``; ``None`` takes
+    the branch's ``[forecast] model`` (``auto`` unless set), chosen on its
+    ``folds`` rolling weeks (``folds`` overrides it). Fit once per plan:
+    every what-if reuses the frame through ``demand_from``.
+    """
+    settings = instance.branch.forecast
+    try:
+        return fit_forecast(instance, week_start, model or settings.model, folds=folds or settings.folds)
+    except ValueError as exc:  # an unknown model name from a library caller
+        raise InputError(Problem("--model", None, "model", str(exc))) from None
+
+
+def forecast_week(instance: Instance, week_start: dt.date, model: str | None = None, divert: dict[str, float] | None = None) -> Demand:
     """Walk-in forecast for the week plus mean service minutes per role.
 
-    ``model`` is one of ``forecasting.MODELS``. The branch's ``divert`` shares
-    (overridden per role by ``divert``, the CLI's ``--divert``) move walk-ins
-    to self-service before anything else sees the forecast; booked
-    appointments are added beside the walk-ins as the ``appointments`` column.
+    ``model`` as in ``fit_walk_ins`` (the branch's setting when ``None``).
+    The branch's ``divert`` shares (overridden per role by ``divert``, the
+    CLI's ``--divert``) move walk-ins to self-service before anything else
+    sees the forecast; booked appointments are added beside the walk-ins as
+    the ``appointments`` column.
     """
-    return demand_from(instance, forecast_counts(instance, week_start, model), divert)
+    return demand_from(instance, fit_walk_ins(instance, week_start, model)[0], divert)
 
 
 def demand_from(instance: Instance, walk_ins: pd.DataFrame, divert: dict[str, float] | None = None) -> Demand:
@@ -135,7 +155,7 @@ def plan(
     simulate_reps: int = 0,
     divert: dict[str, float] | None = None,
     backend: str = "portfolio",
-    model: str = "profile",
+    model: str | None = None,
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -145,10 +165,13 @@ def plan(
     overrides the branch's self-service diversion shares per role (what-if).
     ``backend`` is ``"portfolio"`` (default: CBC, then CP-SAT), ``"cpsat"`` or
     ``"cbc"`` (see ``solve_roster``). ``model``
-    is the forecasting model (one of ``staffline.forecasting.MODELS``).
+    is the forecast model (one of ``staffline.forecasting.MODEL_NAMES``;
+    default: the branch's ``[forecast] model``, ``auto`` unless set); the
+    model used and its backtest WAPE land in ``kpis["forecast"]``.
     """
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start, model, divert=divert)
+    walk_ins, forecast_info = fit_walk_ins(instance, week_start, model)
+    demand = demand_from(instance, walk_ins, divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     result = solve_roster(
         instance,
@@ -162,6 +185,7 @@ def plan(
         progress=progress,
         backend=backend,
     )
+    result.kpis["forecast"] = forecast_info.as_dict()
     simulated = None
     if result.status in ("optimal", "feasible"):
         verify(instance, demand, week_start, result, headcount)
@@ -171,7 +195,7 @@ def plan(
             result.kpis["simulated"], simulated = simulate_roster(
                 instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed
             )
-    return Plan(week_start, demand.frame, req, result, simulated)
+    return Plan(week_start, demand.frame, req, result, simulated, forecast_info)
 
 
 def verify(instance: Instance, demand: Demand, week_start: dt.date, result: RosterResult, headcount: int | None) -> None:

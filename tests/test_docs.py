@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from staffline.branch_config import BRANCH_SPEC, CONTRACT_SPEC, HEADCOUNT_SPEC, OBJECTIVE_SPEC, ROLE_SPEC, SHIFT_SPEC, parse_branch
+from staffline.branch_config import (
+    BRANCH_SPEC,
+    CONTRACT_SPEC,
+    FORECAST_SPEC,
+    HEADCOUNT_SPEC,
+    OBJECTIVE_SPEC,
+    ROLE_SPEC,
+    SECTIONS,
+    SHIFT_SPEC,
+    parse_branch,
+)
 from staffline.errors import ProblemLog
 from staffline.io import parse_staff
 from tests.paths import REPO
@@ -164,6 +174,7 @@ def _documented_default(cell: str, default) -> bool:
         ("`[shifts]`", SHIFT_SPEC),
         ("`[headcount]`", HEADCOUNT_SPEC),
         ("`[objective]`", OBJECTIVE_SPEC),
+        ("`[forecast]`", FORECAST_SPEC),
         ("`[contract]`", CONTRACT_SPEC),
     ],
 )
@@ -176,6 +187,11 @@ def test_configuration_page_lists_every_key_with_the_parsers_default(heading, sp
     assert set(spec) == set(rows), f"{heading}: missing {sorted(set(spec) - set(rows))}, unknown {sorted(set(rows) - set(spec))}"
     wrong = {key: rows[key].strip() for key, s in spec.items() if not _documented_default(rows[key], s.default)}
     assert not wrong, f"{heading}: documented defaults differ from the parser's: {wrong}"
+
+
+def test_configuration_page_has_a_section_per_branch_toml_section():
+    headings = set(re.findall(r"^## `\[+([a-z]+)", CONFIGURATION, flags=re.M))
+    assert set(SECTIONS) <= headings, sorted(set(SECTIONS) - headings)
 
 
 def test_instance_format_staff_csv_example_is_valid(tmp_path):

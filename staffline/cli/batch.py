@@ -14,6 +14,7 @@ from staffline.cli.common import (
     handle_errors,
     json_option,
     locked_output,
+    model_option,
     out_option,
     quiet_option,
     week_option,
@@ -61,12 +62,28 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 )
 @click.option("--report/--no-report", default=True, help="Write report.html, roster.xlsx and calendars per branch.")
 @click.option("--dry-run", is_flag=True, help="Validate every branch and print what would run; write nothing.")
+@model_option
 @log_file_option
 @json_option
 @quiet_option
 @handle_errors
 def batch(
-    root, out_dir, jobs, executor, scheduler, week, time_limit, workers, seed, simulate_reps, report, dry_run, log_file, as_json, quiet
+    root,
+    out_dir,
+    jobs,
+    executor,
+    scheduler,
+    week,
+    time_limit,
+    workers,
+    seed,
+    simulate_reps,
+    report,
+    dry_run,
+    model,
+    log_file,
+    as_json,
+    quiet,
 ):
     """Plan every branch folder under ROOT into OUT/<branch>/ and write OUT/batch.json.
 
@@ -79,7 +96,13 @@ def batch(
     branches = b.find_branches(root)
     jobs = jobs or os.cpu_count() or 1
     settings = dict(
-        week=week, time_limit=time_limit, workers=workers or b.solver_workers(jobs), seed=seed, simulate_reps=simulate_reps, report=report
+        week=week,
+        time_limit=time_limit,
+        workers=workers or b.solver_workers(jobs),
+        seed=seed,
+        simulate_reps=simulate_reps,
+        report=report,
+        model=model,
     )
     todo = b.make_jobs(branches, out_dir, **settings)
     if dry_run:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import click
 
 from staffline.errors import InputError, Problem
+from staffline.forecasting.registry import MODEL_NAMES
 from staffline.runlog import LOGGER, start_log_file
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 0, 1, 2, 3
@@ -108,6 +109,12 @@ divert_option = click.option(
     multiple=True,
     metavar="ROLE=SHARE",
     help="What-if: send SHARE of ROLE's walk-ins to self-service (e.g. counter=0.2); the lobby assists a part of them.",
+)
+model_option = click.option(
+    "--model",
+    default=None,
+    type=click.Choice(MODEL_NAMES),
+    help="Forecast model; auto picks the one that forecast the branch's last weeks best  [default: the branch's [forecast] model, auto]",
 )
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 

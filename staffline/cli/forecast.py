@@ -13,28 +13,25 @@ from staffline.cli.common import (
     history_option,
     json_option,
     locked_output,
+    model_option,
     out_option,
     parse_divert,
     quiet_option,
     week_option,
 )
-from staffline.forecasting import MODELS
-
-MODEL_CHOICES = ["auto", *MODELS]
 
 
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @week_option
-@click.option(
-    "--model",
-    default="profile",
-    show_default=True,
-    type=click.Choice(MODEL_CHOICES),
-    help="Forecast model; auto backtests them all and takes the lowest WAPE.",
-)
+@model_option
 @click.option("--backtest", "run_backtest", is_flag=True, help="Also write backtest.csv (rolling weekly folds, every model).")
-@click.option("--folds", default=4, show_default=True, type=click.IntRange(1, 52), help="Backtest weeks.")
+@click.option(
+    "--folds",
+    default=None,
+    type=click.IntRange(2, 52),
+    help="Rolling weeks that auto/ensemble choose on and --backtest scores  [default: the branch's [forecast] folds, 8]",
+)
 @out_option
 @divert_option
 @history_option
@@ -45,22 +42,19 @@ MODEL_CHOICES = ["auto", *MODELS]
 def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert, history, as_json: bool, quiet: bool) -> None:
     """Forecast arrivals per role and slot for a week; writes forecast.csv (and backtest.csv)."""
     from staffline import atomic
-    from staffline.forecasting import backtest, choose_model, forecast_counts, slot_counts
+    from staffline.forecasting import MODELS, backtest, slot_counts
     from staffline.io import load_instance
-    from staffline.pipeline import demand_from, parse_week
+    from staffline.pipeline import demand_from, fit_walk_ins, parse_week
 
     instance = load_instance(path, history)
     week_start = parse_week(week, instance)
-    table, chosen_wape = None, None
-    if run_backtest or model == "auto":
+    folds = folds or instance.branch.forecast.folds
+    walk_ins, info = fit_walk_ins(instance, week_start, model, folds=folds)
+    table = None
+    if run_backtest:
         table = backtest(slot_counts(instance), list(MODELS), folds)
         atomic.write_csv(out_dir / "backtest.csv", table)
-        if model == "auto":
-            model, chosen_wape = choose_model(table)
-        else:
-            chosen_wape = float(table[(table["model"] == model) & (table["role"] == "all")]["wape"].iloc[0])
     shares = parse_divert(divert)
-    walk_ins = forecast_counts(instance, week_start, model)
     demand = demand_from(instance, walk_ins, divert=shares)
     atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
     frame = demand.frame
@@ -75,9 +69,13 @@ def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert
     busiest = [h for h in by_hour.sort_values(ascending=False).index[:3]]
     payload = {
         "week_start": week_start.isoformat(),
-        "model": model,
-        "interval_method": MODELS[model].interval_method,
-        "backtest_wape": chosen_wape,
+        "model": info.model,
+        "requested": info.requested,
+        "description": info.description,
+        "interval_method": info.interval_method,
+        "backtest_wape": info.backtest_wape,
+        "backtest_folds": info.backtest_folds,
+        "candidates": info.candidates,
         "weekly_arrivals": totals,
         "weekly_appointments": booked,
         "busiest_hours": busiest,
@@ -88,7 +86,11 @@ def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert
     if as_json:
         emit_json(payload)
     elif not quiet:
-        click.echo(f"week of {week_start}, model {model}" + (f" (backtest WAPE {chosen_wape:.3f})" if chosen_wape is not None else ""))
+        wape = f" (backtest WAPE {info.backtest_wape:.3f} over {info.backtest_folds} weeks)" if info.backtest_wape is not None else ""
+        chosen = f" chosen by {info.requested}" if info.requested != info.model else ""
+        click.echo(f"week of {week_start}, model {info.model}{chosen}{wape}")
+        if info.candidates:
+            click.echo("  candidates (WAPE): " + ", ".join(f"{m} {w:.3f}" for m, w in sorted(info.candidates.items(), key=lambda x: x[1])))
         click.echo("  weekly walk-ins: " + ", ".join(f"{r} {n:g}" for r, n in totals.items()))
         if booked:
             click.echo("  booked appointments (on top): " + ", ".join(f"{r} {n}" for r, n in booked.items()))

@@ -19,6 +19,7 @@ from staffline.cli.common import (
     history_option,
     json_option,
     locked_output,
+    model_option,
     out_option,
     parse_divert,
     quiet_option,
@@ -98,6 +99,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
     metavar="[REPS]",
     help="Replay the roster by simulation (200 replications unless given) and add simulated KPIs.",
 )
+@model_option
 @divert_option
 @log_file_option
 @history_option
@@ -106,7 +108,22 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @handle_errors
 @locked_output
 def roster(
-    path, week, out_dir, time_limit, workers, backend, seed, headcount, certify, simulate_reps, divert, log_file, history, as_json, quiet
+    path,
+    week,
+    out_dir,
+    time_limit,
+    workers,
+    backend,
+    seed,
+    headcount,
+    certify,
+    simulate_reps,
+    model,
+    divert,
+    log_file,
+    history,
+    as_json,
+    quiet,
 ) -> None:
     """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more.
 
@@ -144,6 +161,7 @@ def roster(
         simulate_reps=simulate_reps,
         divert=parse_divert(divert),
         backend=backend,
+        model=model,
     )
     if p.status == "infeasible":
         raise Infeasible(p.result.message)

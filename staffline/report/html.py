@@ -33,6 +33,14 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _forecast_label(info: dict | None) -> str | None:
+    """'poisson (chosen by auto)': which model made the arrivals the roster was built for."""
+    if not info:
+        return None  # a roster folder written before kpis.json recorded its forecast
+    chosen = f" (chosen by {info['requested']})" if info.get("requested") != info.get("model") else ""
+    return f"{info.get('model')}{chosen}"
+
+
 def kpi_rows(runs: list[RunProducts]) -> list[list]:
     """KPI name followed by each run's value: the numbers a planner compares first."""
 
@@ -48,6 +56,8 @@ def kpi_rows(runs: list[RunProducts]) -> list[list]:
         ["labour cost"] + [run.kpis.get("cost") for run in runs],
         ["paid hours"] + [run.kpis.get("hours") for run in runs],
         ["staff rostered"] + [run.roster["employee"].nunique() for run in runs],
+        ["forecast model"] + [_forecast_label(run.kpis.get("forecast")) for run in runs],
+        ["forecast backtest WAPE"] + [(run.kpis.get("forecast") or {}).get("backtest_wape") for run in runs],
     ]
     for role in roles:
         per = [run.kpis.get("roles", {}).get(role, {}) for run in runs]

@@ -127,12 +127,17 @@ def test_backtest_every_model_beats_seasonal_naive_on_the_demo_branch(jiangdong)
 
 
 def test_forecast_cli_auto_picks_the_backtest_winner(tmp_path):
-    res = CliRunner().invoke(main, ["forecast", "instances/jiangdong", "--model", "auto", "--folds", "2", "--out", str(tmp_path), "--json"])
+    """auto's candidates are the backtest's own scores on the same folds, and it takes the lowest."""
+    args = ["forecast", "instances/jiangdong", "--model", "auto", "--folds", "2", "--backtest", "--out", str(tmp_path), "--json"]
+    res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     payload = json.loads(res.output)
+    assert payload["requested"] == "auto" and payload["model"] == min(payload["candidates"], key=payload["candidates"].get)
+    assert payload["backtest_wape"] == min(payload["candidates"].values()) and payload["backtest_folds"] == 2
     table = pd.read_csv(tmp_path / "backtest.csv")
-    overall = table[table["role"] == "all"]
-    assert payload["model"] == overall.sort_values("wape").iloc[0]["model"]
+    overall = table[table["role"] == "all"].set_index("model")["wape"]
+    for name in ("naive", "profile", "poisson", "topdown"):  # the single models; the ensemble is scored prequentially
+        assert payload["candidates"][name] == pytest.approx(overall[name], abs=5e-4)
     assert payload["busiest_hours"][:2] == ["10:00", "15:00"] or set(payload["busiest_hours"][:2]) == {"10:00", "15:00"}
     forecast = pd.read_csv(tmp_path / "forecast.csv")
     assert list(forecast.columns) == ["date", "slot_start", "role", "tier", "mean", "lo80", "hi80", "lo95", "hi95", "appointments"]

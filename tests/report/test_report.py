@@ -57,3 +57,14 @@ def test_folder_without_a_roster_is_bad_input(tmp_path):
     res = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert res.exit_code == 2
     assert "roster.csv: missing" in res.output and "Traceback" not in res.output
+
+
+def test_report_names_the_forecast_model_the_roster_was_built_for(runs):
+    import json
+
+    kpis = json.loads((runs / "base" / "kpis.json").read_text())
+    info = kpis["forecast"]
+    assert info["requested"] == "auto"  # the branch default
+    CliRunner().invoke(main, ["report", str(runs / "base")])
+    page = (runs / "base" / "report.html").read_text()
+    assert f"{info['model']} (chosen by auto)" in page or (info["model"] == "auto")
