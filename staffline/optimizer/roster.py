@@ -27,6 +27,7 @@ from staffline.optimizer.assign_roles import assign_day
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
 from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_model
 from staffline.optimizer.core.templates import shift_parts
+from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
 from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
@@ -65,8 +66,9 @@ class RosterResult:
     solve_seconds: float = 0.0
     kpis: dict = field(default_factory=dict)
     coverage: pd.DataFrame | None = None
-    diagnosis: list[str] = field(default_factory=list)
+    diagnosis: list[str] = field(default_factory=list)  # names of conflicting rules (infeasible weeks)
     message: str = ""
+    explanation: Explanation | None = None  # the same rules with their cause in the data (roles, employees, days, slots)
 
 
 def hhmm(minutes: int) -> str:
@@ -194,14 +196,6 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     return core
 
 
-def plain_diagnosis(core: list[str]) -> str:
-    if not core:
-        return "no roster: the solver proved infeasibility but could not isolate the conflicting rules"
-    if len(core) == 1:
-        return f"no roster: '{core[0]}' cannot hold"
-    return "no roster: " + " and ".join(f"'{n}'" for n in core) + " cannot all hold"
-
-
 def solve_roster(
     instance: Instance,
     demand: Demand,
@@ -251,13 +245,20 @@ def solve_roster(
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:
         core = diagnose(instance, days, waits, rules, seed=seed) if diagnose_infeasible else []
+        why = explain(instance, days, waits, rules, core, seed) if diagnose_infeasible else None
         return RosterResult(
             "infeasible",
             empty,
             solve_seconds=seconds,
             diagnosis=core,
-            message=plain_diagnosis(core) if diagnose_infeasible else "no roster: the rules cannot all hold (diagnosis not run)",
-            kpis={"status": "infeasible", "solve_seconds": round(seconds, 3), "conflicting_rules": core},
+            explanation=why,
+            message=why.message if why else "no roster: the rules cannot all hold (diagnosis not run)",
+            kpis={
+                "status": "infeasible",
+                "solve_seconds": round(seconds, 3),
+                "conflicting_rules": core,
+                "diagnosis": why.as_dict() if why else None,
+            },
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return RosterResult(
