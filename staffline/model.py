@@ -22,7 +22,7 @@ ROLE_KINDS = ("counter", "lobby", "advisory", "other")
 TIERS = ("regular", "vip")
 OUTCOMES = ("served", "abandoned", "diverted")
 REQUEST_KINDS = ("off", "on", "prefer_shift")
-ROLE_CHANGE_WEIGHT = 5.0  # objective value of one desk change (branch.toml [objective] role_change_weight)
+ROLE_CHANGE_WEIGHT = 2.0  # value of one desk change (branch.toml [objective] role_change_weight; chosen on jiangdong, CHANGELOG)
 ROLE_CHANGES = "role changes"  # that soft rule's name in penalties, wherever it is scored
 
 

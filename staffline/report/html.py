@@ -48,6 +48,7 @@ def kpi_rows(runs: list[RunProducts]) -> list[list]:
         ["labour cost"] + [run.kpis.get("cost") for run in runs],
         ["paid hours"] + [run.kpis.get("hours") for run in runs],
         ["staff rostered"] + [run.roster["employee"].nunique() for run in runs],
+        ["desk changes per person-day"] + [run.kpis.get("role_changes_per_person_day") for run in runs],
     ]
     for role in roles:
         per = [run.kpis.get("roles", {}).get(role, {}) for run in runs]
