@@ -196,7 +196,7 @@ OBJECTIVE_SPEC = {
     "cost_weight": Spec(toml_number(0, 1e6), 0.1),
     "vip_wait_multiplier": Spec(toml_number(0, 1e3), 3.0),
     "wait_method": Spec(_wait_method, "lagged"),
-    "role_change_weight": Spec(_number(0, 1e6), ROLE_CHANGE_WEIGHT),
+    "role_change_weight": Spec(toml_number(0, 1e6), ROLE_CHANGE_WEIGHT),
 }
 CONTRACT_SPEC = {
     "min_hours": Spec(toml_number(0, 80), 0.0),

@@ -376,7 +376,7 @@ def _check_configured(instance, days, shifts, on_role, report, cost) -> None:
                 name = cfg.get("name", f"fair {aspect}")
                 report.penalties[name] = report.penalties.get(name, 0.0) + weight * (max(values) - min(values))
         elif kind == "budget" and cost > float(cfg["max_cost"]) + 1e-6:
-            bad(Violation(cfg.get("name", f"budget {cfg['max_cost']}"), None, None, f"cost {cost:.2f} > {cfg['max_cost']}"))
+            bad(Violation(cfg.get("name", f"budget {float(cfg['max_cost']):g}"), None, None, f"cost {cost:.2f} > {cfg['max_cost']}"))
 
 
 def _check_requests(instance, days, shifts, report) -> None:

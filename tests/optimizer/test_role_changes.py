@@ -48,9 +48,9 @@ def test_changes_are_counted_per_person_day_across_lunch_not_across_rows_of_one_
 
 def solved(inst, limit=4):
     p = plan(inst, time_limit=limit, workers=1, seed=0)
-    assert p.roster.status in ("optimal", "feasible"), p.roster.message
+    assert p.result.status in ("optimal", "feasible"), p.result.message
     demand = forecast_week(inst, p.week_start)
-    return p, check_roster(inst, p.roster.roster, p.week_start, demand.frame, demand.aht_minutes)
+    return p, check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -58,16 +58,16 @@ def solved(inst, limit=4):
 def test_rosters_keep_every_hard_rule_and_the_checker_scores_changes_as_the_model(inst, weight):
     inst = weighted(inst, weight)
     p = plan(inst, time_limit=3, workers=1)
-    if p.roster.status not in ("optimal", "feasible"):
+    if p.result.status not in ("optimal", "feasible"):
         return
     demand = forecast_week(inst, p.week_start)
-    report = check_roster(inst, p.roster.roster, p.week_start, demand.frame, demand.aht_minutes)
+    report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
     assert report.ok, [str(v) for v in report.violations]
     assert report.penalties.get(ROLE_CHANGES, 0.0) == pytest.approx(p.kpis["penalties"].get(ROLE_CHANGES, 0.0))
-    per_day = role_changes(p.roster.roster.itertuples())
+    per_day = role_changes(p.roster.itertuples())
     assert p.kpis["role_changes_per_person_day"] == pytest.approx(sum(per_day.values()) / max(len(per_day), 1), abs=1e-3)
     # the class-level bound on changes is a lower bound: the roster as written is never below the proven bound
-    assert report.objective >= p.roster.bound - 0.01
+    assert report.objective >= p.result.bound - 0.01
 
 
 def test_a_heavier_weight_never_adds_changes():
