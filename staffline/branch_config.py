@@ -18,6 +18,7 @@ import tomli_w
 
 from staffline.errors import ProblemLog
 from staffline.model import (
+    ROLE_CHANGE_WEIGHT,
     ROLE_KINDS,
     WEEKDAYS,
     Branch,
@@ -204,6 +205,7 @@ OBJECTIVE_SPEC = {
     "cost_weight": Spec(toml_number(0, 1e6), 0.1),
     "vip_wait_multiplier": Spec(toml_number(0, 1e3), 3.0),
     "wait_method": Spec(_wait_method, "lagged"),
+    "role_change_weight": Spec(toml_number(0, 1e6), ROLE_CHANGE_WEIGHT),
 }
 CONTRACT_SPEC = {
     "min_hours": Spec(toml_number(0, 80), 0.0),

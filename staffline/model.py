@@ -22,6 +22,8 @@ ROLE_KINDS = ("counter", "lobby", "advisory", "other")
 TIERS = ("regular", "vip")
 OUTCOMES = ("served", "abandoned", "diverted")
 REQUEST_KINDS = ("off", "on", "prefer_shift")
+ROLE_CHANGE_WEIGHT = 2.0  # value of one desk change (branch.toml [objective] role_change_weight; chosen on jiangdong, CHANGELOG)
+ROLE_CHANGES = "role changes"  # that soft rule's name in penalties, wherever it is scored
 
 
 class RoleKind(str, Enum):
@@ -125,12 +127,17 @@ class ObjectiveWeights:
     change through the day: ``lagged`` (pointwise stationary with a lag) is the
     default because it was closest to the discrete-event simulator on the demo
     branch (benchmarks/wait_methods.py); ``stationary`` and ``mol`` remain.
+    ``role_change_weight`` is the soft rule ``role changes``: the value of one
+    desk change (a person's role differing from their previous worked slot
+    of the day, across lunch too), because staff and customers dislike desks
+    that change hands every hour; 0 switches it off.
     """
 
     wait_per_customer_minute: float = 1.0
     cost_weight: float = 0.1
     vip_wait_multiplier: float = 3.0
     wait_method: str = "lagged"
+    role_change_weight: float = ROLE_CHANGE_WEIGHT
 
 
 @dataclass(frozen=True)

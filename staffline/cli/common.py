@@ -24,7 +24,15 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 0, 1, 2, 3
 
 
 class Infeasible(Exception):
-    """No roster exists; the message is the plain-language diagnosis (exit 1)."""
+    """No roster exists; the message is the plain-language diagnosis (exit 1).
+
+    ``diagnosis`` is the same as data (rules, cause, roles, employees, days,
+    slots) for ``--json`` callers, so a script need not parse the sentence.
+    """
+
+    def __init__(self, message: str, diagnosis: dict | None = None):
+        super().__init__(message)
+        self.diagnosis = diagnosis
 
 
 class TimeLimitNoRoster(Exception):
@@ -45,11 +53,11 @@ def report_problems(problems: list[Problem], as_json: bool) -> None:
         LOGGER.error("bad input: %s", problem)
 
 
-def _stop(status: str, message: str, as_json: bool, code: int) -> None:
+def _stop(status: str, message: str, as_json: bool, code: int, diagnosis: dict | None = None) -> None:
     """No roster: say why (JSON or one line on stderr) and exit with ``code``."""
     LOGGER.error("%s: %s", status, message)
     if as_json:
-        emit_json({"status": status, "message": message})
+        emit_json({"status": status, "message": message, **({"diagnosis": diagnosis} if diagnosis else {})})
     else:
         click.echo(message, err=True)
     sys.exit(code)
@@ -71,7 +79,7 @@ def handle_errors(func: Callable) -> Callable:
             report_problems([Problem(str(exc.filename or ""), None, None, exc.strerror or str(exc))], as_json)
             sys.exit(EXIT_BAD_INPUT)
         except Infeasible as exc:
-            _stop("infeasible", str(exc), as_json, EXIT_INFEASIBLE)
+            _stop("infeasible", str(exc), as_json, EXIT_INFEASIBLE, exc.diagnosis)
         except TimeLimitNoRoster as exc:
             _stop("time_limit", str(exc), as_json, EXIT_TIME_LIMIT)
 

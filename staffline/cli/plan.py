@@ -164,7 +164,8 @@ def roster(
         model=model,
     )
     if p.status == "infeasible":
-        raise Infeasible(p.result.message)
+        explanation = p.result.explanation
+        raise Infeasible(p.result.message, explanation.as_dict() if explanation is not None else None)
     if p.status == "time_limit":
         raise TimeLimitNoRoster(p.result.message)
     paths = write_plan(p, instance, out_dir)

@@ -138,7 +138,7 @@ def configured_rule(index: int, cfg: Mapping[str, Any], instance: Instance) -> R
             raise _bad(index, "aspect", f"unknown aspect {aspect!r} (known: weekend, late, hours)")
         return Fairness(name=cfg.get("name", f"fair {aspect}"), hard=False, weight=weight, aspect=aspect)
     if kind == "budget":
-        return Budget(name=cfg.get("name", f"budget {cfg.get('max_cost')}"), max_cost=float(cfg["max_cost"]))
+        return Budget(name=cfg.get("name", f"budget {float(cfg['max_cost']):g}"), max_cost=float(cfg["max_cost"]))
     return None  # vip_coverage: needs the week's appointments, built by the roster
 
 

@@ -13,6 +13,10 @@ the wait curves, this model minimises the same expected wait the roster was
 solved for (tangent cuts as in the roster model), and the counts only break
 ties; without them it minimises the count mismatch. Hard role minima and
 maxima (greeter, appointments, hard coverage) come first.
+
+Desk changes (the soft rule ``role changes``) cost ``change_weight`` each
+in the same units as the wait: a person whose role differs from their
+previous worked slot of the day (lunch in between or not) changes desk once.
 """
 
 from __future__ import annotations
@@ -35,8 +39,9 @@ def assign_day(
     minimums: dict[tuple[int, str], int] | None = None,
     maximums: dict[tuple[int, str], int] | None = None,
     wait_values: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> tuple[dict[tuple[str, int], str], int]:
-    """Roles per (person, slot) for one day, and the total count mismatch.
+    change_weight: int = 0,
+) -> tuple[dict[tuple[str, int], str], int, int]:
+    """Roles per (person, slot) for one day, the total count mismatch and the desk changes (when weighted).
 
     ``people`` = (person id, certified roles, worked slot indices);
     ``targets`` = (class, slot, role) -> count wanted; ``minimums`` = (slot,
@@ -44,7 +49,8 @@ def assign_day(
     the most they allow. Breaking one costs far more than anything else, so it
     happens only when the block rule leaves no other way. ``wait_values`` =
     role -> (objective value of n free staff as int[slot, n + 1], busy staff
-    per slot), as :meth:`RosterBuilder.wait_values` gives them.
+    per slot), as :meth:`RosterBuilder.wait_values` gives them;
+    ``change_weight`` = the cost of one desk change in those units.
     """
     m = cp_model.CpModel()
     z: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -70,6 +76,7 @@ def assign_day(
                     for j in range(1, block_slots):
                         if s + j <= last:
                             m.Add(z[pid, s + j, r] >= begins)
+    changes = _desk_changes(m, z, people) if change_weight else []
     mismatch = []
     for key, vars_ in by_class_slot_role.items():
         want = targets.get(key, 0)
@@ -96,7 +103,7 @@ def assign_day(
             if w is not None:
                 waits.append(w)
     rule_weight = MINIMUM_WEIGHT * (1 + sum(int(values.max()) for values, _ in (wait_values or {}).values()))
-    m.Minimize(sum(mismatch) + sum(waits) + rule_weight * sum(broken))
+    m.Minimize(sum(mismatch) + sum(waits) + change_weight * sum(changes) + rule_weight * sum(broken))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = time_limit  # repeatable: no wall-clock cut-off
     solver.parameters.max_time_in_seconds = 4 * time_limit
@@ -106,4 +113,19 @@ def assign_day(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - always feasible
         raise RuntimeError("role assignment failed")
     roles_of = {(pid, s): r for (pid, s, r), v in z.items() if solver.Value(v)}
-    return roles_of, int(sum(solver.Value(v) for v in mismatch))
+    return roles_of, int(sum(solver.Value(v) for v in mismatch)), int(sum(solver.Value(v) for v in changes))
+
+
+def _desk_changes(m: cp_model.CpModel, z: dict, people) -> list:
+    """One boolean per pair of neighbouring worked slots of a person, true exactly when the role differs."""
+    changes = []
+    for pid, roles, slots in people:
+        if len(roles) < 2:
+            continue
+        for a, b in zip(slots, slots[1:]):
+            change = m.NewBoolVar(f"change_{pid}_{b}")
+            for r in roles:
+                m.Add(change >= z[pid, b, r] - z[pid, a, r])
+                m.Add(change <= 2 - z[pid, b, r] - z[pid, a, r])  # same role: no change, even in a roster short of optimal
+            changes.append(change)
+    return changes

@@ -16,13 +16,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
 from staffline.branch_config import parse_time
 from staffline.errors import ProblemLog
-from staffline.model import WEEKDAYS, Instance, minutes_of
+from staffline.model import ROLE_CHANGES, WEEKDAYS, Instance, minutes_of
 
 FILE = "roster.csv"
 
@@ -229,6 +230,9 @@ def check_roster(
             bad(Violation(f"at most {cap} staff per day", None, d.isoformat(), f"{people} staff rostered"))
     _check_appointments(instance, days, on_role, bad)
     _check_configured(instance, days, shifts, on_role, report, cost)
+    changes = sum(role_changes(blocks).values())
+    if changes and branch.objective.role_change_weight:
+        report.penalties[ROLE_CHANGES] = branch.objective.role_change_weight * changes
     _check_requests(instance, days, shifts, report)
     if demand is not None:
         report.customer_minutes = _customer_minutes(instance, demand, aht_minutes or {}, days, on_role)
@@ -237,6 +241,25 @@ def check_roster(
             o.wait_per_customer_minute * report.customer_minutes + o.cost_weight * cost + sum(report.penalties.values()), 3
         )
     return report
+
+
+def role_changes(blocks: Iterable) -> dict[tuple[str, object], int]:
+    """Desk changes per (employee, date): neighbouring blocks of a person's day with different roles.
+
+    A block is anything with ``employee``, ``date``, ``start``, ``end`` and
+    ``role`` (:class:`Block`, or roster.csv rows with HH:MM times: both sort
+    by start). Coming back from lunch to another desk counts too: the person
+    still changes desk, and a count that ignored lunch would let the solver
+    hide changes in it.
+    """
+    by_day: dict[tuple[str, object], list] = defaultdict(list)
+    for b in blocks:
+        by_day[b.employee, b.date].append(b)
+    out = {}
+    for key, items in by_day.items():
+        items.sort(key=lambda b: b.start)
+        out[key] = sum(a.role != b.role for a, b in zip(items, items[1:]))
+    return out
 
 
 def _check_role_blocks(items: list[Block], min_block: int, emp: str, day: dt.date, bad) -> None:
@@ -353,7 +376,7 @@ def _check_configured(instance, days, shifts, on_role, report, cost) -> None:
                 name = cfg.get("name", f"fair {aspect}")
                 report.penalties[name] = report.penalties.get(name, 0.0) + weight * (max(values) - min(values))
         elif kind == "budget" and cost > float(cfg["max_cost"]) + 1e-6:
-            bad(Violation(cfg.get("name", f"budget {cfg['max_cost']}"), None, None, f"cost {cost:.2f} > {cfg['max_cost']}"))
+            bad(Violation(cfg.get("name", f"budget {float(cfg['max_cost']):g}"), None, None, f"cost {cost:.2f} > {cfg['max_cost']}"))
 
 
 def _check_requests(instance, days, shifts, report) -> None:

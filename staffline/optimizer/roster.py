@@ -22,11 +22,13 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.constraints.rules import BusyCoverage
-from staffline.model import Instance, minutes_of
+from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
+from staffline.optimizer.check import role_changes
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
 from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_model
 from staffline.optimizer.core.templates import shift_parts
+from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
 from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
@@ -65,8 +67,9 @@ class RosterResult:
     solve_seconds: float = 0.0
     kpis: dict = field(default_factory=dict)
     coverage: pd.DataFrame | None = None
-    diagnosis: list[str] = field(default_factory=list)
+    diagnosis: list[str] = field(default_factory=list)  # names of conflicting rules (infeasible weeks)
     message: str = ""
+    explanation: Explanation | None = None  # the same rules with their cause in the data (roles, employees, days, slots)
 
 
 def hhmm(minutes: int) -> str:
@@ -194,14 +197,6 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     return core
 
 
-def plain_diagnosis(core: list[str]) -> str:
-    if not core:
-        return "no roster: the solver proved infeasibility but could not isolate the conflicting rules"
-    if len(core) == 1:
-        return f"no roster: '{core[0]}' cannot hold"
-    return "no roster: " + " and ".join(f"'{n}'" for n in core) + " cannot all hold"
-
-
 def solve_roster(
     instance: Instance,
     demand: Demand,
@@ -251,13 +246,20 @@ def solve_roster(
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:
         core = diagnose(instance, days, waits, rules, seed=seed) if diagnose_infeasible else []
+        why = explain(instance, days, waits, rules, core, seed) if diagnose_infeasible else None
         return RosterResult(
             "infeasible",
             empty,
             solve_seconds=seconds,
             diagnosis=core,
-            message=plain_diagnosis(core) if diagnose_infeasible else "no roster: the rules cannot all hold (diagnosis not run)",
-            kpis={"status": "infeasible", "solve_seconds": round(seconds, 3), "conflicting_rules": core},
+            explanation=why,
+            message=why.message if why else "no roster: the rules cannot all hold (diagnosis not run)",
+            kpis={
+                "status": "infeasible",
+                "solve_seconds": round(seconds, 3),
+                "conflicting_rules": core,
+                "diagnosis": why.as_dict() if why else None,
+            },
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return RosterResult(
@@ -271,9 +273,10 @@ def solve_roster(
     bound = min(bound_solver.BestObjectiveBound() / SCALE, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     # role assignment gets a share of the limit that grows with it (0.5-3 s of CP-SAT work per day)
-    roster, mismatch = extract_roster(b, solver, instance, seed, per_day_limit=min(3.0, max(0.5, 0.04 * time_limit)))
+    roster, mismatch, changes = extract_roster(b, solver, instance, seed, per_day_limit=min(3.0, max(0.5, 0.04 * time_limit)))
     coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
     penalties = b.penalty_values(solver)
+    penalties[ROLE_CHANGES] = instance.branch.objective.role_change_weight * changes  # the persons' desks, not the class counts'
     kpis.update(
         {
             "objective": round(objective, 3),
@@ -285,15 +288,16 @@ def solve_roster(
             "week_start": week_start.isoformat(),
             "penalties": {k: round(v, 3) for k, v in penalties.items() if v},
             "role_assignment_mismatch_slots": mismatch,
+            "role_changes_per_person_day": changes_per_person_day(roster),
         }
     )
     return RosterResult(name, roster, objective, bound, gap, seconds, kpis, coverage)
 
 
-def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_day_limit: float = 3.0) -> tuple[pd.DataFrame, int]:
-    """Solver values -> long roster rows (one per block of one role)."""
+def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_day_limit: float = 3.0) -> tuple[pd.DataFrame, int, int]:
+    """Solver values -> long roster rows (one per block of one role), the role count mismatch and the desk changes."""
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
-    rows, mismatch = [], 0
+    rows, mismatch, changes = [], 0, 0
     for d, day in enumerate(b.days):
         people, shifts = [], {}
         for i, e in enumerate(b.employees):
@@ -305,7 +309,7 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_
         if not people:
             continue
         targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
-        roles_of, dev = assign_day(
+        roles_of, dev, moved = assign_day(
             people,
             targets,
             block,
@@ -314,8 +318,10 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_
             maximums=maximums_of_day(b, d),
             wait_values=b.wait_values(d),
             time_limit=per_day_limit,
+            change_weight=round(instance.branch.objective.role_change_weight * SCALE),
         )
         mismatch += dev
+        changes += moved
         open_m = minutes_of(day.slots[0])
         slot = instance.branch.slot_minutes
         block_row = lambda pid, a, b, role: (pid, day.date.isoformat(), hhmm(open_m + a * slot), hhmm(open_m + b * slot), role)  # noqa: E731
@@ -328,7 +334,13 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_
                         run_start, run_role = s, roles_of[pid, s]
                 rows.append(block_row(pid, run_start, part[-1] + 1, run_role))
     frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS).sort_values(["date", "employee", "start"], kind="stable")
-    return frame.reset_index(drop=True), mismatch
+    return frame.reset_index(drop=True), mismatch, changes
+
+
+def changes_per_person_day(roster: pd.DataFrame) -> float:
+    """Mean desk changes per worked person-day, counted as the checker counts them (:func:`role_changes`)."""
+    per_day = role_changes(roster.itertuples())
+    return round(sum(per_day.values()) / len(per_day), 3) if per_day else 0.0
 
 
 def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_minutes: int) -> dict[int, np.ndarray]:

@@ -58,6 +58,7 @@ def kpi_rows(runs: list[RunProducts]) -> list[list]:
         ["staff rostered"] + [run.roster["employee"].nunique() for run in runs],
         ["forecast model"] + [_forecast_label(run.kpis.get("forecast")) for run in runs],
         ["forecast backtest WAPE"] + [(run.kpis.get("forecast") or {}).get("backtest_wape") for run in runs],
+        ["desk changes per person-day"] + [run.kpis.get("role_changes_per_person_day") for run in runs],
     ]
     for role in roles:
         per = [run.kpis.get("roles", {}).get(role, {}) for run in runs]

@@ -78,6 +78,7 @@ def verify(inst):
         assert report.ok, [str(v) for v in report.violations]
     elif p.result.status == "infeasible":
         assert p.result.diagnosis, p.result.message
+        assert p.result.explanation.rules == tuple(p.result.diagnosis) and p.result.message == p.result.explanation.message
         demand = forecast_week(inst, p.week_start)
         days = plan_days(inst, p.week_start)
         waits, _ = build_waits(inst, demand, days, "stationary")

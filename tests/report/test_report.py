@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import openpyxl
@@ -19,6 +20,8 @@ def test_report_is_self_contained_with_every_chart(runs):
     assert len(re.findall(r'src="data:image/png;base64,', page)) == 4  # arrivals, staffing, wait, gantt
     assert "http://" not in page and "https://" not in page
     assert "Key figures" in page and "simulated wait" in page and "no violation" in page
+    kpis = json.loads((runs / "base" / "kpis.json").read_text())
+    assert f"<td>desk changes per person-day</td><td>{kpis['role_changes_per_person_day']:g}" in page.replace("\n", "")
     assert not [p for p in (runs / "base").iterdir() if p.name.startswith(".")]  # no temp files left behind
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from staffline.model import Instance
+from staffline.model import ROLE_CHANGES, Instance
 from staffline.optimizer.core.shift_model import SCALE, ShiftModel
 from staffline.optimizer.core.templates import ShiftTemplate, build_templates
 
@@ -65,9 +65,11 @@ class RosterBuilder(ShiftModel):
             self.classes[frozenset(e.roles)].append(i)
         self._build_class_counts()
         self._build_roles()
+        self._part_start_counts: dict[tuple[frozenset, int], list] = {}
         self._singleton_role_blocks()
         if not diagnose:  # valid cuts, not rules: diagnosis (a relaxation without them) proves conflicts far faster
             self._class_role_blocks()
+            self._role_change_bound()  # soft: nothing to diagnose
 
     # ----- variables -------------------------------------------------------
     def _build_class_counts(self) -> None:
@@ -164,14 +166,12 @@ class RosterBuilder(ShiftModel):
             for d, day in enumerate(self.days):
                 n_slots = len(day.slots)
                 ends: dict[int, list] = defaultdict(list)
-                starts_part: dict[int, list] = defaultdict(list)
                 for i in members:
                     for t, var in self.x[i, d].items():
                         for part in day.templates[t].parts:
                             ends[part[-1]].append(var)
-                            starts_part[part[0]].append(var)
                 ended = [self._count_of(ends.get(u, []), len(members), f"ends_{d}_{u}") for u in range(n_slots)]
-                begun = [self._count_of(starts_part.get(u, []), len(members), f"parts_{d}_{u}") for u in range(n_slots)]
+                begun = self._part_starts(c, d)
                 for s in range(n_slots):
                     on = sum(self.y[c, d, s, r] for r in roles)  # = class members on duty at s
                     for r in roles:
@@ -180,6 +180,54 @@ class RosterBuilder(ShiftModel):
                         for j in range(1, block):
                             if s + j < n_slots:
                                 m.Add(self.y[c, d, s + j, r] >= starts - sum(ended[s : s + j]))  # A
+
+    def _part_starts(self, c: frozenset, d: int) -> list:
+        """Per slot of day d: how many members of class c start a shift part there (arrive, or return from lunch).
+
+        Built once per class and day: the role-block cuts and the desk-change
+        bound both need it.
+        """
+        if (c, d) not in self._part_start_counts:
+            members, day = self.classes[c], self.days[d]
+            starts: dict[int, list] = defaultdict(list)
+            for i in members:
+                for t, var in self.x[i, d].items():
+                    for part in day.templates[t].parts:
+                        starts[part[0]].append(var)
+            self._part_start_counts[c, d] = [
+                self._count_of(starts.get(u, []), len(members), f"parts_{'+'.join(sorted(c))}_{d}_{u}") for u in range(len(day.slots))
+            ]
+        return self._part_start_counts[c, d]
+
+    def _role_change_bound(self) -> None:
+        """The soft rule ``role changes`` as far as class counts can see it: a lower bound on desk changes.
+
+        Among class c's members, those on role r at slot s who were not on it
+        at s - 1 either switched desk or started a shift part at s; so desk
+        changes at s number at least ``sum_r max(0, y[s, r] - y[s-1, r]) -
+        parts started at s``. The bound ignores changes over lunch (role
+        assignment and the checker count those too), so the objective stays a
+        valid lower bound for the persons' roster, and the counts it prefers
+        leave role assignment fewer changes to make.
+        """
+        weight = self.branch.objective.role_change_weight
+        if not weight:
+            return
+        m = self.model
+        for c, members in self.classes.items():
+            if len(c) < 2:
+                continue
+            for d, day in enumerate(self.days):
+                begun = self._part_starts(c, d)
+                for s in range(1, len(day.slots)):
+                    rises = []
+                    for r in sorted(c):
+                        rise = m.NewIntVar(0, len(members), f"rise_{'+'.join(sorted(c))}_{d}_{s}_{r}")
+                        m.Add(rise >= self.y[c, d, s, r] - self.y[c, d, s - 1, r])
+                        rises.append(rise)
+                    moved = m.NewIntVar(0, len(members), f"moved_{'+'.join(sorted(c))}_{d}_{s}")
+                    m.Add(moved >= sum(rises) - begun[s])
+                    self.penalty(moved, weight, ROLE_CHANGES)
 
     def _count_of(self, variables: list, most: int, name: str):
         """An integer equal to the sum of ``variables`` (0 when there are none): one short term for many."""
