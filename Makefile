@@ -25,7 +25,7 @@ demo: $(STAMP)
 	@echo "outputs: $(OUT)/ (report.html, roster.xlsx, calendars/, roster.csv, roster_wide.csv, coverage.csv, simulation.csv, kpis.json, forecast.csv, requirements.csv)"
 
 test: lint docs
-	$(BIN)/python -m pytest --slow -q
+	$(BIN)/python -m pytest --slow -q --durations=20
 
 # Lint, format, the import-layering contract and the type check (pyproject.toml): seconds, so they run first.
 lint: $(STAMP)
