@@ -31,28 +31,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from staffline.forecasting.baseline import service_minutes
-from staffline.io import load_instance
+from staffline.io import load_instance as load_instance
 from staffline.model import Instance
-from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult
+from staffline.optimizer.roster import Demand, ProgressCallback
+from staffline.optimizer.roster import RosterResult as RosterResult
 from staffline.optimizer.roster import solve_roster as _solve_roster
-from staffline.pipeline import Plan, forecast_week, parse_week, plan, roster_week, write_plan
+from staffline.pipeline import Plan as Plan
+from staffline.pipeline import forecast_week, parse_week, roster_week
+from staffline.pipeline import plan as plan
+from staffline.pipeline import write_plan as write_plan
 from staffline.queueing import queue_roles
 from staffline.queueing import requirements as _requirements
-from staffline.report import write_report
+from staffline.report import write_report as write_report
 
-__all__ = [
-    "Plan",
-    "RosterResult",
-    "Simulation",
-    "forecast",
-    "load_instance",
-    "plan",
-    "requirements",
-    "simulate",
-    "solve_roster",
-    "write_plan",
-    "write_report",
-]
+# Names imported "as themselves" are re-exported; the public list is staffline.__all__ (kept once, there).
 
 Week = str | dt.date | None
 """A week: ``"2026-W49"``, its Monday as a date or ``"YYYY-MM-DD"``, or ``None`` for the first full week after the history."""
