@@ -33,6 +33,7 @@ import pandas as pd
 from staffline.forecasting.baseline import service_minutes
 from staffline.io import load_instance as load_instance
 from staffline.model import Instance
+from staffline.optimizer.continuity import PreviousWeek, previous_week
 from staffline.optimizer.roster import Demand, ProgressCallback
 from staffline.optimizer.roster import RosterResult as RosterResult
 from staffline.optimizer.roster import solve_roster as _solve_roster
@@ -99,16 +100,19 @@ def solve_roster(
     certify: dict[str, list[str]] | None = None,
     backend: str = "portfolio",
     progress: ProgressCallback | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> RosterResult:
     """Build the week's roster for a forecast; the optimizer alone, without the checker or simulation.
 
     Most callers want ``plan``, which also re-checks the roster
     independently and records the gap of the roster as written. ``certify``
     adds certifications for a what-if (``{"E05": ["lobby"]}``), ``headcount``
-    caps staff on duty per slot, and ``progress`` is called with each better
-    roster's objective and bound.
+    caps staff on duty per slot, ``progress`` is called with each better
+    roster's objective and bound, and ``previous`` (the week before's roster)
+    makes rest hours and consecutive days hold across the boundary.
     """
     week_start = _week_of(instance, week, forecast)
+    before = previous_week(instance, previous, week_start) if previous is not None else PreviousWeek()
     return _solve_roster(
         instance,
         _demand(instance, week_start, forecast),
@@ -120,6 +124,8 @@ def solve_roster(
         extra_certifications=certify,
         progress=progress,
         backend=backend,
+        previous_days=before.days,
+        previous_end=before.last_end,
     )
 
 

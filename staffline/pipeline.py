@@ -22,6 +22,7 @@ from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.info import ForecastInfo
 from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
+from staffline.optimizer.continuity import PreviousWeek, previous_week
 from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, solve_roster
 from staffline.queueing import queue_roles, requirements
 
@@ -156,6 +157,7 @@ def plan(
     divert: dict[str, float] | None = None,
     backend: str = "portfolio",
     model: str | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -168,8 +170,12 @@ def plan(
     is the forecast model (one of ``staffline.forecasting.MODEL_NAMES``;
     default: the branch's ``[forecast] model``, ``auto`` unless set); the
     model used and its backtest WAPE land in ``kpis["forecast"]``.
+    ``previous`` is the roster of the week before (roster.csv rows): rest
+    hours and consecutive days then hold across the boundary, and the checker
+    verifies them there too.
     """
     week_start = parse_week(week, instance)
+    before = previous_week(instance, previous, week_start) if previous is not None else PreviousWeek()
     walk_ins, forecast_info = fit_walk_ins(instance, week_start, model)
     demand = demand_from(instance, walk_ins, divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
@@ -184,11 +190,13 @@ def plan(
         extra_certifications=certify,
         progress=progress,
         backend=backend,
+        previous_days=before.days,
+        previous_end=before.last_end,
     )
     result.kpis["forecast"] = forecast_info.as_dict()
     simulated = None
     if result.status in ("optimal", "feasible"):
-        verify(instance, demand, week_start, result, headcount)
+        verify(instance, demand, week_start, result, headcount, before)
         if simulate_reps:
             from staffline.simulation import simulate_roster
 
@@ -198,7 +206,14 @@ def plan(
     return Plan(week_start, demand.frame, req, result, simulated, forecast_info)
 
 
-def verify(instance: Instance, demand: Demand, week_start: dt.date, result: RosterResult, headcount: int | None) -> None:
+def verify(
+    instance: Instance,
+    demand: Demand,
+    week_start: dt.date,
+    result: RosterResult,
+    headcount: int | None,
+    before: PreviousWeek | None = None,
+) -> None:
     """Re-score the produced roster with the independent checker and record it in the KPIs.
 
     ``objective`` is the solver's (class-level roles); ``roster_objective`` is
@@ -206,7 +221,17 @@ def verify(instance: Instance, demand: Demand, week_start: dt.date, result: Rost
     ``roster_gap`` how far that roster is above the proven bound (the bound
     holds for person-level rosters too, so this is the gap a planner gets).
     """
-    report = check_roster(instance, result.roster, week_start, demand.frame, demand.aht_minutes, headcount=headcount)
+    before = before or PreviousWeek()
+    report = check_roster(
+        instance,
+        result.roster,
+        week_start,
+        demand.frame,
+        demand.aht_minutes,
+        previous_days=before.days,
+        previous_end=before.last_end,
+        headcount=headcount,
+    )
     result.kpis["roster_objective"] = report.objective
     if report.objective is not None and result.bound is not None:
         result.kpis["roster_gap"] = round(max(0.0, report.objective - result.bound) / max(abs(report.objective), 1e-9), 6)

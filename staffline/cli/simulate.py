@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from staffline.cli.common import divert_option, emit_json, handle_errors, json_option, parse_divert, quiet_option
+from staffline.cli.common import divert_option, emit_json, handle_errors, json_option, parse_divert, quiet_option, read_roster_csv
 
 
 @click.command()
@@ -28,7 +28,6 @@ from staffline.cli.common import divert_option, emit_json, handle_errors, json_o
 @handle_errors
 def simulate(path, roster_file, reps, seed, out_dir, divert, as_json, quiet) -> None:
     """Simulate a roster's queues (walk-ins, appointments, patience, lunch) with 95% CIs."""
-    import pandas as pd
 
     from staffline import atomic
     from staffline.io import load_instance
@@ -37,7 +36,7 @@ def simulate(path, roster_file, reps, seed, out_dir, divert, as_json, quiet) -> 
     from staffline.simulation import simulate_roster
 
     instance = load_instance(path)
-    roster = pd.read_csv(roster_file, dtype=str, keep_default_na=False)
+    roster = read_roster_csv(roster_file)
     week_start = roster_week(roster, roster_file.name)
     read_roster(instance, roster, week_start)  # validates rows; bad ones exit 2 naming row and field
     demand = forecast_week(instance, week_start, divert=parse_divert(divert))

@@ -116,8 +116,8 @@ def check_roster(
     week_start: dt.date,
     demand: pd.DataFrame | None = None,
     aht_minutes: Mapping[str, float] | None = None,
-    previous_days: dict | None = None,
-    previous_end: dict | None = None,
+    previous_days: Mapping[str, tuple[bool, ...]] | None = None,
+    previous_end: Mapping[str, dt.datetime] | None = None,
     headcount: int | None = None,
 ) -> CheckReport:
     """Every hard violation, every soft penalty, the cost and (with demand) the objective."""
