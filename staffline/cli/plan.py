@@ -225,11 +225,12 @@ def roster(
 @week_option
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="Headcount limit the roster was made for.")
 @previous_option
+@model_option
 @divert_option
 @json_option
 @quiet_option
 @handle_errors
-def check(path, roster_file, week, headcount, previous_file, divert, as_json, quiet) -> None:
+def check(path, roster_file, week, headcount, previous_file, model, divert, as_json, quiet) -> None:
     """Re-check a roster against every rule, independently of the solver (exit 1 on violations)."""
     import sys
 
@@ -247,7 +248,7 @@ def check(path, roster_file, week, headcount, previous_file, divert, as_json, qu
             first = dt.date.fromisoformat(dates.min())
             week = first - dt.timedelta(days=first.weekday())
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start, divert=parse_divert(divert))
+    demand = forecast_week(instance, week_start, model, divert=parse_divert(divert))
     before = _previous(instance, previous_file, week_start)
     report = check_roster(
         instance,
