@@ -3,7 +3,8 @@
 A service that plans rosters should not need to know the package layout, so
 each stage of the pipeline has one function here with the same name as its
 command (``forecast``, ``requirements``, ``solve_roster``, ``simulate``,
-``write_report``) and ``plan`` runs them all. Everything returns DataFrames,
+``write_report``) and ``plan`` runs them all; ``replan`` repairs a published
+roster after absences with few changes (``write_replan`` adds changes.csv). Everything returns DataFrames,
 dicts or dataclasses and writes nothing, except ``write_plan`` and
 ``write_report``, whose job that is (atomically, as one set of files).
 
@@ -38,19 +39,23 @@ from staffline.optimizer.roster import solve_roster as _solve_roster
 from staffline.pipeline import Plan, forecast_week, parse_week, plan, roster_week, write_plan
 from staffline.queueing import queue_roles
 from staffline.queueing import requirements as _requirements
+from staffline.replanning import Replan, replan, write_replan
 from staffline.report import write_report
 
 __all__ = [
     "Plan",
+    "Replan",
     "RosterResult",
     "Simulation",
     "forecast",
     "load_instance",
     "plan",
+    "replan",
     "requirements",
     "simulate",
     "solve_roster",
     "write_plan",
+    "write_replan",
     "write_report",
 ]
 

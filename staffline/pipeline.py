@@ -22,6 +22,7 @@ from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.info import ForecastInfo
 from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
+from staffline.optimizer.replan import Amendment
 from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, solve_roster
 from staffline.queueing import queue_roles, requirements
 
@@ -156,6 +157,7 @@ def plan(
     divert: dict[str, float] | None = None,
     backend: str = "portfolio",
     model: str | None = None,
+    amend: Amendment | None = None,
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -168,8 +170,13 @@ def plan(
     is the forecast model (one of ``staffline.forecasting.MODEL_NAMES``;
     default: the branch's ``[forecast] model``, ``auto`` unless set); the
     model used and its backtest WAPE land in ``kpis["forecast"]``.
+    ``amend`` adds absences (``roster --absent``) and, for ``replan``, the
+    published roster to keep close to (:mod:`staffline.replanning`).
     """
     week_start = parse_week(week, instance)
+    if amend is not None:
+        amend.validate(instance, week_start)
+        instance = amend.relaxed(instance, week_start)
     walk_ins, forecast_info = fit_walk_ins(instance, week_start, model)
     demand = demand_from(instance, walk_ins, divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
@@ -184,11 +191,13 @@ def plan(
         extra_certifications=certify,
         progress=progress,
         backend=backend,
+        extra_rules=amend.rules(instance, week_start) if amend else (),
+        role_anchor=amend.anchor(instance, week_start) if amend else None,
     )
     result.kpis["forecast"] = forecast_info.as_dict()
     simulated = None
     if result.status in ("optimal", "feasible"):
-        verify(instance, demand, week_start, result, headcount)
+        verify(instance, demand, week_start, result, headcount, amend)
         if simulate_reps:
             from staffline.simulation import simulate_roster
 
@@ -198,15 +207,19 @@ def plan(
     return Plan(week_start, demand.frame, req, result, simulated, forecast_info)
 
 
-def verify(instance: Instance, demand: Demand, week_start: dt.date, result: RosterResult, headcount: int | None) -> None:
+def verify(
+    instance: Instance, demand: Demand, week_start: dt.date, result: RosterResult, headcount: int | None, amend: Amendment | None = None
+) -> None:
     """Re-score the produced roster with the independent checker and record it in the KPIs.
 
     ``objective`` is the solver's (class-level roles); ``roster_objective`` is
     the roster actually written, after persons got their roles, and
     ``roster_gap`` how far that roster is above the proven bound (the bound
     holds for person-level rosters too, so this is the gap a planner gets).
+    With ``amend`` the checker also verifies kept person-days and absences.
     """
-    report = check_roster(instance, result.roster, week_start, demand.frame, demand.aht_minutes, headcount=headcount)
+    extra = amend.check_args(instance, week_start) if amend else {}
+    report = check_roster(instance, result.roster, week_start, demand.frame, demand.aht_minutes, headcount=headcount, **extra)
     result.kpis["roster_objective"] = report.objective
     if report.objective is not None and result.bound is not None:
         result.kpis["roster_gap"] = round(max(0.0, report.objective - result.bound) / max(abs(report.objective), 1e-9), 6)
@@ -231,19 +244,21 @@ def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date) -
     return pd.DataFrame.from_dict(table, orient="index").rename_axis("employee").reset_index()
 
 
-def write_plan(p: Plan, instance: Instance, out_dir: str | Path) -> list[Path]:
+def write_plan(p: Plan, instance: Instance, out_dir: str | Path, extra: dict[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write forecast, requirements, roster, roster_wide, coverage and kpis atomically, as one set.
 
     The files land together at the end (``atomic.staged``): a run killed
-    before that leaves the previous run's set whole.
+    before that leaves the previous run's set whole. ``extra`` adds CSV
+    files to the set (``replan``'s changes.csv).
     """
     with atomic.staged():
-        return _write_products(p, instance, Path(out_dir))
+        return _write_products(p, instance, Path(out_dir), extra or {})
 
 
-def _write_products(p: Plan, instance: Instance, out: Path) -> list[Path]:
+def _write_products(p: Plan, instance: Instance, out: Path, extra: dict[str, pd.DataFrame]) -> list[Path]:
     written = []
     products = {
+        **extra,
         "forecast.csv": p.forecast,
         "requirements.csv": p.requirements,
         "roster.csv": p.roster,

@@ -25,6 +25,7 @@ from staffline.cli.common import (
     quiet_option,
     week_option,
 )
+from staffline.cli.replan import absent_option
 from staffline.errors import InputError, Problem
 from staffline.io import load_instance
 from staffline.runlog import log_file_option
@@ -101,6 +102,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 )
 @model_option
 @divert_option
+@absent_option
 @log_file_option
 @history_option
 @json_option
@@ -120,6 +122,7 @@ def roster(
     simulate_reps,
     model,
     divert,
+    absent,
     log_file,
     history,
     as_json,
@@ -129,14 +132,19 @@ def roster(
 
     With one worker (``--workers 1``) the same inputs and seed give a
     byte-identical roster.csv: the solver then runs on deterministic time.
+    ``--absent`` plans the week from scratch without the time away (``replan``
+    repairs a published roster instead).
     """
     import sys
 
     from staffline.cli.common import Infeasible, TimeLimitNoRoster
+    from staffline.optimizer.replan import Amendment
     from staffline.pipeline import plan, write_plan
+    from staffline.replanning import as_absences
     from staffline.runlog import LOGGER
 
     LOGGER.info("roster %s -> %s (%s, time limit %g s, %d workers, seed %d)", path, out_dir, backend, time_limit, workers, seed)
+    amend = Amendment(as_absences(absent)) if absent else None
     instance = load_instance(path, history)
     certs = _parse_certify(certify)
     for emp, roles in certs.items():
@@ -162,6 +170,7 @@ def roster(
         divert=parse_divert(divert),
         backend=backend,
         model=model,
+        amend=amend,
     )
     if p.status == "infeasible":
         explanation = p.result.explanation
