@@ -189,6 +189,7 @@ class AwayRule(Rule):
                 tpl = grid.templates[t]
                 if tpl.start < self.end and self.start < tpl.end:
                     b.add(var == 0, self.name)
+                    b.excluded.add((self.employee, d, t))
 
 
 @dataclass
@@ -217,24 +218,28 @@ class KeepRule(Rule):
                     self._keep(b, i, d, grid, kept_today[i], reserved)
                 elif grid.date in self.frozen_days:
                     b.add(b.works[i, d] == 0, self.name)
+                    b.required[i, d] = None
                 elif grid.date == self.frozen_day:
                     for t, var in b.x[i, d].items():
                         if grid.templates[t].start < self.frozen_minute:
                             b.add(var == 0, self.name)
+                            b.excluded.add((i, d, t))
         for (c, d, s, r), count in reserved.items():
             b.add(b.y[c, d, s, r] >= count, self.name)
 
     def _keep(self, b, i: int, d: int, grid, blocks: Shift, reserved: dict) -> None:
         if not blocks:
             b.add(b.works[i, d] == 0, self.name)
+            b.required[i, d] = None
             return
         open_minute = minutes_of(grid.slots[0])
         roles = slot_roles(blocks, open_minute, b.branch.slot_minutes)
-        match = [var for t, var in b.x[i, d].items() if grid.templates[t].slots == tuple(sorted(roles))]
+        match = [t for t in b.x[i, d] if grid.templates[t].slots == tuple(sorted(roles))]
         if not match:  # the published shift is no shift of this branch now: keeping it is impossible
             b.add(b.works[i, d] >= 2, self.name)
             return
-        b.add(match[0] == 1, self.name)
+        b.add(b.x[i, d][match[0]] == 1, self.name)
+        b.required[i, d] = match[0]
         cls = frozenset(b.employees[i].roles)
         for s, r in roles.items():
             if r in cls:
