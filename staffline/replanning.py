@@ -132,7 +132,7 @@ def _record_changes(p: Replan, instance: Instance, amend: Amendment, weights: Re
     p.waits = {
         "published": expected_waits(instance, demand, p.week_start, amend.published),
         "without_replan": expected_waits(instance, demand, p.week_start, absence_blocks(amend.published, amend.absences)),
-        "replanned": {role: r["expected_wait_minutes"] for role, r in kpis["roles"].items()},
+        "replanned": {role: float(r["expected_wait_minutes"]) for role, r in kpis["roles"].items()},
     }
     kpis["expected_wait"] = p.waits
 
@@ -142,7 +142,7 @@ def expected_waits(instance: Instance, demand: Demand, week_start: dt.date, rost
     days = plan_days(instance, week_start)
     waits, arrivals = build_waits(instance, demand, days, instance.branch.objective.wait_method)
     _, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
-    return {role: r["expected_wait_minutes"] for role, r in kpis["roles"].items()}
+    return {role: float(r["expected_wait_minutes"]) for role, r in kpis["roles"].items()}
 
 
 def write_replan(p: Replan, instance: Instance, out_dir: str | Path) -> list[Path]:
