@@ -20,6 +20,7 @@ from staffline.branch_config import (
     BRANCH_SPEC,
     CONTRACT_SPEC,
     FORECAST_SPEC,
+    REPLAN_SPEC,
     HEADCOUNT_SPEC,
     OBJECTIVE_SPEC,
     ROLE_SPEC,
@@ -175,6 +176,7 @@ def _documented_default(cell: str, default) -> bool:
         ("`[headcount]`", HEADCOUNT_SPEC),
         ("`[objective]`", OBJECTIVE_SPEC),
         ("`[forecast]`", FORECAST_SPEC),
+        ("`[replan]`", REPLAN_SPEC),
         ("`[contract]`", CONTRACT_SPEC),
     ],
 )
