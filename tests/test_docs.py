@@ -139,6 +139,7 @@ def test_library_guide_examples_run(workdir):
     assert namespace["p"].status in ("optimal", "feasible")
     assert namespace["result"].status in ("optimal", "feasible")
     assert namespace["sim"].kpis["counter"]["wait_per_arrival"]["mean"] >= 0
+    assert namespace["new"].status in ("optimal", "feasible") and namespace["new"].kpis["hard_violations"] == []
 
 
 def test_configuration_example_branch_toml_is_valid():

@@ -63,6 +63,7 @@ def replan(
     from staffline.cli.common import Infeasible, TimeLimitNoRoster
     from staffline.optimizer.replan import parse_moment, read_pins
     from staffline.replanning import as_absences, replan, write_replan
+    from staffline.runlog import LOGGER
 
     absences = as_absences(absent)
     pins = [p for value in pin for p in read_pins(value)]
@@ -86,6 +87,9 @@ def replan(
         raise TimeLimitNoRoster(p.result.message)
     paths = write_replan(p, instance, out_dir)
     k = p.kpis
+    LOGGER.info(
+        "replan %s (%s): %s, objective %.1f, changes %s; wrote %s", path, roster_file, k["status"], k["objective"], k["changes"], out_dir
+    )
     if as_json:
         emit_json({**k, "outputs": [str(x) for x in paths]})
     elif not quiet:
