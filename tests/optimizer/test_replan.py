@@ -181,3 +181,15 @@ def test_cli_replan_writes_changes_and_kpis(tmp_path, branch, published):
     assert list(changes.columns) == ["employee", "date", "before", "after", "reason"]
     kpis = json.loads((tmp_path / "new" / "kpis.json").read_text())
     assert set(kpis["changes"]) == {"person_days", "role_slots", "penalty"}
+
+
+def test_replan_weights_come_from_branch_toml_and_are_range_checked(branch):
+    from staffline.branch_config import branch_to_toml, parse_branch
+    from staffline.errors import ProblemLog
+    from staffline.model import ReplanWeights
+
+    text = branch_to_toml(branch.branch).replace("shift_change_weight = 40.0", "shift_change_weight = 5.0")
+    assert parse_branch(text, ProblemLog()).replan == ReplanWeights(shift_change_weight=5.0)
+    log = ProblemLog()
+    assert parse_branch(text.replace("role_slot_weight = 1.0", "role_slot_weight = -1"), log) is None
+    assert any(p.field == "replan.role_slot_weight" for p in log.problems)
