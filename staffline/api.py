@@ -3,10 +3,11 @@
 A service that plans rosters should not need to know the package layout, so
 each stage of the pipeline has one function here with the same name as its
 command (``forecast``, ``requirements``, ``solve_roster``, ``simulate``,
-``write_report``) and ``plan`` runs them all; ``replan`` repairs a published
-roster after absences with few changes (``write_replan`` adds changes.csv). Everything returns DataFrames,
-dicts or dataclasses and writes nothing, except ``write_plan`` and
-``write_report``, whose job that is (atomically, as one set of files).
+``write_report``) and ``plan`` runs them all; ``replan`` repairs a
+published roster after absences with few changes. Everything returns
+DataFrames, dicts or dataclasses and writes nothing, except ``write_plan``,
+``write_replan`` (adds changes.csv) and ``write_report``, whose job that is
+(atomically, as one set of files).
 
 Each stage accepts the product of the one before it (``forecast=``), so a
 caller can inspect or change a forecast and then roster for it; left out, the
