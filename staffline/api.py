@@ -33,32 +33,24 @@ from dataclasses import dataclass
 import pandas as pd
 
 from staffline.forecasting.baseline import service_minutes
-from staffline.io import load_instance
+from staffline.io import load_instance as load_instance
 from staffline.model import Instance
-from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult
+from staffline.optimizer.continuity import PreviousWeek, previous_week
+from staffline.optimizer.roster import Demand, ProgressCallback
+from staffline.optimizer.roster import RosterResult as RosterResult
 from staffline.optimizer.roster import solve_roster as _solve_roster
-from staffline.pipeline import Plan, forecast_week, parse_week, plan, roster_week, write_plan
+from staffline.pipeline import Plan as Plan
+from staffline.pipeline import forecast_week, parse_week, roster_week
+from staffline.pipeline import plan as plan
+from staffline.pipeline import write_plan as write_plan
 from staffline.queueing import queue_roles
 from staffline.queueing import requirements as _requirements
-from staffline.replanning import Replan, replan, write_replan
-from staffline.report import write_report
+from staffline.replanning import Replan as Replan
+from staffline.replanning import replan as replan
+from staffline.replanning import write_replan as write_replan
+from staffline.report import write_report as write_report
 
-__all__ = [
-    "Plan",
-    "Replan",
-    "RosterResult",
-    "Simulation",
-    "forecast",
-    "load_instance",
-    "plan",
-    "replan",
-    "requirements",
-    "simulate",
-    "solve_roster",
-    "write_plan",
-    "write_replan",
-    "write_report",
-]
+# Names imported "as themselves" are re-exported; the public list is staffline.__all__ (kept once, there).
 
 Week = str | dt.date | None
 """A week: ``"2026-W49"``, its Monday as a date or ``"YYYY-MM-DD"``, or ``None`` for the first full week after the history."""
@@ -113,16 +105,19 @@ def solve_roster(
     certify: dict[str, list[str]] | None = None,
     backend: str = "portfolio",
     progress: ProgressCallback | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> RosterResult:
     """Build the week's roster for a forecast; the optimizer alone, without the checker or simulation.
 
     Most callers want ``plan``, which also re-checks the roster
     independently and records the gap of the roster as written. ``certify``
     adds certifications for a what-if (``{"E05": ["lobby"]}``), ``headcount``
-    caps staff on duty per slot, and ``progress`` is called with each better
-    roster's objective and bound.
+    caps staff on duty per slot, ``progress`` is called with each better
+    roster's objective and bound, and ``previous`` (the week before's roster)
+    makes rest hours and consecutive days hold across the boundary.
     """
     week_start = _week_of(instance, week, forecast)
+    before = previous_week(instance, previous, week_start) if previous is not None else PreviousWeek()
     return _solve_roster(
         instance,
         _demand(instance, week_start, forecast),
@@ -134,6 +129,8 @@ def solve_roster(
         extra_certifications=certify,
         progress=progress,
         backend=backend,
+        previous_days=before.days,
+        previous_end=before.last_end,
     )
 
 

@@ -22,6 +22,7 @@ from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.info import ForecastInfo
 from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
+from staffline.optimizer.continuity import PreviousWeek, previous_week
 from staffline.optimizer.replan import Amendment
 from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, solve_roster
 from staffline.queueing import queue_roles, requirements
@@ -157,6 +158,7 @@ def plan(
     divert: dict[str, float] | None = None,
     backend: str = "portfolio",
     model: str | None = None,
+    previous: pd.DataFrame | None = None,
     amend: Amendment | None = None,
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
@@ -170,10 +172,14 @@ def plan(
     is the forecast model (one of ``staffline.forecasting.MODEL_NAMES``;
     default: the branch's ``[forecast] model``, ``auto`` unless set); the
     model used and its backtest WAPE land in ``kpis["forecast"]``.
-    ``amend`` adds absences (``roster --absent``) and, for ``replan``, the
-    published roster to keep close to (:mod:`staffline.replanning`).
+    ``previous`` is the roster of the week before (roster.csv rows): rest
+    hours and consecutive days then hold across the boundary, and the checker
+    verifies them there too. ``amend`` adds absences (``roster --absent``)
+    and, for ``replan``, the published roster to keep close to
+    (:mod:`staffline.replanning`).
     """
     week_start = parse_week(week, instance)
+    before = previous_week(instance, previous, week_start) if previous is not None else PreviousWeek()
     if amend is not None:
         amend.validate(instance, week_start)
         instance = amend.relaxed(instance, week_start)
@@ -191,13 +197,15 @@ def plan(
         extra_certifications=certify,
         progress=progress,
         backend=backend,
+        previous_days=before.days,
+        previous_end=before.last_end,
         extra_rules=amend.rules(instance, week_start) if amend else (),
         role_anchor=amend.anchor(instance, week_start) if amend else None,
     )
     result.kpis["forecast"] = forecast_info.as_dict()
     simulated = None
     if result.status in ("optimal", "feasible"):
-        verify(instance, demand, week_start, result, headcount, amend)
+        verify(instance, demand, week_start, result, headcount, before, amend)
         if simulate_reps:
             from staffline.simulation import simulate_roster
 
@@ -208,7 +216,13 @@ def plan(
 
 
 def verify(
-    instance: Instance, demand: Demand, week_start: dt.date, result: RosterResult, headcount: int | None, amend: Amendment | None = None
+    instance: Instance,
+    demand: Demand,
+    week_start: dt.date,
+    result: RosterResult,
+    headcount: int | None,
+    before: PreviousWeek | None = None,
+    amend: Amendment | None = None,
 ) -> None:
     """Re-score the produced roster with the independent checker and record it in the KPIs.
 
@@ -218,8 +232,19 @@ def verify(
     holds for person-level rosters too, so this is the gap a planner gets).
     With ``amend`` the checker also verifies kept person-days and absences.
     """
+    before = before or PreviousWeek()
     extra = amend.check_args(instance, week_start) if amend else {}
-    report = check_roster(instance, result.roster, week_start, demand.frame, demand.aht_minutes, headcount=headcount, **extra)
+    report = check_roster(
+        instance,
+        result.roster,
+        week_start,
+        demand.frame,
+        demand.aht_minutes,
+        previous_days=before.days,
+        previous_end=before.last_end,
+        headcount=headcount,
+        **extra,
+    )
     result.kpis["roster_objective"] = report.objective
     if report.objective is not None and result.bound is not None:
         result.kpis["roster_gap"] = round(max(0.0, report.objective - result.bound) / max(abs(report.objective), 1e-9), 6)

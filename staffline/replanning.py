@@ -91,10 +91,12 @@ def replan(
     simulate_reps: int = 0,
     backend: str = "portfolio",
     model: str | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> Replan:
     """Re-plan the published roster's week around ``absences``, keeping ``pins`` and everything before ``frozen_until``.
 
-    The other options are ``plan``'s. ``weights`` overrides the branch's
+    The other options are ``plan``'s (``previous``: the week before's
+    roster, for rest and consecutive days across the boundary). ``weights`` overrides the branch's
     ``[replan]`` change weights.
     """
     roster = published_roster(published)
@@ -112,6 +114,7 @@ def replan(
         simulate_reps=simulate_reps,
         backend=backend,
         model=model,
+        previous=previous,
         amend=amend,
     )
     out = Replan(p.week_start, p.forecast, p.requirements, p.result, p.simulation, p.forecast_info, absences=amend.absences)

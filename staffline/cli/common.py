@@ -12,12 +12,15 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from staffline.errors import InputError, Problem
 from staffline.forecasting.registry import MODEL_NAMES
+
+if TYPE_CHECKING:
+    import pandas as pd
 from staffline.runlog import LOGGER, start_log_file
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 0, 1, 2, 3
@@ -125,6 +128,16 @@ model_option = click.option(
     help="Forecast model; auto picks the one that forecast the branch's last weeks best  [default: the branch's [forecast] model, auto]",
 )
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+
+
+def read_roster_csv(path: Path) -> "pd.DataFrame":
+    """A roster.csv as text cells (rows are validated by the checker's reader); an empty file is bad input."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(Problem(path.name, None, None, "the roster file is empty")) from None
 
 
 def parse_divert(values: tuple[str, ...]) -> dict[str, float]:

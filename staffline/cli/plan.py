@@ -23,6 +23,7 @@ from staffline.cli.common import (
     out_option,
     parse_divert,
     quiet_option,
+    read_roster_csv,
     week_option,
 )
 from staffline.cli.replan import absent_option
@@ -63,6 +64,22 @@ def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[
         click.echo(f"wrote {out_dir / 'requirements.csv'}")
 
 
+previous_option = click.option(
+    "--previous",
+    "previous_file",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The week before's roster.csv: rest hours and consecutive days then hold (and are checked) across the boundary.",
+)
+
+
+def _previous(instance, previous_file: Path | None, week_start: dt.date):
+    """The week before's roster as the rules see it (empty when not given)."""
+    from staffline.optimizer.continuity import PreviousWeek, previous_week
+
+    return previous_week(instance, read_roster_csv(previous_file), week_start) if previous_file is not None else PreviousWeek()
+
+
 def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for v in values:
@@ -101,6 +118,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
     help="Replay the roster by simulation (200 replications unless given) and add simulated KPIs.",
 )
 @model_option
+@previous_option
 @divert_option
 @absent_option
 @log_file_option
@@ -121,6 +139,7 @@ def roster(
     certify,
     simulate_reps,
     model,
+    previous_file,
     divert,
     absent,
     log_file,
@@ -170,6 +189,7 @@ def roster(
         divert=parse_divert(divert),
         backend=backend,
         model=model,
+        previous=read_roster_csv(previous_file) if previous_file is not None else None,
         amend=amend,
     )
     if p.status == "infeasible":
@@ -213,11 +233,13 @@ def roster(
 @click.option("--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="roster.csv to check.")
 @week_option
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="Headcount limit the roster was made for.")
+@previous_option
+@model_option
 @divert_option
 @json_option
 @quiet_option
 @handle_errors
-def check(path, roster_file, week, headcount, divert, as_json, quiet) -> None:
+def check(path, roster_file, week, headcount, previous_file, model, divert, as_json, quiet) -> None:
     """Re-check a roster against every rule, independently of the solver (exit 1 on violations)."""
     import sys
 
@@ -235,8 +257,18 @@ def check(path, roster_file, week, headcount, divert, as_json, quiet) -> None:
             first = dt.date.fromisoformat(dates.min())
             week = first - dt.timedelta(days=first.weekday())
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start, divert=parse_divert(divert))
-    report = check_roster(instance, roster_file, week_start, demand.frame, demand.aht_minutes, headcount=headcount)
+    demand = forecast_week(instance, week_start, model, divert=parse_divert(divert))
+    before = _previous(instance, previous_file, week_start)
+    report = check_roster(
+        instance,
+        roster_file,
+        week_start,
+        demand.frame,
+        demand.aht_minutes,
+        previous_days=before.days,
+        previous_end=before.last_end,
+        headcount=headcount,
+    )
     if as_json:
         emit_json(check_to_dict(report))
     elif not quiet:

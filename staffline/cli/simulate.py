@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from staffline.cli.common import divert_option, emit_json, handle_errors, json_option, parse_divert, quiet_option
+from staffline.cli.common import (
+    divert_option,
+    emit_json,
+    handle_errors,
+    json_option,
+    model_option,
+    parse_divert,
+    quiet_option,
+    read_roster_csv,
+)
 
 
 @click.command()
@@ -22,13 +31,13 @@ from staffline.cli.common import divert_option, emit_json, handle_errors, json_o
     type=click.Path(file_okay=False, path_type=Path),
     help="Write simulation.json and simulation.csv here (default: beside the roster).",
 )
+@model_option
 @divert_option
 @json_option
 @quiet_option
 @handle_errors
-def simulate(path, roster_file, reps, seed, out_dir, divert, as_json, quiet) -> None:
+def simulate(path, roster_file, reps, seed, out_dir, model, divert, as_json, quiet) -> None:
     """Simulate a roster's queues (walk-ins, appointments, patience, lunch) with 95% CIs."""
-    import pandas as pd
 
     from staffline import atomic
     from staffline.io import load_instance
@@ -37,10 +46,10 @@ def simulate(path, roster_file, reps, seed, out_dir, divert, as_json, quiet) -> 
     from staffline.simulation import simulate_roster
 
     instance = load_instance(path)
-    roster = pd.read_csv(roster_file, dtype=str, keep_default_na=False)
+    roster = read_roster_csv(roster_file)
     week_start = roster_week(roster, roster_file.name)
     read_roster(instance, roster, week_start)  # validates rows; bad ones exit 2 naming row and field
-    demand = forecast_week(instance, week_start, divert=parse_divert(divert))
+    demand = forecast_week(instance, week_start, model, divert=parse_divert(divert))
     kpis, hourly = simulate_roster(instance, demand, roster, week_start, reps=reps, seed=seed)
     out = Path(out_dir) if out_dir is not None else roster_file.parent
     payload = {"week_start": week_start.isoformat(), "reps": reps, "seed": seed, "roles": kpis}

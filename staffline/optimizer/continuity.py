@@ -1,0 +1,48 @@
+"""Week-to-week continuity: what last week's roster means for this week's rules.
+
+A week planned alone forgets that someone worked Tuesday to Sunday or closed
+the branch late on Sunday, and may then roster them a seventh day in a row or
+open on Monday after too short a rest. The roster before the horizon gives the
+two facts the rules need: which of the preceding days each person worked
+(``ConsecutiveDays.previous``) and when their last shift ended
+(``MinimumRest.previous_end``). The checker takes the same two, so it verifies
+the boundary independently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from staffline.model import Instance
+from staffline.optimizer.check import read_roster
+
+
+@dataclass(frozen=True)
+class PreviousWeek:
+    """Per employee: days worked in the week before, oldest first (7 flags), and the end of their last shift."""
+
+    days: dict[str, tuple[bool, ...]] = field(default_factory=dict)
+    last_end: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def previous_week(instance: Instance, roster: pd.DataFrame, week_start: dt.date) -> PreviousWeek:
+    """Read the roster of the week just before ``week_start`` (rows validated as roster.csv rows).
+
+    Rows outside that week are bad input naming the row: a roster from another
+    week says nothing about this boundary and would silently relax it.
+    """
+    monday = week_start - dt.timedelta(days=7)
+    blocks = read_roster(instance, roster, monday)
+    before = [monday + dt.timedelta(days=k) for k in range(7)]
+    worked: dict[str, set[dt.date]] = {}
+    last_end: dict[str, dt.datetime] = {}
+    for b in blocks:
+        worked.setdefault(b.employee, set()).add(b.date)
+        end = dt.datetime.combine(b.date, dt.time()) + dt.timedelta(minutes=b.end)
+        if b.employee not in last_end or end > last_end[b.employee]:
+            last_end[b.employee] = end
+    days = {e.id: tuple(d in worked.get(e.id, set()) for d in before) for e in instance.staff}
+    return PreviousWeek(days=days, last_end=last_end)
