@@ -193,3 +193,16 @@ def test_replan_weights_come_from_branch_toml_and_are_range_checked(branch):
     log = ProblemLog()
     assert parse_branch(text.replace("role_slot_weight = 1.0", "role_slot_weight = -1"), log) is None
     assert any(p.field == "replan.role_slot_weight" for p in log.problems)
+
+
+def test_a_plan_from_scratch_takes_absences_like_roster_absent(branch):
+    from staffline.optimizer.replan import Amendment
+    from staffline.replanning import as_absences
+
+    away = as_absences([f"E01={WEEK}:{WEEK + dt.timedelta(days=1)}", f"E02={WED}T12:00-17:00"])
+    p = staffline.plan(branch, WEEK, amend=Amendment(away), **FAST)
+    assert p.status in ("optimal", "feasible") and p.kpis["hard_violations"] == []
+    rows = person_days(p.roster)
+    assert not any(e == "E01" and d < WED for e, d in rows)
+    assert all(end <= 12 * 60 for _, end, _ in rows.get(("E02", WED), ()))
+    assert _check(Amendment(away).relaxed(branch, WEEK), p.roster, absences=away).ok  # the contract minimums less the time away
