@@ -24,30 +24,36 @@ __version__ = "0.2.0"
 
 __all__ = [
     "Plan",
+    "Replan",
     "RosterResult",
     "Simulation",
     "forecast",
     "load_instance",
     "plan",
+    "replan",
     "requirements",
     "simulate",
     "solve_roster",
     "write_plan",
+    "write_replan",
     "write_report",
 ]
 
 if TYPE_CHECKING:
     from staffline.api import (
         Plan,
+        Replan,
         RosterResult,
         Simulation,
         forecast,
         load_instance,
         plan,
+        replan,
         requirements,
         simulate,
         solve_roster,
         write_plan,
+        write_replan,
         write_report,
     )
 

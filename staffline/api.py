@@ -3,9 +3,11 @@
 A service that plans rosters should not need to know the package layout, so
 each stage of the pipeline has one function here with the same name as its
 command (``forecast``, ``requirements``, ``solve_roster``, ``simulate``,
-``write_report``) and ``plan`` runs them all. Everything returns DataFrames,
-dicts or dataclasses and writes nothing, except ``write_plan`` and
-``write_report``, whose job that is (atomically, as one set of files).
+``write_report``) and ``plan`` runs them all; ``replan`` repairs a
+published roster after absences with few changes. Everything returns
+DataFrames, dicts or dataclasses and writes nothing, except ``write_plan``,
+``write_replan`` (adds changes.csv) and ``write_report``, whose job that is
+(atomically, as one set of files).
 
 Each stage accepts the product of the one before it (``forecast=``), so a
 caller can inspect or change a forecast and then roster for it; left out, the
@@ -43,6 +45,9 @@ from staffline.pipeline import plan as plan
 from staffline.pipeline import write_plan as write_plan
 from staffline.queueing import queue_roles
 from staffline.queueing import requirements as _requirements
+from staffline.replanning import Replan as Replan
+from staffline.replanning import replan as replan
+from staffline.replanning import write_replan as write_replan
 from staffline.report import write_report as write_report
 
 # Names imported "as themselves" are re-exported; the public list is staffline.__all__ (kept once, there).

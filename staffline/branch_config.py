@@ -28,6 +28,7 @@ from staffline.model import (
     HistorySource,
     ObjectiveWeights,
     OpeningHours,
+    ReplanWeights,
     Role,
     RoleKind,
     ShiftRules,
@@ -219,7 +220,11 @@ FORECAST_SPEC = {
     "model": Spec(_forecast_model, "auto"),
     "folds": Spec(toml_number(2, 52, integer=True), 8),
 }
-SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "forecast", "contract", "rules")
+REPLAN_SPEC = {
+    "shift_change_weight": Spec(toml_number(0, 1e6), 40.0),
+    "role_slot_weight": Spec(toml_number(0, 1e6), 1.0),
+}
+SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "forecast", "replan", "contract", "rules")
 
 
 class _TomlReader:
@@ -298,6 +303,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
     headcount = reader.read("headcount", data.get("headcount", {}), HEADCOUNT_SPEC)
     objective = reader.read("objective", data.get("objective", {}), OBJECTIVE_SPEC)
     forecast = reader.read("forecast", data.get("forecast", {}), FORECAST_SPEC)
+    replan = reader.read("replan", data.get("replan", {}), REPLAN_SPEC)
     contract = reader.read("contract", data.get("contract", {}), CONTRACT_SPEC)
     _check_contract_pair(reader, "contract", contract)
     _check_divert(reader, branch["divert"], roles)
@@ -326,6 +332,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
         headcount=HeadcountLimits(**headcount),
         objective=ObjectiveWeights(**objective),
         forecast=ForecastSettings(**forecast),
+        replan=ReplanWeights(**replan),
         default_contract=contract_from_fields(contract),
         holidays=branch["holidays"],
         holiday_country=branch["holiday_country"],
@@ -454,6 +461,7 @@ def branch_to_toml(branch: Branch) -> str:
         "headcount": {k: v for k, v in vars(branch.headcount).items() if v is not None},
         "objective": dict(vars(branch.objective)),
         "forecast": dict(vars(branch.forecast)),
+        "replan": dict(vars(branch.replan)),
         "contract": {
             "min_hours": c.min_hours_week,
             "max_hours": c.max_hours_week,

@@ -141,6 +141,23 @@ class ObjectiveWeights:
 
 
 @dataclass(frozen=True)
+class ReplanWeights:
+    """What a change to a published roster costs when re-planning (``[replan]`` in branch.toml).
+
+    A published roster is a promise to the staff, so ``replan`` adds to the
+    usual objective ``shift_change_weight`` per person-day whose shift
+    differs from the published one (a new shift, a moved one, or a day
+    dropped) and ``role_slot_weight`` per slot in which a person kept on
+    the same shift works another role. Both are in objective value units
+    (one unit = one customer-minute of waiting); the defaults make a moved
+    shift worth more than the wait most single moves would save.
+    """
+
+    shift_change_weight: float = 40.0
+    role_slot_weight: float = 1.0
+
+
+@dataclass(frozen=True)
 class Contract:
     """Per-employee contract limits (defaults come from ``branch.toml [contract]``)."""
 
@@ -222,6 +239,7 @@ class Branch:
     headcount: HeadcountLimits = field(default_factory=HeadcountLimits)
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    replan: ReplanWeights = field(default_factory=ReplanWeights)
     default_contract: Contract = field(default_factory=Contract)
     holidays: tuple[dt.date, ...] = ()
     holiday_country: str | None = None

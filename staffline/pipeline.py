@@ -23,6 +23,7 @@ from staffline.forecasting.info import ForecastInfo
 from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
 from staffline.optimizer.continuity import PreviousWeek, previous_week
+from staffline.optimizer.replan import Amendment
 from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, solve_roster
 from staffline.queueing import queue_roles, requirements
 
@@ -158,6 +159,7 @@ def plan(
     backend: str = "portfolio",
     model: str | None = None,
     previous: pd.DataFrame | None = None,
+    amend: Amendment | None = None,
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -172,10 +174,15 @@ def plan(
     model used and its backtest WAPE land in ``kpis["forecast"]``.
     ``previous`` is the roster of the week before (roster.csv rows): rest
     hours and consecutive days then hold across the boundary, and the checker
-    verifies them there too.
+    verifies them there too. ``amend`` adds absences (``roster --absent``)
+    and, for ``replan``, the published roster to keep close to
+    (:mod:`staffline.replanning`).
     """
     week_start = parse_week(week, instance)
     before = previous_week(instance, previous, week_start) if previous is not None else PreviousWeek()
+    if amend is not None:
+        amend.validate(instance, week_start)
+        instance = amend.relaxed(instance, week_start)
     walk_ins, forecast_info = fit_walk_ins(instance, week_start, model)
     demand = demand_from(instance, walk_ins, divert)
     req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
@@ -192,11 +199,13 @@ def plan(
         backend=backend,
         previous_days=before.days,
         previous_end=before.last_end,
+        extra_rules=amend.rules(instance, week_start) if amend else (),
+        role_anchor=amend.anchor(instance, week_start) if amend else None,
     )
     result.kpis["forecast"] = forecast_info.as_dict()
     simulated = None
     if result.status in ("optimal", "feasible"):
-        verify(instance, demand, week_start, result, headcount, before)
+        verify(instance, demand, week_start, result, headcount, before, amend)
         if simulate_reps:
             from staffline.simulation import simulate_roster
 
@@ -213,6 +222,7 @@ def verify(
     result: RosterResult,
     headcount: int | None,
     before: PreviousWeek | None = None,
+    amend: Amendment | None = None,
 ) -> None:
     """Re-score the produced roster with the independent checker and record it in the KPIs.
 
@@ -220,8 +230,10 @@ def verify(
     the roster actually written, after persons got their roles, and
     ``roster_gap`` how far that roster is above the proven bound (the bound
     holds for person-level rosters too, so this is the gap a planner gets).
+    With ``amend`` the checker also verifies kept person-days and absences.
     """
     before = before or PreviousWeek()
+    extra = amend.check_args(instance, week_start) if amend else {}
     report = check_roster(
         instance,
         result.roster,
@@ -231,6 +243,7 @@ def verify(
         previous_days=before.days,
         previous_end=before.last_end,
         headcount=headcount,
+        **extra,
     )
     result.kpis["roster_objective"] = report.objective
     if report.objective is not None and result.bound is not None:
@@ -256,19 +269,21 @@ def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date) -
     return pd.DataFrame.from_dict(table, orient="index").rename_axis("employee").reset_index()
 
 
-def write_plan(p: Plan, instance: Instance, out_dir: str | Path) -> list[Path]:
+def write_plan(p: Plan, instance: Instance, out_dir: str | Path, extra: dict[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write forecast, requirements, roster, roster_wide, coverage and kpis atomically, as one set.
 
     The files land together at the end (``atomic.staged``): a run killed
-    before that leaves the previous run's set whole.
+    before that leaves the previous run's set whole. ``extra`` adds CSV
+    files to the set (``replan``'s changes.csv).
     """
     with atomic.staged():
-        return _write_products(p, instance, Path(out_dir))
+        return _write_products(p, instance, Path(out_dir), extra or {})
 
 
-def _write_products(p: Plan, instance: Instance, out: Path) -> list[Path]:
+def _write_products(p: Plan, instance: Instance, out: Path, extra: dict[str, pd.DataFrame]) -> list[Path]:
     written = []
     products = {
+        **extra,
         "forecast.csv": p.forecast,
         "requirements.csv": p.requirements,
         "roster.csv": p.roster,

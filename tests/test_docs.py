@@ -22,6 +22,7 @@ from staffline.branch_config import (
     FORECAST_SPEC,
     HEADCOUNT_SPEC,
     OBJECTIVE_SPEC,
+    REPLAN_SPEC,
     ROLE_SPEC,
     SECTIONS,
     SHIFT_SPEC,
@@ -138,6 +139,7 @@ def test_library_guide_examples_run(workdir):
     assert namespace["p"].status in ("optimal", "feasible")
     assert namespace["result"].status in ("optimal", "feasible")
     assert namespace["sim"].kpis["counter"]["wait_per_arrival"]["mean"] >= 0
+    assert namespace["new"].status in ("optimal", "feasible") and namespace["new"].kpis["hard_violations"] == []
 
 
 def test_configuration_example_branch_toml_is_valid():
@@ -175,6 +177,7 @@ def _documented_default(cell: str, default) -> bool:
         ("`[headcount]`", HEADCOUNT_SPEC),
         ("`[objective]`", OBJECTIVE_SPEC),
         ("`[forecast]`", FORECAST_SPEC),
+        ("`[replan]`", REPLAN_SPEC),
         ("`[contract]`", CONTRACT_SPEC),
     ],
 )

@@ -23,6 +23,7 @@ from staffline.cli.common import (
 )
 from staffline.cli.forecast import forecast
 from staffline.cli.plan import check, requirements_cmd, roster
+from staffline.cli.replan import replan
 from staffline.cli.report import report
 from staffline.cli.simulate import simulate
 from staffline.errors import InputError, Problem
@@ -89,6 +90,7 @@ def init(path: Path, n_staff: int, n_roles: int, weeks: int, seed: int, syntheti
 
 main.add_command(requirements_cmd)
 main.add_command(roster)
+main.add_command(replan)
 main.add_command(check)
 main.add_command(batch)
 main.add_command(bench)

@@ -26,6 +26,7 @@ from staffline.cli.common import (
     read_roster_csv,
     week_option,
 )
+from staffline.cli.replan import absent_option
 from staffline.errors import InputError, Problem
 from staffline.io import load_instance
 from staffline.runlog import log_file_option
@@ -119,6 +120,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @model_option
 @previous_option
 @divert_option
+@absent_option
 @log_file_option
 @history_option
 @json_option
@@ -139,6 +141,7 @@ def roster(
     model,
     previous_file,
     divert,
+    absent,
     log_file,
     history,
     as_json,
@@ -148,14 +151,19 @@ def roster(
 
     With one worker (``--workers 1``) the same inputs and seed give a
     byte-identical roster.csv: the solver then runs on deterministic time.
+    ``--absent`` plans the week from scratch without the time away (``replan``
+    repairs a published roster instead).
     """
     import sys
 
     from staffline.cli.common import Infeasible, TimeLimitNoRoster
+    from staffline.optimizer.replan import Amendment
     from staffline.pipeline import plan, write_plan
+    from staffline.replanning import as_absences
     from staffline.runlog import LOGGER
 
     LOGGER.info("roster %s -> %s (%s, time limit %g s, %d workers, seed %d)", path, out_dir, backend, time_limit, workers, seed)
+    amend = Amendment(as_absences(absent)) if absent else None
     instance = load_instance(path, history)
     certs = _parse_certify(certify)
     for emp, roles in certs.items():
@@ -182,6 +190,7 @@ def roster(
         backend=backend,
         model=model,
         previous=read_roster_csv(previous_file) if previous_file is not None else None,
+        amend=amend,
     )
     if p.status == "infeasible":
         explanation = p.result.explanation

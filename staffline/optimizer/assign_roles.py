@@ -40,6 +40,9 @@ def assign_day(
     maximums: dict[tuple[int, str], int] | None = None,
     wait_values: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
     change_weight: int = 0,
+    prefer: dict[tuple[str, int], str] | None = None,
+    prefer_weight: int = 0,
+    fixed: dict[tuple[str, int], str] | None = None,
 ) -> tuple[dict[tuple[str, int], str], int, int]:
     """Roles per (person, slot) for one day, the total count mismatch and the desk changes (when weighted).
 
@@ -51,6 +54,9 @@ def assign_day(
     role -> (objective value of n free staff as int[slot, n + 1], busy staff
     per slot), as :meth:`RosterBuilder.wait_values` gives them;
     ``change_weight`` = the cost of one desk change in those units.
+    Re-planning passes the published roles: ``fixed`` (person, slot) ->
+    role must hold (a kept person-day), ``prefer`` ones cost
+    ``prefer_weight`` each when not kept.
     """
     m = cp_model.CpModel()
     z: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -76,6 +82,10 @@ def assign_day(
                     for j in range(1, block_slots):
                         if s + j <= last:
                             m.Add(z[pid, s + j, r] >= begins)
+    for (pid, s), r in (fixed or {}).items():
+        if (pid, s, r) in z:
+            m.Add(z[pid, s, r] == 1)
+    moved = [1 - z[pid, s, r] for (pid, s), r in (prefer or {}).items() if (pid, s, r) in z] if prefer_weight else []
     changes = _desk_changes(m, z, people) if change_weight else []
     mismatch = []
     for key, vars_ in by_class_slot_role.items():
@@ -103,7 +113,7 @@ def assign_day(
             if w is not None:
                 waits.append(w)
     rule_weight = MINIMUM_WEIGHT * (1 + sum(int(values.max()) for values, _ in (wait_values or {}).values()))
-    m.Minimize(sum(mismatch) + sum(waits) + change_weight * sum(changes) + rule_weight * sum(broken))
+    m.Minimize(sum(mismatch) + sum(waits) + change_weight * sum(changes) + prefer_weight * sum(moved) + rule_weight * sum(broken))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = time_limit  # repeatable: no wall-clock cut-off
     solver.parameters.max_time_in_seconds = 4 * time_limit

@@ -119,8 +119,16 @@ def check_roster(
     previous_days: Mapping[str, tuple[bool, ...]] | None = None,
     previous_end: Mapping[str, dt.datetime] | None = None,
     headcount: int | None = None,
+    kept: Mapping[tuple[str, dt.date], Iterable[tuple[int, int, str]]] | None = None,
+    absences: Iterable = (),
 ) -> CheckReport:
-    """Every hard violation, every soft penalty, the cost and (with demand) the objective."""
+    """Every hard violation, every soft penalty, the cost and (with demand) the objective.
+
+    Re-planning adds two optional checks: ``kept`` (employee, date) -> the
+    published blocks (start minute, end minute, role; empty = off) that
+    person-day must work exactly, and ``absences`` (objects with
+    ``employee``, ``start``, ``end`` datetimes) in which nobody may work.
+    """
     blocks = read_roster(instance, roster, week_start)
     branch, rules = instance.branch, instance.branch.shift_rules
     report = CheckReport()
@@ -234,6 +242,8 @@ def check_roster(
     if changes and branch.objective.role_change_weight:
         report.penalties[ROLE_CHANGES] = branch.objective.role_change_weight * changes
     _check_requests(instance, days, shifts, report)
+    _check_kept(kept or {}, shifts, branch.slot_minutes, bad)
+    _check_absences(absences, blocks, bad)
     if demand is not None:
         report.customer_minutes = _customer_minutes(instance, demand, aht_minutes or {}, days, on_role)
         o = branch.objective
@@ -241,6 +251,27 @@ def check_roster(
             o.wait_per_customer_minute * report.customer_minutes + o.cost_weight * cost + sum(report.penalties.values()), 3
         )
     return report
+
+
+def _minute_roles(blocks: Iterable[tuple[int, int, str]], step: int) -> dict[int, str]:
+    return {m: role for start, end, role in blocks for m in range(start, end, step)}
+
+
+def _check_kept(kept: Mapping, shifts: Mapping, step: int, bad) -> None:
+    """A kept person-day works the published time on the published roles, slot by slot."""
+    for (emp, day), published in kept.items():
+        rostered = [(b.start, b.end, b.role) for b in shifts.get((emp, day), [])]
+        if _minute_roles(rostered, step) != _minute_roles(published, step):
+            bad(Violation("kept as published", emp, day.isoformat(), "differs from the published roster"))
+
+
+def _check_absences(absences: Iterable, blocks: Iterable[Block], bad) -> None:
+    for a in absences:
+        for b in blocks:
+            midnight = dt.datetime.combine(b.date, dt.time())
+            start, end = midnight + dt.timedelta(minutes=b.start), midnight + dt.timedelta(minutes=b.end)
+            if b.employee == a.employee and start < a.end and a.start < end:
+                bad(Violation("absence", b.employee, b.date.isoformat(), f"works {b.role} while absent"))
 
 
 def role_changes(blocks: Iterable) -> dict[tuple[str, object], int]:

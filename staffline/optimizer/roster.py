@@ -14,14 +14,14 @@ import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
-from staffline.constraints.rules import BusyCoverage
+from staffline.constraints.rules import BusyCoverage, Rule
 from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
 from staffline.optimizer.check import role_changes
@@ -29,6 +29,7 @@ from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder,
 from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_model
 from staffline.optimizer.core.templates import shift_parts
 from staffline.optimizer.explain import Explanation, explain
+from staffline.optimizer.replan import RoleAnchor
 from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
 from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
@@ -213,6 +214,8 @@ def solve_roster(
     wait_method: str | None = None,
     backend: str = "portfolio",
     diagnose_infeasible: bool = True,
+    extra_rules: Sequence[Rule] = (),
+    role_anchor: RoleAnchor | None = None,
 ) -> RosterResult:
     """The weekly roster minimising expected waiting + cost + penalties under the hard rules.
 
@@ -223,6 +226,9 @@ def solve_roster(
     same model (same rule objects) on PuLP/CBC, the cross-check. Diagnosis of
     an infeasible week always runs on CP-SAT; ``diagnose_infeasible=False``
     skips it (the answer is then just "infeasible", found much faster).
+    ``extra_rules`` and ``role_anchor`` are re-planning's
+    (:class:`~staffline.optimizer.replan.Amendment`): absences, kept
+    person-days, the change penalty and the published roles.
     """
     if week_start.weekday() != 0:
         raise ValueError("week_start must be a Monday")
@@ -231,7 +237,7 @@ def solve_roster(
     instance = with_certifications(instance, extra_certifications)
     days = plan_days(instance, week_start)
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
-    rules = build_rules(instance, previous_days, previous_end, headcount)
+    rules = build_rules(instance, previous_days, previous_end, headcount) + list(extra_rules)
     for role in instance.branch.roles:
         if role.name in waits.busy:
             rules.append(BusyCoverage(name=f"appointments covered for {role.name}", role=role.name, required=waits.busy[role.name]))
@@ -273,7 +279,8 @@ def solve_roster(
     bound = min(bound_solver.BestObjectiveBound() / SCALE, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     # role assignment gets a share of the limit that grows with it (0.5-3 s of CP-SAT work per day)
-    roster, mismatch, changes = extract_roster(b, solver, instance, seed, per_day_limit=min(3.0, max(0.5, 0.04 * time_limit)))
+    per_day_limit = min(3.0, max(0.5, 0.04 * time_limit))
+    roster, mismatch, changes = extract_roster(b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor)
     coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
     penalties = b.penalty_values(solver)
     penalties[ROLE_CHANGES] = instance.branch.objective.role_change_weight * changes  # the persons' desks, not the class counts'
@@ -294,7 +301,9 @@ def solve_roster(
     return RosterResult(name, roster, objective, bound, gap, seconds, kpis, coverage)
 
 
-def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_day_limit: float = 3.0) -> tuple[pd.DataFrame, int, int]:
+def extract_roster(
+    b: RosterBuilder, solver, instance: Instance, seed: int, per_day_limit: float = 3.0, anchor: RoleAnchor | None = None
+) -> tuple[pd.DataFrame, int, int]:
     """Solver values -> long roster rows (one per block of one role), the role count mismatch and the desk changes."""
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     rows, mismatch, changes = [], 0, 0
@@ -309,6 +318,9 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_
         if not people:
             continue
         targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
+        slot = instance.branch.slot_minutes
+        open_m = minutes_of(day.slots[0])
+        prefer, fixed = anchor.for_day(day.date, {p: t.slots for p, t in shifts.items()}, open_m, slot) if anchor else ({}, {})
         roles_of, dev, moved = assign_day(
             people,
             targets,
@@ -319,11 +331,12 @@ def extract_roster(b: RosterBuilder, solver, instance: Instance, seed: int, per_
             wait_values=b.wait_values(d),
             time_limit=per_day_limit,
             change_weight=round(instance.branch.objective.role_change_weight * SCALE),
+            prefer=prefer,
+            prefer_weight=round(anchor.weight * SCALE) if anchor else 0,
+            fixed=fixed,
         )
         mismatch += dev
         changes += moved
-        open_m = minutes_of(day.slots[0])
-        slot = instance.branch.slot_minutes
         block_row = lambda pid, a, b, role: (pid, day.date.isoformat(), hhmm(open_m + a * slot), hhmm(open_m + b * slot), role)  # noqa: E731
         for pid, _, slots in people:
             for part in shift_parts(slots):

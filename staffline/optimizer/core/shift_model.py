@@ -41,6 +41,10 @@ class ShiftModel:
         self.penalties: dict[str, list[tuple[cp_model.LinearExpr, int]]] = defaultdict(list)
         self.x: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
         self.works: dict[tuple[int, int], cp_model.IntVar] = {}
+        # what hard rules decide outright, for heuristics that pick shifts without the model (the greedy warm start):
+        # (employee, day, template) a rule forbids, and (employee, day) -> the template a rule imposes (None = off)
+        self.excluded: set[tuple[int, int, int]] = set()
+        self.required: dict[tuple[int, int], int | None] = {}
         m = self.model
         # day -> template id -> the day's template indices with that id (rules look shifts up by id a million
         # times while building Curtois Instance13; scanning the day's templates on each call was 40% of the build)
@@ -90,6 +94,13 @@ class ShiftModel:
         """Employee i's variables on day d whose template has this id (empty when none fits)."""
         options = self.x[i, d]
         return [options[t] for t in self._by_type[d].get(template_id, ()) if t in options]
+
+    def allowed(self, i: int, d: int) -> dict[int, cp_model.IntVar]:
+        """Employee i's shift variables on day d that no rule has excluded outright (only the imposed one, if any)."""
+        if (i, d) in self.required:
+            t = self.required[i, d]
+            return {} if t is None else {t: self.x[i, d][t]}
+        return {t: var for t, var in self.x[i, d].items() if (i, d, t) not in self.excluded}
 
     def paid_minutes(self, i: int):
         return self.total([self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()])

@@ -22,8 +22,13 @@ from staffline.optimizer.search.warm_start import add_hint, greedy_roster
 
 
 def symmetry_groups(b: RosterBuilder, instance: Instance) -> list[list[int]]:
-    """Interchangeable employees: same certificates and contract, no personal rules."""
+    """Interchangeable employees: same certificates and contract, no personal rules.
+
+    A rule that treats some employees apart (an absence, a kept or published
+    shift when re-planning) lists their indices in ``personal_to``.
+    """
     personal = {r.employee for r in instance.requests} | {e.id for e in instance.staff if e.unavailable}
+    personal |= {b.employees[i].id for rule in b.rules for i in getattr(rule, "personal_to", ())}
     groups: dict[tuple, list[int]] = {}
     for i, e in enumerate(b.employees):
         if e.id not in personal:

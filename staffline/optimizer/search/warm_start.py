@@ -159,7 +159,7 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
         if lo_m > 0:  # contract minimum first: leaves room under the headcount for everyone's minimum
             hi_m = max(lo_m, min(hi_m, lo_m + longest_template(b, i)))
         max_run, previous = per[i].get("consecutive", (7, ()))
-        options = {d: opts for d in range(len(b.days)) if (opts := b.x[i, d]) and (per_day is None or staffed_days[d] < per_day)}
+        options = {d: opts for d in range(len(b.days)) if (opts := b.allowed(i, d)) and (per_day is None or staffed_days[d] < per_day)}
         if not options:
             continue
         paid = {d: {t: b.days[d].templates[t].paid_minutes for t in opts} for d, opts in options.items()}
@@ -213,6 +213,10 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
             staffed_days[d] += 1
     for i in order:
         _top_up(b, i, chosen, on, staffed_days, per[i], headcount, per_day, weekend)
+    for (i, d), t in b.required.items():  # what a rule imposes (a kept shift when re-planning), whatever the greedy chose
+        chosen.pop((i, d), None)
+        if t is not None:
+            chosen[i, d] = t
     return chosen
 
 
@@ -242,7 +246,7 @@ def _top_up(b, i, chosen, on, staffed_days, limits, headcount, per_day, weekend)
 
     for d in [d for (j, d) in list(chosen) if j == i]:
         old = chosen[i, d]
-        for t in sorted(b.x[i, d], key=lambda t: -b.days[d].templates[t].paid_minutes):
+        for t in sorted(b.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
             extra = b.days[d].templates[t].paid_minutes - b.days[d].templates[old].paid_minutes
             if minutes() >= lo_m:
                 return
@@ -252,13 +256,13 @@ def _top_up(b, i, chosen, on, staffed_days, limits, headcount, per_day, weekend)
     for d in range(len(b.days)):
         if minutes() >= lo_m or sum(1 for (j, _) in chosen if j == i) >= hi_d:
             return
-        if (i, d) in chosen or not b.x[i, d] or (per_day is not None and staffed_days[d] >= per_day):
+        if (i, d) in chosen or not b.allowed(i, d) or (per_day is not None and staffed_days[d] >= per_day):
             continue
         worked = [bool(x) for x in previous] + [(i, dd) in chosen or dd == d for dd in range(len(b.days))]
         weekend_days = sum(1 for dd in range(len(b.days)) if worked[len(previous) + dd] and b.days[dd].date.weekday() >= 5)
         if _longest_run(worked) > max_run or (weekend is not None and weekend_days > weekend):
             continue
-        for t in sorted(b.x[i, d], key=lambda t: -b.days[d].templates[t].paid_minutes):
+        for t in sorted(b.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
             if minutes() + b.days[d].templates[t].paid_minutes <= hi_m and room(d, t, None):
                 move(d, t, None)
                 break

@@ -1,0 +1,116 @@
+"""`replan`: repair a published roster after absences, with few changes (a thin skin over :mod:`staffline.replanning`).
+
+Exit codes as for ``roster``: 0 ok, 1 no roster (the diagnosis names the
+absences or pins in the way), 2 bad input (a bad ``--absent``, ``--pin`` or
+``--from`` names the option and value), 3 time limit without a roster.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from staffline.cli.common import (
+    emit_json,
+    handle_errors,
+    history_option,
+    json_option,
+    locked_output,
+    model_option,
+    out_option,
+    quiet_option,
+)
+from staffline.io import load_instance
+from staffline.runlog import log_file_option
+
+absent_option = click.option(
+    "--absent",
+    multiple=True,
+    metavar="EMP=DATE[:DATE]|EMP=DATETHH:MM-HH:MM",
+    help="An absence: a day (E05=2026-12-02), days (E05=2026-12-02:2026-12-04) or part of a day (E05=2026-12-02T12:00-17:00); repeatable.",
+)
+
+
+@click.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The published roster.csv to repair."
+)
+@out_option
+@absent_option
+@click.option("--pin", multiple=True, metavar="FILE|EMP=DATE", help="Keep a person-day exactly as published (or a CSV of employee,date).")
+@click.option("--from", "frozen_until", default=None, metavar="YYYY-MM-DDTHH:MM", help="Freeze everything before this moment.")
+@click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
+@model_option
+@log_file_option
+@history_option
+@json_option
+@quiet_option
+@handle_errors
+@locked_output
+def replan(
+    path, roster_file, out_dir, absent, pin, frozen_until, time_limit, workers, seed, model, log_file, history, as_json, quiet
+) -> None:
+    """Repair a published roster: absences, pins and a frozen past, changing as little as is worth it.
+
+    Writes roster's files plus changes.csv (employee, date, before, after,
+    reason); kpis.json gains ``changes`` (person_days, role_slots, penalty).
+    The change weights are branch.toml's ``[replan]``.
+    """
+    from staffline.cli.common import Infeasible, TimeLimitNoRoster
+    from staffline.optimizer.replan import parse_moment, read_pins
+    from staffline.replanning import as_absences, replan, write_replan
+    from staffline.runlog import LOGGER
+
+    absences = as_absences(absent)
+    pins = [p for value in pin for p in read_pins(value)]
+    frozen = parse_moment(frozen_until) if frozen_until else None
+    instance = load_instance(path, history)
+    p = replan(
+        instance,
+        roster_file,
+        absences=absences,
+        pins=pins,
+        frozen_until=frozen,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        model=model,
+    )
+    if p.status == "infeasible":
+        explanation = p.result.explanation
+        raise Infeasible(p.result.message, explanation.as_dict() if explanation is not None else None)
+    if p.status == "time_limit":
+        raise TimeLimitNoRoster(p.result.message)
+    paths = write_replan(p, instance, out_dir)
+    k = p.kpis
+    LOGGER.info(
+        "replan %s (%s): %s, objective %.1f, changes %s; wrote %s", path, roster_file, k["status"], k["objective"], k["changes"], out_dir
+    )
+    if as_json:
+        emit_json({**k, "outputs": [str(x) for x in paths]})
+    elif not quiet:
+        click.echo(summary(p, roster_file, out_dir, paths))
+
+
+def summary(p, roster_file: Path, out_dir: Path, paths: list[Path]) -> str:
+    """Who is affected and the expected wait per role: published, without re-planning, re-planned."""
+    k, c = p.kpis, p.kpis["changes"]
+    lines = [
+        f"replan of {roster_file} (week of {p.week_start}): {k['status']}, objective {k['objective']:.1f} "
+        f"(+ change penalty {c['penalty']:.1f}), gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s",
+        f"  changed: {c['person_days']} person-day shift(s), {c['role_slots']} role-slot(s)",
+    ]
+    for row in p.changes.itertuples():
+        lines.append(f"    {row.employee} {row.date}: {row.before} -> {row.after} ({row.reason})")
+    w = p.waits
+    lines.append(f"  expected wait, min/customer   {'published':>10s} {'without replan':>15s} {'replanned':>10s}")
+    for role in w["replanned"]:
+        lines.append(f"    {role:26s} {w['published'][role]:10.2f} {w['without_replan'][role]:15.2f} {w['replanned'][role]:10.2f}")
+    if k.get("hard_violations"):
+        lines.append("  checker: " + "; ".join(k["hard_violations"]))
+    lines.append(f"outputs in {out_dir}/: " + ", ".join(x.name for x in paths))
+    return "\n".join(lines)
