@@ -23,19 +23,23 @@ class UnknownBranch(LookupError):
 
 
 def branch_names(root: Path) -> list[str]:
-    """Instance folders directly under ``root`` (those with a branch.toml), sorted."""
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and _PLAIN.match(p.name) and (p / "branch.toml").is_file())
+    """Instance folders directly under ``root`` (real folders with a branch.toml, not symlinks), sorted."""
+    return sorted(p.name for p in root.iterdir() if _is_branch(root, p.name))
 
 
 def branch_dir(root: Path, name: str) -> Path:
-    """The folder of branch ``name``; raises :class:`UnknownBranch` for anything not listed by :func:`branch_names`."""
+    """The folder of branch ``name``; raises :class:`UnknownBranch` for anything :func:`branch_names` would not list."""
+    if not _is_branch(root, name):
+        raise UnknownBranch(name)
+    return root / name
+
+
+def _is_branch(root: Path, name: str) -> bool:
     if not _PLAIN.match(name) or ".." in name:
-        raise UnknownBranch(name)
+        return False
     folder = root / name
-    # resolve() catches a symlink pointing elsewhere: the folder must really sit directly under root
-    if folder.is_symlink() or not folder.is_dir() or folder.resolve().parent != root.resolve() or not (folder / "branch.toml").is_file():
-        raise UnknownBranch(name)
-    return folder
+    # no symlinks, and resolve() must agree: the folder really sits directly under root
+    return not folder.is_symlink() and folder.is_dir() and folder.resolve().parent == root.resolve() and (folder / "branch.toml").is_file()
 
 
 def inputs_hash(folder: Path) -> str:
