@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import importlib
 import re
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def create_app(root: str | Path, *, db_url: str | None = None, token: str | None
     scheduler = Jobs(store, root, jobs)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler.start()
         try:
             yield
@@ -108,7 +109,7 @@ def create_app(root: str | Path, *, db_url: str | None = None, token: str | None
         """Plans newest first (``?branch=`` for one branch), without their progress series."""
         if branch is not None:
             branch_dir(root, branch)
-        return [_plan_json(row, brief=True) for row in store.list(branch)]
+        return [_plan_json(row, brief=True) for row in store.list_plans(branch)]
 
     @app.get("/api/plans/{plan_id}")
     def get_plan(plan_id: str) -> dict:

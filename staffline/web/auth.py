@@ -12,6 +12,7 @@ import secrets
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp
 
 COOKIE = "staffline_token"
 
@@ -32,7 +33,7 @@ document.getElementById("login").addEventListener("submit", function (e) {
 class TokenAuth(BaseHTTPMiddleware):
     """Refuse requests without the token: 401 JSON for the API, the login form for the page."""
 
-    def __init__(self, app, token: str):
+    def __init__(self, app: ASGIApp, token: str):
         super().__init__(app)
         self.token = token
 

@@ -70,7 +70,7 @@ class Store:
             row = conn.execute(plans.select().where(plans.c.id == plan_id)).mappings().first()
         return _decode(row) if row else None
 
-    def list(self, branch: str | None = None) -> list[dict[str, Any]]:
+    def list_plans(self, branch: str | None = None) -> list[dict[str, Any]]:
         """Plans newest first, optionally of one branch."""
         query = plans.select().order_by(plans.c.created.desc())
         if branch is not None:
