@@ -65,6 +65,7 @@ def test_page_plans_a_branch_and_draws_its_timeline(live_server):
         page.goto(url + "/")
         page.wait_for_selector("#branch option[value=east]", state="attached")
         load_seconds = time.monotonic() - started
+        page.wait_for_selector("#plan:not([disabled])")  # enabled once the branch is loaded
         page.fill("#time-limit", "5")
         page.click("#plan")
         page.wait_for_selector("#stop:not([disabled])", timeout=10_000)  # Stop is offered while the plan runs

@@ -56,6 +56,7 @@ async function loadBranches() {
 }
 
 async function selectBranch(name) {
+  $("plan").disabled = true; // until the branch is loaded (and only if its inputs are valid)
   $("problems").hidden = true;
   stopPolling();
   try {
@@ -69,6 +70,7 @@ async function selectBranch(name) {
   renderVersions(plans);
   if (plans.length) await showPlan(plans[0].id);
   else clearPlan();
+  $("plan").disabled = !state.branch.week || (state.plan && ["queued", "running"].includes(state.plan.status));
 }
 
 function clearPlan() {
@@ -81,6 +83,7 @@ function clearPlan() {
   $("status").textContent = "";
   $("publish").disabled = true;
   $("stop").disabled = true;
+  $("plan").disabled = false;
 }
 
 async function showPlan(id) {
@@ -201,6 +204,7 @@ function drawProgress(points) {
   for (const [key, colour] of [["objective", "#1f77b4"], ["bound", "#ff7f0e"]]) {
     const path = points.map((p) => x(p.t).toFixed(1) + "," + y(p[key]).toFixed(1)).join(" ");
     svg.append(el("svg:polyline", { points: path, fill: "none", stroke: colour, "stroke-width": 2 }));
+    for (const p of points) svg.append(el("svg:circle", { cx: x(p.t), cy: y(p[key]), r: 3, fill: colour })); // one point is still seen
   }
   svg.append(el("svg:text", { x: pad, y: h - 8 }, "0 s"), el("svg:text", { x: w - pad - 30, y: h - 8 }, tMax.toFixed(1) + " s"));
   svg.append(el("svg:text", { x: 2, y: pad - 10 }, hi.toFixed(0)), el("svg:text", { x: 2, y: h - pad + 4 }, lo.toFixed(0)));
@@ -230,9 +234,10 @@ function drawTimeline(roster, week) {
     svg.append(el("svg:text", { x: dayX(d) + 4, y: 12 }, DAY_NAMES[d] + " " + date.slice(5)));
     svg.append(el("svg:line", { class: "day", x1: dayX(d), x2: dayX(d), y1: 16, y2: top + staff.length * rowH }));
     const step = close - open > 8 * 60 ? 180 : 120;
-    for (let m = open; m <= close; m += step) {
+    for (let m = open; m < close; m += step) {
+      // no label at closing time: it would sit on the next day's opening label
       svg.append(el("svg:line", { class: "grid", x1: timeX(d, m), x2: timeX(d, m), y1: top - 6, y2: top + staff.length * rowH }));
-      svg.append(el("svg:text", { x: timeX(d, m) - 14, y: top - 8, "font-size": 9 }, clock(m)));
+      svg.append(el("svg:text", { x: timeX(d, m) + 1, y: top - 8, "font-size": 9 }, clock(m)));
     }
   });
   staff.forEach((id, i) => {
