@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from staffline import atomic
+from staffline import __version__, atomic
 from staffline.errors import InputError
 from staffline.pipeline import parse_week
 from staffline.web.auth import TokenAuth
@@ -61,7 +61,7 @@ def create_app(root: str | Path, *, db_url: str | None = None, token: str | None
             scheduler.stop()
             store.dispose()
 
-    app = FastAPI(title="staffline workbench", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="staffline workbench", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.store, app.state.jobs, app.state.root = store, scheduler, root
     if token:
         app.add_middleware(TokenAuth, token=token)
