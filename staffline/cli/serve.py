@@ -49,6 +49,8 @@ def serve(root: Path, host: str, port: int, token: str | None, jobs: int, db_url
 
     from staffline.web import create_app
 
-    app = create_app(root, db_url=db_url, token=token, jobs=jobs)
+    # without a token, only requests addressed to this machine by name: a rebound DNS name is refused
+    hosts = None if token else ["127.0.0.1", "localhost", "::1", "[::1]", host]
+    app = create_app(root, db_url=db_url, token=token, jobs=jobs, allowed_hosts=hosts)
     click.echo(f"staffline workbench on http://{host}:{port}/ serving {root.resolve()} (Ctrl+C stops)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

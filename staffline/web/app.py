@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from staffline import __version__, atomic
 from staffline.errors import InputError
@@ -46,8 +47,15 @@ def published_folder(root: Path, branch: str) -> Path:
     return root / ".staffline" / "published" / branch
 
 
-def create_app(root: str | Path, *, db_url: str | None = None, token: str | None = None, jobs: int = 1) -> FastAPI:
-    """The workbench over the branches under ``root``; ``jobs`` plans of different branches run at once."""
+def create_app(
+    root: str | Path, *, db_url: str | None = None, token: str | None = None, jobs: int = 1, allowed_hosts: list[str] | None = None
+) -> FastAPI:
+    """The workbench over the branches under ``root``; ``jobs`` plans of different branches run at once.
+
+    ``allowed_hosts`` refuses requests whose Host header names another host:
+    without a token, that is what stops a web page elsewhere from reaching a
+    loopback workbench through DNS rebinding.
+    """
     root = Path(root).resolve()
     store = Store(db_url or default_db(root))
     scheduler = Jobs(store, root, jobs)
@@ -65,6 +73,8 @@ def create_app(root: str | Path, *, db_url: str | None = None, token: str | None
     app.state.store, app.state.jobs, app.state.root = store, scheduler, root
     if token:
         app.add_middleware(TokenAuth, token=token)
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     _error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -229,6 +229,14 @@ def test_a_token_guards_the_page_and_the_api(served, tmp_path):
         assert c.get("/").status_code == 200 and c.get("/static/app.js").status_code == 200
 
 
+def test_allowed_hosts_refuse_a_rebound_host_name(served, tmp_path):
+    app = create_app(served, db_url=f"sqlite:///{tmp_path / 'plans.db'}", allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://attacker.example") as c:
+        assert c.get("/api/branches").status_code == 400
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/api/branches").status_code == 200
+
+
 def test_serve_refuses_a_public_host_without_a_token(served):
     from click.testing import CliRunner
 
