@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import importlib.util
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,12 +28,14 @@ from staffline.errors import InputError
 from staffline.pipeline import parse_week
 from staffline.web.auth import TokenAuth
 from staffline.web.branches import UnknownBranch, branch_dir, branch_names, branch_summary, inputs_hash, load_branch
+from staffline.web.charts import hourly_series
 from staffline.web.jobs import Jobs, plan_folder
 from staffline.web.schemas import PlanRequest, ReplanRequest
 from staffline.web.store import ACTIVE, Store
 from staffline.web.whatif import check_what_if, with_absences
 
 STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"  # type: ignore[union-attr, arg-type]
 _PLAN_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
@@ -81,6 +84,11 @@ def create_app(
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """Plotly's bundled JavaScript, served from the installed plotly package (no CDN)."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
     @app.get("/api/branches")
     def list_branches() -> list[dict]:
@@ -138,6 +146,14 @@ def create_app(
             raise HTTPException(422, "format must be json or csv")
         with path.open(newline="", encoding="utf-8") as f:
             return list(csv.DictReader(f))
+
+    @app.get("/api/plans/{plan_id}/hourly")
+    def get_hourly(plan_id: str) -> dict:
+        """Per hour of day and role (mean over the open days): arrivals with an 80% band, required vs rostered, expected wait."""
+        row = _plan(store, plan_id)
+        if row["status"] != "done":
+            raise HTTPException(409, f"plan {plan_id} is {row['status']}; it has no roster")
+        return hourly_series(plan_folder(root, plan_id))
 
     @app.get("/api/plans/{plan_id}/files/{name:path}")
     def get_file(plan_id: str, name: str) -> FileResponse:

@@ -20,6 +20,14 @@ def client(served):
         yield c
 
 
+def worker_of(client, plan_id: str):
+    """The worker process of a running plan (the store says running a moment before the scheduler records the process)."""
+    deadline = time.monotonic() + 10
+    while plan_id not in client.app.state.jobs.running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return client.app.state.jobs.running[plan_id][1]
+
+
 def test_branches_lists_each_instance_folder_with_staff_and_roles(client):
     branches = {b["name"]: b for b in client.get("/api/branches").json()}
     assert set(branches) == {"north", "south", "broken"}  # not the symlink to a folder outside DIR, not .staffline
@@ -36,6 +44,8 @@ def test_openapi_schema_and_page_and_assets_are_served_locally(client):
     page = client.get("/").text
     assert "/static/app.js" in page and "http" not in page.replace("http://www.w3.org", "")  # no CDN or other host
     assert client.get("/static/app.js").status_code == 200 and client.get("/static/app.css").status_code == 200
+    plotly = client.get("/vendor/plotly.min.js")
+    assert plotly.status_code == 200 and "plotly" in plotly.text[:2000].lower()
     assert client.get("/docs").status_code == 404  # FastAPI's docs page would load its scripts from a CDN
 
 
@@ -140,6 +150,13 @@ def test_plans_run_side_by_side_across_branches_queue_within_one_and_finish(clie
     assert len(csv.text.splitlines()) == len(roster) + 1
     assert client.get(f"/api/plans/{a}/roster?format=pdf").status_code == 422
     assert "<html" in client.get(f"/api/plans/{a}/files/report.html").text.lower()
+    hourly = client.get(f"/api/plans/{a}/hourly").json()
+    counter = hourly["roles"]["counter"]
+    assert hourly["hours"][0].endswith(":00") and len(counter["arrivals"]) == len(hourly["hours"])
+    assert all(
+        lo <= mid <= hi for lo, mid, hi in zip(counter["arrivals_lo80"], counter["arrivals"], counter["arrivals_hi80"]) if mid is not None
+    )
+    assert max(counter["rostered"]) > 0 and max(counter["required"]) > 0 and min(w for w in counter["expected_wait"] if w is not None) >= 0
     for name in ("../../secret/staff.csv", "plans.db", "..%2F..%2Fplans.db"):
         assert client.get(f"/api/plans/{a}/files/{name}").status_code == 404
     # the absence was honoured: E02 has no block on Wednesday in south's plan
@@ -171,6 +188,7 @@ def test_replan_is_501_until_the_library_has_replan(client, monkeypatch):
 def test_publish_of_an_unfinished_plan_is_refused(client):
     plan_id = client.post("/api/branches/south/plans", json={"time_limit": 30, "workers": 1}).json()["id"]
     assert client.post(f"/api/plans/{plan_id}/publish").status_code == 409
+    assert client.get(f"/api/plans/{plan_id}/hourly").status_code == 409
     assert client.get(f"/api/plans/{plan_id}/roster").status_code == 409
     assert client.delete(f"/api/plans/{plan_id}").json()["status"] == "cancelled"
 
@@ -178,7 +196,7 @@ def test_publish_of_an_unfinished_plan_is_refused(client):
 def test_cancel_ends_a_running_job_and_its_process(client):
     plan_id = client.post("/api/branches/north/plans", json={"time_limit": 60, "workers": 1}).json()["id"]
     wait_for(client, plan_id, ("running",))
-    proc = client.app.state.jobs.running[plan_id][1]
+    proc = worker_of(client, plan_id)
     response = client.delete(f"/api/plans/{plan_id}")
     assert response.status_code == 200 and response.json() == {"id": plan_id, "status": "cancelled"}
     assert not psutil.pid_exists(proc.pid) or psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE
@@ -193,7 +211,7 @@ def test_a_restart_marks_plans_left_running_failed_with_the_reason(served, tmp_p
     with TestClient(create_app(served, db_url=db)) as c:
         plan_id = c.post("/api/branches/north/plans", json={"time_limit": 60, "workers": 1}).json()["id"]
         wait_for(c, plan_id, ("running",))
-        proc = c.app.state.jobs.running[plan_id][1]
+        proc = worker_of(c, plan_id)
         c.app.state.jobs._stop.set()  # the server dies: its scheduler stops without ending anything
         c.app.state.jobs._thread.join()
         c.app.state.jobs.running.clear()
@@ -210,7 +228,7 @@ def test_stopping_the_server_fails_its_running_plans(served, tmp_path):
     with TestClient(create_app(served, db_url=db)) as c:
         plan_id = c.post("/api/branches/south/plans", json={"time_limit": 60, "workers": 1}).json()["id"]
         wait_for(c, plan_id, ("running",))
-        proc = c.app.state.jobs.running[plan_id][1]
+        proc = worker_of(c, plan_id)
     assert not proc.is_alive()
     row = c.app.state.store.get(plan_id)
     assert row["status"] == "failed" and "stopped" in row["error"] and row["files"] == []

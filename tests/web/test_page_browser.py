@@ -78,6 +78,9 @@ def test_page_plans_a_branch_and_draws_its_timeline(live_server):
         page.locator("#timeline rect.block").first.hover()
         assert page.locator("#tooltip").is_visible() and "E0" in page.inner_text("#tooltip")
         assert page.locator("#downloads a", has_text="report.html").count() == 1
+        page.wait_for_selector("#chart-wait .main-svg")  # Plotly's per-hour charts, from the packaged plotly.min.js
+        for chart in ("#chart-arrivals", "#chart-staffing", "#chart-wait", "#progress"):
+            assert page.locator(f"{chart} .scatterlayer .trace").count() >= 1, chart
         assert page.locator("#stop").is_disabled()
         browser.close()
     assert errors == [], errors

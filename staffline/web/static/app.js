@@ -77,7 +77,8 @@ function clearPlan() {
   state.plan = null;
   $("kpis").replaceChildren();
   $("timeline").replaceChildren();
-  $("progress").replaceChildren();
+  Plotly.purge("progress");
+  clearCharts();
   $("downloads").replaceChildren();
   $("findings").replaceChildren(el("p", {}, "No plan of this branch yet: press Plan."));
   $("status").textContent = "";
@@ -102,8 +103,10 @@ async function showPlan(id) {
   if (plan.status === "done") {
     const roster = await api("/api/plans/" + id + "/roster");
     drawTimeline(roster, plan.week);
-  } else if (!active) {
+    drawHourly(await api("/api/plans/" + id + "/hourly"));
+  } else {
     $("timeline").replaceChildren();
+    clearCharts();
   }
   if (active) schedulePoll(id);
   else {
@@ -191,23 +194,37 @@ function renderVersions(plans) {
   }
 }
 
+const PLOT_CONFIG = { displayModeBar: false, responsive: true };
+const PLOT_MARGIN = { l: 50, r: 10, t: 30, b: 40 };
+
 function drawProgress(points) {
-  const svg = $("progress");
-  svg.replaceChildren();
-  if (!points || !points.length) return;
-  const w = 360, h = 140, pad = 30;
-  const tMax = Math.max(...points.map((p) => p.t), 1);
-  const values = points.flatMap((p) => [p.objective, p.bound]);
-  const lo = Math.min(...values), hi = Math.max(...values), span = hi - lo || 1;
-  const x = (t) => pad + ((w - 2 * pad) * t) / tMax;
-  const y = (v) => h - pad - ((h - 2 * pad) * (v - lo)) / span;
-  for (const [key, colour] of [["objective", "#1f77b4"], ["bound", "#ff7f0e"]]) {
-    const path = points.map((p) => x(p.t).toFixed(1) + "," + y(p[key]).toFixed(1)).join(" ");
-    svg.append(el("svg:polyline", { points: path, fill: "none", stroke: colour, "stroke-width": 2 }));
-    for (const p of points) svg.append(el("svg:circle", { cx: x(p.t), cy: y(p[key]), r: 3, fill: colour })); // one point is still seen
-  }
-  svg.append(el("svg:text", { x: pad, y: h - 8 }, "0 s"), el("svg:text", { x: w - pad - 30, y: h - 8 }, tMax.toFixed(1) + " s"));
-  svg.append(el("svg:text", { x: 2, y: pad - 10 }, hi.toFixed(0)), el("svg:text", { x: 2, y: h - pad + 4 }, lo.toFixed(0)));
+  points = points || [];
+  const trace = (key, colour) => ({ x: points.map((p) => p.t), y: points.map((p) => p[key]), name: key, mode: "lines+markers", line: { color: colour, shape: "hv" } });
+  Plotly.react("progress", [trace("objective", "#1f77b4"), trace("bound", "#ff7f0e")], { margin: { l: 50, r: 10, t: 10, b: 30 }, xaxis: { title: { text: "seconds" } }, legend: { orientation: "h", y: 1.15 } }, PLOT_CONFIG);
+}
+
+function drawHourly(data) {
+  const roles = Object.keys(data.roles);
+  const order = Object.keys(state.branch.roles || {}); // the timeline's colours: the branch's role order
+  const colour = (role) => ROLE_COLOURS[(order.includes(role) ? order.indexOf(role) : order.length) % ROLE_COLOURS.length];
+  const line = (role, key, extra) => Object.assign({ x: data.hours, y: data.roles[role][key], name: role, mode: "lines+markers", line: { color: colour(role) } }, extra || {});
+  const arrivals = roles.flatMap((role) => [
+    line(role, "arrivals_hi80", { name: role + " 80% band", mode: "lines", line: { width: 0, color: colour(role) }, showlegend: false }),
+    line(role, "arrivals_lo80", { name: role + " 80% band", mode: "lines", fill: "tonexty", line: { width: 0, color: colour(role) }, opacity: 0.2, showlegend: false }),
+    line(role, "arrivals"),
+  ]);
+  Plotly.react("chart-arrivals", arrivals, { title: { text: "Arrivals per hour (band: slots' 80% intervals summed)", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
+  const staffing = roles.flatMap((role) => [
+    line(role, "required", { name: role + " required", line: { color: colour(role), dash: "dot", shape: "hvh" }, mode: "lines" }),
+    line(role, "rostered", { name: role + " rostered" }),
+  ]);
+  Plotly.react("chart-staffing", staffing, { title: { text: "Required vs rostered staff", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
+  const wait = roles.map((role) => line(role, "expected_wait"));
+  Plotly.react("chart-wait", wait, { title: { text: "Expected wait (minutes per customer)", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
+}
+
+function clearCharts() {
+  for (const id of ["chart-arrivals", "chart-staffing", "chart-wait"]) Plotly.purge(id);
 }
 
 function drawTimeline(roster, week) {
