@@ -66,7 +66,7 @@ def test_page_plans_a_branch_and_draws_its_timeline(live_server):
         page.wait_for_selector("#branch option[value=east]", state="attached")
         load_seconds = time.monotonic() - started
         page.wait_for_selector("#plan:not([disabled])")  # enabled once the branch is loaded
-        page.fill("#time-limit", "5")
+        page.fill("#time-limit", "3")
         page.click("#plan")
         page.wait_for_selector("#stop:not([disabled])", timeout=10_000)  # Stop is offered while the plan runs
         page.wait_for_function("document.querySelectorAll('#timeline text.employee').length === 4", timeout=120_000)
@@ -82,6 +82,18 @@ def test_page_plans_a_branch_and_draws_its_timeline(live_server):
         for chart in ("#chart-arrivals", "#chart-staffing", "#chart-wait", "#progress"):
             assert page.locator(f"{chart} .scatterlayer .trace").count() >= 1, chart
         assert page.locator("#stop").is_disabled()
+        # mark E02 absent on Wednesday on the timeline, plan again: E02 has no block that day
+        days = page.eval_on_selector_all("#timeline rect.cell[data-employee=E02]", "cells => cells.map(c => c.dataset.date)")
+        wednesday = days[2]
+        page.dispatch_event(f"#timeline rect.cell[data-employee=E02][data-date='{wednesday}']", "click")
+        assert "E02 on " + wednesday in page.inner_text("#absences")
+        page.click("#plan")
+        # the version list is redrawn last, after the finished plan's timeline and charts
+        page.wait_for_function("document.querySelectorAll('#versions tbody tr').length === 2", timeout=120_000)
+        assert page.inner_text("#status").endswith(": done"), page.inner_text("#status")
+        assert page.locator(f"#timeline rect.block[data-employee=E02][data-date='{wednesday}']").count() == 0
+        assert page.locator("#timeline rect.block[data-employee=E02]").count() > 0
+        assert page.locator(f"#timeline rect.cell.absent[data-employee=E02][data-date='{wednesday}']").count() == 1
         browser.close()
     assert errors == [], errors
     assert outside == [], outside

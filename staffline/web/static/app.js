@@ -5,7 +5,7 @@ const ROLE_COLOURS = ["#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e
 const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
-const state = { branch: null, plan: null, timer: null };
+const state = { branch: null, plan: null, timer: null, absences: new Set(), roster: [] };
 
 async function api(path, options) {
   const response = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
@@ -55,7 +55,22 @@ async function loadBranches() {
   if (branches.length) await selectBranch(branches[0].name);
 }
 
+function toggleAbsence(employee, date) {
+  const key = employee + "|" + date;
+  if (state.absences.has(key)) state.absences.delete(key);
+  else state.absences.add(key);
+  renderAbsences();
+  drawTimeline(state.roster, state.plan ? state.plan.week : state.branch.week);
+}
+
+function renderAbsences() {
+  const list = [...state.absences].sort().map((k) => k.replace("|", " on "));
+  $("absences").textContent = list.length ? "Absent in the next plan: " + list.join(", ") + "." : "";
+}
+
 async function selectBranch(name) {
+  state.absences.clear();
+  renderAbsences();
   $("plan").disabled = true; // until the branch is loaded (and only if its inputs are valid)
   $("problems").hidden = true;
   stopPolling();
@@ -76,7 +91,8 @@ async function selectBranch(name) {
 function clearPlan() {
   state.plan = null;
   $("kpis").replaceChildren();
-  $("timeline").replaceChildren();
+  state.roster = [];
+  drawTimeline([], state.branch.week); // staff and days, so absences can be marked before the first plan
   Plotly.purge("progress");
   clearCharts();
   $("downloads").replaceChildren();
@@ -101,10 +117,11 @@ async function showPlan(id) {
   renderFindings(plan);
   renderDownloads(plan);
   if (plan.status === "done") {
-    const roster = await api("/api/plans/" + id + "/roster");
-    drawTimeline(roster, plan.week);
+    state.roster = await api("/api/plans/" + id + "/roster");
+    drawTimeline(state.roster, plan.week);
     drawHourly(await api("/api/plans/" + id + "/hourly"));
   } else {
+    state.roster = [];
     $("timeline").replaceChildren();
     clearCharts();
   }
@@ -200,7 +217,7 @@ const PLOT_MARGIN = { l: 50, r: 10, t: 30, b: 40 };
 function drawProgress(points) {
   points = points || [];
   const trace = (key, colour) => ({ x: points.map((p) => p.t), y: points.map((p) => p[key]), name: key, mode: "lines+markers", line: { color: colour, shape: "hv" } });
-  Plotly.react("progress", [trace("objective", "#1f77b4"), trace("bound", "#ff7f0e")], { margin: { l: 50, r: 10, t: 10, b: 30 }, xaxis: { title: { text: "seconds" } }, legend: { orientation: "h", y: 1.15 } }, PLOT_CONFIG);
+  Plotly.react("progress", [trace("objective", "#1f77b4"), trace("bound", "#ff7f0e")], { margin: { l: 50, r: 10, t: 10, b: 30 }, xaxis: { title: { text: "seconds" }, rangemode: "tozero" }, yaxis: { rangemode: "tozero" }, legend: { orientation: "h", y: 1.15 } }, PLOT_CONFIG);
 }
 
 function drawHourly(data) {
@@ -259,6 +276,12 @@ function drawTimeline(roster, week) {
   });
   staff.forEach((id, i) => {
     svg.append(el("svg:text", { x: 4, y: top + i * rowH + 14, class: "employee" }, id + (names[id] ? " " + names[id] : "")));
+    days.forEach((date, d) => {
+      const cell = el("svg:rect", { class: "cell" + (state.absences.has(id + "|" + date) ? " absent" : ""), x: dayX(d), y: top + i * rowH, width: dayW, height: rowH, "data-employee": id, "data-date": date });
+      cell.append(el("svg:title", {}, "click: mark " + id + " absent on " + date + " for the next plan (click again to clear)"));
+      cell.addEventListener("click", () => toggleAbsence(id, date));
+      svg.append(cell);
+    });
   });
   const tip = $("tooltip");
   for (const r of roster) {
@@ -275,6 +298,10 @@ function drawTimeline(roster, week) {
       tip.hidden = false;
     });
     rect.addEventListener("mouseleave", () => (tip.hidden = true));
+    rect.addEventListener("click", () => {
+      tip.hidden = true;
+      toggleAbsence(r.employee, r.date);
+    });
     svg.append(rect);
   }
 }
@@ -284,6 +311,7 @@ async function startPlan() {
   const body = { time_limit: Number($("time-limit").value) || 30 };
   const week = $("week").value;
   if (week && week !== state.branch.week) body.week = week;
+  if (state.absences.size) body.absences = [...state.absences].map((k) => ({ employee: k.split("|")[0], date: k.split("|")[1] }));
   try {
     const created = await api("/api/branches/" + encodeURIComponent(state.branch.name) + "/plans", {
       method: "POST",
