@@ -96,7 +96,11 @@ class Jobs:
                 proc = self._ctx.Process(
                     target=run_job, args=(self.store.url, row["id"], str(self.root), str(folder), os.getpid()), daemon=False
                 )
-                proc.start()
+                try:
+                    proc.start()
+                except OSError as exc:  # no process could be started (out of memory, process limit): say so on the plan
+                    self.store.transition(row["id"], ("running",), "failed", error=f"could not start a worker process: {exc}")
+                    continue
                 self.running[row["id"]] = (row["branch"], proc)
                 busy.add(row["branch"])
 

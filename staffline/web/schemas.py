@@ -7,6 +7,7 @@ Unknown fields are refused (``extra="forbid"``) so a typo such as
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,7 +25,9 @@ class WhatIf(_Strict):
     headcount: int | None = Field(default=None, ge=1, le=1000, description="cap on staff on duty per slot")
     certify: dict[str, list[str]] | None = Field(default=None, description='extra certifications, e.g. {"E05": ["lobby"]}')
     divert: dict[str, float] | None = Field(default=None, description="share of each role's walk-ins sent to self-service")
-    model: str | None = Field(default=None, description="forecast model (default: the branch's)")
+    model: Literal["auto", "naive", "profile", "poisson", "topdown", "ensemble"] | None = Field(
+        default=None, description="forecast model (default: the branch's)"
+    )
 
 
 class PlanRequest(_Strict):
@@ -33,7 +36,7 @@ class PlanRequest(_Strict):
     )
     time_limit: float = Field(default=30.0, gt=0, le=3600, description="solver time limit in seconds")
     workers: int = Field(default=1, ge=1, le=16, description="solver threads")
-    absences: list[Absence] = Field(default_factory=list)
+    absences: list[Absence] = Field(default_factory=list, max_length=1000)
     what_if: WhatIf = Field(default_factory=WhatIf)
 
 
@@ -46,7 +49,7 @@ class Pin(_Strict):
 
 
 class ReplanRequest(_Strict):
-    absences: list[Absence] = Field(default_factory=list)
-    pins: list[Pin] = Field(default_factory=list)
+    absences: list[Absence] = Field(default_factory=list, max_length=1000)
+    pins: list[Pin] = Field(default_factory=list, max_length=1000)
     time_limit: float = Field(default=30.0, gt=0, le=3600)
     workers: int = Field(default=1, ge=1, le=16)

@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from staffline import api
 from staffline.web.branches import load_branch
 from staffline.web.store import Store
@@ -51,17 +53,33 @@ def _run(store: Store, plan_id: str, root: Path, out: Path) -> None:
     def progress(seconds: float, objective: float, bound: float) -> None:
         store.add_progress(plan_id, {"t": round(time.monotonic() - started, 2), "objective": objective, "bound": bound})
 
-    p = api.plan(
-        instance,
-        row["week"],
-        time_limit=opts["time_limit"],
-        workers=opts["workers"],
-        headcount=what_if.get("headcount"),
-        certify=what_if.get("certify"),
-        divert=what_if.get("divert"),
-        model=what_if.get("model"),
-        progress=progress,
-    )
+    if row["kind"] == "replan":
+        # staffline.api.replan is being written elsewhere; the API only queues a replan once it exists (501 before).
+        # Absences go to replan itself, which must know them to keep the rest of the published roster.
+        instance = load_branch(root, row["branch"])
+        published = pd.read_csv(out.parent / row["parent"] / "roster.csv", dtype=str)
+        replan = getattr(api, "replan")
+        p = replan(
+            instance,
+            published,
+            absences=opts.get("absences") or [],
+            pins=opts.get("pins") or [],
+            time_limit=opts["time_limit"],
+            workers=opts["workers"],
+            progress=progress,
+        )
+    else:
+        p = api.plan(
+            instance,
+            row["week"],
+            time_limit=opts["time_limit"],
+            workers=opts["workers"],
+            headcount=what_if.get("headcount"),
+            certify=what_if.get("certify"),
+            divert=what_if.get("divert"),
+            model=what_if.get("model"),
+            progress=progress,
+        )
     if p.status in ("infeasible", "time_limit"):
         store.transition(plan_id, ("running",), "failed", error=p.result.message, kpis=p.kpis)
         return

@@ -90,6 +90,7 @@ def test_planning_an_unknown_or_hostile_branch_is_404_and_queues_nothing(client,
         ({"absences": [{"date": "2026-12-02"}]}, "absences.0.employee"),
         ({"absences": [{"employee": "E01", "date": "Wednesday"}]}, "absences.0.date"),
         ({"what_if": {"headcount": "lots"}}, "what_if.headcount"),
+        ({"what_if": {"model": "crystal_ball"}}, "what_if.model"),
         ({"time_limt": 5}, "time_limt"),  # a typo is an error, not an ignored option
     ],
 )
@@ -264,3 +265,12 @@ def test_serve_refuses_a_public_host_without_a_token(served):
     result = CliRunner().invoke(main, ["serve", str(served), "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "--token" in result.output
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost") and not is_loopback("0.0.0.0")
+
+
+def test_the_model_choices_are_the_forecasting_registry_s():
+    from typing import get_args
+
+    from staffline.forecasting.registry import MODEL_NAMES
+    from staffline.web.schemas import WhatIf
+
+    assert set(get_args(get_args(WhatIf.model_fields["model"].annotation)[0])) == set(MODEL_NAMES)
