@@ -176,6 +176,14 @@ def test_plans_run_side_by_side_across_branches_queue_within_one_and_finish(clie
     assert client.delete(f"/api/plans/{a}").status_code == 409
 
 
+def test_an_infeasible_week_fails_with_the_diagnosis_in_words(client):
+    week = [f"2026-12-0{d}" for d in range(1, 6)] + ["2026-11-30"]
+    body = {**QUICK, "absences": [{"employee": "E01", "date": day} for day in week]}
+    plan = wait_for(client, client.post("/api/branches/north/plans", json=body).json()["id"], ("failed",))
+    assert plan["error"].startswith("no roster:") and "E01" in plan["error"]
+    assert plan["kpis"]["diagnosis"]["employees"] == ["E01"] and plan["files"] == []
+
+
 def test_replan_is_501_until_the_library_has_replan(client, monkeypatch):
     import staffline.api
 

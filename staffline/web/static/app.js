@@ -169,7 +169,13 @@ function renderFindings(plan) {
   const k = plan.kpis || {};
   const out = [];
   if (plan.error) out.push(el("p", { class: "error" }, plan.error));
-  if (k.diagnosis && k.diagnosis.message && k.diagnosis.message !== plan.error) out.push(el("p", {}, k.diagnosis.message));
+  const why = k.diagnosis;
+  if (why) {
+    const parts = [["rules in conflict", why.rules], ["roles", why.roles], ["employees", why.employees], ["days", why.days]];
+    const list = el("ul");
+    for (const [label, values] of parts) if (values && values.length) list.append(el("li", {}, label + ": " + values.join(", ")));
+    out.push(list);
+  }
   const penalties = Object.entries(k.penalties || {});
   if (penalties.length) {
     const list = el("ul");
