@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 
 COOKIE = "staffline_token"
 
-_LOGIN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>staffline workbench: sign in</title></head>
+_LOGIN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>staffline workbench: sign in</title><link rel="icon" href="data:,"></head>
 <body style="font-family:sans-serif;max-width:28em;margin:4em auto">
 <h1>staffline workbench</h1><p>This workbench needs its access token (the <code>--token</code> it was started with).</p>
 <form id="login"><label>Token <input id="token" type="password" autocomplete="current-password" required></label>

@@ -50,6 +50,7 @@ function clock(total) {
 
 async function loadBranches() {
   const branches = await api("/api/branches");
+  state.branches = Object.fromEntries(branches.map((b) => [b.name, b]));
   const select = $("branch");
   select.replaceChildren(...branches.map((b) => el("option", { value: b.name }, b.name + (b.problems ? " (bad inputs)" : ""))));
   if (branches.length) await selectBranch(branches[0].name);
@@ -74,11 +75,20 @@ async function selectBranch(name) {
   $("plan").disabled = true; // until the branch is loaded (and only if its inputs are valid)
   $("problems").hidden = true;
   stopPolling();
-  try {
-    state.branch = await api("/api/branches/" + encodeURIComponent(name));
-  } catch (error) {
+  const listed = (state.branches || {})[name];
+  if (listed && listed.problems) {
+    // bad inputs: say what to fix (as `staffline validate` would) instead of asking for the branch again
     state.branch = { name: name, staff: [], roles: {} };
+    const error = new Error("Branch " + name + " has bad inputs; fix them and reload:");
+    error.problems = listed.problems;
     showProblems(error);
+  } else {
+    try {
+      state.branch = await api("/api/branches/" + encodeURIComponent(name));
+    } catch (error) {
+      state.branch = { name: name, staff: [], roles: {} };
+      showProblems(error);
+    }
   }
   if (state.branch.week) $("week").value = state.branch.week;
   const plans = await api("/api/plans?branch=" + encodeURIComponent(name));
