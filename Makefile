@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(BIN)/staffline roster instances/jiangdong --out $(OUT) --time-limit 60 --workers 2 --simulate 200
 	$(BIN)/staffline report $(OUT)
 	@echo "outputs: $(OUT)/ (report.html, roster.xlsx, calendars/, roster.csv, roster_wide.csv, coverage.csv, simulation.csv, kpis.json, forecast.csv, requirements.csv)"
+	@echo "workbench: $(BIN)/staffline serve instances/  then open http://127.0.0.1:8000/ (plan, look, publish in a browser)"
 
 test: lint docs
 	$(BIN)/python -m pytest --slow -q --durations=20

@@ -25,6 +25,7 @@ from staffline.cli.forecast import forecast
 from staffline.cli.plan import check, requirements_cmd, roster
 from staffline.cli.replan import replan
 from staffline.cli.report import report
+from staffline.cli.serve import serve
 from staffline.cli.simulate import simulate
 from staffline.errors import InputError, Problem
 from staffline.io import load_instance
@@ -97,6 +98,7 @@ main.add_command(bench)
 main.add_command(simulate)
 main.add_command(report)
 main.add_command(forecast)
+main.add_command(serve)
 
 
 def run() -> None:  # pragma: no cover - console entry for tools that want a plain function

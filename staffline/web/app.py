@@ -1,0 +1,250 @@
+"""The web app: the page at ``/``, its static assets, and the JSON API under ``/api``.
+
+Routes stay thin: they check the request, read or write the store, and hand
+plans to :class:`~staffline.web.jobs.Jobs`. Every error is JSON with an
+``error`` sentence (plus ``problems`` naming file/row/field for bad inputs
+and request bodies) so a script and the page show the same words.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import importlib.util
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from staffline import __version__, atomic
+from staffline.errors import InputError
+from staffline.pipeline import parse_week
+from staffline.web.auth import TokenAuth
+from staffline.web.branches import UnknownBranch, branch_dir, branch_names, branch_summary, inputs_hash, load_branch
+from staffline.web.charts import hourly_series
+from staffline.web.jobs import Jobs, plan_folder
+from staffline.web.schemas import PlanRequest, ReplanRequest
+from staffline.web.store import ACTIVE, Store
+from staffline.web.whatif import check_what_if, with_absences
+
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"  # type: ignore[union-attr, arg-type]
+_PLAN_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
+def default_db(root: Path) -> str:
+    """The embedded database: ``DIR/.staffline/plans.db``."""
+    (root / ".staffline").mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(root / '.staffline' / 'plans.db').resolve()}"
+
+
+def published_folder(root: Path, branch: str) -> Path:
+    """Where Publish writes a branch's output set: ``DIR/.staffline/published/<branch>/``."""
+    return root / ".staffline" / "published" / branch
+
+
+def create_app(
+    root: str | Path, *, db_url: str | None = None, token: str | None = None, jobs: int = 1, allowed_hosts: list[str] | None = None
+) -> FastAPI:
+    """The workbench over the branches under ``root``; ``jobs`` plans of different branches run at once.
+
+    ``allowed_hosts`` refuses requests whose Host header names another host:
+    without a token, that is what stops a web page elsewhere from reaching a
+    loopback workbench through DNS rebinding.
+    """
+    root = Path(root).resolve()
+    store = Store(db_url or default_db(root))
+    scheduler = Jobs(store, root, jobs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.stop()
+            store.dispose()
+
+    app = FastAPI(title="staffline workbench", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.store, app.state.jobs, app.state.root = store, scheduler, root
+    if token:
+        app.add_middleware(TokenAuth, token=token)
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    _error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """Plotly's bundled JavaScript, served from the installed plotly package (no CDN)."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    @app.get("/api/branches")
+    def list_branches() -> list[dict]:
+        """Every branch: name, staff count, certified staff per role, default week (or its input problems)."""
+        out = []
+        for name in branch_names(root):
+            try:
+                instance = load_branch(root, name)
+            except InputError as exc:
+                out.append({"name": name, "staff": None, "roles": None, "problems": [p.as_dict() for p in exc.problems]})
+                continue
+            out.append({**branch_summary(instance, name), "week": parse_week(None, instance).isoformat()})
+        return out
+
+    @app.get("/api/branches/{name}")
+    def get_branch(name: str) -> dict:
+        """One branch with its staff (id, name, roles) and default week; 400 with the problems if its inputs are bad."""
+        instance = load_branch(root, name)
+        staff = [{"id": e.id, "name": e.name, "roles": list(e.roles)} for e in instance.staff]
+        return {**branch_summary(instance, name), "week": parse_week(None, instance).isoformat(), "staff": staff}
+
+    @app.post("/api/branches/{name}/plans", status_code=202)
+    def create_plan(name: str, body: PlanRequest) -> dict:
+        """Queue a plan of the branch; the branch's inputs are validated now (400 with the problems)."""
+        folder = branch_dir(root, name)
+        instance = load_branch(root, name)
+        week = parse_week(body.week, instance).isoformat() if body.week else None
+        options = body.model_dump(mode="json", exclude={"week"})
+        with_absences(instance, options["absences"])
+        check_what_if(instance, options["what_if"])
+        plan_id = store.create(name, inputs_hash(folder), options, week=week)
+        return {"id": plan_id, "status": "queued"}
+
+    @app.get("/api/plans")
+    def list_plans(branch: str | None = None) -> list[dict]:
+        """Plans newest first (``?branch=`` for one branch), without their progress series."""
+        if branch is not None:
+            branch_dir(root, branch)
+        return [_plan_json(row, brief=True) for row in store.list_plans(branch)]
+
+    @app.get("/api/plans/{plan_id}")
+    def get_plan(plan_id: str) -> dict:
+        return _plan_json(_plan(store, plan_id))
+
+    @app.get("/api/plans/{plan_id}/roster", response_model=None)
+    def get_roster(plan_id: str, format: str = "json") -> list[dict] | FileResponse:
+        """The roster as JSON rows, or ``?format=csv`` for roster.csv itself."""
+        row = _plan(store, plan_id)
+        if row["status"] != "done":
+            raise HTTPException(409, f"plan {plan_id} is {row['status']}; it has no roster")
+        path = plan_folder(root, plan_id) / "roster.csv"
+        if format == "csv":
+            return FileResponse(path, media_type="text/csv", filename=f"roster-{row['branch']}-{plan_id}.csv")
+        if format != "json":
+            raise HTTPException(422, "format must be json or csv")
+        with path.open(newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    @app.get("/api/plans/{plan_id}/hourly")
+    def get_hourly(plan_id: str) -> dict:
+        """Per hour of day and role (mean over the open days): arrivals with an 80% band, required vs rostered, expected wait."""
+        row = _plan(store, plan_id)
+        if row["status"] != "done":
+            raise HTTPException(409, f"plan {plan_id} is {row['status']}; it has no roster")
+        return hourly_series(plan_folder(root, plan_id))
+
+    @app.get("/api/plans/{plan_id}/files/{name:path}")
+    def get_file(plan_id: str, name: str) -> FileResponse:
+        """One of the plan's output files (report.html, roster.xlsx, ...); only names the plan recorded are served."""
+        row = _plan(store, plan_id)
+        if name not in row["files"]:
+            raise HTTPException(404, f"plan {plan_id} has no file {name!r}")
+        return FileResponse(plan_folder(root, plan_id) / name)
+
+    @app.post("/api/plans/{plan_id}/publish")
+    def publish(plan_id: str) -> dict:
+        """Copy a finished plan's output set into the branch's published folder, as one atomic set."""
+        row = _plan(store, plan_id)
+        if row["status"] != "done":
+            raise HTTPException(409, f"plan {plan_id} is {row['status']}; only a done plan can be published")
+        source, target = plan_folder(root, plan_id), published_folder(root, row["branch"])
+        with atomic.staged():
+            for name in row["files"]:
+                atomic.write_bytes(target / name, (source / name).read_bytes())
+        folder = str(target.relative_to(root))
+        store.set_published(plan_id, folder)
+        return {"folder": folder, "files": [f"{folder}/{name}" for name in row["files"]]}
+
+    @app.post("/api/plans/{plan_id}/replan", status_code=202)
+    def replan(plan_id: str, body: ReplanRequest) -> dict:
+        """Re-plan a done plan around absences and pins with ``staffline.api.replan``: few changes to its roster."""
+        row = _plan(store, plan_id)
+        if row["status"] != "done":
+            raise HTTPException(409, f"plan {plan_id} is {row['status']}; re-plan a done plan")
+        instance = load_branch(root, row["branch"])
+        options = body.model_dump(mode="json")
+        with_absences(instance, options["absences"])
+        new_id = store.create(
+            row["branch"], inputs_hash(branch_dir(root, row["branch"])), options, week=row["week"], kind="replan", parent=plan_id
+        )
+        return {"id": new_id, "status": "queued", "parent": plan_id}
+
+    @app.delete("/api/plans/{plan_id}")
+    def cancel(plan_id: str) -> dict:
+        """Cancel a queued or running plan (its worker is ended); 409 when it had already finished."""
+        row = _plan(store, plan_id)
+        if row["status"] not in ACTIVE or not scheduler.cancel(plan_id):
+            raise HTTPException(409, f"plan {plan_id} is {store.get(plan_id)['status']}; nothing to cancel")  # type: ignore[index]
+        return {"id": plan_id, "status": "cancelled"}
+
+    return app
+
+
+def _plan(store: Store, plan_id: str) -> dict:
+    row = store.get(plan_id) if _PLAN_ID.match(plan_id) else None
+    if row is None:
+        raise HTTPException(404, f"unknown plan {plan_id!r}")
+    return row
+
+
+def _plan_json(row: dict, brief: bool = False) -> dict:
+    """A plan as the API shows it: progress points carry the gap, the diagnosis sits beside the error."""
+    out = {
+        k: row[k] for k in ("id", "branch", "kind", "parent", "status", "week", "inputs_hash", "options", "created", "started", "finished")
+    }
+    out["published"] = row["published"]
+    if not brief:
+        out["progress"] = [{**p, "gap": _gap(p["objective"], p["bound"])} for p in row["progress"]]
+        out["files"] = row["files"]
+    if row["kpis"] is not None:
+        out["kpis"] = row["kpis"]
+    if row["error"] is not None:
+        out["error"] = row["error"]
+    return out
+
+
+def _gap(objective: float, bound: float) -> float | None:
+    return round((objective - bound) / abs(objective), 6) if objective else None
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        message = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else f"no such page or endpoint: {request.url.path}"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in exc.errors()]
+        fields = ", ".join(p["field"] or "body" for p in problems)
+        return JSONResponse({"error": f"malformed request: {fields}", "problems": problems}, status_code=422)
+
+    @app.exception_handler(UnknownBranch)
+    async def unknown_branch(request: Request, exc: UnknownBranch) -> JSONResponse:
+        return JSONResponse({"error": f"unknown branch {str(exc)!r}"}, status_code=404)
+
+    @app.exception_handler(InputError)
+    async def bad_inputs(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"error": "bad inputs", "problems": [p.as_dict() for p in exc.problems]}, status_code=400)

@@ -1,0 +1,89 @@
+"""One plan job, run in its own worker process: load the branch, call the library, write the output set.
+
+The process records progress and the outcome in the store itself, so the
+server only starts, watches and ends processes. Outputs go to the plan's own
+folder through ``write_plan`` and ``write_report`` (each an atomic set); the
+plan is marked ``done`` only after both landed, so a job killed midway never
+looks finished. A watchdog thread ends the process when the server that
+started it is gone, so no orphan keeps solving after a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from staffline import api
+from staffline.web.branches import load_branch
+from staffline.web.store import Store
+from staffline.web.whatif import with_absences
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        time.sleep(1.0)
+
+
+def run_job(db_url: str, plan_id: str, root: str, out_dir: str, parent: int) -> None:
+    """Entry point of the worker process (``multiprocessing`` target)."""
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    store = Store(db_url)
+    try:
+        _run(store, plan_id, Path(root), Path(out_dir))
+    except Exception as exc:  # any failure is the job's outcome, shown to the planner, never a silent death
+        store.transition(plan_id, ("running",), "failed", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        store.dispose()
+
+
+def _run(store: Store, plan_id: str, root: Path, out: Path) -> None:
+    row = store.get(plan_id)
+    assert row is not None
+    opts = row["options"]
+    what_if = opts.get("what_if") or {}
+    instance = with_absences(load_branch(root, row["branch"]), opts.get("absences") or [])
+    started = time.monotonic()
+
+    def progress(seconds: float, objective: float, bound: float) -> None:
+        store.add_progress(plan_id, {"t": round(time.monotonic() - started, 2), "objective": objective, "bound": bound})
+
+    if row["kind"] == "replan":
+        # Absences go to replan itself (not into the instance), which must know them to keep the rest of the
+        # parent's roster; pins keep a whole person-day as the parent has it.
+        instance = load_branch(root, row["branch"])
+        published = pd.read_csv(out.parent / row["parent"] / "roster.csv", dtype=str, keep_default_na=False)
+        p = api.replan(
+            instance,
+            published,
+            absences=[f"{a['employee']}={a['date']}" for a in opts.get("absences") or []],
+            pins=[(pin["employee"], pin["date"]) for pin in opts.get("pins") or []],
+            time_limit=opts["time_limit"],
+            workers=opts["workers"],
+            progress=progress,
+            model=(opts.get("what_if") or {}).get("model"),
+        )
+    else:
+        p = api.plan(
+            instance,
+            row["week"],
+            time_limit=opts["time_limit"],
+            workers=opts["workers"],
+            headcount=what_if.get("headcount"),
+            certify=what_if.get("certify"),
+            divert=what_if.get("divert"),
+            model=what_if.get("model"),
+            progress=progress,
+        )
+    if p.status in ("infeasible", "time_limit"):
+        store.transition(plan_id, ("running",), "failed", error=p.result.message, kpis=p.kpis)
+        return
+    written = api.write_replan(p, instance, out) if row["kind"] == "replan" else api.write_plan(p, instance, out)
+    written += api.write_report(out)
+    files = sorted(str(path.relative_to(out)) for path in written if path.is_file())
+    store.transition(plan_id, ("running",), "done", kpis=p.kpis, files=files, week=p.week_start.isoformat())
