@@ -109,6 +109,7 @@ function clearPlan() {
   $("findings").replaceChildren(el("p", {}, "No plan of this branch yet: press Plan."));
   $("status").textContent = "";
   $("publish").disabled = true;
+  $("replan").disabled = true;
   $("stop").disabled = true;
   $("plan").disabled = false;
 }
@@ -121,6 +122,7 @@ async function showPlan(id) {
   $("stop").disabled = !active;
   $("plan").disabled = active;
   $("publish").disabled = plan.status !== "done";
+  $("replan").disabled = plan.status !== "done";
   $("published").textContent = plan.published ? "published to " + plan.published : "";
   drawProgress(plan.progress);
   renderKpis(plan);
@@ -340,6 +342,26 @@ async function startPlan() {
   }
 }
 
+// Re-plan: the shown (done) plan's roster, kept as far as possible, with the marked person-days absent.
+async function startReplan() {
+  if (!state.plan || state.plan.status !== "done") return;
+  $("problems").hidden = true;
+  const body = {
+    time_limit: Number($("time-limit").value) || 30,
+    absences: [...state.absences].map((k) => ({ employee: k.split("|")[0], date: k.split("|")[1] })),
+  };
+  try {
+    const created = await api("/api/plans/" + state.plan.id + "/replan", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    await showPlan(created.id);
+  } catch (error) {
+    showProblems(error);
+  }
+}
+
 async function stopPlan() {
   if (!state.plan) return;
   try {
@@ -361,6 +383,7 @@ async function publishPlan() {
 
 $("branch").addEventListener("change", (e) => selectBranch(e.target.value).catch(showProblems));
 $("plan").addEventListener("click", startPlan);
+$("replan").addEventListener("click", startReplan);
 $("stop").addEventListener("click", stopPlan);
 $("publish").addEventListener("click", publishPlan);
 loadBranches().catch(showProblems);
