@@ -22,8 +22,9 @@ import datetime as dt
 
 import pandas as pd
 
+from staffline.forecasting.base_models import BASE_MODELS
 from staffline.forecasting.combination import Ensemble, candidate_specs, prequential_means
-from staffline.forecasting.estimators import BASE_MODELS, ForecastModel
+from staffline.forecasting.estimators import ForecastModel
 from staffline.forecasting.fold_bank import FoldBank, Spec, lowest
 
 SINGLE_CANDIDATES = ["naive", "profile", "poisson", "topdown"]
@@ -56,7 +57,11 @@ class Auto(ForecastModel):
         self.scores[Ensemble.name] = bank.wape_of(prequential_means(bank))
         pick = lowest(self.scores)
         self.backtest_wape = self.scores[pick]
-        self.chosen = Ensemble(self.folds).fit(counts, bank) if pick == Ensemble.name else BASE_MODELS[pick]().fit(counts)
+        if pick == Ensemble.name:
+            self.chosen = Ensemble(self.folds).fit(counts, bank)
+        else:  # its intervals calibrated on the residuals the bank already holds: no refit per fold
+            self.chosen = BASE_MODELS[pick]().fit(counts)
+            self.chosen.calibrate(bank.residuals(dict(enumerate(bank.mean[Spec(pick)]))))
         return self
 
     def predict(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:

@@ -62,8 +62,8 @@ class Ensemble(ForecastModel):
 
     After ``fit``: ``members`` (the chosen settings), ``backtest_wape`` (the
     ensemble's own out-of-sample WAPE on the folds: on fold j its members were
-    chosen on folds before j), ``folds_used`` and ``inverse_size`` (1/r per
-    role and tier, the interval's extra variance).
+    chosen on folds before j), ``folds_used`` and ``calibration`` (the
+    intervals' extra variance, fitted to those same out-of-sample residuals).
     """
 
     name = "ensemble"
@@ -80,7 +80,7 @@ class Ensemble(ForecastModel):
         self.folds_used = bank.n_folds
         out_of_sample = prequential_means(bank)
         self.backtest_wape = bank.wape_of(out_of_sample) if bank.n_folds else None
-        self.inverse_size = bank.inverse_size(out_of_sample)
+        self.calibrate(bank.residuals(out_of_sample))
         self.models = [spec.make().fit(counts) for spec in self.members]
         return self
 
@@ -92,11 +92,6 @@ class Ensemble(ForecastModel):
                 raise AssertionError("ensemble members predicted different cells")
         grid["mean"] = combine([frame["mean"].to_numpy() for frame in frames])
         return grid
-
-    def _dispersion(self, grid: pd.DataFrame) -> np.ndarray:
-        """Variance / mean of a gamma-mixed Poisson count: 1 + mean / r."""
-        inv_r = np.array([self.inverse_size.get((r, t), 0.0) for r, t in zip(grid["role"], grid["tier"])])
-        return 1.0 + grid["mean"].to_numpy() * inv_r
 
     def describe(self) -> str:
         return "ensemble of " + ", ".join(spec.label for spec in self.members)

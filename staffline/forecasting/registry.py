@@ -10,8 +10,9 @@ for: ``auto`` and every entry of ``MODELS``.
 from __future__ import annotations
 
 from staffline.forecasting.auto import Auto
+from staffline.forecasting.base_models import BASE_MODELS
 from staffline.forecasting.combination import Ensemble
-from staffline.forecasting.estimators import BASE_MODELS, ForecastModel
+from staffline.forecasting.estimators import ForecastModel
 
 MODELS: dict[str, type[ForecastModel]] = {**BASE_MODELS, Ensemble.name: Ensemble}
 MODEL_NAMES: tuple[str, ...] = (Auto.name, *MODELS)
