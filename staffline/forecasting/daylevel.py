@@ -138,6 +138,7 @@ class DayLevel(ForecastModel):
 
     def __init__(self, shape_weeks: int = 26, holiday_country: str | None = None, holidays: tuple[dt.date, ...] = ()):
         self.shape_weeks, self.holiday_country, self.holidays = shape_weeks, holiday_country, tuple(holidays)
+        self._calendars: dict[int, object] = {}
 
     def fit(self, counts: pd.DataFrame) -> "DayLevel":
         super().fit(counts)
@@ -164,9 +165,15 @@ class DayLevel(ForecastModel):
             return True
         if not self.holiday_country:
             return False
+        return day in self._country_calendar(day.year)
+
+    def _country_calendar(self, year: int):
+        """The country's public holidays of ``year``, built once per model and year (building one costs milliseconds)."""
         import holidays
 
-        return day in holidays.country_holidays(self.holiday_country, years=day.year)
+        if year not in self._calendars:
+            self._calendars[year] = holidays.country_holidays(self.holiday_country, years=year)
+        return self._calendars[year]
 
     def is_closed(self, day: dt.date) -> bool:
         """Closed on a normally open weekday: no counts in the history, no open slots ahead (or a holiday beyond the forecast)."""

@@ -3,15 +3,21 @@
 Each model: ``fit(counts) -> self`` on the frame of :func:`slot_counts`
 (``date, slot_start, role, tier, count``, open days only, zero-filled) and
 ``predict(dates, slots_by_date) -> date, slot_start, role, tier, mean, lo80,
-hi80, lo95, hi95``. ``interval_method`` says where the intervals come from.
+hi80, lo95, hi95``. ``interval_method`` says where the intervals come from:
+for every model, negative-binomial quantiles calibrated on its own backtest
+residuals (:mod:`.calibration`); without a fold to calibrate on, Poisson
+quantiles (poisson: its Pearson dispersion).
 
 * ``naive`` - same slot on the latest open same weekday: the baseline every
   other model must beat (MASE is measured against it);
 * ``profile`` - decayed weekday x slot mean of the last weeks;
 * ``poisson`` - log-linear Poisson GLM per role and tier (weekday x slot cells,
   weekly trend, month-end and holiday-adjacent effects) fitted by IRLS with a
-  small ridge, negative-binomial intervals with dispersion from Pearson residuals;
-* ``topdown`` - decayed daily totals per weekday times decayed intraday shares.
+  small ridge;
+* ``topdown`` - decayed daily totals per weekday times long-run intraday shares.
+
+The day-level model (``daylevel``) lives in :mod:`.daylevel`; the registry of
+all of them in :mod:`.base_models` and :mod:`.registry`.
 """
 
 from __future__ import annotations

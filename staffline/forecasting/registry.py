@@ -1,6 +1,6 @@
 """Every forecast model by name, and the one way to make one.
 
-``MODELS`` holds the models a backtest compares (the four base models and the
+``MODELS`` holds the models a backtest compares (the five base models and the
 ensemble). ``auto`` is not among them: it is a choice between them, and a
 loop over ``MODELS`` (the backtest table, the speed benchmark) must not
 backtest the chooser inside itself. ``MODEL_NAMES`` is what a user may ask
