@@ -76,8 +76,8 @@ METRIC_KEYS = ["wape_5min", "wape_hourly", "mase", "coverage80", "coverage95", "
 SF_NAMES = {"sf_autoets": "AutoETS", "sf_mstl": "MSTL"}
 DAILY, WEEKLY = 169, 845  # 5-minute intervals in a 07:00-21:00 day and in a 5-weekday week
 # The series is a US bank's: its branch would say holiday_country = "US", and the product's
-# fit_forecast hands a branch's calendar to the day-level model the same way.
-MODEL_PARAMS = {"daylevel": {"holiday_country": "US"}}
+# fit_forecast hands a branch's calendar to the day-level model (alone or inside auto/ensemble) the same way.
+MODEL_PARAMS = {name: {"holiday_country": "US"} for name in ("daylevel", "ensemble", "auto")}
 
 
 class BenchInputError(Exception):
@@ -135,7 +135,7 @@ def backtest_predictions(counts: pd.DataFrame, models: list[str], folds: int) ->
         started = time.perf_counter()
         if name == "auto":  # the fitted model is needed for its pick
             for fold in rolling_folds(counts, folds):
-                model = make_model(name)
+                model = make_model(name, **MODEL_PARAMS.get(name, {}))
                 parts.append(fold.score_frame(model).assign(model=name, origin=fold.origin))
                 picks[fold.origin.isoformat()] = _pick(model)
         else:

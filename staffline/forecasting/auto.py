@@ -42,12 +42,13 @@ class Auto(ForecastModel):
     name = "auto"
     interval_method = "those of the model it picks"
 
-    def __init__(self, folds: int = 8):
+    def __init__(self, folds: int = 8, holiday_country: str | None = None, holidays: tuple = ()):
         self.folds = folds
+        self.calendar = {"holiday_country": holiday_country, "holidays": tuple(holidays)}  # for the day-level family
 
     def fit(self, counts: pd.DataFrame) -> "Auto":
         super().fit(counts)
-        bank = FoldBank(counts, self.folds, [Spec(name) for name in SINGLE_CANDIDATES] + candidate_specs())
+        bank = FoldBank(counts, self.folds, [Spec(name) for name in SINGLE_CANDIDATES] + candidate_specs(), self.calendar)
         self.folds_used = bank.n_folds
         if not bank.n_folds:
             self.scores, self.backtest_wape = {}, None
@@ -58,9 +59,9 @@ class Auto(ForecastModel):
         pick = lowest(self.scores)
         self.backtest_wape = self.scores[pick]
         if pick == Ensemble.name:
-            self.chosen = Ensemble(self.folds).fit(counts, bank)
+            self.chosen = Ensemble(self.folds, **self.calendar).fit(counts, bank)
         else:  # its intervals calibrated on the residuals the bank already holds: no refit per fold
-            self.chosen = BASE_MODELS[pick]().fit(counts)
+            self.chosen = Spec(pick).make(self.calendar).fit(counts)
             self.chosen.calibrate(bank.residuals(dict(enumerate(bank.mean[Spec(pick)]))))
         return self
 

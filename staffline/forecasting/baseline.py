@@ -69,7 +69,7 @@ def fit_forecast(
     """
     counts = slot_counts(instance)
     choosing = model in (Auto.name, Ensemble.name)
-    if model == DayLevel.name:  # the branch's holiday calendar: effects around closed days beyond the forecast week too
+    if model in (DayLevel.name, Auto.name, Ensemble.name):  # the branch's holiday calendar, for the day-level model
         params = {"holiday_country": instance.branch.holiday_country, "holidays": instance.branch.holidays, **params}
     fitted = make_model(model, **({"folds": folds} if choosing else {}), **params).fit(counts)
     dates = [week_start + dt.timedelta(days=k) for k in range(7)]

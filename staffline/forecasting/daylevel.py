@@ -35,6 +35,7 @@ history, shrunk towards 1 by one pseudo-day (a holiday comes 4-10 times a year).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,14 @@ def fit_series(y: np.ndarray, weekday: np.ndarray, week: np.ndarray, flags: np.n
     return best[1]
 
 
+@functools.lru_cache(maxsize=64)
+def country_calendar(country: str, year: int):
+    """A country's public holidays of ``year``, built once per process (a backtest makes a model per fold)."""
+    import holidays
+
+    return holidays.country_holidays(country, years=year)
+
+
 class DayLevel(ForecastModel):
     """Smoothed daily total per role and tier x the weekday's intraday shares over ``shape_weeks``.
 
@@ -135,10 +144,10 @@ class DayLevel(ForecastModel):
     """
 
     name = "daylevel"
+    uses_calendar = True
 
     def __init__(self, shape_weeks: int = 26, holiday_country: str | None = None, holidays: tuple[dt.date, ...] = ()):
         self.shape_weeks, self.holiday_country, self.holidays = shape_weeks, holiday_country, tuple(holidays)
-        self._calendars: dict[int, object] = {}
 
     def fit(self, counts: pd.DataFrame) -> "DayLevel":
         super().fit(counts)
@@ -165,15 +174,7 @@ class DayLevel(ForecastModel):
             return True
         if not self.holiday_country:
             return False
-        return day in self._country_calendar(day.year)
-
-    def _country_calendar(self, year: int):
-        """The country's public holidays of ``year``, built once per model and year (building one costs milliseconds)."""
-        import holidays
-
-        if year not in self._calendars:
-            self._calendars[year] = holidays.country_holidays(self.holiday_country, years=year)
-        return self._calendars[year]
+        return day in country_calendar(self.holiday_country, day.year)
 
     def is_closed(self, day: dt.date) -> bool:
         """Closed on a normally open weekday: no counts in the history, no open slots ahead (or a holiday beyond the forecast)."""

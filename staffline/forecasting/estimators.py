@@ -62,6 +62,7 @@ class ForecastModel:
     name = "base"
     interval_method = "negative-binomial quantiles, extra variance fitted to the model's rolling-fold residuals"
     backtest_wape: float | None = None  # set by fit() only where fitting itself backtests (ensemble, auto)
+    uses_calendar = False  # True: the constructor takes holiday_country and holidays (the branch's calendar)
     calibration: Calibration | None = None  # computed by the first predict() (see calibrate); fit() resets it
 
     def describe(self) -> str:

@@ -44,8 +44,10 @@ class Spec:
             return self.family
         return f"{self.family}(" + ", ".join(f"{k}={v:g}" for k, v in self.params) + ")"
 
-    def make(self):
-        return BASE_MODELS[self.family](**self.kwargs)
+    def make(self, calendar: Mapping | None = None):
+        """An unfitted model; ``calendar`` (``holiday_country``, ``holidays``) goes to a model that uses one."""
+        model = BASE_MODELS[self.family]
+        return model(**self.kwargs, **(calendar or {})) if model.uses_calendar else model(**self.kwargs)
 
 
 class FoldBank:
@@ -55,14 +57,14 @@ class FoldBank:
     ``mean[spec][j]`` the spec's forecast of them; folds are oldest first.
     """
 
-    def __init__(self, counts: pd.DataFrame, folds: int, specs: Iterable[Spec]):
+    def __init__(self, counts: pd.DataFrame, folds: int, specs: Iterable[Spec], calendar: Mapping | None = None):
         self.specs = list(dict.fromkeys(specs))
         splits = rolling_folds(counts, folds) if folds > 0 else []
         self.origins = [fold.origin for fold in splits]
         self.tests = [fold.test for fold in splits]
         self.y = [fold.test["count"].to_numpy(float) for fold in splits]
         self.mean = {
-            spec: [fold.score_frame(spec.make(), intervals=False)["mean"].to_numpy(float) for fold in splits] for spec in self.specs
+            spec: [fold.score_frame(spec.make(calendar), intervals=False)["mean"].to_numpy(float) for fold in splits] for spec in self.specs
         }
 
     @property
