@@ -6,7 +6,8 @@ seasonal naive, profile, poisson and topdown models with their defaults, and
 the ensemble, scored prequentially (on fold j its members were chosen on
 folds before j). The lowest pooled WAPE wins; ties go to the earlier name.
 
-Why 8 folds and no recency weighting (measured on the shared bank series,
+Why 8 folds and no recency weighting (measured on the shared bank series when
+topdown was still the ensemble's day-level member,
 rolling one-week-ahead over its last 8 training weeks): with 4 or 6 folds
 the pick flipped between the ensemble and poisson from week to week (3 and 1
 of 8 weeks poisson; WAPE 0.0844 and 0.0846), with 8 or 12 it was the ensemble
