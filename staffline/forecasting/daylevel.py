@@ -20,7 +20,8 @@ forecasts), not the one-day-ahead error of a textbook fit. Hand-written (40
 lines) rather than statsmodels' ETS: that fit is the one-step likelihood of a
 contiguous series, but here closed days are gaps and the calendar effects
 below multiply the season, which neither statsmodels nor statsforecast
-expresses, and neither is a dependency yet.
+expresses; statsmodels is not a dependency and statsforecast only the optional
+``bench`` extra.
 
 Calendar effects: closed days are days without counts in the history and
 days without open slots ahead (the product's branch closes public holidays
