@@ -6,7 +6,8 @@ README), converts it to staffline's slot-count frame (date, slot_start, role,
 tier, count; one role, 5-minute slots) and scores every model of
 ``staffline.forecasting.MODEL_NAMES``: ``auto`` (the product's automatic
 choice, made on rolling folds of each fold's training data only), the
-``ensemble`` and the base models (seasonal naive included).
+``ensemble`` and the base models (seasonal naive and the day-level model, given
+the US holiday calendar, included).
 
 Usage::
 
@@ -26,7 +27,7 @@ Metrics per model (pooled over all folds / test days):
 * ``wape_hourly`` - the same after summing counts and predicted means to the hour;
 * ``mase`` - MAE / MAE of the seasonal naive model on the very same slots;
 * ``coverage80`` / ``coverage95`` - share of slot counts inside the 80% / 95% intervals;
-* ``seconds`` - fit + predict wall time over all folds.
+* ``seconds`` - fit + predict wall time over all folds (interval calibration included).
 
 ``auto_picks`` names what ``auto`` chose at each origin (and its backtest
 WAPE on that origin's inner folds). ``best`` is the staffline model with the
@@ -64,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from staffline.forecasting import MODEL_NAMES, make_model
+from staffline.forecasting.evaluation import scored_folds
 from staffline.forecasting.folds import rolling_folds
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,6 +75,9 @@ PRED = ["mean", "lo80", "hi80", "lo95", "hi95"]
 METRIC_KEYS = ["wape_5min", "wape_hourly", "mase", "coverage80", "coverage95", "seconds"]
 SF_NAMES = {"sf_autoets": "AutoETS", "sf_mstl": "MSTL"}
 DAILY, WEEKLY = 169, 845  # 5-minute intervals in a 07:00-21:00 day and in a 5-weekday week
+# The series is a US bank's: its branch would say holiday_country = "US", and the product's
+# fit_forecast hands a branch's calendar to the day-level model (alone or inside auto/ensemble) the same way.
+MODEL_PARAMS = {name: {"holiday_country": "US"} for name in ("daylevel", "ensemble", "auto")}
 
 
 class BenchInputError(Exception):
@@ -123,17 +128,19 @@ def load_counts(path: Path | str) -> pd.DataFrame:
 
 def backtest_predictions(counts: pd.DataFrame, models: list[str], folds: int) -> tuple[pd.DataFrame, dict[str, float], dict]:
     """Every model on every rolling fold (timed) -> (predictions, seconds per model, auto's pick per origin)."""
-    splits = rolling_folds(counts, folds)
-    if not splits:
+    if not rolling_folds(counts, folds):
         raise ValueError("no fold with both training and test days")
     parts, seconds, picks = [], {}, {}
     for name in dict.fromkeys(["naive", *models]):
         started = time.perf_counter()
-        for fold in splits:
-            model = make_model(name)
-            parts.append(fold.score_frame(model).assign(model=name, origin=fold.origin))
-            if name == "auto":
+        if name == "auto":  # the fitted model is needed for its pick
+            for fold in rolling_folds(counts, folds):
+                model = make_model(name, **MODEL_PARAMS.get(name, {}))
+                parts.append(fold.score_frame(model).assign(model=name, origin=fold.origin))
                 picks[fold.origin.isoformat()] = _pick(model)
+        else:
+            for fold, frame in scored_folds(name, counts, folds, **MODEL_PARAMS.get(name, {})):
+                parts.append(frame.assign(model=name, origin=fold.origin))
         seconds[name] = time.perf_counter() - started
     return pd.concat(parts, ignore_index=True), seconds, picks
 
@@ -158,7 +165,7 @@ def holdout_predictions(train: pd.DataFrame, test: pd.DataFrame, models: list[st
     parts, seconds, picks = [], {}, {}
     for name in dict.fromkeys(["naive", *models]):
         started = time.perf_counter()
-        model = make_model(name).fit(train)
+        model = make_model(name, **MODEL_PARAMS.get(name, {})).fit(train)
         pred = model.predict(dates, slots)
         seconds[name] = time.perf_counter() - started
         if name == "auto":

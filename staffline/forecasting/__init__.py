@@ -1,7 +1,8 @@
 """Forecast stage: ticket history -> arrivals per role, tier and slot for a week.
 
 * ``slot_counts(instance)`` - counts per open day, slot, role and tier;
-* ``MODELS`` - ``naive``, ``profile``, ``poisson``, ``topdown``, ``ensemble`` (fit / predict);
+* ``MODELS`` - ``naive``, ``profile``, ``poisson``, ``topdown``, ``daylevel``, ``ensemble`` (fit / predict;
+  intervals calibrated on each model's own backtest residuals);
   ``MODEL_NAMES`` - those plus ``auto`` (chosen on rolling folds of the history); ``make_model(name)``;
 * ``forecast_counts(instance, week_start, model)`` - the week's forecast frame;
   ``fit_forecast(...)`` - the frame and its ``ForecastInfo`` (model used, auto's pick, backtest WAPE);
@@ -11,6 +12,7 @@
 from staffline.forecasting.auto import Auto
 from staffline.forecasting.baseline import fit_forecast, forecast_counts, profile_forecast, service_minutes, slot_counts
 from staffline.forecasting.combination import Ensemble
+from staffline.forecasting.daylevel import DayLevel
 from staffline.forecasting.estimators import PoissonRegression, SeasonalNaive, TopDown, WeekdayProfile
 from staffline.forecasting.evaluation import backtest, choose_model
 from staffline.forecasting.info import ForecastInfo
@@ -20,6 +22,7 @@ __all__ = [
     "MODELS",
     "MODEL_NAMES",
     "Auto",
+    "DayLevel",
     "Ensemble",
     "ForecastInfo",
     "PoissonRegression",

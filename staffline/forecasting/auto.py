@@ -6,7 +6,8 @@ seasonal naive, profile, poisson and topdown models with their defaults, and
 the ensemble, scored prequentially (on fold j its members were chosen on
 folds before j). The lowest pooled WAPE wins; ties go to the earlier name.
 
-Why 8 folds and no recency weighting (measured on the shared bank series,
+Why 8 folds and no recency weighting (measured on the shared bank series when
+topdown was still the ensemble's day-level member,
 rolling one-week-ahead over its last 8 training weeks): with 4 or 6 folds
 the pick flipped between the ensemble and poisson from week to week (3 and 1
 of 8 weeks poisson; WAPE 0.0844 and 0.0846), with 8 or 12 it was the ensemble
@@ -26,8 +27,9 @@ import datetime as dt
 
 import pandas as pd
 
+from staffline.forecasting.base_models import BASE_MODELS
 from staffline.forecasting.combination import Ensemble, candidate_specs, prequential_means
-from staffline.forecasting.estimators import BASE_MODELS, ForecastModel
+from staffline.forecasting.estimators import ForecastModel
 from staffline.forecasting.fold_bank import FoldBank, Spec, lowest
 
 SINGLE_CANDIDATES = ["naive", "profile", "poisson", "topdown"]
@@ -46,12 +48,13 @@ class Auto(ForecastModel):
     name = "auto"
     interval_method = "those of the model it picks"
 
-    def __init__(self, folds: int = 8):
+    def __init__(self, folds: int = 8, holiday_country: str | None = None, holidays: tuple = ()):
         self.folds = folds
+        self.calendar = {"holiday_country": holiday_country, "holidays": tuple(holidays)}  # for the day-level family
 
     def fit(self, counts: pd.DataFrame) -> "Auto":
         super().fit(counts)
-        bank = FoldBank(counts, self.folds, [Spec(name) for name in SINGLE_CANDIDATES] + candidate_specs())
+        bank = FoldBank(counts, self.folds, [Spec(name) for name in SINGLE_CANDIDATES] + candidate_specs(), self.calendar)
         self.folds_used = bank.n_folds
         if not bank.n_folds:
             self.scores, self.backtest_wape = {}, None
@@ -61,7 +64,11 @@ class Auto(ForecastModel):
         self.scores[Ensemble.name] = bank.wape_of(prequential_means(bank))
         pick = lowest(self.scores) if bank.n_folds >= MIN_FOLDS else FALLBACK
         self.backtest_wape = self.scores[pick]
-        self.chosen = Ensemble(self.folds).fit(counts, bank) if pick == Ensemble.name else BASE_MODELS[pick]().fit(counts)
+        if pick == Ensemble.name:
+            self.chosen = Ensemble(self.folds, **self.calendar).fit(counts, bank)
+        else:  # its intervals calibrated on the residuals the bank already holds: no refit per fold
+            self.chosen = Spec(pick).make(self.calendar).fit(counts)
+            self.chosen.calibrate(bank.residuals(dict(enumerate(bank.mean[Spec(pick)]))))
         return self
 
     def predict(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:

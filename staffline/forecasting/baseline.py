@@ -13,6 +13,7 @@ import pandas as pd
 
 from staffline.forecasting.auto import Auto
 from staffline.forecasting.combination import Ensemble
+from staffline.forecasting.daylevel import DayLevel
 from staffline.forecasting.info import DEFAULT_FOLDS, ForecastInfo, forecast_info
 from staffline.forecasting.registry import make_model
 from staffline.model import Instance
@@ -68,10 +69,12 @@ def fit_forecast(
     """
     counts = slot_counts(instance)
     choosing = model in (Auto.name, Ensemble.name)
+    if model in (DayLevel.name, Auto.name, Ensemble.name):  # the branch's holiday calendar, for the day-level model
+        params = {"holiday_country": instance.branch.holiday_country, "holidays": instance.branch.holidays, **params}
     fitted = make_model(model, **({"folds": folds} if choosing else {}), **params).fit(counts)
     dates = [week_start + dt.timedelta(days=k) for k in range(7)]
     slots = {d: [f"{t:%H:%M}" for t in instance.branch.slots(d)] for d in dates}
-    info = forecast_info(model, fitted, counts, folds, backtest and not choosing, **params)
+    info = forecast_info(model, fitted, counts, folds, backtest and not choosing)  # before predict: its folds calibrate it
     return fitted.predict(dates, slots), info
 
 

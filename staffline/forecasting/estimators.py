@@ -3,15 +3,21 @@
 Each model: ``fit(counts) -> self`` on the frame of :func:`slot_counts`
 (``date, slot_start, role, tier, count``, open days only, zero-filled) and
 ``predict(dates, slots_by_date) -> date, slot_start, role, tier, mean, lo80,
-hi80, lo95, hi95``. ``interval_method`` says where the intervals come from.
+hi80, lo95, hi95``. ``interval_method`` says where the intervals come from:
+for every model, negative-binomial quantiles calibrated on its own backtest
+residuals (:mod:`.calibration`); without a fold to calibrate on, Poisson
+quantiles (poisson: its Pearson dispersion).
 
 * ``naive`` - same slot on the latest open same weekday: the baseline every
   other model must beat (MASE is measured against it);
 * ``profile`` - decayed weekday x slot mean of the last weeks;
 * ``poisson`` - log-linear Poisson GLM per role and tier (weekday x slot cells,
   weekly trend, month-end and holiday-adjacent effects) fitted by IRLS with a
-  small ridge, negative-binomial intervals with dispersion from Pearson residuals;
-* ``topdown`` - decayed daily totals per weekday times decayed intraday shares.
+  small ridge;
+* ``topdown`` - decayed daily totals per weekday times long-run intraday shares.
+
+The day-level model (``daylevel``) lives in :mod:`.daylevel`; the registry of
+all of them in :mod:`.base_models` and :mod:`.registry`.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from staffline.forecasting.calibration import Calibration, Residuals, backtest_residuals
 from staffline.forecasting.glm import ETA_CLIP, irls_poisson_cells, linear_predictor
 from staffline.forecasting.intervals import add_intervals
 
@@ -53,8 +60,10 @@ def _decayed_mean(frame: pd.DataFrame, keys: list[str], origin: dt.date, half_li
 
 class ForecastModel:
     name = "base"
-    interval_method = "Poisson quantiles around the mean"
+    interval_method = "negative-binomial quantiles, extra variance fitted to the model's rolling-fold residuals"
     backtest_wape: float | None = None  # set by fit() only where fitting itself backtests (ensemble, auto)
+    uses_calendar = False  # True: the constructor takes holiday_country and holidays (the branch's calendar)
+    calibration: Calibration | None = None  # computed by the first predict() (see calibrate); fit() resets it
 
     def describe(self) -> str:
         """What forecasts, in words a planner reads in a report (a combination names its members)."""
@@ -63,11 +72,28 @@ class ForecastModel:
     def fit(self, counts: pd.DataFrame) -> "ForecastModel":
         self.counts = counts.assign(date=pd.to_datetime(counts["date"]).dt.date)
         self.last_date = max(self.counts["date"])
+        self.calibration = None
         return self
 
     def predict(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:
         grid = self.predict_mean(dates, slots_by_date)
         return add_intervals(grid, self._dispersion(grid))[OUT_COLUMNS]
+
+    def calibrate(self, residuals: Residuals | None = None) -> Calibration:
+        """The interval calibration, from ``residuals`` if given (a fold bank already has them) or from a
+        backtest of this model on its own history (``CALIBRATION_FOLDS`` refits; only intervals need it, so
+        the mean-only backtests that rank models never pay for it)."""
+        if residuals is None and self.calibration is not None:
+            return self.calibration
+        res = residuals if residuals is not None else backtest_residuals(self, self.counts)
+        self.calibration = Calibration.fit(res)
+        return self.calibration
+
+    def _dispersion(self, grid: pd.DataFrame):
+        calibration = self.calibrate()
+        if not calibration.inverse_size:  # no fold to calibrate on: the model's own assumption
+            return self._model_dispersion(grid)
+        return calibration.dispersion(grid)
 
     def predict_mean(self, dates: list[dt.date], slots_by_date: dict) -> pd.DataFrame:
         """``date, slot_start, role, tier, mean`` without intervals: what backtests that rank models need
@@ -76,7 +102,8 @@ class ForecastModel:
         grid["mean"] = np.maximum(self._mean(grid), 0.0)
         return grid
 
-    def _dispersion(self, grid: pd.DataFrame):
+    def _model_dispersion(self, grid: pd.DataFrame):
+        """Variance / mean without calibration (too little history for a fold): Poisson."""
         return 1.0
 
     def _mean(self, grid: pd.DataFrame) -> np.ndarray:  # pragma: no cover - interface
@@ -137,7 +164,6 @@ class PoissonRegression(ForecastModel):
     """log E[count] = weekday x slot cell + trend x weeks + month-end + holiday-adjacent, per role and tier."""
 
     name = "poisson"
-    interval_method = "negative-binomial quantiles, dispersion from Pearson residuals"
 
     def __init__(self, weeks: int = 26, ridge: float = 1e-3):
         self.weeks, self.ridge = weeks, ridge
@@ -196,7 +222,7 @@ class PoissonRegression(ForecastModel):
                 out[rows] = np.exp(np.clip(linear_predictor(cell[rows], Z[rows], *coef), *ETA_CLIP))
         return out
 
-    def _dispersion(self, grid):
+    def _model_dispersion(self, grid):
         return np.array([self.phi.get((r, t), 1.0) for r, t in zip(grid["role"], grid["tier"])])
 
 
@@ -224,12 +250,18 @@ class TopDown(ForecastModel):
         c = self._recent(self.level_weeks)
         daily = c.groupby(["date", "weekday", "role", "tier"])["count"].sum().reset_index()
         total = _decayed_mean(daily, ["weekday", "role", "tier"], self.last_date, self.half_life_weeks)
-        shape = self._recent(self.shape_weeks).groupby(["weekday", "slot_start", "role", "tier"])["count"].sum()
-        share = shape / shape.groupby(level=["weekday", "role", "tier"]).transform("sum")
-        wd = _weekday(grid)
-        t = total.reindex(pd.MultiIndex.from_arrays([wd, grid["role"], grid["tier"]])).fillna(0.0).to_numpy()
-        s = share.reindex(pd.MultiIndex.from_arrays([wd, grid["slot_start"], grid["role"], grid["tier"]])).fillna(0.0).to_numpy()
-        return t * s
+        t = total.reindex(pd.MultiIndex.from_arrays([_weekday(grid), grid["role"], grid["tier"]])).fillna(0.0).to_numpy()
+        return t * intraday_shares(self._recent(self.shape_weeks), grid)
 
 
-BASE_MODELS: dict[str, type[ForecastModel]] = {m.name: m for m in (SeasonalNaive, WeekdayProfile, PoissonRegression, TopDown)}
+def intraday_shares(history: pd.DataFrame, grid: pd.DataFrame) -> np.ndarray:
+    """Each ``grid`` row's slot share of its weekday's total (per role and tier), from the plain sums of ``history``.
+
+    The intraday half of every day-level x intraday model (``topdown``,
+    ``daylevel``): the shape of a day changes slowly and is noisy per slot, so
+    it is a long undecayed mean. A weekday x slot never seen gets share 0.
+    """
+    shape = history.assign(weekday=_weekday(history)).groupby(["weekday", "slot_start", "role", "tier"])["count"].sum()
+    share = shape / shape.groupby(level=["weekday", "role", "tier"]).transform("sum")
+    keys = pd.MultiIndex.from_arrays([_weekday(grid), grid["slot_start"], grid["role"], grid["tier"]])
+    return share.reindex(keys).fillna(0.0).to_numpy()

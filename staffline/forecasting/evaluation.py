@@ -12,10 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from staffline.forecasting.base_models import BASE_MODELS
+from staffline.forecasting.calibration import rolling_predictions
 from staffline.forecasting.folds import fold_origins, rolling_folds
 from staffline.forecasting.registry import make_model
 
-__all__ = ["METRICS", "backtest", "choose_model", "fold_origins", "fold_predictions"]
+__all__ = ["METRICS", "backtest", "choose_model", "fold_origins", "fold_predictions", "scored_folds"]
 
 METRICS = ["wape", "mase", "bias", "cover80", "cover95"]
 
@@ -27,10 +29,22 @@ def fold_predictions(counts: pd.DataFrame, models: list[str], folds: int = 4) ->
     fold's training data only).
     """
     out = []
-    for fold in rolling_folds(counts, folds):
-        for name in dict.fromkeys(["naive", *models]):
-            out.append(fold.score_frame(make_model(name)).assign(model=name, origin=fold.origin))
+    for name in dict.fromkeys(["naive", *models]):
+        for fold, frame in scored_folds(name, counts, folds):
+            out.append(frame.assign(model=name, origin=fold.origin))
     return pd.concat(out, ignore_index=True)
+
+
+def scored_folds(name: str, counts: pd.DataFrame, folds: int, **params) -> list:
+    """``(fold, test rows with model ``name``'s prediction)`` on the last ``folds`` weeks, each fitted on the data before it.
+
+    A single model's calibration backtests each fold's history; those refits are
+    shared between folds (:func:`.calibration.rolling_predictions`). ``auto`` and
+    ``ensemble`` calibrate on their own fold bank.
+    """
+    if name in BASE_MODELS:
+        return rolling_predictions(lambda: make_model(name, **params), counts, folds)
+    return [(fold, fold.score_frame(make_model(name, **params))) for fold in rolling_folds(counts, folds)]
 
 
 def backtest(counts: pd.DataFrame, models: list[str], folds: int = 4) -> pd.DataFrame:

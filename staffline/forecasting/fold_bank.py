@@ -14,7 +14,8 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from staffline.forecasting.estimators import BASE_MODELS
+from staffline.forecasting.base_models import BASE_MODELS
+from staffline.forecasting.calibration import Residuals, residuals_of
 from staffline.forecasting.folds import rolling_folds
 
 TIE_DECIMALS = 12  # WAPEs equal to this many decimals are ties, broken by candidate order (not by float noise)
@@ -43,25 +44,27 @@ class Spec:
             return self.family
         return f"{self.family}(" + ", ".join(f"{k}={v:g}" for k, v in self.params) + ")"
 
-    def make(self):
-        return BASE_MODELS[self.family](**self.kwargs)
+    def make(self, calendar: Mapping | None = None):
+        """An unfitted model; ``calendar`` (``holiday_country``, ``holidays``) goes to a model that uses one."""
+        model = BASE_MODELS[self.family]
+        return model(**self.kwargs, **(calendar or {})) if model.uses_calendar else model(**self.kwargs)
 
 
 class FoldBank:
     """Out-of-sample means of every ``spec`` on the last ``folds`` rolling weeks of ``counts``.
 
-    ``y[j]`` are fold j's actual counts, ``mean[spec][j]`` the spec's forecast
-    of them, ``keys[j]`` their (role, tier); folds are oldest first.
+    ``tests[j]`` are fold j's test rows, ``y[j]`` their actual counts and
+    ``mean[spec][j]`` the spec's forecast of them; folds are oldest first.
     """
 
-    def __init__(self, counts: pd.DataFrame, folds: int, specs: Iterable[Spec]):
+    def __init__(self, counts: pd.DataFrame, folds: int, specs: Iterable[Spec], calendar: Mapping | None = None):
         self.specs = list(dict.fromkeys(specs))
         splits = rolling_folds(counts, folds) if folds > 0 else []
         self.origins = [fold.origin for fold in splits]
+        self.tests = [fold.test for fold in splits]
         self.y = [fold.test["count"].to_numpy(float) for fold in splits]
-        self.keys = [list(zip(fold.test["role"], fold.test["tier"])) for fold in splits]
         self.mean = {
-            spec: [fold.score_frame(spec.make(), intervals=False)["mean"].to_numpy(float) for fold in splits] for spec in self.specs
+            spec: [fold.score_frame(spec.make(calendar), intervals=False)["mean"].to_numpy(float) for fold in splits] for spec in self.specs
         }
 
     @property
@@ -89,20 +92,6 @@ class FoldBank:
         folds = list(folds)
         return [self.best(specs, folds) for specs in families.values()]
 
-    def inverse_size(self, predictions: Mapping[int, np.ndarray]) -> dict[tuple[str, str], float]:
-        """1/r per (role, tier) of a gamma-mixed Poisson fitted by moments to the residuals of ``predictions``.
-
-        Var(y) = mu + mu^2 / r, so 1/r = sum((y - mu)^2 - mu) / sum(mu^2),
-        floored at 0 (no extra variance: plain Poisson).
-        """
-        rows = [
-            pd.DataFrame({"key": self.keys[j], "y": self.y[j], "mu": np.asarray(f, float)})
-            for j, f in predictions.items()
-            if len(self.y[j])
-        ]
-        if not rows:
-            return {}
-        frame = pd.concat(rows, ignore_index=True)
-        frame = frame.assign(excess=(frame["y"] - frame["mu"]) ** 2 - frame["mu"], mu2=frame["mu"] ** 2)
-        sums = frame.groupby("key")[["excess", "mu2"]].sum()
-        return {key: float(max(row.excess / row.mu2, 0.0)) if row.mu2 > 0 else 0.0 for key, row in sums.iterrows()}
+    def residuals(self, predictions: Mapping[int, np.ndarray]) -> Residuals:
+        """The out-of-sample residuals of ``predictions`` (fold index -> means), for interval calibration."""
+        return Residuals.concat(residuals_of(self.tests[j], f) for j, f in predictions.items())

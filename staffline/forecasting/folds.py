@@ -33,7 +33,10 @@ class Fold:
         ``intervals=False`` predicts the mean only (model ranking needs no more).
         """
         fitted = model.fit(self.train)
-        pred = fitted.predict(self.dates, self.slots) if intervals else fitted.predict_mean(self.dates, self.slots)
+        return self.attach(fitted.predict(self.dates, self.slots) if intervals else fitted.predict_mean(self.dates, self.slots))
+
+    def attach(self, pred: pd.DataFrame) -> pd.DataFrame:
+        """The test rows, in their order, with ``pred``'s columns for the same cells (0 where it has none)."""
         return self.test.merge(pred, on=CELL_KEYS, how="left").fillna({c: 0.0 for c in PRED_COLUMNS if c in pred})
 
 

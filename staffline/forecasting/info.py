@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from staffline.forecasting.estimators import BASE_MODELS, ForecastModel
-from staffline.forecasting.fold_bank import FoldBank, Spec
+from staffline.forecasting.base_models import BASE_MODELS
+from staffline.forecasting.calibration import backtest_residuals
+from staffline.forecasting.estimators import ForecastModel
 
 DEFAULT_FOLDS = 8
 
@@ -36,14 +37,21 @@ class ForecastInfo:
 
 
 def forecast_info(
-    requested: str, fitted: ForecastModel, counts: pd.DataFrame, folds: int = DEFAULT_FOLDS, backtest: bool = True, **params
+    requested: str, fitted: ForecastModel, counts: pd.DataFrame, folds: int = DEFAULT_FOLDS, backtest: bool = True
 ) -> ForecastInfo:
-    """The record of a fitted model; a single model without its own backtest is backtested here (``backtest``)."""
+    """The record of a fitted model; a single model without its own backtest is backtested here (``backtest``).
+
+    That backtest refits a copy of ``fitted`` itself (its settings, calendar
+    included) on each fold, and its residuals also calibrate the model's
+    intervals, so the folds are fitted once for both.
+    """
     chosen = getattr(fitted, "chosen", fitted)  # auto delegates to the model it picked
     wape, used = fitted.backtest_wape, getattr(fitted, "folds_used", 0)
     if wape is None and backtest and fitted.name in BASE_MODELS:
-        bank = FoldBank(counts, folds, [spec := Spec(fitted.name, tuple(params.items()))])
-        wape, used = (bank.wape(spec), bank.n_folds) if bank.n_folds else (None, 0)
+        residuals = backtest_residuals(fitted, counts, folds)
+        if residuals.folds:
+            fitted.calibrate(residuals)
+            wape, used = residuals.wape, residuals.folds
     return ForecastInfo(
         requested=requested,
         model=chosen.name,
