@@ -53,12 +53,13 @@ def _run(store: Store, plan_id: str, root: Path, out: Path) -> None:
     def progress(seconds: float, objective: float, bound: float) -> None:
         store.add_progress(plan_id, {"t": round(time.monotonic() - started, 2), "objective": objective, "bound": bound})
 
+    p: api.Plan
     if row["kind"] == "replan":
         # Absences go to replan itself (not into the instance), which must know them to keep the rest of the
         # parent's roster; pins keep a whole person-day as the parent has it.
         instance = load_branch(root, row["branch"])
         published = pd.read_csv(out.parent / row["parent"] / "roster.csv", dtype=str, keep_default_na=False)
-        p = api.replan(
+        p = replanned = api.replan(
             instance,
             published,
             absences=[f"{a['employee']}={a['date']}" for a in opts.get("absences") or []],
@@ -83,7 +84,7 @@ def _run(store: Store, plan_id: str, root: Path, out: Path) -> None:
     if p.status in ("infeasible", "time_limit"):
         store.transition(plan_id, ("running",), "failed", error=p.result.message, kpis=p.kpis)
         return
-    written = api.write_replan(p, instance, out) if row["kind"] == "replan" else api.write_plan(p, instance, out)
+    written = api.write_replan(replanned, instance, out) if row["kind"] == "replan" else api.write_plan(p, instance, out)
     written += api.write_report(out)
     files = sorted(str(path.relative_to(out)) for path in written if path.is_file())
     store.transition(plan_id, ("running",), "done", kpis=p.kpis, files=files, week=p.week_start.isoformat())
