@@ -25,7 +25,7 @@ class WhatIf(_Strict):
     headcount: int | None = Field(default=None, ge=1, le=1000, description="cap on staff on duty per slot")
     certify: dict[str, list[str]] | None = Field(default=None, description='extra certifications, e.g. {"E05": ["lobby"]}')
     divert: dict[str, float] | None = Field(default=None, description="share of each role's walk-ins sent to self-service")
-    model: Literal["auto", "naive", "profile", "poisson", "topdown", "ensemble"] | None = Field(
+    model: Literal["auto", "naive", "profile", "poisson", "topdown", "daylevel", "ensemble"] | None = Field(
         default=None, description="forecast model (default: the branch's)"
     )
 
