@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -29,9 +29,11 @@ from staffline.pipeline import parse_week
 from staffline.web.auth import TokenAuth
 from staffline.web.branches import UnknownBranch, branch_dir, branch_names, branch_summary, inputs_hash, load_branch
 from staffline.web.charts import hourly_series
+from staffline.web.downloads import calendar_names, calendars_zip
 from staffline.web.jobs import Jobs, plan_folder
 from staffline.web.schemas import PlanRequest, ReplanRequest
 from staffline.web.store import ACTIVE, Store
+from staffline.web.versions import changes_rows, compare
 from staffline.web.whatif import check_what_if, with_absences
 
 STATIC = Path(__file__).parent / "static"
@@ -136,9 +138,7 @@ def create_app(
     @app.get("/api/plans/{plan_id}/roster", response_model=None)
     def get_roster(plan_id: str, format: str = "json") -> list[dict] | FileResponse:
         """The roster as JSON rows, or ``?format=csv`` for roster.csv itself."""
-        row = _plan(store, plan_id)
-        if row["status"] != "done":
-            raise HTTPException(409, f"plan {plan_id} is {row['status']}; it has no roster")
+        row = _done(store, plan_id, "it has no roster")
         path = plan_folder(root, plan_id) / "roster.csv"
         if format == "csv":
             return FileResponse(path, media_type="text/csv", filename=f"roster-{row['branch']}-{plan_id}.csv")
@@ -150,9 +150,7 @@ def create_app(
     @app.get("/api/plans/{plan_id}/hourly")
     def get_hourly(plan_id: str) -> dict:
         """Per hour of day and role (mean over the open days): arrivals with an 80% band, required vs rostered, expected wait."""
-        row = _plan(store, plan_id)
-        if row["status"] != "done":
-            raise HTTPException(409, f"plan {plan_id} is {row['status']}; it has no roster")
+        _done(store, plan_id, "it has no roster")
         return hourly_series(plan_folder(root, plan_id))
 
     @app.get("/api/plans/{plan_id}/files/{name:path}")
@@ -163,12 +161,33 @@ def create_app(
             raise HTTPException(404, f"plan {plan_id} has no file {name!r}")
         return FileResponse(plan_folder(root, plan_id) / name)
 
+    @app.get("/api/plans/{plan_id}/changes")
+    def get_changes(plan_id: str) -> dict:
+        """What a done re-plan changed against its parent: the summary in its KPIs and the rows of changes.csv."""
+        row = _done(store, plan_id, "it has no changes yet")
+        if row["kind"] != "replan":
+            raise HTTPException(409, f"plan {plan_id} is a plan, not a re-plan; it changed nothing")
+        return {"parent": row["parent"], "summary": row["kpis"].get("changes"), "rows": changes_rows(plan_folder(root, plan_id))}
+
+    @app.get("/api/compare")
+    def compare_plans(a: str, b: str) -> dict:
+        """Two done plans side by side: their KPIs and per-hour staffing (``?a=<id>&b=<id>``)."""
+        rows = [_done(store, plan_id, "only done plans can be compared") for plan_id in (a, b)]
+        return compare(*((r, plan_folder(root, r["id"])) for r in rows))
+
+    @app.get("/api/plans/{plan_id}/calendars.zip")
+    def get_calendars(plan_id: str) -> Response:
+        """Every employee's calendar (``calendars/<employee>.ics``) of a done plan in one zip."""
+        row = _done(store, plan_id, "it has no calendars")
+        if not calendar_names(row["files"]):
+            raise HTTPException(404, f"plan {plan_id} has no calendars")
+        headers = {"content-disposition": f'attachment; filename="calendars-{row["branch"]}-{plan_id}.zip"'}
+        return Response(calendars_zip(plan_folder(root, plan_id), row["files"]), media_type="application/zip", headers=headers)
+
     @app.post("/api/plans/{plan_id}/publish")
     def publish(plan_id: str) -> dict:
         """Copy a finished plan's output set into the branch's published folder, as one atomic set."""
-        row = _plan(store, plan_id)
-        if row["status"] != "done":
-            raise HTTPException(409, f"plan {plan_id} is {row['status']}; only a done plan can be published")
+        row = _done(store, plan_id, "only a done plan can be published")
         source, target = plan_folder(root, plan_id), published_folder(root, row["branch"])
         with atomic.staged():
             for name in row["files"]:
@@ -180,9 +199,7 @@ def create_app(
     @app.post("/api/plans/{plan_id}/replan", status_code=202)
     def replan(plan_id: str, body: ReplanRequest) -> dict:
         """Re-plan a done plan around absences and pins with ``staffline.api.replan``: few changes to its roster."""
-        row = _plan(store, plan_id)
-        if row["status"] != "done":
-            raise HTTPException(409, f"plan {plan_id} is {row['status']}; re-plan a done plan")
+        row = _done(store, plan_id, "re-plan a done plan")
         instance = load_branch(root, row["branch"])
         options = body.model_dump(mode="json")
         with_absences(instance, options["absences"])
@@ -206,6 +223,14 @@ def _plan(store: Store, plan_id: str) -> dict:
     row = store.get(plan_id) if _PLAN_ID.match(plan_id) else None
     if row is None:
         raise HTTPException(404, f"unknown plan {plan_id!r}")
+    return row
+
+
+def _done(store: Store, plan_id: str, why: str) -> dict:
+    """The plan if it is done; 404 when unknown, 409 (saying ``why`` it matters) in any other state."""
+    row = _plan(store, plan_id)
+    if row["status"] != "done":
+        raise HTTPException(409, f"plan {plan_id} is {row['status']}; {why}")
     return row
 
 

@@ -184,32 +184,84 @@ def test_an_infeasible_week_fails_with_the_diagnosis_in_words(client):
     assert plan["kpis"]["diagnosis"]["employees"] == ["E01"] and plan["files"] == []
 
 
-def test_replan_keeps_the_parent_roster_but_the_absent_day(client):
-    """POST /replan runs staffline.api.replan on the parent's roster: the absent person-day goes, pinned days stay."""
+@pytest.fixture(scope="module")
+def replanned(client) -> dict:
+    """A done plan of north and its done re-plan (one absent and one pinned person-day), shared by the re-plan tests."""
     parent = wait_for(client, client.post("/api/branches/north/plans", json=QUICK).json()["id"], ("done",))
     roster = client.get(f"/api/plans/{parent['id']}/roster").json()
     worked = sorted({(b["employee"], b["date"]) for b in roster})
-    (away_employee, away_day), (pinned_employee, pinned_day) = worked[0], worked[-1]
+    away, pinned = worked[0], worked[-1]
     body = {
-        "absences": [{"employee": away_employee, "date": away_day}],
-        "pins": [{"employee": pinned_employee, "date": pinned_day}],
+        "absences": [{"employee": away[0], "date": away[1]}],
+        "pins": [{"employee": pinned[0], "date": pinned[1]}],
         "time_limit": 3,
         "workers": 1,
     }
     response = client.post(f"/api/plans/{parent['id']}/replan", json=body)
     assert response.status_code == 202 and response.json()["parent"] == parent["id"]
     child = wait_for(client, response.json()["id"], ("done",))
+    return {"parent": parent, "roster": roster, "child": child, "away": away, "pinned": pinned}
+
+
+def test_replan_keeps_the_parent_roster_but_the_absent_day(client, replanned):
+    """POST /replan runs staffline.api.replan on the parent's roster: the absent person-day goes, pinned days stay."""
+    parent, child, roster = replanned["parent"], replanned["child"], replanned["roster"]
     after = client.get(f"/api/plans/{child['id']}/roster").json()
-    assert not [b for b in after if (b["employee"], b["date"]) == (away_employee, away_day)]
+    assert not [b for b in after if (b["employee"], b["date"]) == replanned["away"]]
 
-    def day_of(rows, who, day):
-        return sorted((b["start"], b["end"], b["role"]) for b in rows if (b["employee"], b["date"]) == (who, day))
+    def day_of(rows, who_day):
+        return sorted((b["start"], b["end"], b["role"]) for b in rows if (b["employee"], b["date"]) == who_day)
 
-    assert day_of(after, pinned_employee, pinned_day) == day_of(roster, pinned_employee, pinned_day)
+    assert day_of(after, replanned["pinned"]) == day_of(roster, replanned["pinned"])
     assert child["kpis"]["changes"]["person_days"] >= 1 and "changes.csv" in child["files"]
     assert client.post("/api/plans/0123456789ab/replan", json={}).status_code == 404
     bad = client.post(f"/api/plans/{parent['id']}/replan", json={"pins": [{"employee": "E01", "date": "2026-12-02", "role": "x"}]})
     assert bad.status_code == 422
+
+
+def test_changes_of_a_replan_are_changes_csv_as_json(client, replanned):
+    """GET /changes: the re-plan's changed person-days (the absent one among them), and its parent."""
+    parent, child = replanned["parent"], replanned["child"]
+    changes = client.get(f"/api/plans/{child['id']}/changes").json()
+    assert changes["parent"] == parent["id"] and changes["summary"] == child["kpis"]["changes"]
+    assert changes["rows"] and set(changes["rows"][0]) == {"employee", "date", "before", "after", "reason"}
+    assert replanned["away"] in {(r["employee"], r["date"]) for r in changes["rows"]}
+    assert replanned["pinned"] not in {(r["employee"], r["date"]) for r in changes["rows"]}
+    csv_lines = client.get(f"/api/plans/{child['id']}/files/changes.csv").text.strip().splitlines()
+    assert len(csv_lines) == len(changes["rows"]) + 1
+    first = client.get(f"/api/plans/{parent['id']}/changes")  # a first plan changed nothing: not a re-plan
+    assert first.status_code == 409 and "not a re-plan" in first.json()["error"]
+    assert client.get("/api/plans/0123456789ab/changes").status_code == 404
+
+
+def test_compare_lines_up_two_plans_kpis_and_hourly_staffing(client, replanned):
+    parent, child = replanned["parent"], replanned["child"]
+    out = client.get(f"/api/compare?a={parent['id']}&b={child['id']}").json()
+    assert [p["id"] for p in out["plans"]] == [parent["id"], child["id"]] and out["plans"][1]["kind"] == "replan"
+    assert out["kpis"]["objective"] == [parent["kpis"]["objective"], child["kpis"]["objective"]]
+    assert out["kpis"]["counter: expected_wait_minutes"][0] == parent["kpis"]["roles"]["counter"]["expected_wait_minutes"]
+    own = client.get(f"/api/plans/{child['id']}/hourly").json()
+    a, b = (h["counter"] for h in out["hourly"])
+    assert out["hours"] == own["hours"] and b["rostered"] == own["roles"]["counter"]["rostered"]
+    assert len(a["rostered"]) == len(out["hours"]) and max(a["rostered"]) > 0
+    assert client.get(f"/api/compare?a={parent['id']}&b=0123456789ab").status_code == 404
+    missing = client.get(f"/api/compare?a={parent['id']}")
+    assert missing.status_code == 422 and "b" in missing.json()["error"]
+
+
+def test_calendars_zip_holds_one_ics_per_rostered_employee(client, replanned):
+    import io
+    import zipfile
+
+    parent = replanned["parent"]
+    response = client.get(f"/api/plans/{parent['id']}/calendars.zip")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert f"calendars-north-{parent['id']}.zip" in response.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = archive.namelist()
+        assert names == sorted(f"{e}.ics" for e in {b["employee"] for b in replanned["roster"]})
+        assert archive.read(names[0]).startswith(b"BEGIN:VCALENDAR")
+    assert client.get("/api/plans/0123456789ab/calendars.zip").status_code == 404
 
 
 def test_publish_of_an_unfinished_plan_is_refused(client):
@@ -217,6 +269,9 @@ def test_publish_of_an_unfinished_plan_is_refused(client):
     assert client.post(f"/api/plans/{plan_id}/publish").status_code == 409
     assert client.get(f"/api/plans/{plan_id}/hourly").status_code == 409
     assert client.get(f"/api/plans/{plan_id}/roster").status_code == 409
+    for path in (f"/api/plans/{plan_id}/changes", f"/api/plans/{plan_id}/calendars.zip", f"/api/compare?a={plan_id}&b={plan_id}"):
+        response = client.get(path)
+        assert response.status_code == 409 and any(w in response.json()["error"] for w in ("queued", "running")), path
     assert client.delete(f"/api/plans/{plan_id}").json()["status"] == "cancelled"
 
 
