@@ -5,7 +5,8 @@ const ROLE_COLOURS = ["#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e
 const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
-const state = { branch: null, plan: null, timer: null, absences: new Set(), roster: [] };
+// absences, pins and changed hold "employee|date" keys; picked holds the version ids ticked for comparison
+const state = { branch: null, plan: null, timer: null, absences: new Set(), pins: new Set(), changed: new Set(), picked: new Set(), roster: [] };
 
 async function api(path, options) {
   const response = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
@@ -56,22 +57,60 @@ async function loadBranches() {
   if (branches.length) await selectBranch(branches[0].name);
 }
 
-function toggleAbsence(employee, date) {
+// A person-day is absent or pinned, never both: marking it one way clears the other.
+function toggleMark(employee, date, pin) {
   const key = employee + "|" + date;
-  if (state.absences.has(key)) state.absences.delete(key);
-  else state.absences.add(key);
-  renderAbsences();
+  const [mine, other] = pin ? [state.pins, state.absences] : [state.absences, state.pins];
+  other.delete(key);
+  if (mine.has(key)) mine.delete(key);
+  else mine.add(key);
+  renderMarks();
   drawTimeline(state.roster, state.plan ? state.plan.week : state.branch.week);
 }
 
-function renderAbsences() {
-  const list = [...state.absences].sort().map((k) => k.replace("|", " on "));
-  $("absences").textContent = list.length ? "Absent in the next plan: " + list.join(", ") + "." : "";
+function clickMark(event, employee, date) {
+  const pin = event.shiftKey || document.querySelector("input[name=mark]:checked").value === "pin";
+  toggleMark(employee, date, pin);
+}
+
+function renderMarks() {
+  const words = (set) => [...set].sort().map((k) => k.replace("|", " on "));
+  const absent = words(state.absences), pinned = words(state.pins);
+  $("absences").textContent = absent.length ? "Absent in the next plan: " + absent.join(", ") + "." : "";
+  $("pins").textContent = pinned.length ? "Pinned for the next re-plan: " + pinned.join(", ") + "." : "";
+}
+
+function markedDays(set) {
+  return [...set].map((k) => ({ employee: k.split("|")[0], date: k.split("|")[1] }));
+}
+
+// "a=1, b=2" into [["a", "1"], ["b", "2"]]; a part without "=" is an error naming it.
+function pairs(text, what) {
+  return text.split(",").map((p) => p.trim()).filter(Boolean).map((part) => {
+    const at = part.indexOf("=");
+    if (at < 1) throw new Error(what + ": '" + part + "' is not name=value");
+    return [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+  });
+}
+
+// The what-if inputs as the API's what_if object (empty inputs are left out).
+function whatIf() {
+  const out = {};
+  const headcount = $("wi-headcount").value;
+  if (headcount) out.headcount = Number(headcount);
+  const divert = pairs($("wi-divert").value, "divert");
+  if (divert.length) out.divert = Object.fromEntries(divert.map(([role, share]) => [role, Number(share)]));
+  const certify = pairs($("wi-certify").value, "extra certifications");
+  if (certify.length) out.certify = Object.fromEntries(certify.map(([who, roles]) => [who, roles.split("+").map((r) => r.trim())]));
+  return out;
 }
 
 async function selectBranch(name) {
   state.absences.clear();
-  renderAbsences();
+  state.pins.clear();
+  state.picked.clear();
+  renderMarks();
+  $("comparison").hidden = true;
   $("plan").disabled = true; // until the branch is loaded (and only if its inputs are valid)
   $("problems").hidden = true;
   stopPolling();
@@ -128,8 +167,11 @@ async function showPlan(id) {
   renderKpis(plan);
   renderFindings(plan);
   renderDownloads(plan);
+  state.changed = new Set();
+  $("changes").textContent = "";
   if (plan.status === "done") {
     state.roster = await api("/api/plans/" + id + "/roster");
+    if (plan.kind === "replan") await loadChanges(plan);
     drawTimeline(state.roster, plan.week);
     drawHourly(await api("/api/plans/" + id + "/hourly"));
   } else {
@@ -142,6 +184,13 @@ async function showPlan(id) {
     stopPolling();
     renderVersions(await api("/api/plans?branch=" + encodeURIComponent(plan.branch)));
   }
+}
+
+// The person-days a done re-plan changed against its parent, outlined on the timeline.
+async function loadChanges(plan) {
+  const changes = await api("/api/plans/" + plan.id + "/changes");
+  state.changed = new Set(changes.rows.map((r) => r.employee + "|" + r.date));
+  $("changes").textContent = "(" + changes.rows.length + " person-days against plan " + changes.parent + ")";
 }
 
 function schedulePoll(id) {
@@ -206,9 +255,10 @@ function renderDownloads(plan) {
   if (plan.status !== "done") return;
   const base = "/api/plans/" + plan.id;
   list.append(linkItem(base + "/roster?format=csv", "roster.csv"));
-  for (const name of ["report.html", "roster.xlsx", "kpis.json", "roster_wide.csv", "coverage.csv"]) {
+  for (const name of ["report.html", "roster.xlsx", "kpis.json", "roster_wide.csv", "coverage.csv", "changes.csv"]) {
     if (plan.files.includes(name)) list.append(linkItem(base + "/files/" + name, name));
   }
+  if (plan.files.some((f) => f.startsWith("calendars/"))) list.append(linkItem(base + "/calendars.zip", "calendars (ICS, zip)"));
 }
 
 function linkItem(href, text) {
@@ -223,10 +273,46 @@ function renderVersions(plans) {
   for (const p of plans) {
     const tr = el("tr", { "data-id": p.id, class: state.plan && state.plan.id === p.id ? "current" : "" });
     const k = p.kpis || {};
-    tr.append(el("td", {}, p.created.slice(0, 19).replace("T", " ")), el("td", {}, p.status), el("td", {}, k.objective != null ? k.objective.toFixed(1) : "–"), el("td", {}, pct(k.gap)));
+    const tick = el("input", { type: "checkbox", title: "compare this version" });
+    tick.checked = state.picked.has(p.id);
+    tick.disabled = p.status !== "done";
+    tick.addEventListener("click", (e) => {
+      e.stopPropagation(); // ticking is not opening
+      if (tick.checked) state.picked.add(p.id);
+      else state.picked.delete(p.id);
+      $("compare").disabled = state.picked.size !== 2;
+    });
+    const cell = el("td");
+    cell.append(tick);
+    tr.append(cell, el("td", {}, p.created.slice(0, 19).replace("T", " ")), el("td", {}, p.kind), el("td", {}, p.status), el("td", {}, k.objective != null ? k.objective.toFixed(1) : "–"), el("td", {}, pct(k.gap)));
     tr.addEventListener("click", () => showPlan(p.id).catch(showProblems));
     body.append(tr);
   }
+  $("compare").disabled = state.picked.size !== 2;
+}
+
+// The two ticked versions side by side: a KPI table (B - A for numbers) and rostered vs required per hour.
+async function showComparison() {
+  const [a, b] = [...state.picked];
+  const data = await api("/api/compare?a=" + a + "&b=" + b);
+  $("compare-ids").textContent = "A = " + a + " (" + data.plans[0].kind + "), B = " + b + " (" + data.plans[1].kind + ")";
+  const fmt = (v) => (typeof v === "number" ? (Math.abs(v) < 1 ? v.toFixed(4) : v.toFixed(1)) : v == null ? "–" : String(v));
+  const rows = Object.entries(data.kpis).map(([name, [x, y]]) => {
+    const tr = el("tr");
+    const diff = typeof x === "number" && typeof y === "number" ? fmt(y - x) : "";
+    tr.append(el("td", {}, name), el("td", {}, fmt(x)), el("td", {}, fmt(y)), el("td", {}, diff));
+    return tr;
+  });
+  $("compare-kpis").tBodies[0].replaceChildren(...rows);
+  const traces = [];
+  data.hourly.forEach((roles, i) => {
+    for (const [role, s] of Object.entries(roles)) {
+      traces.push({ x: data.hours, y: s.rostered, name: role + " rostered " + "AB"[i], mode: "lines+markers", line: { dash: i ? "dash" : "solid" } });
+      if (!i) traces.push({ x: data.hours, y: s.required, name: role + " required (A)", mode: "lines", line: { dash: "dot", shape: "hvh" } });
+    }
+  });
+  $("comparison").hidden = false;
+  Plotly.react("chart-compare", traces, { title: { text: "Rostered staff per hour: A solid, B dashed", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
 }
 
 const PLOT_CONFIG = { displayModeBar: false, responsive: true };
@@ -295,9 +381,11 @@ function drawTimeline(roster, week) {
   staff.forEach((id, i) => {
     svg.append(el("svg:text", { x: 4, y: top + i * rowH + 14, class: "employee" }, id + (names[id] ? " " + names[id] : "")));
     days.forEach((date, d) => {
-      const cell = el("svg:rect", { class: "cell" + (state.absences.has(id + "|" + date) ? " absent" : ""), x: dayX(d), y: top + i * rowH, width: dayW, height: rowH, "data-employee": id, "data-date": date });
-      cell.append(el("svg:title", {}, "click: mark " + id + " absent on " + date + " for the next plan (click again to clear)"));
-      cell.addEventListener("click", () => toggleAbsence(id, date));
+      const key = id + "|" + date;
+      const classes = ["cell", state.absences.has(key) ? "absent" : "", state.pins.has(key) ? "pinned" : "", state.changed.has(key) ? "changed" : ""];
+      const cell = el("svg:rect", { class: classes.filter(Boolean).join(" "), x: dayX(d), y: top + i * rowH, width: dayW, height: rowH, "data-employee": id, "data-date": date });
+      cell.append(el("svg:title", {}, "click: mark " + id + " absent (or pinned) on " + date + " for the next plan (click again to clear)"));
+      cell.addEventListener("click", (e) => clickMark(e, id, date));
       svg.append(cell);
     });
   });
@@ -316,9 +404,9 @@ function drawTimeline(roster, week) {
       tip.hidden = false;
     });
     rect.addEventListener("mouseleave", () => (tip.hidden = true));
-    rect.addEventListener("click", () => {
+    rect.addEventListener("click", (e) => {
       tip.hidden = true;
-      toggleAbsence(r.employee, r.date);
+      clickMark(e, r.employee, r.date);
     });
     svg.append(rect);
   }
@@ -329,8 +417,10 @@ async function startPlan() {
   const body = { time_limit: Number($("time-limit").value) || 30 };
   const week = $("week").value;
   if (week && week !== state.branch.week) body.week = week;
-  if (state.absences.size) body.absences = [...state.absences].map((k) => ({ employee: k.split("|")[0], date: k.split("|")[1] }));
+  if (state.absences.size) body.absences = markedDays(state.absences);
   try {
+    const what = whatIf();
+    if (Object.keys(what).length) body.what_if = what;
     const created = await api("/api/branches/" + encodeURIComponent(state.branch.name) + "/plans", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -342,13 +432,14 @@ async function startPlan() {
   }
 }
 
-// Re-plan: the shown (done) plan's roster, kept as far as possible, with the marked person-days absent.
+// Re-plan: the shown (done) plan's roster, kept as far as possible, with the marked person-days absent and the pinned ones kept.
 async function startReplan() {
   if (!state.plan || state.plan.status !== "done") return;
   $("problems").hidden = true;
   const body = {
     time_limit: Number($("time-limit").value) || 30,
-    absences: [...state.absences].map((k) => ({ employee: k.split("|")[0], date: k.split("|")[1] })),
+    absences: markedDays(state.absences),
+    pins: markedDays(state.pins),
   };
   try {
     const created = await api("/api/plans/" + state.plan.id + "/replan", {
@@ -386,4 +477,5 @@ $("plan").addEventListener("click", startPlan);
 $("replan").addEventListener("click", startReplan);
 $("stop").addEventListener("click", stopPlan);
 $("publish").addEventListener("click", publishPlan);
+$("compare").addEventListener("click", () => showComparison().catch(showProblems));
 loadBranches().catch(showProblems);
