@@ -110,8 +110,13 @@ def test_page_plans_a_branch_and_draws_its_timeline(live_server):
         assert page.locator(f"#timeline rect.cell.pinned[data-employee=E01][data-date='{pin_day}']").count() == 1
         days_before = {" ".join(b.split()[:2]) for b in before if not b.startswith(f"E02 {wednesday}")}
         days_after = {" ".join(b.split()[:2]) for b in after}
-        assert len(days_before - days_after) <= 2, sorted(days_before - days_after)  # a re-plan moves few person-days
-        # what changed against the parent is outlined: the absent day among it, the pinned day not
+        # what changed against the parent is outlined: every day that lost its blocks, the absent day among them, the pinned day not.
+        # (how many move depends on how far the 3 s parent got, which a busy machine varies: "few" is under half)
+        changed = set(
+            page.eval_on_selector_all("#timeline rect.cell.changed", "cs => cs.map(c => c.dataset.employee + ' ' + c.dataset.date)")
+        )
+        assert days_before - days_after <= changed, sorted(days_before - days_after - changed)
+        assert len(changed) < len(days_before) / 2, sorted(changed)  # a re-plan moves few person-days
         assert page.locator(f"#timeline rect.cell.changed[data-employee=E02][data-date='{wednesday}']").count() == 1
         assert page.locator(f"#timeline rect.cell.changed[data-employee=E01][data-date='{pin_day}']").count() == 0
         assert "person-days against plan" in page.inner_text("#changes")
@@ -121,6 +126,7 @@ def test_page_plans_a_branch_and_draws_its_timeline(live_server):
         page.click("#compare")
         page.wait_for_selector("#chart-compare .scatterlayer .trace")
         assert page.locator("#compare-kpis tbody tr").count() >= 5 and "objective" in page.inner_text("#compare-kpis")
+        assert "(plan), B = " in page.inner_text("#compare-ids") and page.inner_text("#compare-ids").endswith("(replan)")  # older is A
         browser.close()
     assert errors == [], errors
     assert outside == [], outside

@@ -268,6 +268,7 @@ function linkItem(href, text) {
 }
 
 function renderVersions(plans) {
+  state.created = Object.fromEntries(plans.map((p) => [p.id, p.created]));
   const body = $("versions").tBodies[0];
   body.replaceChildren();
   for (const p of plans) {
@@ -291,12 +292,12 @@ function renderVersions(plans) {
   $("compare").disabled = state.picked.size !== 2;
 }
 
-// The two ticked versions side by side: a KPI table (B - A for numbers) and rostered vs required per hour.
+// The two ticked versions side by side, the older as A: a KPI table (B - A for numbers) and rostered vs required per hour.
 async function showComparison() {
-  const [a, b] = [...state.picked];
+  const [a, b] = [...state.picked].sort((x, y) => (state.created[x] < state.created[y] ? -1 : 1));
   const data = await api("/api/compare?a=" + a + "&b=" + b);
   $("compare-ids").textContent = "A = " + a + " (" + data.plans[0].kind + "), B = " + b + " (" + data.plans[1].kind + ")";
-  const fmt = (v) => (typeof v === "number" ? (Math.abs(v) < 1 ? v.toFixed(4) : v.toFixed(1)) : v == null ? "–" : String(v));
+  const fmt = (v) => (typeof v === "number" ? v.toFixed(Math.abs(v) >= 100 ? 1 : 3) : v == null ? "–" : String(v));
   const rows = Object.entries(data.kpis).map(([name, [x, y]]) => {
     const tr = el("tr");
     const diff = typeof x === "number" && typeof y === "number" ? fmt(y - x) : "";
@@ -304,15 +305,18 @@ async function showComparison() {
     return tr;
   });
   $("compare-kpis").tBodies[0].replaceChildren(...rows);
+  const order = Object.keys(state.branch.roles || {}); // the timeline's colours
+  const colour = (role) => ROLE_COLOURS[(order.includes(role) ? order.indexOf(role) : order.length) % ROLE_COLOURS.length];
   const traces = [];
   data.hourly.forEach((roles, i) => {
     for (const [role, s] of Object.entries(roles)) {
-      traces.push({ x: data.hours, y: s.rostered, name: role + " rostered " + "AB"[i], mode: "lines+markers", line: { dash: i ? "dash" : "solid" } });
-      if (!i) traces.push({ x: data.hours, y: s.required, name: role + " required (A)", mode: "lines", line: { dash: "dot", shape: "hvh" } });
+      const line = { color: colour(role), dash: i ? "dash" : "solid" };
+      traces.push({ x: data.hours, y: s.rostered, name: role + " rostered " + "AB"[i], mode: "lines+markers", line: line });
+      if (!i) traces.push({ x: data.hours, y: s.required, name: role + " required", mode: "lines", line: { color: colour(role), dash: "dot", shape: "hvh" }, opacity: 0.6 });
     }
   });
   $("comparison").hidden = false;
-  Plotly.react("chart-compare", traces, { title: { text: "Rostered staff per hour: A solid, B dashed", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
+  Plotly.react("chart-compare", traces, { title: { text: "Staff per hour: A solid, B dashed, A's required dotted", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
 }
 
 const PLOT_CONFIG = { displayModeBar: false, responsive: true };
