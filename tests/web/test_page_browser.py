@@ -4,7 +4,8 @@ Opens the page, plans a small branch with a short limit, and checks that the
 timeline shows every employee, a hover names the block, no request leaves
 the server (every asset ships in the package) and the console stays clean.
 Then marks one person-day absent and pins another, re-plans, and checks the
-pinned day is kept, the changed days are outlined, and two versions compare.
+pinned day is kept, the changed days are outlined, two versions compare and
+Publish writes the re-plan's files.
 """
 
 from __future__ import annotations
@@ -132,6 +133,11 @@ def test_page_plans_a_branch_and_draws_its_timeline(live_server):
         page.wait_for_selector("#chart-compare .scatterlayer .trace")
         assert page.locator("#compare-kpis tbody tr").count() >= 5 and "objective" in page.inner_text("#compare-kpis")
         assert "(plan), B = " in page.inner_text("#compare-ids") and page.inner_text("#compare-ids").endswith("(replan)")  # older is A
+        # publish the shown re-plan: its files land in the branch's published folder
+        page.click("#publish")
+        page.wait_for_function("document.querySelector('#published').textContent.startsWith('published ')")
+        published = root / ".staffline" / "published" / "east"
+        assert (published / "roster.csv").is_file() and (published / "changes.csv").is_file()
         browser.close()
     # Chromium logs every 4xx response itself; the one 400 is the refused what-if above, anything else is a page error
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"], errors
