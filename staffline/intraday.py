@@ -38,7 +38,7 @@ from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_d
 from staffline.pipeline import demand_from, fit_walk_ins, roster_week
 from staffline.replanning import expected_waits
 
-MOVE_COLUMNS = ["time", "employee", "from", "to"]
+MOVE_COLUMNS = ["time", "employee", "from", "to", "until"]
 
 
 @dataclass
@@ -100,22 +100,32 @@ def _rest_of_day(demand: Demand, day: dt.date, start: str) -> Demand:
 
 
 def role_moves(published: pd.DataFrame, steered: pd.DataFrame, day: dt.date, first_slot: int, open_minute: int, slot: int) -> pd.DataFrame:
-    """What people must do differently: each desk change in the steered day, from ``first_slot`` on, that the published day lacks."""
+    """Where the steered day departs from the published one, from ``first_slot`` on: one row per run of departure.
+
+    ``from`` is the role the published roster gives for that time, ``to`` the
+    role to work instead and ``until`` when the published roster applies again
+    (or the departure changes). Dropping a published desk change is a move too
+    ("stay on counter instead of going to lobby").
+    """
     before, after = person_days(published), person_days(steered)
+    hhmm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
     rows = []
     for (emp, date), blocks in sorted(after.items()):
         if date != day:
             continue
         new = slot_roles(blocks, open_minute, slot)
         old = slot_roles(before.get((emp, date), ()), open_minute, slot)
-        worked = sorted(new)
-        for prev, s in zip(worked, worked[1:]):
-            changed = new[s] != new[prev]
-            in_plan = old.get(s) == new[s] and old.get(prev) == new[prev]
-            if s >= first_slot and changed and not in_plan:
-                m = open_minute + s * slot
-                rows.append((f"{m // 60:02d}:{m % 60:02d}", emp, new[prev], new[s]))
-    return pd.DataFrame(rows, columns=MOVE_COLUMNS)
+        run: list | None = None
+        for s in sorted(new):
+            pair = (old.get(s), new[s])
+            if run is not None and (pair != run[1] or s != run[2] + 1):
+                rows.append((hhmm(open_minute + run[0] * slot), emp, *run[1], hhmm(open_minute + (run[2] + 1) * slot)))
+                run = None
+            if s >= first_slot and pair[0] != pair[1]:
+                run = [s, pair, s] if run is None else [run[0], pair, s]
+        if run is not None:
+            rows.append((hhmm(open_minute + run[0] * slot), emp, *run[1], hhmm(open_minute + (run[2] + 1) * slot)))
+    return pd.DataFrame(rows, columns=MOVE_COLUMNS).sort_values(["time", "employee"], kind="stable").reset_index(drop=True)
 
 
 def steer(

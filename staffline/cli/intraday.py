@@ -80,7 +80,7 @@ def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, see
 def summary(result, paths: list[Path]) -> str:
     """The moves, today's level per role and the expected wait for the rest of the day without and with them."""
     lines = [f"intraday at {result.now:%Y-%m-%d %H:%M}: {len(result.moves)} move(s)"]
-    lines += [f"  {m['time']} {m['employee']} {m['from']} -> {m['to']}" for m in result.moves.to_dict("records")]
+    lines += [f"  {m['time']} {m['employee']} {m['from']} -> {m['to']} (until {m['until']})" for m in result.moves.to_dict("records")]
     lines.append("  today's arrivals vs the day-ahead forecast: " + ", ".join(f"{r} x{v[0]:.2f}" for r, v in result.levels.items()))
     lines.append(f"  expected wait, rest of day, min/customer {'without':>8s} {'with moves':>11s}")
     for role, before in result.waits["before"].items():
