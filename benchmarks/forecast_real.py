@@ -333,8 +333,9 @@ UPDATE_VARIANTS = {
     "gamma": {"method": "gamma", "half_life": None},
     "gamma_hl60": {"method": "gamma", "half_life": 60.0},
     "gamma_hl180": {"method": "gamma", "half_life": 180.0},
-    "ratio_w0.5": {"method": "ratio", "weight": 0.5},
-    "ratio_w0.8": {"method": "ratio", "weight": 0.8},
+    "ratio_w0.5": {"method": "ratio", "weight": 0.5, "half_life": None},  # the plain shrunk level ratio
+    "ratio_w0.8": {"method": "ratio", "weight": 0.8, "half_life": None},
+    "ratio_w0.8_hl90": {"method": "ratio", "weight": 0.8, "half_life": 90.0},
 }
 
 
