@@ -52,18 +52,18 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def prior_shape(actual_totals, forecast_totals, floor: float = 2.0, ceiling: float = 1e4) -> float:
+def prior_shape(actual_totals, forecast_totals, floor: float = 2.0, ceiling: float = 1e4, min_days: int = 3) -> float:
     """The Gamma prior's shape ``a`` from past days' totals: 1 / (excess variance of actual/forecast).
 
     The ratio of a day's total to its forecast varies by Poisson noise
     (variance 1/forecast) plus the day level's own variance, which is what
     the prior should hold; method of moments, clipped to [floor, ceiling].
-    With fewer than 3 usable days the default shape is returned.
+    With fewer than ``min_days`` usable days the default shape is returned.
     """
     y = np.asarray(actual_totals, float)
     f = np.asarray(forecast_totals, float)
     keep = f > 0
-    if keep.sum() < 3:
+    if keep.sum() < min_days:
         return DEFAULT_PRIOR_SHAPE
     ratio = y[keep] / f[keep]
     excess = float(np.mean((ratio - 1.0) ** 2) - np.mean(1.0 / f[keep]))

@@ -112,3 +112,17 @@ def test_bad_tickets_exit_2_naming_file_row_and_field(branch, published, tmp_pat
     assert out.exit_code == 2
     for where in ("today.csv row 3, field issued_at", "today.csv row 4, field issued_at", "today.csv row 5, field role"):
         assert where in out.output
+
+
+def test_history_prior_shape_follows_how_much_days_stray():
+    from staffline.intraday import history_prior_shape
+
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2026-09-07", periods=70, freq="D")
+    steady, wild = [], []
+    for day in days:
+        steady += [day + pd.Timedelta(hours=10)] * 200
+        wild += [day + pd.Timedelta(hours=10)] * int(200 * rng.gamma(4.0, 0.25))
+    as_history = lambda times: pd.DataFrame({"issued_at": times, "role": "counter"})  # noqa: E731
+    assert history_prior_shape(as_history(steady)) > 1000  # no day-level variation: a tight prior
+    assert history_prior_shape(as_history(wild)) < 10  # level sd 0.5: a wide one
