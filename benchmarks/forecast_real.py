@@ -414,7 +414,7 @@ def intraday_report(scores: dict, days: int) -> str:
         lines.append(f"  update at {at}:")
         for name, m in per.items():
             lines.append(
-                f"    {name:<12} wape_5min {m['wape_5min']:.4f} ({m['wape_5min'] / base['wape_5min']:.3f}x)  "
+                f"    {name:<16} wape_5min {m['wape_5min']:.4f} ({m['wape_5min'] / base['wape_5min']:.3f}x)  "
                 f"wape_hourly {m['wape_hourly']:.4f} ({m['wape_hourly'] / base['wape_hourly']:.3f}x)  "
                 f"cov80 {m['coverage80']:.3f} cov95 {m['coverage95']:.3f}"
             )
