@@ -13,6 +13,7 @@ Usage::
 
     python benchmarks/forecast_real.py [--folds 8] [--json]
     python benchmarks/forecast_real.py --train A.csv --test B.csv [--json]
+    python benchmarks/forecast_real.py --update-at 10:00,12:00 [--models naive --no-sf] [--json]
 
 Without ``--test``: rolling-origin backtest on the train file with
 ``staffline.forecasting.folds.rolling_folds`` - weekly folds over the last
@@ -47,6 +48,15 @@ the comparison ratios use staffline's models on those same folds. Note that
 statsforecast's ETS cannot hold a season longer than 24, so AutoETS with 169
 is in effect non-seasonal. ``--no-sf`` skips the comparison.
 
+Within-day update (``--update-at``): the day-ahead forecast of every day
+(rolling days over the last ``--folds`` weeks: ``daylevel`` refitted on
+everything before each day; with ``--test``, fitted once on the train file)
+is updated at each time by ``staffline.forecasting.intraday.update_forecast``
+from that day's counts before it, and the rest of the day (slots from that
+time on) is scored for the day-ahead and the updated forecast on the same
+days: 5-minute and hourly WAPE and 80/95% coverage. ``--json`` gains
+``"intraday": {time: {"day_ahead": {...}, "updated": {...}, "variants": {...}}}``.
+
 Bad input (missing file, missing or unparseable column) prints one line on
 stderr naming the file and the field and exits with status 2.
 """
@@ -67,6 +77,7 @@ import pandas as pd
 from staffline.forecasting import MODEL_NAMES, make_model
 from staffline.forecasting.evaluation import scored_folds
 from staffline.forecasting.folds import rolling_folds
+from staffline.forecasting.intraday import prior_shape, update_forecast
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO.parent / "shared" / "data" / "bank_calls" / "bank_calls_train.csv"
@@ -313,6 +324,112 @@ def format_table(metrics: dict[str, dict[str, float]]) -> str:
     return rows.to_string(float_format=lambda v: f"{v:.4f}", na_rep="nan")
 
 
+# --------------------------------------------------------------------------- intraday update
+
+INTRADAY_MODEL = "daylevel"  # the day-ahead forecast updated within the day: fast enough to refit every day
+# (name, update_forecast options): the product's default first, then the variants it was chosen against
+UPDATE_VARIANTS = {
+    "gamma_hl90": {"method": "gamma", "half_life": 90.0},
+    "gamma": {"method": "gamma", "half_life": None},
+    "gamma_hl60": {"method": "gamma", "half_life": 60.0},
+    "gamma_hl180": {"method": "gamma", "half_life": 180.0},
+    "ratio_w0.5": {"method": "ratio", "weight": 0.5, "half_life": None},  # the plain shrunk level ratio
+    "ratio_w0.8": {"method": "ratio", "weight": 0.8, "half_life": None},
+    "ratio_w0.8_hl90": {"method": "ratio", "weight": 0.8, "half_life": 90.0},
+}
+
+
+def day_ahead_days(train: pd.DataFrame, test: pd.DataFrame | None, folds: int) -> list[tuple[dt.date, pd.DataFrame]]:
+    """(day, that day's rows with the day-ahead forecast beside each count), oldest first.
+
+    Without ``test``: rolling days - every day of the last ``folds`` weeks is
+    forecast by ``INTRADAY_MODEL`` fitted on everything before that day. With
+    ``test``: fitted once on all of ``train``, every test day forecast.
+    """
+    params = MODEL_PARAMS.get(INTRADAY_MODEL, {"holiday_country": "US"})
+    out = []
+    if test is None:
+        c = train.assign(date=pd.to_datetime(train["date"]).dt.date)
+        first = fold_origins_start(c, folds)
+        for day in sorted(d for d in c["date"].unique() if d >= first):
+            rows = c[c["date"] == day].reset_index(drop=True)
+            model = make_model(INTRADAY_MODEL, **params).fit(c[c["date"] < day])
+            pred = model.predict([day], {day: sorted(rows["slot_start"].unique())})
+            out.append((day, rows.merge(pred, on=["date", "slot_start", "role", "tier"], how="left").fillna({k: 0.0 for k in PRED})))
+        return out
+    t = test.assign(date=pd.to_datetime(test["date"]).dt.date)
+    model = make_model(INTRADAY_MODEL, **params).fit(train.assign(date=pd.to_datetime(train["date"]).dt.date))
+    dates = sorted(t["date"].unique())
+    pred = model.predict(dates, {d: sorted(t.loc[t["date"] == d, "slot_start"].unique()) for d in dates})
+    merged = t.merge(pred, on=["date", "slot_start", "role", "tier"], how="left").fillna({k: 0.0 for k in PRED})
+    return [(d, merged[merged["date"] == d].reset_index(drop=True)) for d in dates]
+
+
+def fold_origins_start(counts: pd.DataFrame, folds: int) -> dt.date:
+    """The first Monday of the last ``folds`` weekly folds (the rolling days start there)."""
+    origins = [f.origin for f in rolling_folds(counts, folds)]
+    if not origins:
+        raise ValueError("no fold with both training and test days")
+    return origins[0]
+
+
+def intraday_scores(days: list[tuple[dt.date, pd.DataFrame]], update_at: list[str]) -> dict:
+    """Rest-of-day WAPE (5-minute, hourly) and 80% coverage of the day-ahead forecast and of each update variant.
+
+    The Gamma prior's shape for a day comes from the days before it only
+    (their totals against their day-ahead forecasts), so nothing is tuned on the
+    day being scored.
+    """
+    out: dict = {}
+    for at in update_at:
+        parts: dict[str, list[pd.DataFrame]] = {"day_ahead": [], **{v: [] for v in UPDATE_VARIANTS}}
+        for i, (_day, rows) in enumerate(days):
+            past_days = [r for _d, r in days[:i]]
+            shape = prior_shape([r["count"].sum() for r in past_days], [r["mean"].sum() for r in past_days])
+            observed = rows[rows["slot_start"] < at][["slot_start", "role", "count"]]
+            rest = rows[rows["slot_start"] >= at].reset_index(drop=True)
+            parts["day_ahead"].append(rest)
+            for name, options in UPDATE_VARIANTS.items():
+                parts[name].append(update_forecast(rows, observed, at, shape=shape, **options))
+        out[at] = {name: _rest_metrics(pd.concat(frames, ignore_index=True)) for name, frames in parts.items()}
+    return out
+
+
+def _rest_metrics(frame: pd.DataFrame) -> dict[str, float]:
+    hourly = frame.assign(hour=frame["slot_start"].str[:2]).groupby(["date", "hour", "role"])[["count", "mean"]].sum()
+    return {
+        "wape_5min": _wape(frame["count"].to_numpy(float), frame["mean"].to_numpy(float)),
+        "wape_hourly": _wape(hourly["count"].to_numpy(float), hourly["mean"].to_numpy(float)),
+        "coverage80": _coverage(frame, "80"),
+        "coverage95": _coverage(frame, "95"),
+    }
+
+
+def intraday_report(scores: dict, days: int) -> str:
+    """The table: per update time, day-ahead vs every variant, with ratios to the day-ahead WAPE."""
+    product = next(iter(UPDATE_VARIANTS))
+    lines = [f"intraday update of the day-ahead {INTRADAY_MODEL} forecast, rest of day, {days} days (product default: {product})"]
+    for at, per in scores.items():
+        base = per["day_ahead"]
+        lines.append(f"  update at {at}:")
+        for name, m in per.items():
+            lines.append(
+                f"    {name:<16} wape_5min {m['wape_5min']:.4f} ({m['wape_5min'] / base['wape_5min']:.3f}x)  "
+                f"wape_hourly {m['wape_hourly']:.4f} ({m['wape_hourly'] / base['wape_hourly']:.3f}x)  "
+                f"cov80 {m['coverage80']:.3f} cov95 {m['coverage95']:.3f}"
+            )
+    return "\n".join(lines)
+
+
+def intraday_json(scores: dict) -> dict:
+    """The issue's shape: {time: {"day_ahead": {...}, "updated": {...}}}, variants beside."""
+    product = next(iter(UPDATE_VARIANTS))
+    return {
+        at: {"day_ahead": per["day_ahead"], "updated": per[product], "variants": {n: per[n] for n in UPDATE_VARIANTS}}
+        for at, per in scores.items()
+    }
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -444,7 +561,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-sf", action="store_true", help="skip the statsforecast comparison")
     ap.add_argument("--sf-folds", type=int, default=2, help="last folds the statsforecast models run on")
     ap.add_argument("--sf-weeks", type=int, default=12, help="weeks of history statsforecast is fitted on")
+    ap.add_argument("--update-at", default=None, help="comma-separated HH:MM: also score the within-day forecast update from then on")
     args = ap.parse_args(argv)
+    update_at = [t.strip() for t in (args.update_at or "").split(",") if t.strip()]
+    for t in update_at:
+        try:
+            dt.time.fromisoformat(t)
+        except ValueError:
+            ap.error(f"--update-at: {t!r} is not HH:MM")
     if args.folds < 1 or args.sf_folds < 1 or args.sf_weeks < 2:
         ap.error("--folds and --sf-folds must be >= 1, --sf-weeks >= 2")
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -466,6 +590,10 @@ def main(argv: list[str] | None = None) -> int:
                 sf_folds=min(args.sf_folds, args.folds),
                 sf_weeks=args.sf_weeks,
             )
+            if update_at:
+                days = day_ahead_days(train, test, args.folds)
+                result["intraday"] = intraday_scores(days, update_at)
+                result["intraday_days"] = len(days)
         except ValueError as exc:  # e.g. no fold with both training and test days
             raise BenchInputError(f"{args.train}: field 'DateTime': cannot build folds ({exc})") from None
     except BenchInputError as exc:
@@ -481,11 +609,15 @@ def main(argv: list[str] | None = None) -> int:
                 "best_vs_naive": result["best_vs_naive"],
                 "statsforecast": result["statsforecast"],
                 "notes": result["notes"],
+                **({"intraday": intraday_json(result["intraday"])} if "intraday" in result else {}),
             }
         )
         print(json.dumps(out))
     else:
         print(report(result))
+        if "intraday" in result:
+            print()
+            print(intraday_report(result["intraday"], result["intraday_days"]))
     return 0
 
 

@@ -22,6 +22,7 @@ from staffline.cli.common import (
     quiet_option,
 )
 from staffline.cli.forecast import forecast
+from staffline.cli.intraday import intraday
 from staffline.cli.plan import check, requirements_cmd, roster
 from staffline.cli.replan import replan
 from staffline.cli.report import report
@@ -92,6 +93,7 @@ def init(path: Path, n_staff: int, n_roles: int, weeks: int, seed: int, syntheti
 main.add_command(requirements_cmd)
 main.add_command(roster)
 main.add_command(replan)
+main.add_command(intraday)
 main.add_command(check)
 main.add_command(batch)
 main.add_command(bench)

@@ -198,6 +198,31 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     return core
 
 
+def week_rules(
+    instance: Instance,
+    days: list[DayGrid],
+    waits: WaitData,
+    previous_days: Mapping[str, tuple[bool, ...]] | None = None,
+    previous_end: Mapping[str, dt.datetime] | None = None,
+    headcount: int | None = None,
+) -> list[Rule]:
+    """Every rule of the week's model: the registry's, appointments covered, VIP coverage.
+
+    One function so the roster model and the intraday role moves (which
+    need the same per-slot role minima and maxima) see the same rules.
+    """
+    rules = build_rules(instance, previous_days, previous_end, headcount)
+    for role in instance.branch.roles:
+        if role.name in waits.busy:
+            rules.append(BusyCoverage(name=f"appointments covered for {role.name}", role=role.name, required=waits.busy[role.name]))
+    for cfg in instance.branch.rules:
+        if cfg.get("type") == "vip_coverage":
+            role = cfg.get("role", "advisory")
+            vip = appointments_in_progress(instance, days, vip_only=True).get(role, {})
+            rules.append(BusyCoverage(name=cfg.get("name", f"VIP coverage for {role}"), hard=True, role=role, required=vip))
+    return rules
+
+
 def solve_roster(
     instance: Instance,
     demand: Demand,
@@ -237,15 +262,7 @@ def solve_roster(
     instance = with_certifications(instance, extra_certifications)
     days = plan_days(instance, week_start)
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
-    rules = build_rules(instance, previous_days, previous_end, headcount) + list(extra_rules)
-    for role in instance.branch.roles:
-        if role.name in waits.busy:
-            rules.append(BusyCoverage(name=f"appointments covered for {role.name}", role=role.name, required=waits.busy[role.name]))
-    for k, cfg in enumerate(instance.branch.rules):
-        if cfg.get("type") == "vip_coverage":
-            role = cfg.get("role", "advisory")
-            vip = appointments_in_progress(instance, days, vip_only=True).get(role, {})
-            rules.append(BusyCoverage(name=cfg.get("name", f"VIP coverage for {role}"), hard=True, role=role, required=vip))
+    rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
     built = ModelFactory(instance, days, waits, rules)
     b, solver, bound_solver, status, seconds = SEARCHES[backend](built, instance, time_limit, workers, seed, progress)
     name = STATUS.get(status, "unknown")
@@ -337,17 +354,24 @@ def extract_roster(
         )
         mismatch += dev
         changes += moved
-        block_row = lambda pid, a, b, role: (pid, day.date.isoformat(), hhmm(open_m + a * slot), hhmm(open_m + b * slot), role)  # noqa: E731
-        for pid, _, slots in people:
-            for part in shift_parts(slots):
-                run_start, run_role = part[0], roles_of[pid, part[0]]
-                for s in part[1:]:
-                    if roles_of[pid, s] != run_role:
-                        rows.append(block_row(pid, run_start, s, run_role))
-                        run_start, run_role = s, roles_of[pid, s]
-                rows.append(block_row(pid, run_start, part[-1] + 1, run_role))
+        rows.extend(day_rows(people, roles_of, day.date, open_m, slot))
     frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS).sort_values(["date", "employee", "start"], kind="stable")
     return frame.reset_index(drop=True), mismatch, changes
+
+
+def day_rows(people, roles_of: Mapping[tuple[str, int], str], date: dt.date, open_minute: int, slot: int) -> list[tuple]:
+    """Roster rows (employee, date, start, end, role) of one day: one per run of a role within each shift part."""
+    rows = []
+    block_row = lambda pid, a, b, role: (pid, date.isoformat(), hhmm(open_minute + a * slot), hhmm(open_minute + b * slot), role)  # noqa: E731
+    for pid, _, slots in people:
+        for part in shift_parts(slots):
+            run_start, run_role = part[0], roles_of[pid, part[0]]
+            for s in part[1:]:
+                if roles_of[pid, s] != run_role:
+                    rows.append(block_row(pid, run_start, s, run_role))
+                    run_start, run_role = s, roles_of[pid, s]
+            rows.append(block_row(pid, run_start, part[-1] + 1, run_role))
+    return rows
 
 
 def changes_per_person_day(roster: pd.DataFrame) -> float:

@@ -1,0 +1,255 @@
+"""Steering the live day: update today's forecast from the tickets so far, then move staff between roles.
+
+Shifts stay as rostered; only the roles of the people on duty change, from
+the first slot at or after ``now`` on. Certifications and the minimum role
+block hold because the moves come from the same per-person role assignment
+the roster itself uses (:func:`~staffline.optimizer.assign_roles.assign_day`):
+the slots before ``now`` are fixed to what happened (so a block running at
+``now`` still reaches its minimum length), each published role kept costs
+nothing and each one changed costs ``[replan] role_slot_weight`` plus the
+usual desk-change weight, so a move is made only when it saves more expected
+waiting than that. The hard per-slot role minima and maxima (greeter,
+appointments, hard coverage) are the week model's own rules.
+
+The rest of the day's arrivals come from
+:func:`staffline.forecasting.intraday.update_forecast` (a Gamma-Poisson
+level per role from today's counts against the day-ahead forecast).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from staffline import atomic
+from staffline.errors import InputError, Problem
+from staffline.forecasting.intraday import prior_shape, update_forecast
+from staffline.model import Instance, minutes_of
+from staffline.optimizer.assign_roles import assign_day
+from staffline.optimizer.core.branch_model import SCALE, plan_days
+from staffline.optimizer.replan import person_days, published_roster, slot_roles
+from staffline.optimizer.roster import Demand, build_waits, day_rows, roster_kpis, week_rules
+from staffline.optimizer.search.portfolio import build_model
+from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
+from staffline.pipeline import demand_from, fit_walk_ins, roster_week
+from staffline.replanning import expected_waits
+
+MOVE_COLUMNS = ["time", "employee", "from", "to", "until"]
+
+
+@dataclass
+class Intraday:
+    """The steered day: moves, the adjusted week's roster, the updated forecast and coverage, waits before/after.
+
+    ``waits`` = {"before": {role: minutes per customer}, "after": {...}} for
+    the rest of the day on the updated forecast; ``levels`` = {role:
+    (level, sd)} of today's arrivals against the day-ahead forecast.
+    """
+
+    now: dt.datetime
+    moves: pd.DataFrame
+    roster: pd.DataFrame
+    forecast: pd.DataFrame
+    coverage: pd.DataFrame
+    waits: dict = field(default_factory=dict)
+    levels: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """The ``--json`` shape of issue 30."""
+        return {
+            "now": self.now.isoformat(timespec="minutes"),
+            "moves": self.moves.to_dict("records"),
+            "expected_wait": self.waits,
+            "forecast_level": {r: {"level": round(v[0], 4), "sd": round(v[1], 4)} for r, v in self.levels.items()},
+        }
+
+
+def history_prior_shape(history: pd.DataFrame, weeks: int = 4, min_days: int = 20) -> float:
+    """The day level's Gamma prior shape for this branch, from how its daily totals per role strayed.
+
+    Each day's total per role is set against the mean of the same weekday's
+    totals in up to ``weeks`` weeks before it, a stand-in for the day-ahead
+    forecast (:func:`~staffline.forecasting.intraday.prior_shape` then takes out
+    the Poisson part). The stand-in is cruder than the real forecast, so the
+    prior comes out a little wider and the update a little quicker to follow
+    the day than on the benchmark, where past days' own forecasts set it.
+    A variance from fewer than ``min_days`` day-role totals is too noisy to
+    trust (a two-week generated branch gave a shape of 686, tighter than the
+    170-350 months of bank calls give), so the default shape stands in then.
+    """
+    if history.empty:
+        return prior_shape([], [])
+    issued = pd.to_datetime(history["issued_at"])
+    daily = history.assign(date=issued.dt.normalize()).groupby(["role", "date"]).size()
+    actual, expected = [], []
+    for _role, series in daily.groupby(level=0):
+        s = series.droplevel(0)
+        for day, total in s.items():
+            same = [s.get(day - pd.Timedelta(weeks=k)) for k in range(1, weeks + 1)]
+            same = [v for v in same if v is not None and not pd.isna(v)]
+            if same:
+                actual.append(float(total))
+                expected.append(float(np.mean(same)))
+    return prior_shape(actual, expected, min_days=min_days)
+
+
+def observed_counts(tickets: pd.DataFrame, slot_minutes: int) -> pd.DataFrame:
+    """Tickets -> counts per role and slot start ("HH:MM")."""
+    if tickets.empty:
+        return pd.DataFrame(columns=["slot_start", "role", "count"])
+    issued = pd.to_datetime(tickets["issued_at"]).dt.floor(f"{slot_minutes}min")
+    frame = pd.DataFrame({"slot_start": issued.dt.strftime("%H:%M"), "role": tickets["role"]})
+    return frame.groupby(["slot_start", "role"]).size().rename("count").reset_index()
+
+
+def updated_walk_ins(
+    walk_ins: pd.DataFrame, tickets: pd.DataFrame, now: dt.datetime, slot_minutes: int, shape: float
+) -> tuple[pd.DataFrame, dict]:
+    """The week's walk-in forecast with today's slots from the last complete slot on re-levelled; levels per role."""
+    day = now.date()
+    cut = minutes_of(now.time()) // slot_minutes * slot_minutes
+    cut_text = f"{cut // 60:02d}:{cut % 60:02d}"
+    dates = pd.to_datetime(walk_ins["date"]).dt.date
+    today = walk_ins[dates == day]
+    observed = observed_counts(tickets[pd.to_datetime(tickets["issued_at"]) < pd.Timestamp(day) + pd.Timedelta(minutes=cut)], slot_minutes)
+    rest = update_forecast(today, observed, cut_text, shape=shape)
+    levels = {str(r): (float(g["level"].iloc[0]), float(g["level_sd"].iloc[0])) for r, g in rest.groupby("role")}
+    keep = walk_ins[~((dates == day) & (walk_ins["slot_start"] >= cut_text))]
+    out = pd.concat([keep, rest[list(walk_ins.columns)]], ignore_index=True)
+    return out.sort_values(["date", "slot_start", "role", "tier"], kind="stable").reset_index(drop=True), levels
+
+
+def _rest_of_day(demand: Demand, day: dt.date, start: str) -> Demand:
+    """The demand of today's slots from ``start`` on only (everything else zero): the rest-of-day waits."""
+    f = demand.frame
+    keep = (pd.to_datetime(f["date"]).dt.date == day) & (f["slot_start"] >= start)
+    return Demand(f[keep].reset_index(drop=True), demand.aht_minutes)
+
+
+def role_moves(published: pd.DataFrame, steered: pd.DataFrame, day: dt.date, first_slot: int, open_minute: int, slot: int) -> pd.DataFrame:
+    """Where the steered day departs from the published one, from ``first_slot`` on: one row per run of departure.
+
+    ``from`` is the role the published roster gives for that time, ``to`` the
+    role to work instead and ``until`` when the published roster applies again
+    (or the departure changes). Dropping a published desk change is a move too
+    ("stay on counter instead of going to lobby").
+    """
+    before, after = person_days(published), person_days(steered)
+    hhmm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    rows = []
+    for (emp, date), blocks in sorted(after.items()):
+        if date != day:
+            continue
+        new = slot_roles(blocks, open_minute, slot)
+        old = slot_roles(before.get((emp, date), ()), open_minute, slot)
+        run: list | None = None
+        for s in sorted(new):
+            pair = (old.get(s), new[s])
+            if run is not None and (pair != run[1] or s != run[2] + 1):
+                rows.append((hhmm(open_minute + run[0] * slot), emp, *run[1], hhmm(open_minute + (run[2] + 1) * slot)))
+                run = None
+            if s >= first_slot and pair[0] != pair[1]:
+                run = [s, pair, s] if run is None else [run[0], pair, s]
+        if run is not None:
+            rows.append((hhmm(open_minute + run[0] * slot), emp, *run[1], hhmm(open_minute + (run[2] + 1) * slot)))
+    return pd.DataFrame(rows, columns=MOVE_COLUMNS).sort_values(["time", "employee"], kind="stable").reset_index(drop=True)
+
+
+def steer(
+    instance: Instance,
+    roster: pd.DataFrame | str | Path,
+    now: dt.datetime,
+    tickets: pd.DataFrame,
+    *,
+    model: str | None = None,
+    time_limit: float = 3.0,
+    seed: int = 0,
+) -> Intraday:
+    """Update today's forecast from ``tickets`` (issued before ``now``) and re-assign roles from ``now`` on.
+
+    ``roster`` is the published week (roster.csv rows); ``model`` the
+    day-ahead forecast model (the branch's when None). Other days of the
+    week are returned untouched.
+    """
+    published = published_roster(roster)
+    week_start = roster_week(published, "published roster")
+    day = now.date()
+    days = plan_days(instance, week_start)
+    d = next((k for k, g in enumerate(days) if g.date == day), None)
+    if d is None or not days[d].slots:
+        raise InputError(Problem("--now", None, "now", f"{day} is not an open day of the roster's week of {week_start}"))
+    slot = instance.branch.slot_minutes
+    open_m = minutes_of(days[d].slots[0])
+    first = max(0, -(-(minutes_of(now.time()) - open_m) // slot))  # the first slot starting at or after now
+    start_text = f"{(open_m + first * slot) // 60:02d}:{(open_m + first * slot) % 60:02d}"
+
+    walk_ins, _info = fit_walk_ins(instance, week_start, model)
+    walk_ins, levels = updated_walk_ins(walk_ins, tickets, now, slot, history_prior_shape(instance.history))
+    demand = demand_from(instance, walk_ins)
+    rest = _rest_of_day(demand, day, start_text)
+    waits, _arrivals = build_waits(instance, rest, days, instance.branch.objective.wait_method)
+    b = build_model(instance, days, waits, week_rules(instance, days, waits))
+
+    staff = {e.id: e for e in instance.staff}
+    shifts = {emp: slot_roles(blocks, open_m, slot) for (emp, date), blocks in person_days(published).items() if date == day}
+    people = [(emp, tuple(staff[emp].roles), tuple(sorted(roles))) for emp, roles in sorted(shifts.items())]
+    targets: dict = {}
+    for emp, roles in shifts.items():
+        for s, r in roles.items():
+            key = (frozenset(staff[emp].roles), s, r)
+            targets[key] = targets.get(key, 0) + 1
+    fixed = {(emp, s): r for emp, roles in shifts.items() for s, r in roles.items() if s < first}
+    prefer = {(emp, s): r for emp, roles in shifts.items() for s, r in roles.items() if s >= first}
+    minimums = {k: v for k, v in minimums_of_day(b, d).items() if k[0] >= first}  # the past is what it was
+    maximums = {k: v for k, v in maximums_of_day(b, d).items() if k[0] >= first}
+    roles_of, _mismatch, _changes = assign_day(
+        people,
+        targets,
+        max(1, instance.branch.shift_rules.min_role_block_minutes // slot),
+        seed,
+        time_limit=time_limit,
+        minimums=minimums,
+        maximums=maximums,
+        wait_values=b.wait_values(d),
+        change_weight=round(instance.branch.objective.role_change_weight * SCALE),
+        prefer=prefer,
+        prefer_weight=max(1, round(instance.branch.replan.role_slot_weight * SCALE)),
+        fixed=fixed,
+    )
+    today_rows = pd.DataFrame(day_rows(people, roles_of, day, open_m, slot), columns=list(published.columns))
+    others = published[published["date"] != day.isoformat()]
+    steered = pd.concat([others, today_rows], ignore_index=True).sort_values(["date", "employee", "start"], kind="stable")
+    steered = steered.reset_index(drop=True)
+
+    full_waits, arrivals = build_waits(instance, demand, days, instance.branch.objective.wait_method)
+    coverage, _kpis = roster_kpis(instance, demand, days, steered, arrivals, full_waits)
+    return Intraday(
+        now=now,
+        moves=role_moves(published, steered, day, first, open_m, slot),
+        roster=steered,
+        forecast=demand.frame,
+        coverage=coverage,
+        waits={
+            "before": _rounded(expected_waits(instance, rest, week_start, published)),
+            "after": _rounded(expected_waits(instance, rest, week_start, steered)),
+        },
+        levels=levels,
+    )
+
+
+def _rounded(waits: dict[str, float]) -> dict[str, float]:
+    return {r: round(float(v), 3) if np.isfinite(v) else 0.0 for r, v in waits.items()}
+
+
+def write_intraday(result: Intraday, out_dir: str | Path) -> list[Path]:
+    """moves.csv, roster.csv (the week, today steered), forecast.csv and coverage.csv, landing together."""
+    out = Path(out_dir)
+    products = {"moves.csv": result.moves, "roster.csv": result.roster, "forecast.csv": result.forecast, "coverage.csv": result.coverage}
+    with atomic.staged():
+        for name, frame in products.items():
+            atomic.write_csv(out / name, frame, index=False, float_format="%.4g")
+    return [out / name for name in products]

@@ -1,0 +1,128 @@
+"""Steering the live day (issue 30 item 3): role moves on an updated forecast, checked independently; bad tickets exit 2.
+
+One published roster of the small generated branch (3 s, one worker, the
+profile forecast) serves every test.
+"""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import staffline
+from staffline.cli import main
+from staffline.intraday import steer
+from staffline.io import write_instance
+from staffline.optimizer.check import check_roster
+from staffline.pipeline import forecast_week
+from tests.optimizer.branches import WEEK, small_branch
+
+WED = WEEK + dt.timedelta(days=2)
+NOW = dt.datetime.combine(WED, dt.time(11, 0))
+FAST = dict(time_limit=3, workers=1, seed=0, model="profile")
+
+
+@pytest.fixture(scope="module")
+def branch():
+    return small_branch()
+
+
+@pytest.fixture(scope="module")
+def published(branch):
+    p = staffline.plan(branch, WEEK, **FAST)
+    assert p.status in ("optimal", "feasible")
+    return p.roster
+
+
+def surge_tickets(branch, role: str, factor: float) -> pd.DataFrame:
+    """Wednesday's tickets before NOW: every role as forecast, ``role`` at ``factor`` times it."""
+    frame = forecast_week(branch, WEEK, "profile").frame
+    day = frame[(pd.to_datetime(frame["date"]).dt.date == WED) & (frame["slot_start"] < "11:00")]
+    rng = np.random.default_rng(0)
+    issued = []
+    for row in day.itertuples():
+        n = rng.poisson(row.mean * (factor if row.role == role else 1.0))
+        start = dt.datetime.combine(WED, dt.time.fromisoformat(row.slot_start))
+        issued += [(start + dt.timedelta(seconds=int(x)), row.role) for x in rng.integers(0, 60 * branch.branch.slot_minutes, n)]
+    return pd.DataFrame(
+        {
+            "issued_at": [t for t, _ in issued],
+            "service_start": pd.NaT,
+            "service_end": pd.NaT,
+            "role": [r for _, r in issued],
+            "tier": "regular",
+            "outcome": "abandoned",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def steered(branch, published):
+    # lobby (the smaller role) at 8x its forecast all morning: worth moving a counter person over in the afternoon
+    role = branch.branch.roles[1].name
+    return role, steer(branch, published, NOW, surge_tickets(branch, role, 8.0), model="profile", time_limit=1.0)
+
+
+def test_the_surge_is_seen_and_moves_cut_its_wait(steered):
+    role, r = steered
+    assert r.levels[role][0] > 1.8 and 0.8 < min(v[0] for k, v in r.levels.items() if k != role) < 1.2
+    assert len(r.moves) > 0 and (r.moves["time"] >= "11:00").all()
+    assert (r.moves["to"] == role).any()
+    assert r.waits["after"][role] < r.waits["before"][role]
+
+
+def test_moves_hold_certifications_blocks_and_other_days(branch, published, steered):
+    _, r = steered
+    demand = forecast_week(branch, WEEK, "profile")
+    report = check_roster(branch, r.roster, WEEK, demand.frame, demand.aht_minutes)
+    assert [v for v in report.violations if v.hard] == []
+    wed = WED.isoformat()
+    assert r.roster[r.roster["date"] != wed].reset_index(drop=True).equals(published[published["date"] != wed].reset_index(drop=True))
+    before = published[(published["date"] == wed) & (published["start"] < "11:00")]
+    # the morning stands as it happened: every published minute before 11:00 keeps its role
+    for row in before.itertuples():
+        mine = r.roster[(r.roster["date"] == wed) & (r.roster["employee"] == row.employee)]
+        assert ((mine["start"] <= row.start) & (mine["end"] > row.start) & (mine["role"] == row.role)).any()
+
+
+def test_bad_tickets_exit_2_naming_file_row_and_field(branch, published, tmp_path):
+    write_instance(branch, tmp_path / "b")
+    published.to_csv(tmp_path / "roster.csv", index=False)
+    role = branch.branch.roles[0].name
+    (tmp_path / "today.csv").write_text(
+        "issued_at,service_start,service_end,role,tier,outcome\n"
+        f"{WED} 09:00:00,,,{role},regular,abandoned\n"
+        f"{WED - dt.timedelta(days=1)} 09:00:00,,,{role},regular,abandoned\n"
+        f"{WED} 11:30:00,,,{role},regular,abandoned\n"
+        f"{WED} 09:10:00,,,greeting,regular,abandoned\n"
+    )
+    args = [
+        "intraday",
+        str(tmp_path / "b"),
+        "--roster",
+        str(tmp_path / "roster.csv"),
+        "--now",
+        f"{WED}T11:00",
+        "--tickets",
+        str(tmp_path / "today.csv"),
+    ]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 2
+    for where in ("today.csv row 3, field issued_at", "today.csv row 4, field issued_at", "today.csv row 5, field role"):
+        assert where in out.output
+
+
+def test_history_prior_shape_follows_how_much_days_stray():
+    from staffline.intraday import history_prior_shape
+
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2026-09-07", periods=70, freq="D")
+    steady, wild = [], []
+    for day in days:
+        steady += [day + pd.Timedelta(hours=10)] * 200
+        wild += [day + pd.Timedelta(hours=10)] * int(200 * rng.gamma(4.0, 0.25))
+    as_history = lambda times: pd.DataFrame({"issued_at": times, "role": "counter"})  # noqa: E731
+    assert history_prior_shape(as_history(steady)) > 1000  # no day-level variation: a tight prior
+    assert history_prior_shape(as_history(wild)) < 10  # level sd 0.5: a wide one
