@@ -134,6 +134,11 @@ def demand_variance(instance: Instance, demand: Demand) -> Demand | None:
     """
     if instance.branch.objective.demand != "expected":
         return None
+    return variance_of(demand)
+
+
+def variance_of(demand: Demand) -> Demand:
+    """``demand`` with each row's rate variance (from its intervals) in place of its mean."""
     return Demand(demand.frame.assign(mean=rate_variance(demand.frame)), demand.aht_minutes)
 
 
@@ -398,11 +403,17 @@ def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_mi
 
 
 def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.DataFrame, dict]:
-    """Coverage table and KPIs of the roster as produced (not as the solver assumed)."""
+    """Coverage table and KPIs of the roster as produced (not as the solver assumed).
+
+    Waits come from the optimizer's curves (expected over the rate with
+    ``demand = "expected"``); service levels are at the forecast mean rate.
+    """
     branch = instance.branch
     slot = branch.slot_minutes
+    variance = demand_variance(instance, demand)
     rows, per_role = [], {}
     for role in branch.roles:
+        spread = slot_arrivals(variance, days, role.name) if variance is not None else {}
         aht = float(demand.aht_minutes.get(role.name, role.aht_minutes))
         staffed = staff_per_slot(roster, days, role.name, slot)
         total_arr = total_wait = served_in_target = 0.0
@@ -415,7 +426,10 @@ def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.Dat
             free = np.maximum(n - busy, 0)
             lam = arr / slot
             # customer-minutes from the same convex curve the optimizer used (finite when overloaded)
-            curve = wait_curve(arr, aht, role.patience_minutes, max(int(free.max(initial=0)), 1), slot, branch.objective.wait_method)
+            var = spread[d][0] if d in spread else None
+            curve = wait_curve(
+                arr, aht, role.patience_minutes, max(int(free.max(initial=0)), 1), slot, branch.objective.wait_method, rate_variance=var
+            )
             minutes = curve[np.arange(len(arr)), free]
             w = np.where(arr > 0, minutes / np.maximum(arr, 1e-12), 0.0)
             if role.patience_minutes is None:

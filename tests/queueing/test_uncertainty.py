@@ -29,7 +29,7 @@ def test_gamma_rule_reproduces_mean_and_variance(mean, cv):
     assert float((r**2 * w).sum()) - m**2 == pytest.approx((cv * mean) ** 2, rel=1e-6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(rates, cvs, patience)
 def test_expected_curve_is_convex_and_decreasing_in_n(arr, cv, pat):
     a = np.array(arr)
@@ -39,7 +39,7 @@ def test_expected_curve_is_convex_and_decreasing_in_n(arr, cv, pat):
     assert np.all(np.diff(curve, n=2, axis=1) >= -1e-9 * scale)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(rates, patience, st.sampled_from(["stationary", "lagged", "mol"]))
 def test_vanishing_dispersion_gives_the_mean_rate_curve(arr, pat, method):
     a = np.array(arr)
@@ -48,7 +48,7 @@ def test_vanishing_dispersion_gives_the_mean_rate_curve(arr, pat, method):
         np.testing.assert_allclose(wait_curve(a, AHT, pat, N_MAX, SLOT, method, rate_variance=var), plug_in, rtol=1e-4, atol=1e-6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(rates, cvs, patience)
 def test_expected_curve_is_at_least_the_plug_in_where_every_node_is_stable(arr, cv, pat):
     """Jensen: customer-minutes are convex in the rate where the queue is stable (and below the cap)."""
@@ -67,7 +67,7 @@ def test_expected_curve_matches_numerical_integration(mean, cv, pat):
     """The quadrature against a fine trapezoid integral of the known-rate curve over the gamma density."""
     k = 1 / cv**2
     theta = mean / k
-    grid = np.linspace(1e-6, mean + 14 * cv * mean, 6001)
+    grid = np.linspace(1e-6, mean + 14 * cv * mean, 1201)
     log_pdf = (k - 1) * np.log(grid) - grid / theta - math.lgamma(k) - k * math.log(theta)
     n_max = 60
     curves = wait_curve(grid, AHT, pat, n_max, SLOT, "stationary")  # each grid rate its own slot
