@@ -25,6 +25,11 @@ from staffline.cli.common import (
 @click.option("--reps", default=200, show_default=True, type=click.IntRange(1, 100000), help="Replications.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (common random numbers across rosters).")
 @click.option(
+    "--drawn-rates",
+    is_flag=True,
+    help="Draw each replication's day rates from the forecast distribution (its calibrated intervals) instead of taking the mean as the truth.",
+)
+@click.option(
     "--out",
     "out_dir",
     default=None,
@@ -36,7 +41,7 @@ from staffline.cli.common import (
 @json_option
 @quiet_option
 @handle_errors
-def simulate(path, roster_file, reps, seed, out_dir, model, divert, as_json, quiet) -> None:
+def simulate(path, roster_file, reps, seed, drawn_rates, out_dir, model, divert, as_json, quiet) -> None:
     """Simulate a roster's queues (walk-ins, appointments, patience, lunch) with 95% CIs."""
 
     from staffline import atomic
@@ -50,9 +55,9 @@ def simulate(path, roster_file, reps, seed, out_dir, model, divert, as_json, qui
     week_start = roster_week(roster, roster_file.name)
     read_roster(instance, roster, week_start)  # validates rows; bad ones exit 2 naming row and field
     demand = forecast_week(instance, week_start, model, divert=parse_divert(divert))
-    kpis, hourly = simulate_roster(instance, demand, roster, week_start, reps=reps, seed=seed)
+    kpis, hourly = simulate_roster(instance, demand, roster, week_start, reps=reps, seed=seed, drawn=drawn_rates)
     out = Path(out_dir) if out_dir is not None else roster_file.parent
-    payload = {"week_start": week_start.isoformat(), "reps": reps, "seed": seed, "roles": kpis}
+    payload = {"week_start": week_start.isoformat(), "reps": reps, "seed": seed, "drawn_rates": drawn_rates, "roles": kpis}
     with atomic.staged():
         atomic.write_text(out / "simulation.json", json.dumps(payload, indent=2) + "\n")
         atomic.write_csv(out / "simulation.csv", hourly, float_format="%.4g")
