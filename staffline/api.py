@@ -36,7 +36,7 @@ from staffline.forecasting.baseline import service_minutes
 from staffline.io import load_instance as load_instance
 from staffline.model import Instance
 from staffline.optimizer.continuity import PreviousWeek, previous_week
-from staffline.optimizer.roster import Demand, ProgressCallback
+from staffline.optimizer.roster import Demand, ProgressCallback, demand_frame
 from staffline.optimizer.roster import RosterResult as RosterResult
 from staffline.optimizer.roster import solve_roster as _solve_roster
 from staffline.pipeline import Plan as Plan
@@ -90,7 +90,7 @@ def requirements(instance: Instance, week: Week = None, *, forecast: pd.DataFram
     """
     demand = _demand(instance, week, forecast)
     roles = queue_roles(instance.branch.roles, demand.aht_minutes)
-    return _requirements(demand.frame, roles, instance.branch.slot_minutes)
+    return _requirements(demand_frame(instance, demand), roles, instance.branch.slot_minutes)
 
 
 def solve_roster(

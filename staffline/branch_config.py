@@ -110,6 +110,15 @@ def _wait_method(value: Any) -> str:
     return value
 
 
+DEMANDS = ("mean", "expected")
+
+
+def _demand(value: Any) -> str:
+    if value not in DEMANDS:
+        raise FieldError(f"unknown demand {value!r} (known: {', '.join(DEMANDS)})")
+    return value
+
+
 def _dates(value: Any) -> tuple[dt.date, ...]:
     if not isinstance(value, list):
         raise FieldError("expected a list of dates YYYY-MM-DD")
@@ -207,6 +216,7 @@ OBJECTIVE_SPEC = {
     "vip_wait_multiplier": Spec(toml_number(0, 1e3), 3.0),
     "wait_method": Spec(_wait_method, "lagged"),
     "role_change_weight": Spec(toml_number(0, 1e6), ROLE_CHANGE_WEIGHT),
+    "demand": Spec(_demand, "mean"),
 }
 CONTRACT_SPEC = {
     "min_hours": Spec(toml_number(0, 80), 0.0),

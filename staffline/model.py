@@ -131,6 +131,12 @@ class ObjectiveWeights:
     desk change (a person's role differing from their previous worked slot
     of the day, across lunch too), because staff and customers dislike desks
     that change hands every hour; 0 switches it off.
+    ``demand`` is which arrival rate the wait cost and the requirements use:
+    ``mean`` plugs in the forecast mean; ``expected`` takes the expectation
+    over the forecast's gamma rate distribution (read from its calibrated
+    intervals), because the wait is convex in the rate and the plug-in
+    understates it. ``mean`` stays the default: ``expected`` did not win in
+    the simulator (docs/benchmarks.md, "Staffing for forecast uncertainty").
     """
 
     wait_per_customer_minute: float = 1.0
@@ -138,6 +144,7 @@ class ObjectiveWeights:
     vip_wait_multiplier: float = 3.0
     wait_method: str = "lagged"
     role_change_weight: float = ROLE_CHANGE_WEIGHT
+    demand: str = "mean"
 
 
 @dataclass(frozen=True)

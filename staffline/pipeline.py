@@ -24,7 +24,7 @@ from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
 from staffline.optimizer.continuity import PreviousWeek, previous_week
 from staffline.optimizer.replan import Amendment
-from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, solve_roster
+from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, demand_frame, solve_roster
 from staffline.queueing import queue_roles, requirements
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -185,7 +185,7 @@ def plan(
         instance = amend.relaxed(instance, week_start)
     walk_ins, forecast_info = fit_walk_ins(instance, week_start, model)
     demand = demand_from(instance, walk_ins, divert)
-    req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
+    req = requirements(demand_frame(instance, demand), queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     result = solve_roster(
         instance,
         demand,

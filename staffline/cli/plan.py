@@ -45,13 +45,14 @@ from staffline.runlog import log_file_option
 def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[str, ...], history, as_json: bool, quiet: bool) -> None:
     """Minimum staff per role and slot meeting each role's service-level target."""
     from staffline import atomic
+    from staffline.optimizer.roster import demand_frame
     from staffline.pipeline import forecast_week, parse_week
     from staffline.queueing import queue_roles, requirements
 
     instance = load_instance(path, history)
     week_start = parse_week(week, instance)
     demand = forecast_week(instance, week_start, divert=parse_divert(divert))
-    req = requirements(demand.frame, queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
+    req = requirements(demand_frame(instance, demand), queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     atomic.write_csv(out_dir / "requirements.csv", req, float_format="%.4g")
     hourly = req.assign(hour=req["slot_start"].str[:2] + ":00").pivot_table(
         index="hour", columns="role", values="n_required", aggfunc="max"

@@ -25,6 +25,11 @@ from staffline.cli.common import (
 @click.option("--reps", default=200, show_default=True, type=click.IntRange(1, 100000), help="Replications.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (common random numbers across rosters).")
 @click.option(
+    "--drawn-rates",
+    is_flag=True,
+    help="Draw each replication's day rates from the forecast distribution (its calibrated intervals) instead of taking the mean as the truth.",
+)
+@click.option(
     "--out",
     "out_dir",
     default=None,
@@ -43,7 +48,7 @@ from staffline.cli.common import (
 @json_option
 @quiet_option
 @handle_errors
-def simulate(path, roster_file, reps, seed, out_dir, surge, day_text, model, divert, as_json, quiet) -> None:
+def simulate(path, roster_file, reps, seed, drawn_rates, out_dir, surge, day_text, model, divert, as_json, quiet) -> None:
     """Simulate a roster's queues (walk-ins, appointments, patience, lunch) with 95% CIs."""
 
     from staffline import atomic
@@ -62,9 +67,9 @@ def simulate(path, roster_file, reps, seed, out_dir, surge, day_text, model, div
     demand = apply_surges(demand, [parse_surge(t, instance.branch.role_names) for t in surge], day)
     if day is not None:
         instance, demand, roster = only_day(instance, demand, roster, day)
-    kpis, hourly = simulate_roster(instance, demand, roster, week_start, reps=reps, seed=seed)
+    kpis, hourly = simulate_roster(instance, demand, roster, week_start, reps=reps, seed=seed, drawn=drawn_rates)
     out = Path(out_dir) if out_dir is not None else roster_file.parent
-    payload = {"week_start": week_start.isoformat(), "reps": reps, "seed": seed, "roles": kpis}
+    payload = {"week_start": week_start.isoformat(), "reps": reps, "seed": seed, "drawn_rates": drawn_rates, "roles": kpis}
     if day is not None or surge:
         payload.update({"date": day.isoformat() if day else None, "surge": list(surge)})
     with atomic.staged():

@@ -47,3 +47,44 @@ def add_intervals(frame, dispersion=1.0):
         frame[f"lo{name}"] = lo
         frame[f"hi{name}"] = np.maximum(hi, frame["mean"].to_numpy())
     return frame
+
+
+INVERSE_SIZES = np.concatenate([[0.0], np.geomspace(1e-4, 4.0, 80)])
+FIT_ROWS = 400  # rows per (role, tier) used to read 1/r back from the intervals
+
+
+def implied_inverse_size(frame) -> dict[tuple[str, str], float]:
+    """1/r per (role, tier) whose NB intervals best reproduce the frame's ``lo80 .. hi95`` columns.
+
+    Why: a forecast frame carries its distribution only as interval columns
+    (the calibration's 1/r is not kept), and the roster's ``demand =
+    "expected"`` needs the rate's variance ``mean^2 / r``. The columns are
+    integer quantiles, so 1/r is the grid value with the least total absolute
+    quantile mismatch over up to :data:`FIT_ROWS` rows of the group (0 when
+    the intervals are Poisson's). A frame without interval columns gives {}.
+    """
+    columns = [f"{side}{name}" for name in LEVELS for side in ("lo", "hi")]
+    if not set(columns) <= set(frame.columns) or frame.empty:
+        return {}
+    probs = [p for pair in LEVELS.values() for p in pair]
+    out = {}
+    for key, rows in frame.groupby(["role", "tier"], sort=True):
+        rows = rows[rows["mean"] > 0]
+        if rows.empty:
+            continue
+        rows = rows.iloc[np.linspace(0, len(rows) - 1, min(len(rows), FIT_ROWS)).astype(int)]
+        mean = rows["mean"].to_numpy(float)
+        observed = rows[columns].to_numpy(float)
+        grid_mean = np.repeat(mean[None, :], INVERSE_SIZES.size, axis=0)
+        qs = count_quantiles(grid_mean, 1.0 + grid_mean * INVERSE_SIZES[:, None], probs)
+        fitted = np.stack([qs[0], np.maximum(qs[1], grid_mean), qs[2], np.maximum(qs[3], grid_mean)], axis=-1)
+        mismatch = np.abs(fitted - observed[None, :, :]).sum(axis=(1, 2))
+        out[(str(key[0]), str(key[1]))] = float(INVERSE_SIZES[int(np.argmin(mismatch))])
+    return out
+
+
+def rate_variance(frame) -> np.ndarray:
+    """Variance of each row's arrival rate, ``mean^2 / r`` with 1/r read from the intervals (0 without them)."""
+    inverse = implied_inverse_size(frame)
+    inv_r = np.array([inverse.get((str(r), str(t)), 0.0) for r, t in zip(frame["role"], frame["tier"])], dtype=float)
+    return frame["mean"].to_numpy(float) ** 2 * inv_r

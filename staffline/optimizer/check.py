@@ -431,10 +431,19 @@ def _check_requests(instance, days, shifts, report) -> None:
 
 
 def _customer_minutes(instance, demand, aht_minutes, days, on_role) -> float:
+    """Customer-minutes waited, weighted for VIPs, from the product's wait curves.
+
+    With ``[objective] demand = "expected"`` the curves are expectations over
+    each slot's rate distribution read from the forecast's intervals, as the
+    optimizer's objective is; the checker recomputes that variance itself.
+    """
+    from staffline.forecasting.intervals import rate_variance
     from staffline.queueing import wait_curve  # the product's definition of waiting
 
     branch = instance.branch
+    expected = branch.objective.demand == "expected"
     frame = demand.assign(_date=pd.to_datetime(demand["date"]).dt.date)
+    frame["_var"] = rate_variance(frame) if expected else 0.0
     total = 0.0
     mult = branch.objective.vip_wait_multiplier
     for role in branch.roles:
@@ -445,7 +454,7 @@ def _customer_minutes(instance, demand, aht_minutes, days, on_role) -> float:
             if not slots:
                 continue
             today = rows[rows["_date"] == d]
-            arr = today.groupby("slot_start")["mean"].sum().reindex(slots, fill_value=0.0).to_numpy()
+            arr, var = (today.groupby("slot_start")[c].sum().reindex(slots, fill_value=0.0).to_numpy() for c in ("mean", "_var"))
             vip = today[today["tier"] == "vip"].groupby("slot_start")["mean"].sum().reindex(slots, fill_value=0.0).to_numpy()
             if arr.sum() == 0:
                 continue
@@ -457,6 +466,7 @@ def _customer_minutes(instance, demand, aht_minutes, days, on_role) -> float:
                 int(max(free.max(), len(instance.certified(role.name)))),
                 branch.slot_minutes,
                 branch.objective.wait_method,
+                rate_variance=var if expected else None,
             )
             weight = np.where(arr > 0, (arr + (mult - 1) * vip) / np.maximum(arr, 1e-12), 1.0)
             total += float((curve[np.arange(len(arr)), free] * weight).sum())

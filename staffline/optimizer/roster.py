@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.constraints.rules import BusyCoverage, Rule
+from staffline.forecasting.intervals import rate_variance
 from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
 from staffline.optimizer.check import role_changes
@@ -124,21 +125,51 @@ def appointments_in_progress(instance: Instance, days: list[DayGrid], vip_only: 
     return out
 
 
+def demand_variance(instance: Instance, demand: Demand) -> Demand | None:
+    """The forecast's rate variance per row in the ``mean`` column (so slot sums reuse :func:`slot_arrivals`), or None.
+
+    None unless ``[objective] demand = "expected"``. The variance is read
+    from the frame's interval columns (``forecasting.intervals.rate_variance``);
+    tiers' rates are summed as independent, so their variances add.
+    """
+    if instance.branch.objective.demand != "expected":
+        return None
+    return variance_of(demand)
+
+
+def variance_of(demand: Demand) -> Demand:
+    """``demand`` with each row's rate variance (from its intervals) in place of its mean."""
+    return Demand(demand.frame.assign(mean=rate_variance(demand.frame)), demand.aht_minutes)
+
+
+def demand_frame(instance: Instance, demand: Demand) -> pd.DataFrame:
+    """The forecast frame for ``queueing.requirements``: with a ``rate_var`` column when demand is ``expected``."""
+    variance = demand_variance(instance, demand)
+    return demand.frame if variance is None else demand.frame.assign(rate_var=variance.frame["mean"])
+
+
 def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method: str) -> tuple[WaitData, dict]:
-    """Convex wait curves per role and day, VIP minutes weighted by the VIP multiplier."""
+    """Convex wait curves per role and day, VIP minutes weighted by the VIP multiplier.
+
+    With ``[objective] demand = "expected"`` each slot's curve is the
+    expectation over its rate distribution (:func:`demand_variance`).
+    """
     branch = instance.branch
     busy = appointments_in_progress(instance, days)
+    variance = demand_variance(instance, demand)
     curves: dict[str, dict[int, np.ndarray]] = {}
     arrivals: dict[str, dict] = {}
     for role in branch.roles:
         n_max = len(instance.certified(role.name))
         aht = float(demand.aht_minutes.get(role.name, role.aht_minutes))
         arrivals[role.name] = per_day = slot_arrivals(demand, days, role.name)
+        spread = slot_arrivals(variance, days, role.name) if variance is not None else {}
         curves[role.name] = {}
         for d, (total, vip) in per_day.items():
             if not len(total) or total.sum() == 0:
                 continue
-            curve = wait_curve(total, aht, role.patience_minutes, n_max, branch.slot_minutes, method)
+            var = spread[d][0] if d in spread else None
+            curve = wait_curve(total, aht, role.patience_minutes, n_max, branch.slot_minutes, method, rate_variance=var)
             mult = branch.objective.vip_wait_multiplier
             weight = np.where(total > 0, (total + (mult - 1) * vip) / np.maximum(total, 1e-12), 1.0)
             curves[role.name][d] = curve * weight[:, None]
@@ -396,11 +427,17 @@ def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_mi
 
 
 def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.DataFrame, dict]:
-    """Coverage table and KPIs of the roster as produced (not as the solver assumed)."""
+    """Coverage table and KPIs of the roster as produced (not as the solver assumed).
+
+    Waits come from the optimizer's curves (expected over the rate with
+    ``demand = "expected"``); service levels are at the forecast mean rate.
+    """
     branch = instance.branch
     slot = branch.slot_minutes
+    variance = demand_variance(instance, demand)
     rows, per_role = [], {}
     for role in branch.roles:
+        spread = slot_arrivals(variance, days, role.name) if variance is not None else {}
         aht = float(demand.aht_minutes.get(role.name, role.aht_minutes))
         staffed = staff_per_slot(roster, days, role.name, slot)
         total_arr = total_wait = served_in_target = 0.0
@@ -413,7 +450,10 @@ def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.Dat
             free = np.maximum(n - busy, 0)
             lam = arr / slot
             # customer-minutes from the same convex curve the optimizer used (finite when overloaded)
-            curve = wait_curve(arr, aht, role.patience_minutes, max(int(free.max(initial=0)), 1), slot, branch.objective.wait_method)
+            var = spread[d][0] if d in spread else None
+            curve = wait_curve(
+                arr, aht, role.patience_minutes, max(int(free.max(initial=0)), 1), slot, branch.objective.wait_method, rate_variance=var
+            )
             minutes = curve[np.arange(len(arr)), free]
             w = np.where(arr > 0, minutes / np.maximum(arr, 1e-12), 0.0)
             if role.patience_minutes is None:

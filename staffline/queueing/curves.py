@@ -28,6 +28,7 @@ import numpy as np
 
 from staffline.queueing.abandonment import erlang_a
 from staffline.queueing.erlang import mean_wait, service_level
+from staffline.queueing.uncertainty import expected_over_rate
 
 METHODS = ("stationary", "lagged", "mol")
 EXTENSION_SLOPE_FACTOR = 3.0
@@ -103,11 +104,22 @@ def wait_curve(
     slot_minutes: float = 15,
     method: str = "stationary",
     cap_minutes: float = 240.0,
+    rate_variance=None,
 ) -> np.ndarray:
-    """Expected customer-minutes waited per slot, array[slot, n] for n = 0..n_max; convex in n."""
+    """Expected customer-minutes waited per slot, array[slot, n] for n = 0..n_max; convex in n.
+
+    With ``rate_variance`` (per slot, arrivals^2) the slot's rate is gamma with
+    mean ``arrivals`` and that variance, and the curve is the expectation of
+    the known-rate curve over it (:mod:`staffline.queueing.uncertainty`).
+    """
     actual = np.atleast_1d(np.asarray(arrivals, dtype=float))
     if np.any(actual < 0):
         raise ValueError("arrivals must be non-negative")
+    if rate_variance is not None and np.any(np.asarray(rate_variance) > 0):
+        expected = expected_over_rate(
+            lambda rate: wait_curve(rate, aht, patience, n_max, slot_minutes, method, cap_minutes), actual, rate_variance
+        )
+        return make_convex(expected)
     effective = effective_arrivals(actual, aht, slot_minutes, method)
     per_customer = per_customer_wait(effective, aht, patience, n_max, slot_minutes)
     total = np.where(actual[:, None] > 0, actual[:, None] * per_customer, 0.0)
@@ -123,22 +135,37 @@ def min_staff(
     patience: float | None = None,
     n_max: int = 200,
     slot_minutes: float = 15,
+    rate_variance=None,
 ) -> np.ndarray:
     """Smallest n per slot whose service level meets the target (n_max if none does).
+
+    With ``rate_variance`` the service level is its expectation over the
+    slot's gamma rate (mean ``arrivals``): the n whose expected share of
+    customers answered in time meets the target, not the n that would if the
+    forecast were exact.
 
     The search starts at a square-root-staffing bound (load + 8 sqrt(load) + 10,
     far above any realistic target) and doubles only if some slot is still short,
     so the Erlang A service level is never evaluated for hundreds of useless n.
     """
-    lam = np.atleast_1d(np.asarray(arrivals, dtype=float))[:, None] / slot_minutes
-    load = float(lam.max(initial=0.0)) * aht
+    mean = np.atleast_1d(np.asarray(arrivals, dtype=float))
+    variance = np.zeros_like(mean) if rate_variance is None else np.broadcast_to(np.asarray(rate_variance, dtype=float), mean.shape)
+    top = mean + 8 * np.sqrt(variance)  # the rule's nodes lie within a few standard deviations
+    load = float(top.max(initial=0.0)) / slot_minutes * aht
     n_hi = min(n_max, int(np.ceil(load + 8 * np.sqrt(load) + 10)))
+
+    def levels(rate: np.ndarray, n: np.ndarray) -> np.ndarray:
+        lam = rate[:, None] / slot_minutes
+        if patience is None:
+            return service_level(lam * aht, n, aht, target_minutes)
+        return erlang_a(lam, aht, patience, n).service_level(target_minutes)
+
     while True:
         n = np.arange(n_hi + 1)[None, :]
-        if patience is None:
-            sl = service_level(lam * aht, n, aht, target_minutes)
+        if np.any(variance > 0):
+            sl = expected_over_rate(lambda rate: levels(rate, n), mean, variance)
         else:
-            sl = erlang_a(lam, aht, patience, n).service_level(target_minutes)
+            sl = levels(mean, n)
         meets = sl >= service_level_target - 1e-12
         if meets.any(axis=1).all() or n_hi >= n_max:
             return np.where(meets.any(axis=1), meets.argmax(axis=1), n_max)

@@ -58,6 +58,8 @@ def role_load(forecast: pd.DataFrame, role: str) -> pd.DataFrame:
     vip = rows[rows["tier"] == "vip"].groupby(["date", "slot_start"], sort=True)["mean"].sum()
     out = total.rename("arrivals").to_frame()
     out["vip_arrivals"] = vip.reindex(out.index, fill_value=0.0)
+    if "rate_var" in rows:  # tiers' rates independent: variances add
+        out["rate_var"] = rows.groupby(["date", "slot_start"], sort=True)["rate_var"].sum()
     return out.reset_index()
 
 
@@ -76,6 +78,10 @@ def requirements(forecast: pd.DataFrame, roles: Mapping[str, QueueRole], slot_mi
     ``n_required`` is the least staff meeting the role's service-level target
     (and the VIP target when set), never below ``min_on_duty``;
     ``expected_wait`` (minutes per customer) and ``service_level`` are at that n.
+    A ``rate_var`` column (the variance of each row's rate, added by the
+    caller for ``[objective] demand = "expected"``) makes the target apply to
+    the expected service level over the rate distribution; ``expected_wait``
+    and ``service_level`` stay the values at the mean rate.
     """
     frames = []
     for name, role in roles.items():
@@ -83,8 +89,16 @@ def requirements(forecast: pd.DataFrame, roles: Mapping[str, QueueRole], slot_mi
         if load.empty:
             continue
         arrivals = load["arrivals"].to_numpy()
+        var = load["rate_var"].to_numpy() if "rate_var" in load else None
         need = min_staff(
-            arrivals, role.aht_minutes, role.wait_target_minutes, role.service_level_target, role.patience_minutes, n_max, slot_minutes
+            arrivals,
+            role.aht_minutes,
+            role.wait_target_minutes,
+            role.service_level_target,
+            role.patience_minutes,
+            n_max,
+            slot_minutes,
+            rate_variance=var,
         )
         if role.vip_wait_target_minutes is not None and role.vip_service_level_target is not None:
             vip_need = min_staff(
@@ -95,6 +109,7 @@ def requirements(forecast: pd.DataFrame, roles: Mapping[str, QueueRole], slot_mi
                 role.patience_minutes,
                 n_max,
                 slot_minutes,
+                rate_variance=var,
             )
             need = np.where(load["vip_arrivals"].to_numpy() > 0, np.maximum(need, vip_need), need)
         need = np.where(arrivals > 0, need, 0)

@@ -17,7 +17,7 @@ import pandas as pd
 from staffline.forecasting.baseline import served_durations
 from staffline.model import Instance, minutes_of
 from staffline.optimizer.core.branch_model import plan_days
-from staffline.optimizer.roster import Demand, slot_arrivals, staff_per_slot
+from staffline.optimizer.roster import Demand, slot_arrivals, staff_per_slot, variance_of
 from staffline.simulation.queue_sim import QueueSpec, SimResult, confidence_interval, empirical_service, lognormal_service, simulate_days
 
 MIN_EMPIRICAL = 30
@@ -34,17 +34,27 @@ def service_sampler(instance: Instance, role) -> tuple[object, str]:
 
 
 def day_specs(
-    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role, service
+    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role, service, drawn: bool = False
 ) -> tuple[list, list[tuple[dt.date, list[dt.time]]]]:
-    """One :class:`QueueSpec` per open day of the week for ``role``, service times drawn by ``service``."""
+    """One :class:`QueueSpec` per open day of the week for ``role``, service times drawn by ``service``.
+
+    ``drawn``: each replication's day draws its rates from the forecast's
+    distribution (gamma, variance read from the intervals) instead of
+    taking the forecast mean as the truth.
+    """
     branch = instance.branch
     days = [d for d in plan_days(instance, week_start) if d.slots]
     arrivals = slot_arrivals(demand, days, role.name)
+    spread = slot_arrivals(variance_of(demand), days, role.name) if drawn else {}
     staffed = staff_per_slot(roster, days, role.name, branch.slot_minutes)
     apps = instance.appointments
     specs, grid = [], []
     for d, day in enumerate(days):
         total, vip = arrivals[d]
+        shape = None
+        if drawn:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shape = np.where(spread[d][0] > 0, total**2 / spread[d][0], np.inf)
         todays = apps[(apps["role"] == role.name) & (apps["start"].dt.date == day.date)]
         open_m = minutes_of(day.slots[0])
         starts = np.array([t.hour * 60 + t.minute - open_m for t in todays["start"]], dtype=float)
@@ -59,6 +69,7 @@ def day_specs(
                 appointments=starts,
                 appointment_minutes=todays["duration"].to_numpy(dtype=float),
                 wait_target_minutes=role.wait_target_minutes,
+                rate_shape=shape,
             )
         )
         grid.append((day.date, day.slots))
@@ -66,9 +77,12 @@ def day_specs(
 
 
 def simulate_roster(
-    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, reps: int = 200, seed: int = 0
+    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, reps: int = 200, seed: int = 0, drawn: bool = False
 ) -> tuple[dict, pd.DataFrame]:
     """KPIs per role with 95% CIs, and a per-hour frame of simulated wait per role.
+
+    ``drawn`` draws each replication's day rates from the forecast distribution
+    (:func:`day_specs`); ``seed`` fixes those draws with the rest.
 
     The per-hour frame has ``date, hour, role, arrivals, wait_per_arrival,
     lo95, hi95`` (customer-minutes per walk-in arriving in that hour).
@@ -76,7 +90,7 @@ def simulate_roster(
     kpis, frames = {}, []
     for role in instance.branch.roles:
         service, source = service_sampler(instance, role)
-        specs, grid = day_specs(instance, demand, roster, week_start, role, service)
+        specs, grid = day_specs(instance, demand, roster, week_start, role, service, drawn)
         if not specs:
             continue
         result = simulate_days(specs, reps, seed)

@@ -138,3 +138,16 @@ def test_wait_method_defaults_to_lagged_and_unknown_values_name_the_field(tmp_pa
     (problem,) = err.value.problems
     assert (problem.file, problem.field) == ("branch.toml", "objective.wait_method")
     assert "unknown wait_method 'guess'" in problem.message
+
+
+def test_demand_defaults_to_mean_and_unknown_values_name_the_field(tmp_path):
+    folder = make_instance(tmp_path / "b")
+    assert load_instance(folder).branch.objective.demand == "mean"
+    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\ndemand = "expected"\n', encoding="utf-8")
+    assert load_instance(folder).branch.objective.demand == "expected"
+    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\ndemand = "p90"\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_instance(folder)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.field) == ("branch.toml", "objective.demand")
+    assert "unknown demand 'p90'" in problem.message

@@ -75,3 +75,23 @@ def pd_weekday(dates):
     import pandas as pd
 
     return pd.to_datetime(dates).dt.day_of_week
+
+
+def test_expected_demand_roster_passes_the_checker_on_the_same_objective():
+    """With demand = "expected" the checker scores the expected curves too: its customer-minutes are the roster's."""
+    from staffline.model import ObjectiveWeights
+    from staffline.optimizer.roster import solve_roster
+    from staffline.pipeline import default_week
+
+    inst = small_branch(objective=ObjectiveWeights(demand="expected", vip_wait_multiplier=1.0))  # kpis count VIPs once
+    week = default_week(inst)
+    demand = forecast_week(inst, week, model="profile")
+    result = solve_roster(inst, demand, week, time_limit=3, workers=1, seed=0, backend="cpsat")
+    assert result.status in ("optimal", "feasible")
+    report = check_roster(inst, result.roster, week, demand.frame, demand.aht_minutes)
+    assert report.ok, [str(v) for v in report.violations]
+    solver_minutes = sum(r["customer_minutes_waited"] for r in result.kpis["roles"].values())
+    assert report.customer_minutes == pytest.approx(solver_minutes, rel=1e-3, abs=1.0)
+    plain = small_branch(objective=ObjectiveWeights(vip_wait_multiplier=1.0))
+    mean = check_roster(plain, result.roster, week, demand.frame, demand.aht_minutes)
+    assert report.customer_minutes > mean.customer_minutes  # Jensen: an uncertain rate waits more

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,24 @@ def test_a_week_pools_its_days():
 def test_mismatched_lengths_are_refused():
     with pytest.raises(ValueError):
         simulate_queue(QueueSpec(15, np.ones(3), np.ones(2, int), exponential_service(1.0)))
+
+
+def test_drawn_rates_have_the_gamma_mean_and_variance_and_are_known_without_a_shape():
+    from staffline.simulation.queue_sim import drawn_rates
+
+    mean, shape = np.array([4.0, 12.0, 30.0]), np.array([5.0, 40.0, np.inf])
+    z = np.random.default_rng(0).standard_normal(20_000)
+    draws = np.stack([drawn_rates(mean, shape, float(x)) for x in z])
+    np.testing.assert_allclose(draws.mean(axis=0), mean, rtol=0.02)
+    np.testing.assert_allclose(draws.var(axis=0)[:2], mean[:2] ** 2 / shape[:2], rtol=0.08)
+    assert np.all(draws[:, 2] == 30.0)
+
+
+def test_drawn_rates_widen_the_simulated_spread_of_a_day():
+    spec = QueueSpec(slot_minutes=15, arrival_rate=np.full(8, 10.0), servers=np.full(8, 5), service=exponential_service(6.0))
+    known = simulate_queue(spec, reps=60, seed=1)
+    drawn = simulate_queue(dataclasses.replace(spec, rate_shape=np.full(8, 10.0)), reps=60, seed=1)
+    assert drawn.arrivals.std() > 1.5 * known.arrivals.std()
+    assert (
+        simulate_queue(dataclasses.replace(spec, rate_shape=np.full(8, 10.0)), reps=60, seed=1).arrivals.tolist() == drawn.arrivals.tolist()
+    )
