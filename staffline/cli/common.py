@@ -121,6 +121,12 @@ divert_option = click.option(
     metavar="ROLE=SHARE",
     help="What-if: send SHARE of ROLE's walk-ins to self-service (e.g. counter=0.2); the lobby assists a part of them.",
 )
+absent_option = click.option(
+    "--absent",
+    multiple=True,
+    metavar="EMP=DATE[:DATE]|EMP=DATETHH:MM-HH:MM",
+    help="An absence: a day (E05=2026-12-02), days (E05=2026-12-02:2026-12-04) or part of a day (E05=2026-12-02T12:00-17:00); repeatable.",
+)
 model_option = click.option(
     "--model",
     default=None,

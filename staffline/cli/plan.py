@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from staffline.cli.common import (
+    absent_option,
     divert_option,
     emit_json,
     handle_errors,
@@ -26,7 +27,6 @@ from staffline.cli.common import (
     read_roster_csv,
     week_option,
 )
-from staffline.cli.replan import absent_option
 from staffline.errors import InputError, Problem
 from staffline.io import load_instance
 from staffline.runlog import log_file_option

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from staffline.cli.common import (
+    absent_option,
     emit_json,
     handle_errors,
     history_option,
@@ -23,13 +24,6 @@ from staffline.cli.common import (
 )
 from staffline.io import load_instance
 from staffline.runlog import log_file_option
-
-absent_option = click.option(
-    "--absent",
-    multiple=True,
-    metavar="EMP=DATE[:DATE]|EMP=DATETHH:MM-HH:MM",
-    help="An absence: a day (E05=2026-12-02), days (E05=2026-12-02:2026-12-04) or part of a day (E05=2026-12-02T12:00-17:00); repeatable.",
-)
 
 
 @click.command()
