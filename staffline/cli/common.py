@@ -42,6 +42,15 @@ class TimeLimitNoRoster(Exception):
     """The solver hit its time limit before finding any roster (exit 3)."""
 
 
+def stop_unless_roster(p) -> None:
+    """A plan without a roster ends the command: exit 1 with the diagnosis (as data too), or exit 3."""
+    if p.status == "infeasible":
+        explanation = p.result.explanation
+        raise Infeasible(p.result.message, explanation.as_dict() if explanation is not None else None)
+    if p.status == "time_limit":
+        raise TimeLimitNoRoster(p.result.message)
+
+
 def emit_json(payload: Any) -> None:
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
 

@@ -157,7 +157,7 @@ def roster(
     """
     import sys
 
-    from staffline.cli.common import Infeasible, TimeLimitNoRoster
+    from staffline.cli.common import stop_unless_roster
     from staffline.optimizer.replan import Amendment
     from staffline.pipeline import plan, write_plan
     from staffline.replanning import as_absences
@@ -193,11 +193,7 @@ def roster(
         previous=read_roster_csv(previous_file) if previous_file is not None else None,
         amend=amend,
     )
-    if p.status == "infeasible":
-        explanation = p.result.explanation
-        raise Infeasible(p.result.message, explanation.as_dict() if explanation is not None else None)
-    if p.status == "time_limit":
-        raise TimeLimitNoRoster(p.result.message)
+    stop_unless_roster(p)
     paths = write_plan(p, instance, out_dir)
     k = p.kpis
     LOGGER.info(

@@ -54,7 +54,7 @@ def replan(
     reason); kpis.json gains ``changes`` (person_days, role_slots, penalty).
     The change weights are branch.toml's ``[replan]``.
     """
-    from staffline.cli.common import Infeasible, TimeLimitNoRoster
+    from staffline.cli.common import stop_unless_roster
     from staffline.optimizer.replan import parse_moment, read_pins
     from staffline.replanning import as_absences, replan, write_replan
     from staffline.runlog import LOGGER
@@ -74,11 +74,7 @@ def replan(
         seed=seed,
         model=model,
     )
-    if p.status == "infeasible":
-        explanation = p.result.explanation
-        raise Infeasible(p.result.message, explanation.as_dict() if explanation is not None else None)
-    if p.status == "time_limit":
-        raise TimeLimitNoRoster(p.result.message)
+    stop_unless_roster(p)
     paths = write_replan(p, instance, out_dir)
     k = p.kpis
     LOGGER.info(

@@ -26,3 +26,15 @@ def person(i, roles, **contract):
     base.update(contract)
     unavailable = base.pop("unavailable", ())
     return Employee(f"E{i}", f"P{i}", tuple(roles), Contract(**base), tuple(unavailable))
+
+
+FAST = dict(time_limit=3, workers=1, seed=0, model="profile")  # one worker: deterministic time, the same roster on a busy machine
+
+
+def published_roster(inst, week=WEEK):
+    """The roster a planner published for ``week`` (a quick plan of ``inst``), for re-planning and intraday tests."""
+    import staffline
+
+    p = staffline.plan(inst, week, **FAST)
+    assert p.status in ("optimal", "feasible"), p.result.message
+    return p.roster

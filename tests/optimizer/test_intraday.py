@@ -11,17 +11,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import staffline
 from staffline.cli import main
 from staffline.intraday import steer
 from staffline.io import write_instance
 from staffline.optimizer.check import check_roster
 from staffline.pipeline import forecast_week
-from tests.optimizer.branches import WEEK, small_branch
+from tests.optimizer.branches import WEEK, published_roster, small_branch
 
 WED = WEEK + dt.timedelta(days=2)
 NOW = dt.datetime.combine(WED, dt.time(11, 0))
-FAST = dict(time_limit=3, workers=1, seed=0, model="profile")
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +29,7 @@ def branch():
 
 @pytest.fixture(scope="module")
 def published(branch):
-    p = staffline.plan(branch, WEEK, **FAST)
-    assert p.status in ("optimal", "feasible")
-    return p.roster
+    return published_roster(branch)
 
 
 def surge_tickets(branch, role: str, factor: float) -> pd.DataFrame:

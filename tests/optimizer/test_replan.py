@@ -21,11 +21,10 @@ from staffline.io import write_instance
 from staffline.optimizer.check import check_roster
 from staffline.optimizer.replan import Absence, parse_absence, parse_moment, person_days, read_pins
 from staffline.pipeline import forecast_week
-from tests.optimizer.branches import WEEK, small_branch
+from tests.optimizer.branches import FAST, WEEK, published_roster, small_branch
 from tests.paths import REPO
 
 WED, THU = WEEK + dt.timedelta(days=2), WEEK + dt.timedelta(days=3)
-FAST = dict(time_limit=3, workers=1, seed=0, model="profile")
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +34,7 @@ def branch():
 
 @pytest.fixture(scope="module")
 def published(branch):
-    p = staffline.plan(branch, WEEK, **FAST)
-    assert p.status in ("optimal", "feasible")
-    return p.roster
+    return published_roster(branch)
 
 
 @pytest.fixture(scope="module")
