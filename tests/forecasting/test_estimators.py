@@ -128,12 +128,12 @@ def test_backtest_every_model_beats_seasonal_naive_on_the_demo_branch(jiangdong)
 
 def test_forecast_cli_auto_picks_the_backtest_winner(tmp_path):
     """auto's candidates are the backtest's own scores on the same folds, and it takes the lowest."""
-    args = ["forecast", "instances/jiangdong", "--model", "auto", "--folds", "2", "--backtest", "--out", str(tmp_path), "--json"]
+    args = ["forecast", "instances/jiangdong", "--model", "auto", "--folds", "3", "--backtest", "--out", str(tmp_path), "--json"]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     payload = json.loads(res.output)
     assert payload["requested"] == "auto" and payload["model"] == min(payload["candidates"], key=payload["candidates"].get)
-    assert payload["backtest_wape"] == min(payload["candidates"].values()) and payload["backtest_folds"] == 2
+    assert payload["backtest_wape"] == min(payload["candidates"].values()) and payload["backtest_folds"] == 3
     table = pd.read_csv(tmp_path / "backtest.csv")
     overall = table[table["role"] == "all"].set_index("model")["wape"]
     for name in ("naive", "profile", "poisson", "topdown"):  # the single models; the ensemble is scored prequentially
@@ -216,3 +216,15 @@ def test_the_latest_complete_week_is_a_fold_for_weekday_only_and_saturday_series
     ]
     assert with_saturdays[-1].weekday() == 4  # ends on a Friday although Saturdays are open: incomplete
     assert fold_origins(counts(with_saturdays), 1) == [dt.date(2026, 11, 9)]
+
+
+def test_auto_takes_the_profile_below_three_scored_weeks(jiangdong):
+    """Two weeks cannot tell the models apart: auto reports their scores but keeps the profile."""
+    from staffline.forecasting import fit_forecast
+    from staffline.forecasting.auto import MIN_FOLDS
+    from staffline.pipeline import default_week
+
+    _, info = fit_forecast(jiangdong, default_week(jiangdong), "auto", folds=MIN_FOLDS - 1)
+    assert info.model == "profile" and info.backtest_folds == MIN_FOLDS - 1
+    assert set(info.candidates) >= {"naive", "profile", "poisson", "ensemble"}
+    assert info.backtest_wape == info.candidates["profile"]
