@@ -144,29 +144,46 @@ def min_staff(
     customers answered in time meets the target, not the n that would if the
     forecast were exact.
 
-    The search starts at a square-root-staffing bound (load + 8 sqrt(load) + 10,
-    far above any realistic target) and doubles only if some slot is still short,
-    so the Erlang A service level is never evaluated for hundreds of useless n.
+    The service level grows with n, so each slot is bisected on its own
+    bracket: from a square-root-staffing bound of its own load (load + 8
+    sqrt(load) + 10, doubled while still short) down to the answer, one n per
+    slot per step. Why: evaluating every n up to the busiest slot's bound for
+    every slot made Erlang A's service level 88 s of a 150-staff plan
+    (33,000 (slot, n) pairs, each a uniformisation chain); a bisection
+    evaluates about 8 per slot.
     """
     mean = np.atleast_1d(np.asarray(arrivals, dtype=float))
     variance = np.zeros_like(mean) if rate_variance is None else np.broadcast_to(np.asarray(rate_variance, dtype=float), mean.shape)
+    uncertain = bool(np.any(variance > 0))
+
+    def meets(slots: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Whether ``n[k]`` staff meet the target in slot ``slots[k]``."""
+
+        def level(rate: np.ndarray) -> np.ndarray:
+            lam = rate / slot_minutes
+            if patience is None:
+                return service_level(lam * aht, n, aht, target_minutes)
+            return erlang_a(lam, aht, patience, n).service_level(target_minutes)
+
+        sl = expected_over_rate(level, mean[slots], variance[slots]) if uncertain else level(mean[slots])
+        return np.asarray(sl) >= service_level_target - 1e-12
+
     top = mean + 8 * np.sqrt(variance)  # the rule's nodes lie within a few standard deviations
-    load = float(top.max(initial=0.0)) / slot_minutes * aht
-    n_hi = min(n_max, int(np.ceil(load + 8 * np.sqrt(load) + 10)))
-
-    def levels(rate: np.ndarray, n: np.ndarray) -> np.ndarray:
-        lam = rate[:, None] / slot_minutes
-        if patience is None:
-            return service_level(lam * aht, n, aht, target_minutes)
-        return erlang_a(lam, aht, patience, n).service_level(target_minutes)
-
-    while True:
-        n = np.arange(n_hi + 1)[None, :]
-        if np.any(variance > 0):
-            sl = expected_over_rate(lambda rate: levels(rate, n), mean, variance)
-        else:
-            sl = levels(mean, n)
-        meets = sl >= service_level_target - 1e-12
-        if meets.any(axis=1).all() or n_hi >= n_max:
-            return np.where(meets.any(axis=1), meets.argmax(axis=1), n_max)
-        n_hi = min(n_max, 2 * n_hi)
+    load = top / slot_minutes * aht
+    hi = np.minimum(n_max, np.ceil(load + 8 * np.sqrt(load) + 10)).astype(np.int64)
+    found = np.zeros(mean.size, dtype=bool)  # the bracket's top meets the target (else the answer is n_max)
+    short = np.arange(mean.size)
+    while short.size:
+        ok = meets(short, hi[short])
+        found[short[ok]] = True
+        short = short[~ok & (hi[short] < n_max)]
+        hi[short] = np.minimum(n_max, 2 * hi[short])
+    lo = np.full(mean.size, -1, dtype=np.int64)  # largest n known to fall short (-1: none)
+    active = np.flatnonzero(found & (hi - lo > 1))
+    while active.size:
+        mid = (lo[active] + hi[active]) // 2
+        ok = meets(active, mid)
+        hi[active] = np.where(ok, mid, hi[active])
+        lo[active] = np.where(ok, lo[active], mid)
+        active = active[hi[active] - lo[active] > 1]
+    return np.where(found, hi, n_max)
