@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from staffline import atomic
+from staffline.deadline import ROLE_ASSIGNMENT_SHARE, Deadline, after_search_reserve
 from staffline.errors import InputError, Problem
 from staffline.forecasting.baseline import fit_forecast, service_minutes, with_appointments
 from staffline.forecasting.diversion import apply_diversion
@@ -83,6 +85,7 @@ class Plan:
     result: RosterResult
     simulation: pd.DataFrame | None = None  # simulated wait per date, hour and role (with simulate_reps)
     forecast_info: ForecastInfo | None = None  # the model that forecast, what auto chose, its backtest WAPE
+    timing: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (forecast, requirements, roster, check, simulate)
 
     @property
     def roster(self) -> pd.DataFrame:
@@ -177,7 +180,25 @@ def plan(
     verifies them there too. ``amend`` adds absences (``roster --absent``)
     and, for ``replan``, the published roster to keep close to
     (:mod:`staffline.replanning`).
+
+    ``time_limit`` is the whole run's, not the search's: one
+    :class:`~staffline.deadline.Deadline` starts here, and the search gets
+    what forecast and requirements left, less a reserve for role
+    assignment, the checker, KPIs and writing that grows with the roster's
+    size (:func:`~staffline.deadline.after_search_reserve`). Simulation
+    (``simulate_reps``) comes on top. ``Plan.timing`` has each stage's
+    wall seconds.
     """
+    deadline = Deadline(time_limit)
+    timing: dict[str, float] = {}
+    lap = time.monotonic()
+
+    def stage(name: str) -> None:
+        nonlocal lap
+        now = time.monotonic()
+        timing[name] = round(now - lap, 3)
+        lap = now
+
     week_start = parse_week(week, instance)
     before = previous_week(instance, previous, week_start) if previous is not None else PreviousWeek()
     if amend is not None:
@@ -185,7 +206,10 @@ def plan(
         instance = amend.relaxed(instance, week_start)
     walk_ins, forecast_info = fit_walk_ins(instance, week_start, model)
     demand = demand_from(instance, walk_ins, divert)
+    stage("forecast")
     req = requirements(demand_frame(instance, demand), queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
+    stage("requirements")
+    after_roles = (1 - ROLE_ASSIGNMENT_SHARE) * after_search_reserve(len(instance.staff) * 7, time_limit)  # checker, KPIs, writing
     result = solve_roster(
         instance,
         demand,
@@ -201,18 +225,22 @@ def plan(
         previous_end=before.last_end,
         extra_rules=amend.rules(instance, week_start) if amend else (),
         role_anchor=amend.anchor(instance, week_start) if amend else None,
+        deadline=deadline.before(after_roles),
     )
+    stage("roster")
     result.kpis["forecast"] = forecast_info.as_dict()
     simulated = None
     if result.status in ("optimal", "feasible"):
         verify(instance, demand, week_start, result, headcount, before, amend)
+        stage("check")
         if simulate_reps:
             from staffline.simulation import simulate_roster
 
             result.kpis["simulated"], simulated = simulate_roster(
                 instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed
             )
-    return Plan(week_start, demand.frame, req, result, simulated, forecast_info)
+            stage("simulate")
+    return Plan(week_start, demand.frame, req, result, simulated, forecast_info, timing)
 
 
 def verify(

@@ -43,6 +43,7 @@ def assign_day(
     prefer: dict[tuple[str, int], str] | None = None,
     prefer_weight: int = 0,
     fixed: dict[tuple[str, int], str] | None = None,
+    wall_limit: float | None = None,
 ) -> tuple[dict[tuple[str, int], str], int, int]:
     """Roles per (person, slot) for one day, the total count mismatch and the desk changes (when weighted).
 
@@ -57,6 +58,12 @@ def assign_day(
     Re-planning passes the published roles: ``fixed`` (person, slot) ->
     role must hold (a kept person-day), ``prefer`` ones cost
     ``prefer_weight`` each when not kept.
+
+    ``time_limit`` is CP-SAT's deterministic time (repeatable); ``wall_limit``
+    caps the wall clock too, for a run's deadline. The search starts from
+    :func:`one_role_each`, and if the wall clock stops it before it holds any
+    assignment, that simple one stands (every block rule kept, roles chosen
+    from the targets).
     """
     m = cp_model.CpModel()
     z: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -114,16 +121,52 @@ def assign_day(
                 waits.append(w)
     rule_weight = MINIMUM_WEIGHT * (1 + sum(int(values.max()) for values, _ in (wait_values or {}).values()))
     m.Minimize(sum(mismatch) + sum(waits) + change_weight * sum(changes) + prefer_weight * sum(moved) + rule_weight * sum(broken))
+    simple = one_role_each(people, targets, fixed or {})
+    for (pid, s, r), v in z.items():
+        m.AddHint(v, int(simple[pid, s] == r))
     solver = cp_model.CpSolver()
-    solver.parameters.max_deterministic_time = time_limit  # repeatable: no wall-clock cut-off
-    solver.parameters.max_time_in_seconds = 4 * time_limit
+    solver.parameters.max_deterministic_time = time_limit  # repeatable unless the wall-clock guard ends it first
+    solver.parameters.max_time_in_seconds = 4 * time_limit if wall_limit is None else max(0.0, min(4 * time_limit, wall_limit))
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     status = solver.Solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - always feasible
-        raise RuntimeError("role assignment failed")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # stopped by the wall clock before any assignment
+        return simple, count_mismatch(simple, people, targets), count_changes(simple, people) if change_weight else 0
     roles_of = {(pid, s): r for (pid, s, r), v in z.items() if solver.Value(v)}
     return roles_of, int(sum(solver.Value(v) for v in mismatch)), int(sum(solver.Value(v) for v in changes))
+
+
+def one_role_each(people, targets: dict, fixed: dict[tuple[str, int], str]) -> dict[tuple[str, int], str]:
+    """Each person on one role all day (the certified role their class is wanted on most), kept roles first.
+
+    A whole day on one role breaks no block rule, so this is always an
+    assignment, if a poor one; it is the hint role assignment starts from
+    and what stands when no time is left to improve on it.
+    """
+    roles_of = {}
+    for pid, roles, slots in people:
+        cls = frozenset(roles)
+        best = max(sorted(roles), key=lambda r: sum(targets.get((cls, s, r), 0) for s in slots))
+        for s in slots:
+            roles_of[pid, s] = fixed.get((pid, s), best)
+    return roles_of
+
+
+def count_mismatch(roles_of: dict[tuple[str, int], str], people, targets: dict) -> int:
+    """Total |persons on a role - the class count wanted| over classes, slots and roles."""
+    have: dict[tuple[frozenset, int, str], int] = {}
+    for pid, roles, slots in people:
+        for s in slots:
+            for r in roles:  # every (class, slot, role) someone could fill, as the model counts them
+                have.setdefault((frozenset(roles), s, r), 0)
+            key = (frozenset(roles), s, roles_of[pid, s])
+            have[key] += 1
+    return int(sum(abs(n - targets.get(k, 0)) for k, n in have.items()))
+
+
+def count_changes(roles_of: dict[tuple[str, int], str], people) -> int:
+    """Desk changes: neighbouring worked slots of a person on different roles (as :func:`_desk_changes` counts)."""
+    return sum(roles_of[pid, a] != roles_of[pid, b] for pid, _, slots in people for a, b in zip(slots, slots[1:]))
 
 
 def _desk_changes(m: cp_model.CpModel, z: dict, people) -> list:

@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.constraints.rules import BusyCoverage, Rule
+from staffline.deadline import ROLE_ASSIGNMENT_SHARE, Deadline, after_search_reserve
 from staffline.forecasting.intervals import rate_variance
 from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
@@ -176,6 +177,7 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
     return WaitData(curves=curves, busy=busy), arrivals
 
 
+DIAGNOSIS_SECONDS = 30.0  # the most a diagnosis takes (less when the run's deadline is nearer)
 CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
 
 
@@ -193,7 +195,7 @@ def rules_conflict(b, names, time_limit: float, seed: int = 0) -> bool:
         domain = model.proto.variables[b.rule_literals[name].Index()].domain
         domain[0] = domain[1] = 1
     solver = cp_model.CpSolver()
-    configure(solver, time_limit, 1, seed)
+    configure(solver, time_limit, 1, seed, wall_limit=time_limit)  # a diagnosis never outlasts its budget
     return solver.Solve(model) == cp_model.INFEASIBLE
 
 
@@ -209,7 +211,8 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     started = time.perf_counter()
     b = build_model(instance, days, waits, rules, diagnose=True)
     names = list(b.rule_literals)
-    solver, status = solve_model(b, min(CORE_SECONDS, time_limit), 1, seed, assumptions=[b.rule_literals[n] for n in names])
+    core_seconds = min(CORE_SECONDS, time_limit)
+    solver, status = solve_model(b, core_seconds, 1, seed, assumptions=[b.rule_literals[n] for n in names], wall_limit=core_seconds)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return []  # every rule holds at once: there is no conflict to name
     if status == cp_model.INFEASIBLE:
@@ -272,6 +275,7 @@ def solve_roster(
     diagnose_infeasible: bool = True,
     extra_rules: Sequence[Rule] = (),
     role_anchor: RoleAnchor | None = None,
+    deadline: Deadline | None = None,
 ) -> RosterResult:
     """The weekly roster minimising expected waiting + cost + penalties under the hard rules.
 
@@ -285,6 +289,13 @@ def solve_roster(
     ``extra_rules`` and ``role_anchor`` are re-planning's
     (:class:`~staffline.optimizer.replan.Amendment`): absences, kept
     person-days, the change penalty and the published roles.
+
+    ``deadline`` is the wall-clock moment this call must be done by (a
+    planning run's, less what the run needs after it): the search gets
+    ``time_limit`` or what is left of the deadline after a reserve for role
+    assignment, whichever is less, and role assignment and diagnosis stop by
+    the deadline. Without one, the search has ``time_limit`` and role
+    assignment its reserve after it.
     """
     if week_start.weekday() != 0:
         raise ValueError("week_start must be a Monday")
@@ -295,11 +306,15 @@ def solve_roster(
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
     built = ModelFactory(instance, days, waits, rules)
-    b, solver, bound_solver, status, seconds = SEARCHES[backend](built, instance, time_limit, workers, seed, progress)
+    roles_reserve = ROLE_ASSIGNMENT_SHARE * after_search_reserve(len(instance.staff) * len(days), time_limit)
+    deadline = deadline or Deadline(time_limit + roles_reserve)
+    search_limit = deadline.budget(reserve=roles_reserve, floor=min(0.5, time_limit), cap=time_limit)
+    b, solver, bound_solver, status, seconds = SEARCHES[backend](built, instance, search_limit, workers, seed, progress)
     name = STATUS.get(status, "unknown")
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:
-        core = diagnose(instance, days, waits, rules, seed=seed) if diagnose_infeasible else []
+        budget = deadline.budget(floor=1.0, cap=DIAGNOSIS_SECONDS)
+        core = diagnose(instance, days, waits, rules, time_limit=budget, seed=seed) if diagnose_infeasible else []
         why = explain(instance, days, waits, rules, core, seed) if diagnose_infeasible else None
         return RosterResult(
             "infeasible",
@@ -328,7 +343,9 @@ def solve_roster(
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     # role assignment gets a share of the limit that grows with it (0.5-3 s of CP-SAT work per day)
     per_day_limit = min(3.0, max(0.5, 0.04 * time_limit))
-    roster, mismatch, changes = extract_roster(b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor)
+    roster, mismatch, changes = extract_roster(
+        b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor, deadline=deadline
+    )
     coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
     penalties = b.penalty_values(solver)
     penalties[ROLE_CHANGES] = instance.branch.objective.role_change_weight * changes  # the persons' desks, not the class counts'
@@ -350,12 +367,23 @@ def solve_roster(
 
 
 def extract_roster(
-    b: RosterBuilder, solver, instance: Instance, seed: int, per_day_limit: float = 3.0, anchor: RoleAnchor | None = None
+    b: RosterBuilder,
+    solver,
+    instance: Instance,
+    seed: int,
+    per_day_limit: float = 3.0,
+    anchor: RoleAnchor | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[pd.DataFrame, int, int]:
-    """Solver values -> long roster rows (one per block of one role), the role count mismatch and the desk changes."""
+    """Solver values -> long roster rows (one per block of one role), the role count mismatch and the desk changes.
+
+    Each day's role assignment has ``per_day_limit`` of deterministic time
+    and, with a ``deadline``, an equal share of the wall time left to it.
+    """
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     rows, mismatch, changes = [], 0, 0
     for d, day in enumerate(b.days):
+        wall = deadline.remaining() / (len(b.days) - d) if deadline is not None else None
         people, shifts = [], {}
         for i, e in enumerate(b.employees):
             chosen = [t for t, var in b.x[i, d].items() if solver.Value(var)]
@@ -382,6 +410,7 @@ def extract_roster(
             prefer=prefer,
             prefer_weight=round(anchor.weight * SCALE) if anchor else 0,
             fixed=fixed,
+            wall_limit=wall,
         )
         mismatch += dev
         changes += moved

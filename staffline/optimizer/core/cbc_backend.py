@@ -33,6 +33,7 @@ from ortools.sat.python import cp_model
 # search with a wrong bound. Off, jiangdong's week was proved optimal (3308.28) in a 44 s plan() where on it was still
 # 0.05% short at 60 s.
 ROSTER_OPTIONS = ("preprocess off",)
+OVERRUN_SECONDS = 2.0  # CBC checks its clock between nodes; past the limit by this much, its process is ended
 
 
 class CbcModel:
@@ -138,6 +139,10 @@ def solve_cbc(
     beside another one whose answer made it moot should not hold the caller
     until its own time limit. ``options`` go to CBC's command line as they
     are (e.g. ``"preprocess off"``, see :data:`ROSTER_OPTIONS`).
+
+    CBC's own ``timeLimit`` is checked between nodes, and its root cuts can
+    run past it; a run still going :data:`OVERRUN_SECONDS` after the limit is
+    ended like a stopped one (status UNKNOWN), so a caller's deadline holds.
     """
     started = time.perf_counter()
     problem = model.problem
@@ -154,16 +159,23 @@ def solve_cbc(
         )
         cmd.tmpDir = folder  # CBC's command line names this folder: how a stop finds its process
         finished = threading.Event()
-        if stop is not None:
-            threading.Thread(target=_end_when_stopped, args=(stop, finished, folder), daemon=True).start()
+        overrun = threading.Event()
+        guard = threading.Timer(max(1.0, float(time_limit)) + OVERRUN_SECONDS, overrun.set)
+        guard.daemon = True
+        guard.start()
+        stops = (overrun,) if stop is None else (overrun, stop)
+        threading.Thread(target=_end_when_stopped, args=(stops, finished, folder), daemon=True).start()
         try:
             problem.solve(cmd)
         except pulp.PulpSolverError:
-            if stop is None or not stop.is_set():
+            if not any(event.is_set() for event in stops):
                 raise
             return CbcSolution(cp_model.UNKNOWN, None, None, time.perf_counter() - started)
         finally:
             finished.set()
+            guard.cancel()
+        if overrun.is_set():  # ended by the guard: whatever PuLP read back is not a finished run's answer
+            return CbcSolution(cp_model.UNKNOWN, None, None, time.perf_counter() - started)
         logged_bound = cbc_lower_bound(log.read_text(errors="replace") if log.exists() else "")
     seconds = time.perf_counter() - started
     if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
@@ -174,16 +186,16 @@ def solve_cbc(
     if problem.sol_status == pulp.LpSolutionOptimal:
         return CbcSolution(cp_model.OPTIMAL, objective, objective, seconds)
     constant = float(problem.objective.constant)  # CBC optimises without the objective's constant term
-    bound = logged_bound + constant if logged_bound is not None else lp_bound(problem)
+    bound = logged_bound + constant if logged_bound is not None else lp_bound(problem, max(1.0, float(time_limit) - seconds))
     if bound is not None and objective - bound < 1 - 1e-9:  # stopped on time with the proof in hand (integer objective)
         return CbcSolution(cp_model.OPTIMAL, objective, objective, seconds)
     return CbcSolution(cp_model.FEASIBLE, objective, None if bound is None else min(bound, objective), seconds)
 
 
-def _end_when_stopped(stop: threading.Event, finished: threading.Event, folder: str) -> None:
-    """Terminate the CBC process whose command line names ``folder`` once ``stop`` is set (unless the solve ``finished``)."""
-    while not finished.is_set():
-        if stop.wait(0.2):
+def _end_when_stopped(stops: Sequence[threading.Event], finished: threading.Event, folder: str) -> None:
+    """Terminate the CBC process whose command line names ``folder`` once one of ``stops`` is set (unless the solve ``finished``)."""
+    while not finished.wait(0.2):
+        if any(stop.is_set() for stop in stops):
             for child in psutil.Process().children(recursive=True):
                 try:
                     if any(folder in part for part in child.cmdline()):
@@ -202,11 +214,11 @@ def cbc_lower_bound(log: str) -> float | None:
         return None
 
 
-def lp_bound(problem: pulp.LpProblem) -> float | None:
-    """Optimum of the LP relaxation (a lower bound of the MILP), or None if CBC gives none."""
+def lp_bound(problem: pulp.LpProblem, time_limit: float | None = None) -> float | None:
+    """Optimum of the LP relaxation (a lower bound of the MILP), or None if CBC gives none (within ``time_limit``)."""
     values = {v.name: v.varValue for v in problem.variables()}
     relaxed = problem.copy()
-    relaxed.solve(pulp.PULP_CBC_CMD(msg=False, mip=False))
+    relaxed.solve(pulp.PULP_CBC_CMD(msg=False, mip=False, timeLimit=time_limit))
     for var in problem.variables():  # the relaxation shares the variables: put the roster's values back
         var.varValue = values[var.name]
     if relaxed.status != pulp.LpStatusOptimal:

@@ -26,23 +26,30 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
 
 
-def configure(solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int, full_lp: bool = True) -> None:
+def configure(
+    solver: cp_model.CpSolver, time_limit: float, workers: int, seed: int, full_lp: bool = True, wall_limit: float | None = None
+) -> None:
     """Time limit, workers and seed; one worker runs on deterministic time so results repeat.
 
     CP-SAT stopped by the wall clock returns whatever it had at that moment,
     which depends on machine load. With one worker the limit is CP-SAT's
-    deterministic time (about a second of work per unit on this machine) and
-    the wall clock only guards against runaways (4x).
+    deterministic time (about a second of work per unit on an idle machine)
+    and the wall clock only guards against runaways: 4x the limit, or
+    ``wall_limit`` when the caller has a deadline to keep (a 3 s limit took
+    7.8 s of wall time under load). A run stopped by that guard is no longer
+    repeatable, but it ends in time. With more workers ``wall_limit`` caps
+    the wall-clock limit too.
     """
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)
     if full_lp:
         strengthen_lp(solver, workers)
+    guard = float("inf") if wall_limit is None else max(0.0, float(wall_limit))
     if workers == 1:
         solver.parameters.max_deterministic_time = float(time_limit)
-        solver.parameters.max_time_in_seconds = 4.0 * float(time_limit)
+        solver.parameters.max_time_in_seconds = min(4.0 * float(time_limit), guard)
     else:
-        solver.parameters.max_time_in_seconds = float(time_limit)
+        solver.parameters.max_time_in_seconds = min(float(time_limit), guard)
 
 
 def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
@@ -65,10 +72,10 @@ def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
         solver.parameters.extra_subsolvers.append("max_lp")
 
 
-def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None):
-    """Solve ``b.model``; with ``assumptions`` (rule literals) for infeasibility diagnosis."""
+def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None, wall_limit: float | None = None):
+    """Solve ``b.model``; with ``assumptions`` (rule literals) for infeasibility diagnosis; ``wall_limit`` as in :func:`configure`."""
     solver = cp_model.CpSolver()
-    configure(solver, time_limit, workers, seed, full_lp=assumptions is None)
+    configure(solver, time_limit, workers, seed, full_lp=assumptions is None, wall_limit=wall_limit)
     if assumptions is not None:
         # enforced (rule-switchable) linear constraints only reach the LP at level 2;
         # without it CP-SAT cannot see e.g. a contract-hours bound and never proves infeasibility

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from staffline.deadline import Deadline
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
@@ -48,7 +49,7 @@ def warm_start_budget(time_limit: float) -> float:
     return min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
 
 
-def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool):
+def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool, wall_limit: float):
     """Hint a complete starting roster: greedy shifts, then the best roles for them.
 
     Returns the seconds spent and, when the greedy shifts admit a roster, the
@@ -59,8 +60,9 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
     complete on big branches; solving the model with the shifts fixed (a small
     problem: only role counts remain) yields a value for every variable, and a
     complete feasible hint becomes CP-SAT's first solution at once.
-    ``deterministic`` runs it on CP-SAT's deterministic time only, so a
-    one-worker run repeats exactly; otherwise the wall clock also caps it.
+    ``deterministic`` runs it on CP-SAT's deterministic time, so a
+    one-worker run repeats exactly; otherwise the wall clock also caps it at
+    the budget. ``wall_limit`` (what is left of the search's time) guards both.
     """
     started = time.perf_counter()
     chosen = greedy_roster(b)
@@ -77,9 +79,7 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
     fixed = b.with_shifts_fixed(chosen)
     solver = cp_model.CpSolver()
     budget = warm_start_budget(time_limit)
-    configure(solver, budget, 1, seed)
-    if not deterministic:
-        solver.parameters.max_time_in_seconds = budget
+    configure(solver, budget, 1, seed, wall_limit=wall_limit if deterministic else min(budget, wall_limit))
     status = solver.Solve(fixed)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for index in range(len(b.model.Proto().variables)):
@@ -119,21 +119,27 @@ class ModelFactory:
 
 
 def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress, hint=None):
-    """CP-SAT from a warm start (or ``hint``): (model, solver with the roster, solver with the bound, status, seconds)."""
+    """CP-SAT from a warm start (or ``hint``): (model, solver with the roster, solver with the bound, status, seconds).
+
+    ``time_limit`` covers everything here, building the model included: the
+    wall clock stops each solve at what is left of it (one worker: on top of
+    the deterministic limit, see :func:`configure`).
+    """
+    clock = Deadline(time_limit)
     b = built()
     groups = symmetry_groups(b, instance)
     if hint is not None and len(hint) == len(b.model.Proto().variables):
         # the same builder code made both models, so CBC's k-th variable is CP-SAT's k-th: a complete hint
         for k, value in enumerate(hint):
             b.model.AddHint(b.model.get_int_var_from_proto_index(k), value)
-        solver, status = solve_model(b, time_limit, workers, seed, progress)
-        return b, solver, solver, status, solver.WallTime()
+        solver, status = solve_model(b, clock.remaining(), workers, seed, progress, wall_limit=clock.remaining())
+        return b, solver, solver, status, clock.elapsed()
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
-    warm, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic)
-    started = time.perf_counter()
-    remaining = time_limit - (warm_start_budget(time_limit) if deterministic else warm)
-    solver, status = solve_model(b, max(1.0, remaining), workers, seed, progress)
-    seconds = time.perf_counter() - started + warm
+    _, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic, clock.remaining())
+    # deterministic: the same work units whatever the machine's load (the wall clock only guards the deadline)
+    remaining = max(1.0, time_limit - warm_start_budget(time_limit)) if deterministic else clock.remaining()
+    solver, status = solve_model(b, remaining, workers, seed, progress, wall_limit=clock.remaining())
+    seconds = clock.elapsed()
     bound_solver = solver
     if status == cp_model.UNKNOWN and warm_solver is not None:
         solver, status = warm_solver, cp_model.FEASIBLE  # the warm start is a valid roster: better than none
@@ -152,11 +158,12 @@ def cbc_budget(time_limit: float, workers: int) -> tuple[float, int | None]:
 
 
 def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress):
-    """The same model on CBC: (model, solution, solution, status, seconds)."""
+    """The same model on CBC: (model, solution, solution, status, seconds); building the model counts."""
+    clock = Deadline(time_limit)
     b = built(CbcModel())
-    limit, nodes = cbc_budget(time_limit, workers)
-    solution = solve_cbc(b.model, limit, workers, max_nodes=nodes, options=ROSTER_OPTIONS)
-    return b, solution, solution, solution.status, solution.seconds
+    _, nodes = cbc_budget(time_limit, workers)
+    solution = solve_cbc(b.model, clock.remaining(), workers, max_nodes=nodes, options=ROSTER_OPTIONS)
+    return b, solution, solution, solution.status, clock.elapsed()
 
 
 CBC_MAX_SHIFT_OPTIONS = 8000
@@ -180,14 +187,13 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     """
     if built.shift_options > CBC_MAX_SHIFT_OPTIONS or workers == 1:
         return search_cpsat(built, instance, time_limit, workers, seed, progress)
-    started = time.perf_counter()
+    clock = Deadline(time_limit)
     cb, cbc, _, status, _ = search_cbc(built, instance, 0.5 * time_limit, workers, seed, progress)
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
-        return cb, cbc, cbc, status, time.perf_counter() - started
-    remaining = max(1.0, time_limit - (time.perf_counter() - started))
+        return cb, cbc, cbc, status, clock.elapsed()
     hint = cb.model.values() if status == cp_model.FEASIBLE else None
-    b, solver, bound_solver, cp_status, _ = search_cpsat(built, instance, remaining, workers, seed, progress, hint=hint)
-    seconds = time.perf_counter() - started
+    b, solver, bound_solver, cp_status, _ = search_cpsat(built, instance, clock.remaining(), workers, seed, progress, hint=hint)
+    seconds = clock.elapsed()
     bound = _BestBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
     cp_found = cp_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if status == cp_model.FEASIBLE and (not cp_found or cbc.ObjectiveValue() < solver.ObjectiveValue()):
