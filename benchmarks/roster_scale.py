@@ -114,6 +114,10 @@ def fmt(value, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def pct(value) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
 HEADER = "| branch | staff | limit s | backend | status | objective | bound | gap | roster gap | first roster s | wall s | peak RSS MB |"
 
 
@@ -123,9 +127,8 @@ def table_row(r: dict) -> str:
     first = "-" if r["first_roster_s"] is None else ("" if r["first_roster_seen"] else "<=") + f"{r['first_roster_s']:.1f}"
     return (
         f"| {r['branch']} | {r['staff']} | {r['limit']:g} | {r['backend']} | {r['status']} | {fmt(r['objective'], '.1f')} | "
-        f"{fmt(r['bound'], '.1f')} | {fmt(r['gap'] and 100 * r['gap'], '.2f')}% | {fmt(r['roster_gap'] and 100 * r['roster_gap'], '.2f')}% | "
-        f"{first} | {r['wall_s']:.1f} | {r['peak_rss_mb']:.0f} |"
-    ).replace("| -% |", "| - |")
+        f"{fmt(r['bound'], '.1f')} | {pct(r['gap'])} | {pct(r['roster_gap'])} | {first} | {r['wall_s']:.1f} | {r['peak_rss_mb']:.0f} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ from ortools.sat.python import cp_model
 # search with a wrong bound. Off, jiangdong's week was proved optimal (3308.28) in a 44 s plan() where on it was still
 # 0.05% short at 60 s.
 ROSTER_OPTIONS = ("preprocess off",)
-OVERRUN_SECONDS = 2.0  # CBC checks its clock between nodes; past the limit by this much, its process is ended
+OVERRUN_SECONDS = 5.0  # CBC checks its clock between nodes; this long past its limit (unless told otherwise), its process is ended
 
 
 class CbcModel:
@@ -127,6 +127,7 @@ def solve_cbc(
     max_nodes: int | None = None,
     stop: threading.Event | None = None,
     options: Sequence[str] = (),
+    kill_after: float | None = None,
 ) -> CbcSolution:
     """Run CBC; statuses in CP-SAT's terms, and a valid lower bound whatever the outcome.
 
@@ -141,10 +142,15 @@ def solve_cbc(
     are (e.g. ``"preprocess off"``, see :data:`ROSTER_OPTIONS`).
 
     CBC's own ``timeLimit`` is checked between nodes, and its root cuts can
-    run past it; a run still going :data:`OVERRUN_SECONDS` after the limit is
-    ended like a stopped one (status UNKNOWN), so a caller's deadline holds.
+    run past it (under load, by seconds: then it still returns its roster).
+    A run still going ``kill_after`` seconds after its start (default: the
+    limit + :data:`OVERRUN_SECONDS`) is ended like a stopped one (status
+    UNKNOWN, no roster), so a caller's deadline holds; callers pass the time
+    they can really spare.
     """
     started = time.perf_counter()
+    if time_limit <= 0:  # no time left: not even CBC's start-up fits
+        return CbcSolution(cp_model.UNKNOWN, None, None, 0.0)
     problem = model.problem
     with tempfile.TemporaryDirectory(prefix="staffline-cbc-") as folder:
         log = Path(folder) / "cbc.log"
@@ -160,7 +166,9 @@ def solve_cbc(
         cmd.tmpDir = folder  # CBC's command line names this folder: how a stop finds its process
         finished = threading.Event()
         overrun = threading.Event()
-        guard = threading.Timer(max(1.0, float(time_limit)) + OVERRUN_SECONDS, overrun.set)
+        guard = threading.Timer(
+            float(time_limit) + OVERRUN_SECONDS if kill_after is None else max(float(time_limit), kill_after), overrun.set
+        )
         guard.daemon = True
         guard.start()
         stops = (overrun,) if stop is None else (overrun, stop)

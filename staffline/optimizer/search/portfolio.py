@@ -157,16 +157,22 @@ def cbc_budget(time_limit: float, workers: int) -> tuple[float, int | None]:
     return time_limit, (max(100, int(100 * time_limit)) if workers == 1 else None)
 
 
-def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress):
-    """The same model on CBC: (model, solution, solution, status, seconds); building the model counts."""
+def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress, kill_after: float | None = None):
+    """The same model on CBC: (model, solution, solution, status, seconds); building the model counts.
+
+    ``kill_after``: the seconds after which CBC's process is ended whatever
+    it is doing (see :func:`solve_cbc`), counted from here.
+    """
     clock = Deadline(time_limit)
     b = built(CbcModel())
     _, nodes = cbc_budget(time_limit, workers)
-    solution = solve_cbc(b.model, clock.remaining(), workers, max_nodes=nodes, options=ROSTER_OPTIONS)
+    kill = None if kill_after is None else kill_after - clock.elapsed()
+    solution = solve_cbc(b.model, clock.remaining(), workers, max_nodes=nodes, options=ROSTER_OPTIONS, kill_after=kill)
     return b, solution, solution, solution.status, clock.elapsed()
 
 
 CBC_MAX_SHIFT_OPTIONS = 8000
+CBC_MIN_SECONDS = 2.0  # CBC's share of the limit below which it is skipped (writing the model and starting CBC take about a second)
 
 
 def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress):
@@ -182,13 +188,15 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     1.8% below it after 300 s), while CP-SAT (warm start, LNS) is what finds
     rosters on big branches: with 60 staff (20,880 shift options) CBC found
     none in 120 s. So branches above :data:`CBC_MAX_SHIFT_OPTIONS` (jiangdong
-    has 3,828) go to CP-SAT alone. An optimum or an infeasibility proved by
+    has 3,828) go to CP-SAT alone, and so do searches whose half limit is
+    under :data:`CBC_MIN_SECONDS`. An optimum or an infeasibility proved by
     CBC ends the search at once; diagnosis always runs on CP-SAT.
     """
-    if built.shift_options > CBC_MAX_SHIFT_OPTIONS or workers == 1:
+    if built.shift_options > CBC_MAX_SHIFT_OPTIONS or workers == 1 or 0.5 * time_limit < CBC_MIN_SECONDS:
         return search_cpsat(built, instance, time_limit, workers, seed, progress)
     clock = Deadline(time_limit)
-    cb, cbc, _, status, _ = search_cbc(built, instance, 0.5 * time_limit, workers, seed, progress)
+    # CBC late at its own limit still hands over a roster: it is ended only when the whole search's time is up
+    cb, cbc, _, status, _ = search_cbc(built, instance, 0.5 * time_limit, workers, seed, progress, kill_after=time_limit)
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         return cb, cbc, cbc, status, clock.elapsed()
     hint = cb.model.values() if status == cp_model.FEASIBLE else None

@@ -1,0 +1,53 @@
+"""The run's deadline arithmetic, on a fake clock (no sleeping, no wall-clock assertions)."""
+
+import pytest
+
+from staffline.deadline import AFTER_SEARCH_FLOOR, AFTER_SEARCH_SHARE, AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY, Deadline, after_search_reserve
+
+
+class FakeClock:
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_remaining_counts_down_from_the_limit_and_stops_at_zero():
+    clock = FakeClock()
+    d = Deadline(60.0, clock)
+    assert d.remaining() == 60.0 and d.elapsed() == 0.0 and not d.expired()
+    clock.now += 45.5
+    assert d.remaining() == pytest.approx(14.5) and d.elapsed() == pytest.approx(45.5)
+    clock.now += 20.0
+    assert d.remaining() == 0.0 and d.expired()
+
+
+def test_budget_leaves_the_reserve_keeps_the_floor_and_the_cap():
+    clock = FakeClock()
+    d = Deadline(60.0, clock)
+    clock.now += 10.0  # forecast and requirements took 10 s
+    assert d.budget(reserve=8.0) == pytest.approx(42.0)
+    assert d.budget(reserve=8.0, cap=30.0) == 30.0
+    clock.now += 49.0  # 1 s left, less than the reserve
+    assert d.budget(reserve=8.0) == 0.0
+    assert d.budget(reserve=8.0, floor=0.5) == 0.5
+
+
+def test_before_is_the_same_deadline_earlier_on_the_same_clock():
+    clock = FakeClock()
+    d = Deadline(60.0, clock)
+    clock.now += 20.0
+    early = d.before(5.0)
+    assert early.remaining() == pytest.approx(35.0) and early.elapsed() == pytest.approx(20.0)
+    clock.now += 36.0
+    assert early.expired() and d.remaining() == pytest.approx(4.0)
+    assert d.before(100.0).expired()  # a reserve longer than the limit leaves nothing, never a negative time
+
+
+def test_after_search_reserve_grows_with_the_roster_and_never_takes_the_limit():
+    small, large = after_search_reserve(11 * 7, 60.0), after_search_reserve(300 * 7, 60.0)
+    assert small == pytest.approx(AFTER_SEARCH_FLOOR + AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY * 77)
+    assert large > small
+    assert after_search_reserve(10**6, 60.0) == pytest.approx(AFTER_SEARCH_SHARE * 60.0)
+    assert after_search_reserve(11 * 7, 2.0) <= AFTER_SEARCH_SHARE * 2.0
