@@ -2,7 +2,7 @@
 
 import pytest
 
-from staffline.deadline import AFTER_SEARCH_FLOOR, AFTER_SEARCH_SHARE, AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY, Deadline, after_search_reserve
+from staffline.deadline import AFTER_SEARCH_FLOOR, AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY, AFTER_SEARCH_SHARE, Deadline, after_search_reserve
 
 
 class FakeClock:
