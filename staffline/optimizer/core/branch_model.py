@@ -301,11 +301,18 @@ def add_wait_cuts(model, values: np.ndarray, load, name: str):
 
     ``values`` = W(0..n) as integers, ``load`` = free staff (an expression).
     Returns the new variable w, or None when the curve is zero (no term).
+
+    Where the curve ends in a constant tail (in practice the rounded wait
+    reaching 0), every cut of the tail is the same ``w >= W(n)``, so it is
+    added once: with curves up to every certified person (300 at 300 staff)
+    those copies were most of the model's rows.
     """
     if values.max() == 0:
         return None
     w = model.NewIntVar(0, int(values.max()), name)
-    for k in range(len(values) - 1):
+    changes = np.flatnonzero(np.diff(values))
+    last = int(changes[-1]) + 1 if changes.size else 0  # W(last) = W(last + 1) = ... = W(n)
+    for k in range(min(last + 1, len(values) - 1)):
         model.Add(w >= int(values[k]) + int(values[k + 1] - values[k]) * (load - k))
     return w
 
