@@ -25,7 +25,7 @@ def test_tiny_limit_ends_with_a_roster_or_time_limit_and_the_search_stays_inside
 def test_a_deadline_already_passed_still_ends_with_a_roster_or_time_limit():
     inst = small_branch(n_staff=5, n_roles=2, seed=3)
     demand = forecast_week(inst, WEEK, "profile")
-    result = solve_roster(inst, demand, WEEK, time_limit=3, workers=1, seed=0, deadline=Deadline(0.0))
+    result = solve_roster(inst, demand, WEEK, time_limit=3, workers=2, seed=0, deadline=Deadline(0.0))
     assert result.status in ("optimal", "feasible", "time_limit")
     assert result.solve_seconds <= 3
     if result.status != "time_limit":  # role assignment had no time: every worked slot still has one certified role

@@ -177,6 +177,7 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
     return WaitData(curves=curves, busy=busy), arrivals
 
 
+ONE_WORKER_GRACE_SECONDS = 5.0  # a one-worker search may pass the run's deadline by this much before the wall clock stops it
 DIAGNOSIS_SECONDS = 30.0  # the most a diagnosis takes (less when the run's deadline is nearer)
 CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
 
@@ -295,7 +296,12 @@ def solve_roster(
     ``time_limit`` or what is left of the deadline after a reserve for role
     assignment, whichever is less, and role assignment and diagnosis stop by
     the deadline. Without one, the search has ``time_limit`` and role
-    assignment its reserve after it.
+    assignment its reserve after it. A one-worker search (repeatable) gets
+    ``time_limit`` as deterministic time (about a second a unit on an idle
+    machine), never a measured amount, and the wall clock stops it
+    :data:`ONE_WORKER_GRACE_SECONDS` after its share of the deadline at the
+    latest: the run may then end that much after its limit, or lose
+    repeatability on a machine too loaded to keep up.
     """
     if week_start.weekday() != 0:
         raise ValueError("week_start must be a Monday")
@@ -305,10 +311,16 @@ def solve_roster(
     days = plan_days(instance, week_start)
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
-    built = ModelFactory(instance, days, waits, rules)
-    roles_reserve = ROLE_ASSIGNMENT_SHARE * after_search_reserve(len(instance.staff) * len(days), time_limit)
+    after = after_search_reserve(len(instance.staff) * len(days), time_limit)
+    roles_reserve = ROLE_ASSIGNMENT_SHARE * after
     deadline = deadline or Deadline(time_limit + roles_reserve)
-    search_limit = deadline.budget(reserve=roles_reserve, floor=min(0.5, time_limit), cap=time_limit)
+    if workers == 1:  # repeatable: the limit as deterministic time, never a measured amount; the wall clock guards the deadline
+        search_limit = time_limit
+        stop_by = deadline.before(roles_reserve - ONE_WORKER_GRACE_SECONDS)
+    else:
+        search_limit = deadline.budget(reserve=roles_reserve, floor=min(0.5, time_limit), cap=time_limit)
+        stop_by = deadline.before(roles_reserve)
+    built = ModelFactory(instance, days, waits, rules, deadline=stop_by)
     b, solver, bound_solver, status, seconds = SEARCHES[backend](built, instance, search_limit, workers, seed, progress)
     name = STATUS.get(status, "unknown")
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
@@ -378,12 +390,15 @@ def extract_roster(
     """Solver values -> long roster rows (one per block of one role), the role count mismatch and the desk changes.
 
     Each day's role assignment has ``per_day_limit`` of deterministic time
-    and, with a ``deadline``, an equal share of the wall time left to it.
+    and, with a ``deadline``, an equal share of the wall time left to it but
+    never less than ``per_day_limit`` seconds (on a loaded machine less left
+    CP-SAT without even a first assignment, and the fallback keeps no hard
+    role minimum).
     """
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     rows, mismatch, changes = [], 0, 0
     for d, day in enumerate(b.days):
-        wall = deadline.remaining() / (len(b.days) - d) if deadline is not None else None
+        wall = max(per_day_limit, deadline.remaining() / (len(b.days) - d)) if deadline is not None else None
         people, shifts = [], {}
         for i, e in enumerate(b.employees):
             chosen = [t for t, var in b.x[i, d].items() if solver.Value(var)]

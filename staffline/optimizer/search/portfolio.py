@@ -99,12 +99,23 @@ def build_model(instance, days, waits, rules, diagnose=False, model=None) -> Ros
 
 @dataclass
 class ModelFactory:
-    """Builds the complete roster model (rules, symmetry breaking, objective) on either backend."""
+    """Builds the complete roster model (rules, symmetry breaking, objective) on either backend.
+
+    ``deadline`` (set by the caller with a run to finish) is when the search
+    must stop on the wall clock whatever its ``time_limit``: a one-worker
+    search gets a deterministic limit that cannot depend on measured time,
+    so the run's deadline reaches it here.
+    """
 
     instance: Instance
     days: list[DayGrid]
     waits: WaitData
     rules: list
+    deadline: Deadline | None = None
+
+    def wall(self, clock: Deadline) -> float:
+        """Wall seconds a solve may take now: what is left of ``clock`` and of the run's deadline."""
+        return clock.remaining() if self.deadline is None else min(clock.remaining(), self.deadline.remaining())
 
     def __call__(self, model=None) -> RosterBuilder:
         b = build_model(self.instance, self.days, self.waits, self.rules, model=model)
@@ -132,13 +143,13 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
         # the same builder code made both models, so CBC's k-th variable is CP-SAT's k-th: a complete hint
         for k, value in enumerate(hint):
             b.model.AddHint(b.model.get_int_var_from_proto_index(k), value)
-        solver, status = solve_model(b, clock.remaining(), workers, seed, progress, wall_limit=clock.remaining())
+        solver, status = solve_model(b, clock.remaining(), workers, seed, progress, wall_limit=built.wall(clock))
         return b, solver, solver, status, clock.elapsed()
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
-    _, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic, clock.remaining())
+    _, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic, built.wall(clock))
     # deterministic: the same work units whatever the machine's load (the wall clock only guards the deadline)
     remaining = max(1.0, time_limit - warm_start_budget(time_limit)) if deterministic else clock.remaining()
-    solver, status = solve_model(b, remaining, workers, seed, progress, wall_limit=clock.remaining())
+    solver, status = solve_model(b, remaining, workers, seed, progress, wall_limit=built.wall(clock))
     seconds = clock.elapsed()
     bound_solver = solver
     if status == cp_model.UNKNOWN and warm_solver is not None:
@@ -167,7 +178,9 @@ def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, s
     b = built(CbcModel())
     _, nodes = cbc_budget(time_limit, workers)
     kill = None if kill_after is None else kill_after - clock.elapsed()
-    solution = solve_cbc(b.model, clock.remaining(), workers, max_nodes=nodes, options=ROSTER_OPTIONS, kill_after=kill)
+    if built.deadline is not None:  # never past the run's deadline
+        kill = min(built.deadline.remaining(), kill if kill is not None else float("inf"))
+    solution = solve_cbc(b.model, built.wall(clock), workers, max_nodes=nodes, options=ROSTER_OPTIONS, kill_after=kill)
     return b, solution, solution, solution.status, clock.elapsed()
 
 
