@@ -178,7 +178,6 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
 
 
 ONE_WORKER_GRACE_SECONDS = 5.0  # a one-worker search may pass the run's deadline by this much before the wall clock stops it
-DIAGNOSIS_SECONDS = 30.0  # the most a diagnosis takes (less when the run's deadline is nearer)
 CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
 
 
@@ -196,7 +195,7 @@ def rules_conflict(b, names, time_limit: float, seed: int = 0) -> bool:
         domain = model.proto.variables[b.rule_literals[name].Index()].domain
         domain[0] = domain[1] = 1
     solver = cp_model.CpSolver()
-    configure(solver, time_limit, 1, seed, wall_limit=time_limit)  # a diagnosis never outlasts its budget
+    configure(solver, time_limit, 1, seed)
     return solver.Solve(model) == cp_model.INFEASIBLE
 
 
@@ -212,8 +211,7 @@ def diagnose(instance, days, waits, rules, time_limit: float = 30.0, seed: int =
     started = time.perf_counter()
     b = build_model(instance, days, waits, rules, diagnose=True)
     names = list(b.rule_literals)
-    core_seconds = min(CORE_SECONDS, time_limit)
-    solver, status = solve_model(b, core_seconds, 1, seed, assumptions=[b.rule_literals[n] for n in names], wall_limit=core_seconds)
+    solver, status = solve_model(b, min(CORE_SECONDS, time_limit), 1, seed, assumptions=[b.rule_literals[n] for n in names])
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return []  # every rule holds at once: there is no conflict to name
     if status == cp_model.INFEASIBLE:
@@ -294,8 +292,8 @@ def solve_roster(
     ``deadline`` is the wall-clock moment this call must be done by (a
     planning run's, less what the run needs after it): the search gets
     ``time_limit`` or what is left of the deadline after a reserve for role
-    assignment, whichever is less, and role assignment and diagnosis stop by
-    the deadline. Without one, the search has ``time_limit`` and role
+    assignment, whichever is less, and role assignment stops by the deadline
+    (a diagnosis keeps its own 30 s). Without one, the search has ``time_limit`` and role
     assignment its reserve after it. A one-worker search (repeatable) gets
     ``time_limit`` as deterministic time (about a second a unit on an idle
     machine), never a measured amount, and the wall clock stops it
@@ -325,8 +323,8 @@ def solve_roster(
     name = STATUS.get(status, "unknown")
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:
-        budget = deadline.budget(floor=1.0, cap=DIAGNOSIS_SECONDS)
-        core = diagnose(instance, days, waits, rules, time_limit=budget, seed=seed) if diagnose_infeasible else []
+        # not bound by the run's deadline: with less than its 30 s a loaded machine named non-minimal conflicts
+        core = diagnose(instance, days, waits, rules, seed=seed) if diagnose_infeasible else []
         why = explain(instance, days, waits, rules, core, seed) if diagnose_infeasible else None
         return RosterResult(
             "infeasible",
