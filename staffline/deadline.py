@@ -18,14 +18,19 @@ from typing import Callable
 
 Clock = Callable[[], float]
 
-# Seconds of wall time per employee-day for the work after the search, measured on the 2-core
-# development machine under a load of about 5 (docs/benchmarks.md, "Roster at scale"): role
-# assignment's CP-SAT model per day, the independent checker, KPIs and writing the output set.
-# 150 staff x 7 days took about 8 s at a 60 s limit after the speed-ups of issue 29.
-AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY = 0.008
+# What the stages after the search need, measured on the 2-core development machine (docs/benchmarks.md,
+# "Roster at scale"). Role assignment solves one CP-SAT model a day with a deterministic budget
+# (role_day_seconds); small days finish far sooner, about 0.05 s per person on duty. The checker, KPIs and
+# writing walk every employee-day.
+ROLE_SECONDS_PER_EMPLOYEE_DAY = 0.05
+TAIL_SECONDS_PER_EMPLOYEE_DAY = 0.004
 AFTER_SEARCH_FLOOR = 1.0  # even a five-staff week needs about this much (Python, pandas, files)
 AFTER_SEARCH_SHARE = 0.35  # never more than this share of the limit: the search must keep most of it
-ROLE_ASSIGNMENT_SHARE = 0.6  # of the after-search reserve: role assignment's CP-SAT models (the rest: checker, KPIs, writing)
+
+
+def role_day_seconds(limit: float) -> float:
+    """Deterministic seconds for one day's role assignment: a share of the limit that grows with it (0.5-3 s)."""
+    return min(3.0, max(0.5, 0.04 * limit))
 
 
 @dataclass
@@ -67,12 +72,16 @@ class Deadline:
         return earlier
 
 
-def after_search_reserve(employee_days: int, limit: float) -> float:
-    """Seconds to keep for role assignment, checker, KPIs and writing after the search of ``employee_days``.
+def after_search_reserve(staff: int, days: int, limit: float) -> tuple[float, float]:
+    """Seconds to keep after the search: (role assignment, then checker + KPIs + writing) for ``staff`` x ``days``.
 
-    Proportional to the roster's size (each stage walks every employee-day),
-    at least :data:`AFTER_SEARCH_FLOOR`, at most :data:`AFTER_SEARCH_SHARE` of
-    the limit.
+    Role assignment gets a day's :func:`role_day_seconds` or about
+    :data:`ROLE_SECONDS_PER_EMPLOYEE_DAY` per person, whichever is less; the
+    rest grows with employee-days from :data:`AFTER_SEARCH_FLOOR`. Both
+    shrink together so that they never take more than
+    :data:`AFTER_SEARCH_SHARE` of the limit.
     """
-    wanted = AFTER_SEARCH_FLOOR + AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY * employee_days
-    return min(wanted, AFTER_SEARCH_SHARE * limit)
+    roles = days * min(role_day_seconds(limit), ROLE_SECONDS_PER_EMPLOYEE_DAY * staff)
+    tail = AFTER_SEARCH_FLOOR + TAIL_SECONDS_PER_EMPLOYEE_DAY * staff * days
+    scale = min(1.0, AFTER_SEARCH_SHARE * limit / (roles + tail))
+    return roles * scale, tail * scale

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from staffline import atomic
-from staffline.deadline import ROLE_ASSIGNMENT_SHARE, Deadline, after_search_reserve
+from staffline.deadline import Deadline, after_search_reserve
 from staffline.errors import InputError, Problem
 from staffline.forecasting.baseline import fit_forecast, service_minutes, with_appointments
 from staffline.forecasting.diversion import apply_diversion
@@ -209,7 +209,7 @@ def plan(
     stage("forecast")
     req = requirements(demand_frame(instance, demand), queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     stage("requirements")
-    after_roles = (1 - ROLE_ASSIGNMENT_SHARE) * after_search_reserve(len(instance.staff) * 7, time_limit)  # checker, KPIs, writing
+    _, after_roles = after_search_reserve(len(instance.staff), 7, time_limit)  # checker, KPIs, writing
     result = solve_roster(
         instance,
         demand,

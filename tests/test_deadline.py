@@ -2,7 +2,15 @@
 
 import pytest
 
-from staffline.deadline import AFTER_SEARCH_FLOOR, AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY, AFTER_SEARCH_SHARE, Deadline, after_search_reserve
+from staffline.deadline import (
+    AFTER_SEARCH_FLOOR,
+    AFTER_SEARCH_SHARE,
+    ROLE_SECONDS_PER_EMPLOYEE_DAY,
+    TAIL_SECONDS_PER_EMPLOYEE_DAY,
+    Deadline,
+    after_search_reserve,
+    role_day_seconds,
+)
 
 
 class FakeClock:
@@ -46,8 +54,17 @@ def test_before_is_the_same_deadline_earlier_on_the_same_clock():
 
 
 def test_after_search_reserve_grows_with_the_roster_and_never_takes_the_limit():
-    small, large = after_search_reserve(11 * 7, 60.0), after_search_reserve(300 * 7, 60.0)
-    assert small == pytest.approx(AFTER_SEARCH_FLOOR + AFTER_SEARCH_SECONDS_PER_EMPLOYEE_DAY * 77)
-    assert large > small
-    assert after_search_reserve(10**6, 60.0) == pytest.approx(AFTER_SEARCH_SHARE * 60.0)
-    assert after_search_reserve(11 * 7, 2.0) <= AFTER_SEARCH_SHARE * 2.0
+    roles, tail = after_search_reserve(11, 7, 60.0)
+    assert roles == pytest.approx(7 * ROLE_SECONDS_PER_EMPLOYEE_DAY * 11)  # small days: well under a day's budget
+    assert tail == pytest.approx(AFTER_SEARCH_FLOOR + TAIL_SECONDS_PER_EMPLOYEE_DAY * 77)
+    big_roles, big_tail = after_search_reserve(150, 7, 300.0)
+    assert big_roles == pytest.approx(7 * role_day_seconds(300.0)) and big_tail > tail  # a day's budget caps role assignment
+    assert sum(after_search_reserve(300, 7, 60.0)) == pytest.approx(AFTER_SEARCH_SHARE * 60.0)  # the search keeps most
+    squeezed = after_search_reserve(11, 7, 2.0)
+    assert sum(squeezed) == pytest.approx(AFTER_SEARCH_SHARE * 2.0) and squeezed[0] / squeezed[1] == pytest.approx(
+        7 * role_day_seconds(2.0) / tail
+    )
+
+
+def test_role_day_seconds_grow_with_the_limit_between_half_a_second_and_three():
+    assert role_day_seconds(1.0) == 0.5 and role_day_seconds(60.0) == pytest.approx(2.4) and role_day_seconds(600.0) == 3.0

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.constraints.rules import BusyCoverage, Rule
-from staffline.deadline import ROLE_ASSIGNMENT_SHARE, Deadline, after_search_reserve
+from staffline.deadline import Deadline, after_search_reserve, role_day_seconds
 from staffline.forecasting.intervals import rate_variance
 from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
@@ -309,8 +309,7 @@ def solve_roster(
     days = plan_days(instance, week_start)
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
-    after = after_search_reserve(len(instance.staff) * len(days), time_limit)
-    roles_reserve = ROLE_ASSIGNMENT_SHARE * after
+    roles_reserve, _ = after_search_reserve(len(instance.staff), len(days), time_limit)
     deadline = deadline or Deadline(time_limit + roles_reserve)
     if workers == 1:  # repeatable: the limit as deterministic time, never a measured amount; the wall clock guards the deadline
         search_limit = time_limit
@@ -351,8 +350,7 @@ def solve_roster(
     objective = solver.ObjectiveValue() / SCALE
     bound = min(bound_solver.BestObjectiveBound() / SCALE, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
-    # role assignment gets a share of the limit that grows with it (0.5-3 s of CP-SAT work per day)
-    per_day_limit = min(3.0, max(0.5, 0.04 * time_limit))
+    per_day_limit = role_day_seconds(time_limit)  # deterministic: a share of the limit that grows with it
     roster, mismatch, changes = extract_roster(
         b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor, deadline=deadline
     )
