@@ -177,6 +177,7 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
     return WaitData(curves=curves, busy=busy), arrivals
 
 
+ROLE_DAY_FLOOR_SECONDS = 0.5  # the least wall time one day's role assignment gets, deadline or not
 ONE_WORKER_GRACE_SECONDS = 5.0  # a one-worker search may pass the run's deadline by this much before the wall clock stops it
 CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
 
@@ -387,14 +388,14 @@ def extract_roster(
 
     Each day's role assignment has ``per_day_limit`` of deterministic time
     and, with a ``deadline``, an equal share of the wall time left to it but
-    never less than ``per_day_limit`` seconds (on a loaded machine less left
-    CP-SAT without even a first assignment, and the fallback keeps no hard
-    role minimum).
+    never less than :data:`ROLE_DAY_FLOOR_SECONDS` (on a loaded machine less
+    left CP-SAT without even a first assignment, and the fallback keeps no
+    hard role minimum).
     """
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     rows, mismatch, changes = [], 0, 0
     for d, day in enumerate(b.days):
-        wall = max(per_day_limit, deadline.remaining() / (len(b.days) - d)) if deadline is not None else None
+        wall = max(ROLE_DAY_FLOOR_SECONDS, deadline.remaining() / (len(b.days) - d)) if deadline is not None else None
         people, shifts = [], {}
         for i, e in enumerate(b.employees):
             chosen = [t for t, var in b.x[i, d].items() if solver.Value(var)]
