@@ -49,7 +49,7 @@ def warm_start_budget(time_limit: float) -> float:
     return min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
 
 
-def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool, wall_limit: float):
+def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool, wall_limit: float | None):
     """Hint a complete starting roster: greedy shifts, then the best roles for them.
 
     Returns the seconds spent and, when the greedy shifts admit a roster, the
@@ -79,7 +79,7 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
     fixed = b.with_shifts_fixed(chosen)
     solver = cp_model.CpSolver()
     budget = warm_start_budget(time_limit)
-    configure(solver, budget, 1, seed, wall_limit=wall_limit if deterministic else min(budget, wall_limit))
+    configure(solver, budget, 1, seed, wall_limit=wall_limit if deterministic else min(budget, wall_limit or budget))
     status = solver.Solve(fixed)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for index in range(len(b.model.Proto().variables)):
@@ -113,9 +113,15 @@ class ModelFactory:
     rules: list
     deadline: Deadline | None = None
 
-    def wall(self, clock: Deadline) -> float:
-        """Wall seconds a solve may take now: what is left of ``clock`` and of the run's deadline."""
-        return clock.remaining() if self.deadline is None else min(clock.remaining(), self.deadline.remaining())
+    def wall(self, clock: Deadline | None) -> float | None:
+        """Wall seconds a solve may take now: what is left of ``clock`` and of the run's deadline (None: no wall limit).
+
+        A deterministic (one-worker) search passes no ``clock``: its own
+        limit is deterministic time, and only the run's deadline stops it on
+        the wall clock.
+        """
+        left = [x.remaining() for x in (clock, self.deadline) if x is not None]
+        return min(left) if left else None
 
     def __call__(self, model=None) -> RosterBuilder:
         b = build_model(self.instance, self.days, self.waits, self.rules, model=model)
@@ -146,10 +152,11 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
         solver, status = solve_model(b, clock.remaining(), workers, seed, progress, wall_limit=built.wall(clock))
         return b, solver, solver, status, clock.elapsed()
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
-    _, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic, built.wall(clock))
+    wall_clock = None if deterministic else clock
+    _, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic, built.wall(wall_clock))
     # deterministic: the same work units whatever the machine's load (the wall clock only guards the deadline)
     remaining = max(1.0, time_limit - warm_start_budget(time_limit)) if deterministic else clock.remaining()
-    solver, status = solve_model(b, remaining, workers, seed, progress, wall_limit=built.wall(clock))
+    solver, status = solve_model(b, remaining, workers, seed, progress, wall_limit=built.wall(wall_clock))
     seconds = clock.elapsed()
     bound_solver = solver
     if status == cp_model.UNKNOWN and warm_solver is not None:
@@ -180,7 +187,7 @@ def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, s
     kill = None if kill_after is None else kill_after - clock.elapsed()
     if built.deadline is not None:  # never past the run's deadline
         kill = min(built.deadline.remaining(), kill if kill is not None else float("inf"))
-    solution = solve_cbc(b.model, built.wall(clock), workers, max_nodes=nodes, options=ROSTER_OPTIONS, kill_after=kill)
+    solution = solve_cbc(b.model, built.wall(clock) or 0.0, workers, max_nodes=nodes, options=ROSTER_OPTIONS, kill_after=kill)
     return b, solution, solution, solution.status, clock.elapsed()
 
 
