@@ -14,7 +14,7 @@ BENCH = REPO / "benchmarks" / "roster_scale.py"
 @pytest.mark.slow
 def test_roster_scale_runs_jiangdong_in_a_child_and_reports_every_column(tmp_path):
     out = tmp_path / "runs.json"
-    command = [sys.executable, str(BENCH), "--sizes", "jiangdong", "--limits", "4", "--workers", "1", "--model", "profile"]
+    command = [sys.executable, str(BENCH), "--sizes", "jiangdong", "--limits", "4", "--workers", "2", "--model", "profile"]
     table = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True, check=True, timeout=300).stdout
     header, rule, row = table.strip().splitlines()
     assert header.startswith("| branch | staff | limit s | backend |") and "peak RSS MB" in header
