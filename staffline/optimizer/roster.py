@@ -295,7 +295,8 @@ def solve_roster(
     ``time_limit`` or what is left of the deadline after a reserve for role
     assignment, whichever is less, and role assignment stops by the deadline
     (a diagnosis keeps its own 30 s). Without one, the search has ``time_limit`` and role
-    assignment its reserve after it. A one-worker search (repeatable) gets
+    assignment its reserve after it. With one worker role assignment keeps
+    its deterministic budget (repeatable), and the search gets
     ``time_limit`` as deterministic time (about a second a unit on an idle
     machine), never a measured amount, and the wall clock stops it
     :data:`ONE_WORKER_GRACE_SECONDS` after its share of the deadline at the
@@ -352,8 +353,10 @@ def solve_roster(
     bound = min(bound_solver.BestObjectiveBound() / SCALE, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     per_day_limit = role_day_seconds(time_limit)  # deterministic: a share of the limit that grows with it
+    # one worker: role assignment on its deterministic budget alone (repeatable), as the search
+    roles_by = deadline if workers != 1 else None
     roster, mismatch, changes = extract_roster(
-        b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor, deadline=deadline
+        b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor, deadline=roles_by
     )
     coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
     penalties = b.penalty_values(solver)
