@@ -13,7 +13,9 @@ appointments, hard coverage) are the week model's own rules.
 
 The rest of the day's arrivals come from
 :func:`staffline.forecasting.intraday.update_forecast` (a Gamma-Poisson
-level per role from today's counts against the day-ahead forecast).
+day level per role from today's counts against the day-ahead forecast, and
+a recent level that fades into it over the next hours). ``levels`` reports
+the level applied to the first slot from ``now``.
 """
 
 from __future__ import annotations
