@@ -12,7 +12,17 @@ from pathlib import Path
 
 import click
 
-from staffline.cli.common import emit_json, handle_errors, history_option, json_option, model_option, quiet_option
+from staffline.cli.common import (
+    emit_json,
+    handle_errors,
+    history_option,
+    json_option,
+    model_option,
+    optional_out_option,
+    quiet_option,
+    roster_option,
+    seed_option,
+)
 from staffline.errors import InputError, Problem
 from staffline.io import load_instance
 
@@ -27,9 +37,7 @@ def parse_now(text: str) -> dt.datetime:
 
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The published roster.csv of the week."
-)
+@roster_option("The published roster.csv of the week.")
 @click.option(
     "--now", "now_text", required=True, metavar="YYYY-MM-DDTHH:MM", help="The moment to steer from (moves start at the next slot)."
 )
@@ -40,17 +48,11 @@ def parse_now(text: str) -> dt.datetime:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Today's tickets so far (history.csv format).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    default=None,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write moves.csv, roster.csv, forecast.csv, coverage.csv here.",
-)
+@optional_out_option("Write moves.csv, roster.csv, forecast.csv, coverage.csv here.")
 @click.option(
     "--time-limit", default=3.0, show_default=True, type=click.FloatRange(0.1, 600), help="Role assignment time limit (CP-SAT work units)."
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
+@seed_option()
 @model_option
 @history_option
 @json_option
