@@ -154,12 +154,13 @@ def report(r: dict, now: dt.datetime) -> str:
     lines.append(f"  simulated rest of day (from {now:%H:%M}), min/customer   published   adjusted")
     for role, b in r["simulated"]["published"].items():
         a = r["simulated"]["adjusted"][role]
-        lines.append(f"    {role:10s} ({b['customers']:6.1f} customers)            {b['wait_per_customer']:8.3f} {a['wait_per_customer']:10.3f}")
+        lines.append(
+            f"    {role:10s} ({b['customers']:6.1f} customers)            {b['wait_per_customer']:8.3f} {a['wait_per_customer']:10.3f}"
+        )
     t = r["total_customer_minutes"]
     lines.append(
         f"  {r['surged_role']} cut {r['cut']:.1%} (>= 20%), total customer-minutes {t['published']:.1f} -> {t['adjusted']:.1f} "
-        f"(not up), checker {'clean' if not r['new_violations'] else '; '.join(r['new_violations'])}: "
-        + ("MET" if r["met"] else "NOT MET")
+        f"(not up), checker {'clean' if not r['new_violations'] else '; '.join(r['new_violations'])}: " + ("MET" if r["met"] else "NOT MET")
     )
     return "\n".join(lines)
 
@@ -202,13 +203,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: no published roster: {p.result.message}", file=sys.stderr)
             return 1
         published = p.roster
-    results = [
-        run(instance, published, day, now, surges, reps=args.reps, seed=args.seed, ticket_seed=s, model=args.model) for s in seeds
-    ]
+    results = [run(instance, published, day, now, surges, reps=args.reps, seed=args.seed, ticket_seed=s, model=args.model) for s in seeds]
     if args.json:
         print(json.dumps({"date": args.date, "now": args.now, "surge": args.surge, "reps": args.reps, "mornings": results}, default=str))
     else:
-        print(f"{instance.branch.name}, {day} with {', '.join(args.surge or ['counter=1.3@10:00-12:00'])}, intraday at {args.now}, {args.reps} reps")
+        print(
+            f"{instance.branch.name}, {day} with {', '.join(args.surge or ['counter=1.3@10:00-12:00'])}, intraday at {args.now}, {args.reps} reps"
+        )
         for r in results:
             print(report(r, now))
         met = sum(r["met"] for r in results)

@@ -50,7 +50,21 @@ from staffline.runlog import log_file_option
 @handle_errors
 @locked_output
 def replan(
-    path, roster_file, out_dir, absent, pin, frozen_until, time_limit, workers, seed, previous_file, model, log_file, history, as_json, quiet
+    path,
+    roster_file,
+    out_dir,
+    absent,
+    pin,
+    frozen_until,
+    time_limit,
+    workers,
+    seed,
+    previous_file,
+    model,
+    log_file,
+    history,
+    as_json,
+    quiet,
 ) -> None:
     """Repair a published roster: absences, pins and a frozen past, changing as little as is worth it.
 

@@ -156,7 +156,9 @@ def test_extensions_stop_at_contract_hours_shift_length_rest_and_opening():
     base = small_branch()
     rules = dataclasses.replace(base.branch.shift_rules, min_rest_hours=17.0)  # Wed 16:00 + 17 h = Thu 09:00
     inst = dataclasses.replace(base, branch=dataclasses.replace(base.branch, shift_rules=rules))
-    inst = with_staff(inst, [person(1, ["counter"]), person(2, ["counter"], max_hours_week=7.0), person(3, ["counter"], latest_end=dt.time(15, 0))])
+    inst = with_staff(
+        inst, [person(1, ["counter"]), person(2, ["counter"], max_hours_week=7.0), person(3, ["counter"], latest_end=dt.time(15, 0))]
+    )
     thu = (WED + dt.timedelta(days=1)).isoformat()
     wed = WED.isoformat()
     rows = [

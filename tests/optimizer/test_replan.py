@@ -224,9 +224,13 @@ def test_cli_check_takes_absences_and_pins(tmp_path, branch, published, repaired
     assert bad.exit_code == 1
     rules = {v["rule"] for v in json.loads(bad.output)["violations"]}
     assert {"absence", "kept as published"} <= rules
-    plain = CliRunner().invoke(main, ["check", str(tmp_path / "b"), "--model", "profile", "--roster", str(tmp_path / "tampered.csv"), "--json"])
+    plain = CliRunner().invoke(
+        main, ["check", str(tmp_path / "b"), "--model", "profile", "--roster", str(tmp_path / "tampered.csv"), "--json"]
+    )
     assert not {"absence", "kept as published"} & {v["rule"] for v in json.loads(plain.output)["violations"]}  # only when asked
-    no_published = CliRunner().invoke(main, ["check", str(tmp_path / "b"), "--roster", str(tmp_path / "repaired.csv"), "--pin", f"{pinned}={THU}"])
+    no_published = CliRunner().invoke(
+        main, ["check", str(tmp_path / "b"), "--roster", str(tmp_path / "repaired.csv"), "--pin", f"{pinned}={THU}"]
+    )
     assert no_published.exit_code == 2 and "--pin" in no_published.output and "published" in no_published.output
 
 
@@ -238,7 +242,16 @@ def test_cli_replan_reads_previous(tmp_path, branch, published):
 
     write_instance(branch, tmp_path / "b")
     published.to_csv(tmp_path / "roster.csv", index=False)
-    args = ["replan", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--out", str(tmp_path / "new"), "--absent", f"E03={WED}"]
+    args = [
+        "replan",
+        str(tmp_path / "b"),
+        "--roster",
+        str(tmp_path / "roster.csv"),
+        "--out",
+        str(tmp_path / "new"),
+        "--absent",
+        f"E03={WED}",
+    ]
     args += ["--time-limit", "3", "--workers", "1", "--model", "profile", "--previous"]
     # the published week is not the week before: its rows are bad input naming the row (the option is read, not ignored)
     wrong = CliRunner().invoke(main, [*args, str(tmp_path / "roster.csv")])

@@ -51,8 +51,12 @@ def _bench():
 @pytest.mark.slow
 def test_moves_after_a_counter_surge_cut_its_simulated_wait_without_raising_the_total():
     bench = _bench()
-    branch = with_staff(small_branch(n_staff=7, n_roles=3), [person(i, r, min_hours_week=0.0, min_days_week=0) for i, r in CERTIFIED.items()])
-    published = pd.DataFrame([(e, WED.isoformat(), s, t, r) for e, s, t, r in WEDNESDAY], columns=["employee", "date", "start", "end", "role"])
+    branch = with_staff(
+        small_branch(n_staff=7, n_roles=3), [person(i, r, min_hours_week=0.0, min_days_week=0) for i, r in CERTIFIED.items()]
+    )
+    published = pd.DataFrame(
+        [(e, WED.isoformat(), s, t, r) for e, s, t, r in WEDNESDAY], columns=["employee", "date", "start", "end", "role"]
+    )
     now = dt.datetime.combine(WED, dt.time(10, 30))
     surge = parse_surge("counter=1.3@10:00-12:00", branch.branch.role_names)
     r = bench.run(branch, published, WED, now, [surge], reps=20, seed=0, ticket_seed=0, model="profile", time_limit=1.0)
