@@ -159,8 +159,9 @@ def report(r: dict, now: dt.datetime) -> str:
         )
     t = r["total_customer_minutes"]
     lines.append(
-        f"  {r['surged_role']} cut {r['cut']:.1%} (>= 20%), total customer-minutes {t['published']:.1f} -> {t['adjusted']:.1f} "
-        f"(not up), checker {'clean' if not r['new_violations'] else '; '.join(r['new_violations'])}: " + ("MET" if r["met"] else "NOT MET")
+        f"  {r['surged_role']} cut {r['cut']:.1%} (needs >= 20%), total customer-minutes {t['published']:.1f} -> {t['adjusted']:.1f} "
+        f"(must not rise), checker {'clean' if not r['new_violations'] else '; '.join(r['new_violations'])}: "
+        + ("MET" if r["met"] else "NOT MET")
     )
     return "\n".join(lines)
 
