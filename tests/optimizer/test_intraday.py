@@ -177,3 +177,21 @@ def test_extensions_stop_at_contract_hours_shift_length_rest_and_opening():
     assert e3.later == tuple(range(20, 24))  # 14:00-15:00: the person's latest_end
     assert e3.earlier == (3, 2, 1, 0)  # back to opening
     assert e3.most == 8  # a 4 h shift without lunch may grow to 6 h, not beyond (it would need a lunch break)
+
+
+def test_cli_allow_extend_reports_extensions(branch, published, counter_surge, tmp_path):
+    write_instance(branch, tmp_path / "b")
+    published.to_csv(tmp_path / "roster.csv", index=False)
+    tickets = counter_surge.assign(issued_at=counter_surge["issued_at"].dt.strftime("%Y-%m-%d %H:%M:%S"))
+    tickets.to_csv(tmp_path / "today.csv", index=False)
+    args = ["intraday", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--now", f"{WED}T11:00"]
+    args += ["--tickets", str(tmp_path / "today.csv"), "--model", "profile", "--time-limit", "1", "--allow-extend", "--json"]
+    args += ["--out", str(tmp_path / "out")]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    import json
+
+    moves = json.loads(out.output)["moves"]
+    assert any(m["kind"] == "extension" and m["from"] == "off" for m in moves)
+    written = pd.read_csv(tmp_path / "out" / "moves.csv")
+    assert list(written.columns) == ["time", "employee", "from", "to", "until", "kind"] and len(written) == len(moves)
