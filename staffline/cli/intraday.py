@@ -7,7 +7,6 @@ names the file, row and field; so does a bad ``--now``).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -23,16 +22,7 @@ from staffline.cli.common import (
     roster_option,
     seed_option,
 )
-from staffline.errors import InputError, Problem
 from staffline.io import load_instance
-
-
-def parse_now(text: str) -> dt.datetime:
-    """``--now`` as a datetime (YYYY-MM-DDTHH:MM)."""
-    try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(Problem("--now", None, "now", f"expected YYYY-MM-DDTHH:MM, got {text!r}")) from None
 
 
 @click.command()
@@ -74,8 +64,9 @@ def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, see
     """
     from staffline.intraday import steer, write_intraday
     from staffline.io.today import read_today
+    from staffline.optimizer.replan import parse_moment
 
-    now = parse_now(now_text)
+    now = parse_moment(now_text, "--now")
     instance = load_instance(path, history)
     tickets = read_today(tickets_file, instance.branch, now)
     result = steer(instance, roster_file, now, tickets, model=model, time_limit=time_limit, seed=seed, allow_extend=allow_extend)

@@ -195,3 +195,12 @@ def test_cli_allow_extend_reports_extensions(branch, published, counter_surge, t
     assert any(m["kind"] == "extension" and m["from"] == "off" for m in moves)
     written = pd.read_csv(tmp_path / "out" / "moves.csv")
     assert list(written.columns) == ["time", "employee", "from", "to", "until", "kind"] and len(written) == len(moves)
+
+
+def test_a_bad_now_is_bad_input_naming_the_option(tmp_path):
+    for name in ("roster.csv", "today.csv"):
+        (tmp_path / name).write_text("employee,date,start,end,role\n")
+    args = ["intraday", str(tmp_path), "--roster", str(tmp_path / "roster.csv"), "--now", "noon", "--tickets", str(tmp_path / "today.csv")]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "--now" in out.output and "expected YYYY-MM-DDTHH:MM, got 'noon'" in out.output
