@@ -426,6 +426,7 @@ function drawTimeline(roster, week) {
     });
   });
   const tip = $("tooltip");
+  tip.hidden = true; // its block may be gone: a redraw removes blocks without a mouseleave
   for (const r of roster) {
     const d = days.indexOf(r.date), i = staff.indexOf(r.employee);
     if (d < 0 || i < 0) continue;
