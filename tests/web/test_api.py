@@ -228,7 +228,8 @@ def test_replan_keeps_the_parent_roster_but_the_absent_day(client, replanned):
     }
     assert started_before_noon and all(day_of(after, k) == day_of(roster, k) for k in started_before_noon)
     assert child["kpis"]["changes"]["person_days"] >= 1 and "changes.csv" in child["files"]
-    assert child["options"]["what_if"] == QUICK["what_if"] and "simulation.csv" in child["files"]  # the parent's what-ifs carry over
+    assert child["options"]["what_if"] == parent["options"]["what_if"] and child["options"]["what_if"]["model"] == "profile"
+    assert child["kpis"]["forecast"]["model"] == "profile" and "simulation.csv" in child["files"]  # the parent's what-ifs carry over
     assert client.post("/api/plans/0123456789ab/replan", json={}).status_code == 404
     bad = client.post(f"/api/plans/{parent['id']}/replan", json={"pins": [{"employee": "E01", "date": "2026-12-02", "role": "x"}]})
     assert bad.status_code == 422
