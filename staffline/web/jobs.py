@@ -42,6 +42,8 @@ class Jobs:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ctx = _context()
+        me = psutil.Process()
+        self._server = (me.pid, me.create_time())  # the workers' watchdogs end them when this process is gone
 
     def start(self) -> None:
         """Fail plans a previous server left running, then start scheduling."""
@@ -95,7 +97,9 @@ class Jobs:
                     continue
                 folder = plan_folder(self.root, row["id"])
                 folder.mkdir(parents=True, exist_ok=True)
-                proc = self._ctx.Process(target=run_job, args=(self.store.url, row["id"], str(self.root), str(folder)), daemon=False)
+                proc = self._ctx.Process(
+                    target=run_job, args=(self.store.url, row["id"], str(self.root), str(folder), *self._server), daemon=False
+                )
                 try:
                     proc.start()
                 except OSError as exc:  # no process could be started (out of memory, process limit): say so on the plan

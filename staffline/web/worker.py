@@ -4,9 +4,10 @@ The process records progress and the outcome in the store itself, so the
 server only starts, watches and ends processes. Outputs go to the plan's own
 folder through ``write_plan`` and ``write_report`` (each an atomic set); the
 plan is marked ``done`` only after both landed, so a job killed midway never
-looks finished. A watchdog thread ends the process when the process that
-started it is gone (the server, or the fork server that ends with it), so no
-orphan keeps solving after a crash.
+looks finished. A watchdog thread ends the process when the server is gone,
+so no orphan keeps solving after a crash. It watches the server itself, not
+its parent: a worker forked from the fork server has the fork server as its
+parent, which stays up while any worker does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 
 from staffline import api
 from staffline.web.branches import load_branch
@@ -24,16 +26,22 @@ from staffline.web.store import Store
 from staffline.web.whatif import with_absences, with_what_if
 
 
-def _watch_parent(parent: int) -> None:
+def _watch_server(server: int, started: float) -> None:
+    """End this process once the server process is gone (pid and start time, so a reused pid does not count)."""
     while True:
-        if os.getppid() != parent:  # orphaned: re-parented to init or a subreaper
+        try:
+            process = psutil.Process(server)
+            alive = process.create_time() == started and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            alive = False
+        if not alive:
             os._exit(1)
         time.sleep(1.0)
 
 
-def run_job(db_url: str, plan_id: str, root: str, out_dir: str) -> None:
-    """Entry point of the worker process (``multiprocessing`` target)."""
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+def run_job(db_url: str, plan_id: str, root: str, out_dir: str, server: int, server_started: float) -> None:
+    """Entry point of the worker process (``multiprocessing`` target); ``server``: the pid and start time of the server."""
+    threading.Thread(target=_watch_server, args=(server, server_started), daemon=True).start()
     store = Store(db_url)
     try:
         _run(store, plan_id, Path(root), Path(out_dir))
