@@ -176,7 +176,7 @@ def create_app(
 
     @app.get("/api/plans/{plan_id}/hourly")
     def get_hourly(plan_id: str) -> dict:
-        """Per hour of day and role (mean over the open days): arrivals with an 80% band, required vs rostered, expected wait."""
+        """Per hour of day and role (mean over the open days): arrivals with an 80% band, required vs rostered, expected and simulated wait."""
         _done(store, plan_id, "it has no roster")
         return hourly_series(plan_folder(root, plan_id))
 
