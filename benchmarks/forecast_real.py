@@ -329,13 +329,19 @@ def format_table(metrics: dict[str, dict[str, float]]) -> str:
 INTRADAY_MODEL = "daylevel"  # the day-ahead forecast updated within the day: fast enough to refit every day
 # (name, update_forecast options): the product's default first, then the variants it was chosen against
 UPDATE_VARIANTS = {
-    "gamma_hl90": {"method": "gamma", "half_life": 90.0},
-    "gamma": {"method": "gamma", "half_life": None},
-    "gamma_hl60": {"method": "gamma", "half_life": 60.0},
-    "gamma_hl180": {"method": "gamma", "half_life": 180.0},
-    "ratio_w0.5": {"method": "ratio", "weight": 0.5, "half_life": None},  # the plain shrunk level ratio
-    "ratio_w0.8": {"method": "ratio", "weight": 0.8, "half_life": None},
-    "ratio_w0.8_hl90": {"method": "ratio", "weight": 0.8, "half_life": 90.0},
+    "local30_rev120": {"method": "gamma", "half_life": 90.0, "local_half_life": 30.0, "revert_minutes": 120.0},
+    "gamma_hl90": {"method": "gamma", "half_life": 90.0, "local_half_life": None},
+    "gamma": {"method": "gamma", "half_life": None, "local_half_life": None},
+    "gamma_hl60": {"method": "gamma", "half_life": 60.0, "local_half_life": None},
+    "gamma_hl180": {"method": "gamma", "half_life": 180.0, "local_half_life": None},
+    "ratio_w0.5": {"method": "ratio", "weight": 0.5, "half_life": None, "local_half_life": None},  # the plain shrunk level ratio
+    "ratio_w0.8": {"method": "ratio", "weight": 0.8, "half_life": None, "local_half_life": None},
+    "ratio_w0.8_hl90": {"method": "ratio", "weight": 0.8, "half_life": 90.0, "local_half_life": None},
+    # a recent level (West-Harrison discounted Gamma-Poisson, half-life local..) fading into the day level (rev.. minutes)
+    "local30_rev60": {"method": "gamma", "half_life": 90.0, "local_half_life": 30.0, "revert_minutes": 60.0},
+    "local15_rev60": {"method": "gamma", "half_life": 90.0, "local_half_life": 15.0, "revert_minutes": 60.0},
+    "local45_rev60": {"method": "gamma", "half_life": 90.0, "local_half_life": 45.0, "revert_minutes": 60.0},
+    "local30_rev30": {"method": "gamma", "half_life": 90.0, "local_half_life": 30.0, "revert_minutes": 30.0},
 }
 
 

@@ -172,7 +172,7 @@ class Spec:
     default: Any
 
 
-SLOT_CHOICES = (5, 10, 15, 20, 30, 60)
+SLOT_CHOICES = tuple(m for m in range(5, 61) if 60 % m == 0)  # the grids that tile an hour: 5, 6, 10, 12, 15, 20, 30, 60
 HOURS = toml_number(0, 24)
 BRANCH_SPEC = {
     "name": Spec(_string, None),
@@ -308,7 +308,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
     shifts = reader.read("shifts", data.get("shifts", {}), SHIFT_SPEC)
     if shifts["min_hours"] > shifts["max_hours"]:
         reader.error("shifts", "min_hours", f"min_hours {shifts['min_hours']:g} exceeds max_hours {shifts['max_hours']:g}")
-    if 60 % branch["slot_minutes"] and branch["slot_minutes"] % 60:
+    if branch["slot_minutes"] not in SLOT_CHOICES:
         reader.error("branch", "slot_minutes", f"expected one of {', '.join(map(str, SLOT_CHOICES))}")
     headcount = reader.read("headcount", data.get("headcount", {}), HEADCOUNT_SPEC)
     objective = reader.read("objective", data.get("objective", {}), OBJECTIVE_SPEC)

@@ -13,7 +13,9 @@ appointments, hard coverage) are the week model's own rules.
 
 The rest of the day's arrivals come from
 :func:`staffline.forecasting.intraday.update_forecast` (a Gamma-Poisson
-level per role from today's counts against the day-ahead forecast).
+day level per role from today's counts against the day-ahead forecast, and
+a recent level that fades into it over the next hours). ``levels`` reports
+the level applied to the first slot from ``now``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from staffline import atomic
 from staffline.errors import InputError, Problem
 from staffline.forecasting.intraday import prior_shape, update_forecast
 from staffline.model import Instance, minutes_of
-from staffline.optimizer.assign_roles import assign_day
+from staffline.optimizer.assign_roles import Extension, assign_day
 from staffline.optimizer.core.branch_model import SCALE, plan_days
 from staffline.optimizer.replan import person_days, published_roster, slot_roles
 from staffline.optimizer.roster import Demand, build_waits, day_rows, roster_kpis, week_rules
@@ -38,7 +40,8 @@ from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_d
 from staffline.pipeline import demand_from, fit_walk_ins, roster_week
 from staffline.replanning import expected_waits
 
-MOVE_COLUMNS = ["time", "employee", "from", "to", "until"]
+MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]
+OFF = "off"  # ``from`` of an extension: the person was not rostered then
 
 
 @dataclass
@@ -136,11 +139,17 @@ def role_moves(published: pd.DataFrame, steered: pd.DataFrame, day: dt.date, fir
     ``from`` is the role the published roster gives for that time, ``to`` the
     role to work instead and ``until`` when the published roster applies again
     (or the departure changes). Dropping a published desk change is a move too
-    ("stay on counter instead of going to lobby").
+    ("stay on counter instead of going to lobby"). Overtime (``--allow-extend``)
+    shows as ``from`` "off" with ``kind`` "extension"; every other row is a "move".
     """
     before, after = person_days(published), person_days(steered)
     hhmm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
     rows = []
+
+    def row(emp: str, run: list) -> tuple:
+        (was, now_role), kind = run[1], "extension" if run[1][0] == OFF else "move"
+        return (hhmm(open_minute + run[0] * slot), emp, was, now_role, hhmm(open_minute + (run[2] + 1) * slot), kind)
+
     for (emp, date), blocks in sorted(after.items()):
         if date != day:
             continue
@@ -148,14 +157,14 @@ def role_moves(published: pd.DataFrame, steered: pd.DataFrame, day: dt.date, fir
         old = slot_roles(before.get((emp, date), ()), open_minute, slot)
         run: list | None = None
         for s in sorted(new):
-            pair = (old.get(s), new[s])
+            pair = (old.get(s, OFF), new[s])
             if run is not None and (pair != run[1] or s != run[2] + 1):
-                rows.append((hhmm(open_minute + run[0] * slot), emp, *run[1], hhmm(open_minute + (run[2] + 1) * slot)))
+                rows.append(row(emp, run))
                 run = None
             if s >= first_slot and pair[0] != pair[1]:
                 run = [s, pair, s] if run is None else [run[0], pair, s]
         if run is not None:
-            rows.append((hhmm(open_minute + run[0] * slot), emp, *run[1], hhmm(open_minute + (run[2] + 1) * slot)))
+            rows.append(row(emp, run))
     return pd.DataFrame(rows, columns=MOVE_COLUMNS).sort_values(["time", "employee"], kind="stable").reset_index(drop=True)
 
 
@@ -168,12 +177,16 @@ def steer(
     model: str | None = None,
     time_limit: float = 3.0,
     seed: int = 0,
+    allow_extend: bool = False,
 ) -> Intraday:
     """Update today's forecast from ``tickets`` (issued before ``now``) and re-assign roles from ``now`` on.
 
     ``roster`` is the published week (roster.csv rows); ``model`` the
     day-ahead forecast model (the branch's when None). Other days of the
-    week are returned untouched.
+    week are returned untouched. ``allow_extend`` permits overtime: today's
+    shifts may start earlier (not before ``now``) or end later, on the slot
+    grid, within each contract's maximums (:func:`extensions`); each hour
+    costs its labour cost times ``[objective] cost_weight``, as in the roster.
     """
     published = published_roster(roster)
     week_start = roster_week(published, "published roster")
@@ -219,8 +232,11 @@ def steer(
         prefer=prefer,
         prefer_weight=max(1, round(instance.branch.replan.role_slot_weight * SCALE)),
         fixed=fixed,
+        extensions=extensions(instance, published, day, first, len(days[d].slots)) if allow_extend else None,
+        on_duty_max=instance.branch.headcount.max_on_duty,
     )
-    today_rows = pd.DataFrame(day_rows(people, roles_of, day, open_m, slot), columns=list(published.columns))
+    worked = [(emp, roles, tuple(sorted(s for (e, s) in roles_of if e == emp))) for emp, roles, _slots in people]
+    today_rows = pd.DataFrame(day_rows(worked, roles_of, day, open_m, slot), columns=list(published.columns))
     others = published[published["date"] != day.isoformat()]
     steered = pd.concat([others, today_rows], ignore_index=True).sort_values(["date", "employee", "start"], kind="stable")
     steered = steered.reset_index(drop=True)
@@ -239,6 +255,50 @@ def steer(
         },
         levels=levels,
     )
+
+
+def extensions(instance: Instance, published: pd.DataFrame, day: dt.date, first: int, n_slots: int) -> dict[str, Extension]:
+    """The overtime each person on duty ``day`` may work: slots before their start (from slot ``first``) and after their end.
+
+    Within the contract's maximums: the week's hours, the longest shift
+    (and, for a shift without a lunch break, the length that would need
+    one), the rest before the next worked day's start and after the
+    previous one's end, the opening hours and the person's
+    earliest_start/latest_end. Each slot costs its labour cost times
+    ``[objective] cost_weight`` (the roster's own price of an hour).
+    """
+    branch = instance.branch
+    slot, rules = branch.slot_minutes, branch.shift_rules
+    open_m = minutes_of(branch.slots(day)[0])
+    staff = {e.id: e for e in instance.staff}
+    shifts = person_days(published)
+    out: dict[str, Extension] = {}
+    for (emp, date), blocks in shifts.items():
+        if date != day or emp not in staff:
+            continue
+        c = staff[emp].contract
+        start, end = blocks[0][0], blocks[-1][1]
+        has_lunch = any(b[0] > a[1] for a, b in zip(blocks, blocks[1:]))
+        longest = rules.max_shift_hours * 60 if has_lunch else min(rules.max_shift_hours, rules.lunch_after_hours) * 60
+        week = sum(b[1] - b[0] for (e, _d), bl in shifts.items() if e == emp for b in bl)
+        most = int(min(longest - (end - start), c.max_hours_week * 60 - week) // slot)
+        latest = min(open_m + n_slots * slot, minutes_of(c.latest_end) if c.latest_end else 24 * 60)
+        earliest = max(open_m + first * slot, minutes_of(c.earliest_start) if c.earliest_start else 0)
+        rest = round(rules.min_rest_hours * 60)
+        after = [d for (e, d) in shifts if e == emp and d > day]
+        before = [d for (e, d) in shifts if e == emp and d < day]
+        if after:
+            nxt = min(after)
+            latest = min(latest, (nxt - day).days * 24 * 60 + shifts[emp, nxt][0][0] - rest)
+        if before:
+            prv = max(before)
+            earliest = max(earliest, shifts[emp, prv][-1][1] - (day - prv).days * 24 * 60 + rest)
+        later = tuple(range((end - open_m) // slot, (latest - open_m) // slot))
+        earlier = tuple(range((start - open_m) // slot - 1, -(-(earliest - open_m) // slot) - 1, -1))
+        weight = round(branch.objective.cost_weight * c.cost_per_hour * slot / 60 * SCALE)
+        if most > 0 and (later or earlier):
+            out[emp] = Extension(later=later, earlier=earlier, most=most, weight=weight)
+    return out
 
 
 def _rounded(waits: dict[str, float]) -> dict[str, float]:

@@ -143,6 +143,30 @@ model_option = click.option(
     help="Forecast model; auto picks the one that forecast the branch's last weeks best  [default: the branch's [forecast] model, auto]",
 )
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+pin_option = click.option(
+    "--pin", multiple=True, metavar="FILE|EMP=DATE", help="Keep a person-day exactly as published (or a CSV of employee,date); repeatable."
+)
+previous_option = click.option(
+    "--previous",
+    "previous_file",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The week before's roster.csv: rest hours and consecutive days then hold (and are checked) across the boundary.",
+)
+
+
+def roster_option(help_text: str) -> Callable:
+    """``--roster FILE`` (required): the roster a command reads; the help says which."""
+    return click.option("--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help=help_text)
+
+
+def seed_option(help_text: str = "Solver random seed.") -> Callable:
+    return click.option("--seed", default=0, show_default=True, type=int, help=help_text)
+
+
+def optional_out_option(help_text: str) -> Callable:
+    """``--out DIR`` when writing files is optional (None: the command's default)."""
+    return click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path), help=help_text)
 
 
 def read_roster_csv(path: Path) -> "pd.DataFrame":

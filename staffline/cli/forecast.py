@@ -43,6 +43,7 @@ def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert
     """Forecast arrivals per role and slot for a week; writes forecast.csv (and backtest.csv)."""
     from staffline import atomic
     from staffline.forecasting import MODELS, backtest, slot_counts
+    from staffline.forecasting.baseline import calendar_params
     from staffline.io import load_instance
     from staffline.pipeline import demand_from, fit_walk_ins, parse_week
 
@@ -52,11 +53,13 @@ def forecast(path: Path, week, model, run_backtest, folds, out_dir: Path, divert
     walk_ins, info = fit_walk_ins(instance, week_start, model, folds=folds)
     table = None
     if run_backtest:
-        table = backtest(slot_counts(instance), list(MODELS), folds)
-        atomic.write_csv(out_dir / "backtest.csv", table)
+        table = backtest(slot_counts(instance), list(MODELS), folds, params=lambda name: calendar_params(instance, name))
     shares = parse_divert(divert)
     demand = demand_from(instance, walk_ins, divert=shares)
-    atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
+    with atomic.staged():  # forecast.csv and backtest.csv land together or not at all
+        atomic.write_csv(out_dir / "forecast.csv", demand.frame, float_format="%.4g")
+        if table is not None:
+            atomic.write_csv(out_dir / "backtest.csv", table)
     frame = demand.frame
     weekly = frame.groupby("role")["mean"].sum()
     totals = weekly.round(1).to_dict()

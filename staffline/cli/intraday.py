@@ -7,29 +7,27 @@ names the file, row and field; so does a bad ``--now``).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from staffline.cli.common import emit_json, handle_errors, history_option, json_option, model_option, quiet_option
-from staffline.errors import InputError, Problem
+from staffline.cli.common import (
+    emit_json,
+    handle_errors,
+    history_option,
+    json_option,
+    model_option,
+    optional_out_option,
+    quiet_option,
+    roster_option,
+    seed_option,
+)
 from staffline.io import load_instance
-
-
-def parse_now(text: str) -> dt.datetime:
-    """``--now`` as a datetime (YYYY-MM-DDTHH:MM)."""
-    try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(Problem("--now", None, "now", f"expected YYYY-MM-DDTHH:MM, got {text!r}")) from None
 
 
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The published roster.csv of the week."
-)
+@roster_option("The published roster.csv of the week.")
 @click.option(
     "--now", "now_text", required=True, metavar="YYYY-MM-DDTHH:MM", help="The moment to steer from (moves start at the next slot)."
 )
@@ -40,36 +38,38 @@ def parse_now(text: str) -> dt.datetime:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Today's tickets so far (history.csv format).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    default=None,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write moves.csv, roster.csv, forecast.csv, coverage.csv here.",
-)
+@optional_out_option("Write moves.csv, roster.csv, forecast.csv, coverage.csv here.")
 @click.option(
     "--time-limit", default=3.0, show_default=True, type=click.FloatRange(0.1, 600), help="Role assignment time limit (CP-SAT work units)."
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
+@seed_option()
+@click.option(
+    "--allow-extend",
+    is_flag=True,
+    help="Permit overtime: today's shifts may start earlier or end later (slot grid) within contract maximums and opening hours.",
+)
 @model_option
 @history_option
 @json_option
 @quiet_option
 @handle_errors
-def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, seed, model, history, as_json, quiet) -> None:
+def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, seed, allow_extend, model, history, as_json, quiet) -> None:
     """Move on-duty staff between roles for the rest of today, on a forecast updated from today's tickets.
 
-    Shifts stay as rostered; certifications and the minimum role block hold.
+    Shifts stay as rostered unless --allow-extend permits overtime (within the
+    week's contract hours, the longest shift, rest to the next shift and
+    opening hours); certifications and the minimum role block hold.
     Prints the moves (``10:45 E07 counter -> lobby``) and the expected wait
     per role for the rest of the day without and with them.
     """
     from staffline.intraday import steer, write_intraday
     from staffline.io.today import read_today
+    from staffline.optimizer.replan import parse_moment
 
-    now = parse_now(now_text)
+    now = parse_moment(now_text, "--now")
     instance = load_instance(path, history)
     tickets = read_today(tickets_file, instance.branch, now)
-    result = steer(instance, roster_file, now, tickets, model=model, time_limit=time_limit, seed=seed)
+    result = steer(instance, roster_file, now, tickets, model=model, time_limit=time_limit, seed=seed, allow_extend=allow_extend)
     paths = write_intraday(result, out_dir) if out_dir is not None else []
     if as_json:
         emit_json({**result.as_dict(), "outputs": [str(p) for p in paths]})
@@ -80,7 +80,10 @@ def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, see
 def summary(result, paths: list[Path]) -> str:
     """The moves, today's level per role and the expected wait for the rest of the day without and with them."""
     lines = [f"intraday at {result.now:%Y-%m-%d %H:%M}: {len(result.moves)} move(s)"]
-    lines += [f"  {m['time']} {m['employee']} {m['from']} -> {m['to']} (until {m['until']})" for m in result.moves.to_dict("records")]
+    lines += [
+        f"  {m['time']} {m['employee']} {m['from']} -> {m['to']} (until {m['until']}){' overtime' if m['kind'] == 'extension' else ''}"
+        for m in result.moves.to_dict("records")
+    ]
     lines.append("  today's arrivals vs the day-ahead forecast: " + ", ".join(f"{r} x{v[0]:.2f}" for r, v in result.levels.items()))
     lines.append(f"  expected wait, rest of day, min/customer {'without':>8s} {'with moves':>11s}")
     for role, before in result.waits["before"].items():

@@ -23,6 +23,8 @@ from staffline.cli.common import (
     model_option,
     out_option,
     parse_divert,
+    pin_option,
+    previous_option,
     quiet_option,
     read_roster_csv,
     week_option,
@@ -63,15 +65,6 @@ def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[
         click.echo(f"required staff per role (maximum over the week, by hour), week of {week_start}:")
         click.echo(hourly.fillna(0).astype(int).to_string())
         click.echo(f"wrote {out_dir / 'requirements.csv'}")
-
-
-previous_option = click.option(
-    "--previous",
-    "previous_file",
-    default=None,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The week before's roster.csv: rest hours and consecutive days then hold (and are checked) across the boundary.",
-)
 
 
 def _previous(instance, previous_file: Path | None, week_start: dt.date):
@@ -231,19 +224,34 @@ def roster(
 @week_option
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="Headcount limit the roster was made for.")
 @previous_option
+@absent_option
+@pin_option
+@click.option(
+    "--published",
+    "published_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The published roster.csv that --pin refers to (a re-plan's input).",
+)
 @model_option
 @divert_option
 @json_option
 @quiet_option
 @handle_errors
-def check(path, roster_file, week, headcount, previous_file, model, divert, as_json, quiet) -> None:
-    """Re-check a roster against every rule, independently of the solver (exit 1 on violations)."""
+def check(path, roster_file, week, headcount, previous_file, absent, pin, published_file, model, divert, as_json, quiet) -> None:
+    """Re-check a roster against every rule, independently of the solver (exit 1 on violations).
+
+    ``--absent`` adds "works during an absence" to the rules; ``--pin`` (with
+    ``--published``) that a pinned person-day is worked exactly as published.
+    """
     import sys
 
     import pandas as pd
 
     from staffline.optimizer.check import check_roster, check_to_dict, render_check
+    from staffline.optimizer.replan import Amendment, read_pins
     from staffline.pipeline import forecast_week, parse_week
+    from staffline.replanning import as_absences
 
     instance = load_instance(path)
     if not roster_file.is_file():
@@ -256,6 +264,9 @@ def check(path, roster_file, week, headcount, previous_file, model, divert, as_j
     week_start = parse_week(week, instance)
     demand = forecast_week(instance, week_start, model, divert=parse_divert(divert))
     before = _previous(instance, previous_file, week_start)
+    published = read_roster_csv(published_file) if published_file is not None else None
+    amend = Amendment(as_absences(absent), published, tuple(p for value in pin for p in read_pins(value)))
+    amend.validate(instance, week_start)
     report = check_roster(
         instance,
         roster_file,
@@ -265,6 +276,7 @@ def check(path, roster_file, week, headcount, previous_file, model, divert, as_j
         previous_days=before.days,
         previous_end=before.last_end,
         headcount=headcount,
+        **amend.check_args(instance, week_start),
     )
     if as_json:
         emit_json(check_to_dict(report))

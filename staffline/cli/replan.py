@@ -20,7 +20,12 @@ from staffline.cli.common import (
     locked_output,
     model_option,
     out_option,
+    pin_option,
+    previous_option,
     quiet_option,
+    read_roster_csv,
+    roster_option,
+    seed_option,
 )
 from staffline.io import load_instance
 from staffline.runlog import log_file_option
@@ -28,16 +33,15 @@ from staffline.runlog import log_file_option
 
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The published roster.csv to repair."
-)
+@roster_option("The published roster.csv to repair.")
 @out_option
 @absent_option
-@click.option("--pin", multiple=True, metavar="FILE|EMP=DATE", help="Keep a person-day exactly as published (or a CSV of employee,date).")
+@pin_option
 @click.option("--from", "frozen_until", default=None, metavar="YYYY-MM-DDTHH:MM", help="Freeze everything before this moment.")
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
+@seed_option()
+@previous_option
 @model_option
 @log_file_option
 @history_option
@@ -46,13 +50,29 @@ from staffline.runlog import log_file_option
 @handle_errors
 @locked_output
 def replan(
-    path, roster_file, out_dir, absent, pin, frozen_until, time_limit, workers, seed, model, log_file, history, as_json, quiet
+    path,
+    roster_file,
+    out_dir,
+    absent,
+    pin,
+    frozen_until,
+    time_limit,
+    workers,
+    seed,
+    previous_file,
+    model,
+    log_file,
+    history,
+    as_json,
+    quiet,
 ) -> None:
     """Repair a published roster: absences, pins and a frozen past, changing as little as is worth it.
 
     Writes roster's files plus changes.csv (employee, date, before, after,
     reason); kpis.json gains ``changes`` (person_days, role_slots, penalty).
-    The change weights are branch.toml's ``[replan]``.
+    The change weights are branch.toml's ``[replan]``. ``--previous`` (the
+    week before's roster) makes rest hours and consecutive days hold across
+    the week boundary, as for ``roster``.
     """
     from staffline.cli.common import stop_unless_roster
     from staffline.optimizer.replan import parse_moment, read_pins
@@ -73,6 +93,7 @@ def replan(
         workers=workers,
         seed=seed,
         model=model,
+        previous=read_roster_csv(previous_file) if previous_file is not None else None,
     )
     stop_unless_roster(p)
     paths = write_replan(p, instance, out_dir)

@@ -34,7 +34,10 @@ def report(folder, compare, out, as_json, quiet) -> None:
     elif folder is None:
         raise InputError(Problem("staffline report", None, "FOLDER", "give a roster output folder, or --compare A B"))
     else:
-        paths = rep.write_report(folder, out)
+        from staffline.outlock import output_lock
+
+        with output_lock(out or folder):  # one writer: a second report (or a roster run) on the folder stops with exit 2
+            paths = rep.write_report(folder, out)
     if as_json:
         emit_json({"outputs": [str(p) for p in paths]})
     elif not quiet:

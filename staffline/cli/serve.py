@@ -33,9 +33,16 @@ def is_loopback(host: str) -> bool:
 )
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Plans of different branches run at once.")
 @click.option(
+    "--max-queued",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Plans that may wait in the queue at once; more are refused (429) until some have run.",
+)
+@click.option(
     "--db", "db_url", default=None, metavar="URL", help="SQLAlchemy URL of the plan store  [default: sqlite under DIR/.staffline/]"
 )
-def serve(root: Path, host: str, port: int, token: str | None, jobs: int, db_url: str | None) -> None:
+def serve(root: Path, host: str, port: int, token: str | None, jobs: int, max_queued: int, db_url: str | None) -> None:
     """Start the planner workbench: each instance folder directly under DIR is a branch.
 
     Open http://HOST:PORT/ for the page; the JSON API is under /api and its
@@ -51,6 +58,6 @@ def serve(root: Path, host: str, port: int, token: str | None, jobs: int, db_url
 
     # without a token, only requests addressed to this machine by name: a rebound DNS name is refused
     hosts = None if token else ["127.0.0.1", "localhost", "::1", "[::1]", host]
-    app = create_app(root, db_url=db_url, token=token, jobs=jobs, allowed_hosts=hosts)
+    app = create_app(root, db_url=db_url, token=token, jobs=jobs, allowed_hosts=hosts, max_queued=max_queued)
     click.echo(f"staffline workbench on http://{host}:{port}/ serving {root.resolve()} (Ctrl+C stops)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

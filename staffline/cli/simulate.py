@@ -13,29 +13,26 @@ from staffline.cli.common import (
     handle_errors,
     json_option,
     model_option,
+    optional_out_option,
     parse_divert,
     quiet_option,
     read_roster_csv,
+    roster_option,
+    seed_option,
 )
 
 
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--roster", "roster_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="roster.csv to replay.")
+@roster_option("roster.csv to replay.")
 @click.option("--reps", default=200, show_default=True, type=click.IntRange(1, 100000), help="Replications.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (common random numbers across rosters).")
+@seed_option("Random seed (common random numbers across rosters).")
 @click.option(
     "--drawn-rates",
     is_flag=True,
     help="Draw each replication's day rates from the forecast distribution (its calibrated intervals) instead of taking the mean as the truth.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    default=None,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write simulation.json and simulation.csv here (default: beside the roster).",
-)
+@optional_out_option("Write simulation.json and simulation.csv here (default: beside the roster).")
 @click.option(
     "--surge",
     multiple=True,

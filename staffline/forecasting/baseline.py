@@ -14,6 +14,7 @@ import pandas as pd
 from staffline.forecasting.auto import Auto
 from staffline.forecasting.combination import Ensemble
 from staffline.forecasting.daylevel import DayLevel
+from staffline.forecasting.fit_cache import FITS
 from staffline.forecasting.info import DEFAULT_FOLDS, ForecastInfo, forecast_info
 from staffline.forecasting.registry import make_model
 from staffline.model import Instance
@@ -65,17 +66,36 @@ def fit_forecast(
     One fit serves both: the pipeline calls this once per plan and reuses the
     frame for every what-if. ``folds`` is the number of rolling weeks ``auto``
     and ``ensemble`` choose on (and a single model is backtested on, unless
-    ``backtest`` is False); ``params`` go to the model's constructor.
+    ``backtest`` is False); ``params`` go to the model's constructor. A fit of
+    the same counts with the same settings is reused (:mod:`.fit_cache`).
     """
     counts = slot_counts(instance)
     choosing = model in (Auto.name, Ensemble.name)
-    if model in (DayLevel.name, Auto.name, Ensemble.name):  # the branch's holiday calendar, for the day-level model
-        params = {"holiday_country": instance.branch.holiday_country, "holidays": instance.branch.holidays, **params}
-    fitted = make_model(model, **({"folds": folds} if choosing else {}), **params).fit(counts)
+    params = {**calendar_params(instance, model), **params}
+    backtest = backtest and not choosing
+
+    def fit() -> tuple:
+        fitted = make_model(model, **({"folds": folds} if choosing else {}), **params).fit(counts)
+        return fitted, forecast_info(model, fitted, counts, folds, backtest)  # before predict: its folds calibrate it
+
+    fitted, info = FITS.get_or_fit((model, folds, backtest, sorted(params.items())), counts, fit)
     dates = [week_start + dt.timedelta(days=k) for k in range(7)]
     slots = {d: [f"{t:%H:%M}" for t in instance.branch.slots(d)] for d in dates}
-    info = forecast_info(model, fitted, counts, folds, backtest and not choosing)  # before predict: its folds calibrate it
     return fitted.predict(dates, slots), info
+
+
+CALENDAR_MODELS = (DayLevel.name, Auto.name, Ensemble.name)  # the models whose day-level part reads a holiday calendar
+
+
+def calendar_params(instance: Instance, model: str) -> dict:
+    """The branch's holiday calendar as constructor arguments of ``model``, or nothing when it does not take one.
+
+    One place, so the plan's forecast and ``staffline forecast --backtest``
+    see the same holidays (the backtest once ran the day-level model without them).
+    """
+    if model not in CALENDAR_MODELS:
+        return {}
+    return {"holiday_country": instance.branch.holiday_country, "holidays": instance.branch.holidays}
 
 
 def profile_forecast(instance: Instance, week_start: dt.date, weeks: int = 8, half_life_weeks: float = 4.0) -> pd.DataFrame:

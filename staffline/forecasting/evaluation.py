@@ -9,6 +9,8 @@ counts inside the 80% / 95% intervals (nominal 0.8 / 0.95).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -22,15 +24,16 @@ __all__ = ["METRICS", "backtest", "choose_model", "fold_origins", "fold_predicti
 METRICS = ["wape", "mase", "bias", "cover80", "cover95"]
 
 
-def fold_predictions(counts: pd.DataFrame, models: list[str], folds: int = 4) -> pd.DataFrame:
+def fold_predictions(counts: pd.DataFrame, models: list[str], folds: int = 4, params: Callable[[str], dict] | None = None) -> pd.DataFrame:
     """Actual and predicted counts (with intervals) of every test slot, model and fold.
 
     Any name of ``MODEL_NAMES`` works, ``auto`` too (it then chooses on each
-    fold's training data only).
+    fold's training data only). ``params(name)`` gives a model's constructor
+    arguments (the branch's holiday calendar for the models that read one).
     """
     out = []
     for name in dict.fromkeys(["naive", *models]):
-        for fold, frame in scored_folds(name, counts, folds):
+        for fold, frame in scored_folds(name, counts, folds, **(params(name) if params else {})):
             out.append(frame.assign(model=name, origin=fold.origin))
     return pd.concat(out, ignore_index=True)
 
@@ -47,9 +50,9 @@ def scored_folds(name: str, counts: pd.DataFrame, folds: int, **params) -> list:
     return [(fold, fold.score_frame(make_model(name, **params))) for fold in rolling_folds(counts, folds)]
 
 
-def backtest(counts: pd.DataFrame, models: list[str], folds: int = 4) -> pd.DataFrame:
-    """``model, role, wape, mase, bias, cover80, cover95, folds`` (plus role ``all``)."""
-    preds = fold_predictions(counts, models, folds)
+def backtest(counts: pd.DataFrame, models: list[str], folds: int = 4, params: Callable[[str], dict] | None = None) -> pd.DataFrame:
+    """``model, role, wape, mase, bias, cover80, cover95, folds`` (plus role ``all``); ``params`` as in :func:`fold_predictions`."""
+    preds = fold_predictions(counts, models, folds, params)
     naive = preds[preds["model"] == "naive"]
     rows = []
     for (model, role), part in [*preds.groupby(["model", "role"]), *(((m, "all"), p) for m, p in preds.groupby("model"))]:

@@ -21,6 +21,8 @@ previous worked slot of the day (lunch in between or not) changes desk once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from ortools.sat.python import cp_model
 
@@ -44,6 +46,8 @@ def assign_day(
     prefer_weight: int = 0,
     fixed: dict[tuple[str, int], str] | None = None,
     wall_limit: float | None = None,
+    extensions: dict[str, Extension] | None = None,
+    on_duty_max: int | None = None,
 ) -> tuple[dict[tuple[str, int], str], int, int]:
     """Roles per (person, slot) for one day, the total count mismatch and the desk changes (when weighted).
 
@@ -58,6 +62,9 @@ def assign_day(
     Re-planning passes the published roles: ``fixed`` (person, slot) ->
     role must hold (a kept person-day), ``prefer`` ones cost
     ``prefer_weight`` each when not kept.
+    ``extensions`` (intraday overtime) = person -> the slots they may work
+    beyond their shift (see :class:`Extension`); ``on_duty_max`` then caps
+    everyone on duty in those slots.
 
     ``time_limit`` is CP-SAT's deterministic time (repeatable); ``wall_limit``
     caps the wall clock too, for a run's deadline. The search starts from
@@ -89,6 +96,7 @@ def assign_day(
                     for j in range(1, block_slots):
                         if s + j <= last:
                             m.Add(z[pid, s + j, r] >= begins)
+    overtime = _add_extensions(m, z, people, extensions or {}, on_duty_max)
     for (pid, s), r in (fixed or {}).items():
         if (pid, s, r) in z:
             m.Add(z[pid, s, r] == 1)
@@ -120,10 +128,12 @@ def assign_day(
             if w is not None:
                 waits.append(w)
     rule_weight = MINIMUM_WEIGHT * (1 + sum(int(values.max()) for values, _ in (wait_values or {}).values()))
-    m.Minimize(sum(mismatch) + sum(waits) + change_weight * sum(changes) + prefer_weight * sum(moved) + rule_weight * sum(broken))
+    m.Minimize(
+        sum(mismatch) + sum(waits) + change_weight * sum(changes) + prefer_weight * sum(moved) + rule_weight * sum(broken) + sum(overtime)
+    )
     simple = one_role_each(people, targets, fixed or {})
-    for (pid, s, r), v in z.items():
-        m.AddHint(v, int(simple[pid, s] == r))
+    for (pid, s, r), v in z.items():  # extension slots (not worked in the simple assignment) hinted off
+        m.AddHint(v, int(simple.get((pid, s)) == r))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = time_limit  # repeatable unless the wall-clock guard ends it first
     solver.parameters.max_time_in_seconds = 4 * time_limit if wall_limit is None else max(0.0, min(4 * time_limit, wall_limit))
@@ -167,6 +177,53 @@ def count_mismatch(roles_of: dict[tuple[str, int], str], people, targets: dict) 
 def count_changes(roles_of: dict[tuple[str, int], str], people) -> int:
     """Desk changes: neighbouring worked slots of a person on different roles (as :func:`_desk_changes` counts)."""
     return sum(roles_of[pid, a] != roles_of[pid, b] for pid, _, slots in people for a, b in zip(slots, slots[1:]))
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Slots one person may work beyond their shift today: ``later`` after its end, ``earlier`` before its start.
+
+    Each list runs outward from the shift (the first entry touches it); at
+    most ``most`` of them in all, each costing ``weight``. An extension
+    carries on the role of the shift's edge, so role blocks only grow.
+    """
+
+    later: tuple[int, ...] = ()
+    earlier: tuple[int, ...] = ()
+    most: int = 0
+    weight: int = 0
+
+
+def _add_extensions(m: cp_model.CpModel, z: dict, people, extensions: dict[str, Extension], on_duty_max: int | None) -> list:
+    """Optional slots at the shift's edges (contiguous, the edge's role); the cost terms of those worked."""
+    slots_of = {pid: slots for pid, _roles, slots in people}
+    roles_of = {pid: roles for pid, roles, _slots in people}
+    terms, by_slot = [], {}
+    for pid, ext in extensions.items():
+        if pid not in slots_of or not slots_of[pid] or ext.most <= 0:
+            continue
+        worked = []
+        for edge, run in ((max(slots_of[pid]), ext.later), (min(slots_of[pid]), ext.earlier)):
+            prev_slot, prev_on = edge, None
+            for s in run:
+                on = m.NewBoolVar(f"ext_{pid}_{s}")
+                for r in roles_of[pid]:
+                    v = m.NewBoolVar(f"z_{pid}_{s}_{r}")
+                    z[pid, s, r] = v
+                    m.Add(v <= z[pid, prev_slot, r])  # the edge's role, carried on
+                m.Add(sum(z[pid, s, r] for r in roles_of[pid]) == on)
+                if prev_on is not None:
+                    m.Add(on <= prev_on)  # no gap between the shift and the extension
+                by_slot.setdefault(s, []).append(on)
+                worked.append(on)
+                prev_slot, prev_on = s, on
+        m.Add(sum(worked) <= ext.most)
+        terms += [ext.weight * v for v in worked]
+    if on_duty_max is not None:
+        for s, extra in by_slot.items():
+            regular = sum(1 for _pid, _roles, slots in people if s in slots)
+            m.Add(sum(extra) <= max(0, on_duty_max - regular))
+    return terms
 
 
 def _desk_changes(m: cp_model.CpModel, z: dict, people) -> list:

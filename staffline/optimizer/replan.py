@@ -114,12 +114,12 @@ def read_pins(value: str) -> list[tuple[str, dt.date]]:
         raise _bad("--pin", value, "expected a CSV file with employee,date columns") from None
 
 
-def parse_moment(text: str) -> dt.datetime:
-    """``--from``: ``2026-12-02T12:00`` or a date (its midnight)."""
+def parse_moment(text: str, option: str = "--from") -> dt.datetime:
+    """A moment option (``--from``, ``intraday --now``): ``2026-12-02T12:00`` or a date (its midnight)."""
     try:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise _bad("--from", text, "expected YYYY-MM-DDTHH:MM") from None
+        raise _bad(option, text, "expected YYYY-MM-DDTHH:MM") from None
 
 
 Shift = tuple[tuple[int, int, str], ...]  # the blocks of one person-day: (start minute, end minute, role)

@@ -12,6 +12,8 @@ import csv
 import importlib
 import importlib.util
 import re
+import shutil
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,20 +27,24 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from staffline import __version__, atomic
 from staffline.errors import InputError
+from staffline.forecasting.registry import MODEL_NAMES
 from staffline.pipeline import parse_week
 from staffline.web.auth import TokenAuth
-from staffline.web.branches import UnknownBranch, branch_dir, branch_names, branch_summary, inputs_hash, load_branch
+from staffline.web.branches import BranchCache, UnknownBranch, branch_dir, branch_names, branch_summary, inputs_hash
 from staffline.web.charts import hourly_series
 from staffline.web.downloads import calendar_names, calendars_zip
 from staffline.web.jobs import Jobs, plan_folder
+from staffline.web.limits import MAX_BODY_BYTES, BodyLimit
 from staffline.web.schemas import PlanRequest, ReplanRequest
 from staffline.web.store import ACTIVE, Store
 from staffline.web.versions import changes_rows, compare
-from staffline.web.whatif import check_what_if, with_absences
+from staffline.web.whatif import check_replan, check_what_if, with_absences
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"  # type: ignore[union-attr, arg-type]
 _PLAN_ID = re.compile(r"^[0-9a-f]{12}$")
+#: Plans that may wait in the queue at once; past it a new plan is 429 (a script in a loop cannot fill the disk).
+MAX_QUEUED = 20
 
 
 def default_db(root: Path) -> str:
@@ -53,17 +59,34 @@ def published_folder(root: Path, branch: str) -> Path:
 
 
 def create_app(
-    root: str | Path, *, db_url: str | None = None, token: str | None = None, jobs: int = 1, allowed_hosts: list[str] | None = None
+    root: str | Path,
+    *,
+    db_url: str | None = None,
+    token: str | None = None,
+    jobs: int = 1,
+    allowed_hosts: list[str] | None = None,
+    max_queued: int = MAX_QUEUED,
+    max_body: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The workbench over the branches under ``root``; ``jobs`` plans of different branches run at once.
 
     ``allowed_hosts`` refuses requests whose Host header names another host:
     without a token, that is what stops a web page elsewhere from reaching a
-    loopback workbench through DNS rebinding.
+    loopback workbench through DNS rebinding. ``max_queued`` plans may wait
+    at once (429 past it) and request bodies are at most ``max_body`` bytes
+    (413 past it).
     """
     root = Path(root).resolve()
     store = Store(db_url or default_db(root))
     scheduler = Jobs(store, root, jobs)
+    branches = BranchCache(root)
+    queue_lock = threading.Lock()  # the queue-length check and the new row are one step
+
+    def enqueue(branch: str, options: dict, week: str | None, kind: str = "plan", parent: str | None = None) -> str:
+        with queue_lock:
+            if store.count_queued() >= max_queued:
+                raise HTTPException(429, f"{max_queued} plans are already waiting; try again when some have run", {"Retry-After": "30"})
+            return store.create(branch, inputs_hash(branch_dir(root, branch)), options, week=week, kind=kind, parent=parent)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +99,7 @@ def create_app(
 
     app = FastAPI(title="staffline workbench", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.store, app.state.jobs, app.state.root = store, scheduler, root
+    app.add_middleware(BodyLimit, max_bytes=max_body)
     if token:
         app.add_middleware(TokenAuth, token=token)
     if allowed_hosts:
@@ -98,7 +122,7 @@ def create_app(
         out = []
         for name in branch_names(root):
             try:
-                instance = load_branch(root, name)
+                instance = branches.load(name)
             except InputError as exc:
                 out.append({"name": name, "staff": None, "roles": None, "problems": [p.as_dict() for p in exc.problems]})
                 continue
@@ -107,22 +131,25 @@ def create_app(
 
     @app.get("/api/branches/{name}")
     def get_branch(name: str) -> dict:
-        """One branch with its staff (id, name, roles) and default week; 400 with the problems if its inputs are bad."""
-        instance = load_branch(root, name)
+        """One branch with its staff (id, name, roles), default week and forecast model (and the models a what-if may pick).
+
+        400 with the problems if its inputs are bad.
+        """
+        instance = branches.load(name)
         staff = [{"id": e.id, "name": e.name, "roles": list(e.roles)} for e in instance.staff]
-        return {**branch_summary(instance, name), "week": parse_week(None, instance).isoformat(), "staff": staff}
+        week = parse_week(None, instance).isoformat()
+        models = {"default": instance.branch.forecast.model, "choices": list(MODEL_NAMES)}
+        return {**branch_summary(instance, name), "week": week, "staff": staff, "forecast_models": models}
 
     @app.post("/api/branches/{name}/plans", status_code=202)
     def create_plan(name: str, body: PlanRequest) -> dict:
-        """Queue a plan of the branch; the branch's inputs are validated now (400 with the problems)."""
-        folder = branch_dir(root, name)
-        instance = load_branch(root, name)
+        """Queue a plan of the branch; the branch's inputs are validated now (400 with the problems), 429 when the queue is full."""
+        instance = branches.load(name)
         week = parse_week(body.week, instance).isoformat() if body.week else None
         options = body.model_dump(mode="json", exclude={"week"})
         with_absences(instance, options["absences"])
         check_what_if(instance, options["what_if"])
-        plan_id = store.create(name, inputs_hash(folder), options, week=week)
-        return {"id": plan_id, "status": "queued"}
+        return {"id": enqueue(name, options, week), "status": "queued"}
 
     @app.get("/api/plans")
     def list_plans(branch: str | None = None) -> list[dict]:
@@ -149,7 +176,7 @@ def create_app(
 
     @app.get("/api/plans/{plan_id}/hourly")
     def get_hourly(plan_id: str) -> dict:
-        """Per hour of day and role (mean over the open days): arrivals with an 80% band, required vs rostered, expected wait."""
+        """Per hour of day and role (mean over the open days): arrivals with an 80% band, required vs rostered, expected and simulated wait."""
         _done(store, plan_id, "it has no roster")
         return hourly_series(plan_folder(root, plan_id))
 
@@ -189,32 +216,52 @@ def create_app(
         """Copy a finished plan's output set into the branch's published folder, as one atomic set."""
         row = _done(store, plan_id, "only a done plan can be published")
         source, target = plan_folder(root, plan_id), published_folder(root, row["branch"])
-        with atomic.staged():
-            for name in row["files"]:
-                atomic.write_bytes(target / name, (source / name).read_bytes())
+        try:
+            with atomic.staged():
+                for name in row["files"]:
+                    atomic.write_bytes(target / name, (source / name).read_bytes())
+        except FileNotFoundError:  # deleted while being copied: nothing of it landed
+            raise HTTPException(404, f"plan {plan_id} was deleted") from None
         folder = str(target.relative_to(root))
         store.set_published(plan_id, folder)
         return {"folder": folder, "files": [f"{folder}/{name}" for name in row["files"]]}
 
     @app.post("/api/plans/{plan_id}/replan", status_code=202)
     def replan(plan_id: str, body: ReplanRequest) -> dict:
-        """Re-plan a done plan around absences and pins with ``staffline.api.replan``: few changes to its roster."""
+        """Re-plan a done plan around absences and pins (and from ``frozen_until`` on) with ``staffline.api.replan``.
+
+        The roster changes as little as the branch's ``[replan]`` weights make
+        worthwhile; the parent's what-ifs carry over, so the re-plan sees the
+        staff and demand its roster was made for.
+        """
         row = _done(store, plan_id, "re-plan a done plan")
-        instance = load_branch(root, row["branch"])
         options = body.model_dump(mode="json")
-        with_absences(instance, options["absences"])
-        new_id = store.create(
-            row["branch"], inputs_hash(branch_dir(root, row["branch"])), options, week=row["week"], kind="replan", parent=plan_id
-        )
+        check_replan(branches.load(row["branch"]), row["week"], options)
+        options["what_if"] = row["options"].get("what_if") or {}
+        new_id = enqueue(row["branch"], options, row["week"], kind="replan", parent=plan_id)
         return {"id": new_id, "status": "queued", "parent": plan_id}
 
     @app.delete("/api/plans/{plan_id}")
-    def cancel(plan_id: str) -> dict:
-        """Cancel a queued or running plan (its worker is ended); 409 when it had already finished."""
+    def delete(plan_id: str) -> dict:
+        """Cancel a queued or running plan (its worker is ended); delete a finished one (its row and its own files).
+
+        A published plan is never deleted (it is the record of where the
+        branch's published set came from), nor one a queued or running
+        re-plan still reads: both are 409. The published folder itself is
+        never touched.
+        """
         row = _plan(store, plan_id)
-        if row["status"] not in ACTIVE or not scheduler.cancel(plan_id):
-            raise HTTPException(409, f"plan {plan_id} is {store.get(plan_id)['status']}; nothing to cancel")  # type: ignore[index]
-        return {"id": plan_id, "status": "cancelled"}
+        if row["status"] in ACTIVE:
+            if not scheduler.cancel(plan_id):
+                raise HTTPException(409, f"plan {plan_id} finished while being cancelled; it is {_plan(store, plan_id)['status']}")
+            return {"id": plan_id, "status": "cancelled"}
+        if store.delete_finished(plan_id):
+            shutil.rmtree(plan_folder(root, plan_id), ignore_errors=True)
+            return {"id": plan_id, "status": "deleted"}
+        row = _plan(store, plan_id)
+        if row["published"]:
+            raise HTTPException(409, f"plan {plan_id} was published to {row['published']}; a published plan is kept")
+        raise HTTPException(409, f"plan {plan_id} has a re-plan waiting or running that reads its roster; delete it when that ends")
 
     return app
 

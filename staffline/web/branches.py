@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from pathlib import Path
 
 from staffline.api import load_instance
@@ -54,6 +55,57 @@ def inputs_hash(folder: Path) -> str:
 def load_branch(root: Path, name: str) -> Instance:
     """Load and validate a branch (raises ``InputError`` with every problem, as ``staffline validate`` does)."""
     return load_instance(branch_dir(root, name))
+
+
+class BranchCache:
+    """Loaded branches, loaded again only when one of their input files changed.
+
+    Loading validates a branch's whole history, which takes a noticeable
+    moment per branch, and the page lists every branch on each visit. The key
+    is the name, size and modification time of each file in the branch folder
+    (and the folder's own, so an added or removed file counts) plus the
+    history file's when ``branch.toml`` names one elsewhere: an edited input
+    is read again at once, an unchanged branch is not. Not cached: a branch
+    whose history is in a database (rows arrive without any file changing)
+    and a branch with bad inputs (the planner is fixing it; every look shows
+    the current problems). Worker processes load their branch afresh.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._loaded: dict[str, tuple[tuple, Path | None, Instance]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, name: str) -> Instance:
+        """As :func:`load_branch` (``InputError`` with the problems), from the cache when nothing changed."""
+        folder = branch_dir(self.root, name)
+        with self._lock:
+            cached = self._loaded.get(name)
+        if cached is not None and cached[0] == (_fingerprint(folder), _stat(cached[1])):
+            return cached[2]
+        before = _fingerprint(folder)  # taken before reading: an edit made during the load is seen next time
+        instance = load_instance(folder)
+        source = instance.branch.history
+        if source is None or "://" not in source.location:
+            history = folder / source.location if source is not None else None
+            with self._lock:
+                self._loaded[name] = ((before, _stat(history)), history, instance)
+        return instance
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """Size and modification time of the folder and of each file in it."""
+    return tuple((p.name, *_stat(p)) for p in [folder, *sorted(p for p in folder.iterdir() if p.is_file())])
+
+
+def _stat(path: Path | None) -> tuple[int, int]:
+    if path is None:
+        return (0, 0)
+    try:
+        s = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (s.st_size, s.st_mtime_ns)
 
 
 def branch_summary(instance: Instance, name: str) -> dict:

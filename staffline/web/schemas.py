@@ -9,7 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime
+
+#: Simulation replications a plan runs by default: enough for the page's simulated-wait line (about half a
+#: second on jiangdong), far fewer than ``make demo``'s 200 for report-grade confidence intervals.
+SIMULATE_REPS = 20
+SIMULATE_HELP = "discrete-event simulation replications of the roster (simulated wait per hour beside the expected; 0: none)"
 
 
 class _Strict(BaseModel):
@@ -38,6 +43,7 @@ class PlanRequest(_Strict):
     workers: int = Field(default=1, ge=1, le=16, description="solver threads")
     absences: list[Absence] = Field(default_factory=list, max_length=1000)
     what_if: WhatIf = Field(default_factory=WhatIf)
+    simulate: int = Field(default=SIMULATE_REPS, ge=0, le=1000, description=SIMULATE_HELP)
 
 
 class Pin(_Strict):
@@ -48,7 +54,13 @@ class Pin(_Strict):
 
 
 class ReplanRequest(_Strict):
+    """A re-plan of a done plan; the parent's what-ifs (headcount, certifications, diversion, forecast model) carry over."""
+
     absences: list[Absence] = Field(default_factory=list, max_length=1000)
     pins: list[Pin] = Field(default_factory=list, max_length=1000)
+    frozen_until: NaiveDatetime | None = Field(
+        default=None, description="re-plan from this moment (local time, e.g. 2026-12-02T12:00): person-days started before it are kept"
+    )
     time_limit: float = Field(default=30.0, gt=0, le=3600)
     workers: int = Field(default=1, ge=1, le=16)
+    simulate: int = Field(default=SIMULATE_REPS, ge=0, le=1000, description=SIMULATE_HELP)

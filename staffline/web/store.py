@@ -103,6 +103,23 @@ class Store:
                 points = json.loads(row[0]) + [point]
                 conn.execute(plans.update().where(plans.c.id == plan_id, plans.c.status == "running").values(progress=json.dumps(points)))
 
+    def count_queued(self) -> int:
+        """How many plans wait to start (the API refuses new ones past its queue limit)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(plans).where(plans.c.status == "queued")).scalar_one())
+
+    def delete_finished(self, plan_id: str) -> bool:
+        """Remove a finished, never-published plan's row that no queued or running re-plan still needs; False otherwise.
+
+        One conditional delete, so a plan that was published, or that a
+        re-plan started on, in the meantime is never removed.
+        """
+        child = plans.alias("child")
+        waiting_child = sa.exists().where(child.c.parent == plan_id, child.c.status.in_(ACTIVE))
+        query = plans.delete().where(plans.c.id == plan_id, plans.c.status.in_(FINISHED), plans.c.published.is_(None), ~waiting_child)
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount == 1
+
     def set_published(self, plan_id: str, folder: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(plans.update().where(plans.c.id == plan_id).values(published=folder))

@@ -54,10 +54,11 @@ def _leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
 
 
-def test_second_writer_is_refused_with_the_holders_pid(branch, tmp_path):
+@pytest.mark.parametrize("command", [["roster", "{branch}", "--out", "{out}", "--time-limit", "1"], ["report", "{out}"]])
+def test_second_writer_is_refused_with_the_holders_pid(branch, tmp_path, command):
     out = tmp_path / "out"
     with output_lock(out):
-        result = CliRunner().invoke(main, ["roster", str(branch), "--out", str(out), "--time-limit", "1"])
+        result = CliRunner().invoke(main, [part.format(branch=branch, out=out) for part in command])
         assert result.exit_code == 2
         assert f"another run is writing {out} (pid {os.getpid()})" in result.output
         assert "Traceback" not in result.output

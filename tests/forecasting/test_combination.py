@@ -195,3 +195,23 @@ def test_fit_forecast_says_what_auto_picked_and_its_backtest_wape(jiangdong):
     assert single.backtest_wape == pytest.approx(table[(table["role"] == "all")]["wape"].iloc[0], abs=5e-5)
     _, quick = fit_forecast(jiangdong, week, "profile", backtest=False)
     assert quick.backtest_wape is None and quick.backtest_folds == 0
+
+
+def test_backtest_gives_the_day_level_model_the_branchs_holiday_calendar(jiangdong):
+    """`staffline forecast --backtest` scores daylevel with the calendar the plan's forecast uses (it once ran without it)."""
+    from staffline.forecasting.baseline import calendar_params
+
+    assert calendar_params(jiangdong, "profile") == {}  # a model without a calendar gets no holiday arguments
+    assert calendar_params(jiangdong, "daylevel")["holiday_country"] == jiangdong.branch.holiday_country == "CN"
+    counts = slot_counts(jiangdong)
+    asked: list[str] = []
+
+    def params(name: str) -> dict:
+        asked.append(name)
+        return calendar_params(jiangdong, name)
+
+    with_calendar = backtest(counts, ["daylevel"], folds=2, params=params)
+    without = backtest(counts, ["daylevel"], folds=2)
+    assert asked == ["naive", "daylevel"]
+    day_level = lambda table: table[table["model"] == "daylevel"].reset_index(drop=True)  # noqa: E731
+    assert not day_level(with_calendar).equals(day_level(without))  # the calendar reached the model and changed its forecast

@@ -127,27 +127,34 @@ def test_staged_outputs_land_together_or_not_at_all(tmp_path, monkeypatch, anony
     assert oct(a.stat().st_mode & 0o777) == "0o644"
 
 
-def test_wait_method_defaults_to_lagged_and_unknown_values_name_the_field(tmp_path):
-    folder = make_instance(tmp_path / "b")
-    assert load_instance(folder).branch.objective.wait_method == "lagged"
-    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\nwait_method = "mol"\n', encoding="utf-8")
-    assert load_instance(folder).branch.objective.wait_method == "mol"
-    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\nwait_method = "guess"\n', encoding="utf-8")
+def _only_problem(folder: Path):
     with pytest.raises(InputError) as err:
         load_instance(folder)
     (problem,) = err.value.problems
-    assert (problem.file, problem.field) == ("branch.toml", "objective.wait_method")
-    assert "unknown wait_method 'guess'" in problem.message
+    return problem
 
 
-def test_demand_defaults_to_mean_and_unknown_values_name_the_field(tmp_path):
+@pytest.mark.parametrize(
+    "key, default, other, bad",
+    [("wait_method", "lagged", "mol", "guess"), ("demand", "mean", "expected", "p90")],
+)
+def test_objective_choices_default_and_unknown_values_name_the_field(tmp_path, key, default, other, bad):
     folder = make_instance(tmp_path / "b")
-    assert load_instance(folder).branch.objective.demand == "mean"
-    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\ndemand = "expected"\n', encoding="utf-8")
-    assert load_instance(folder).branch.objective.demand == "expected"
-    (folder / "branch.toml").write_text(BRANCH + '\n[objective]\ndemand = "p90"\n', encoding="utf-8")
-    with pytest.raises(InputError) as err:
-        load_instance(folder)
-    (problem,) = err.value.problems
-    assert (problem.file, problem.field) == ("branch.toml", "objective.demand")
-    assert "unknown demand 'p90'" in problem.message
+    assert getattr(load_instance(folder).branch.objective, key) == default
+    (folder / "branch.toml").write_text(BRANCH + f'\n[objective]\n{key} = "{other}"\n', encoding="utf-8")
+    assert getattr(load_instance(folder).branch.objective, key) == other
+    (folder / "branch.toml").write_text(BRANCH + f'\n[objective]\n{key} = "{bad}"\n', encoding="utf-8")
+    problem = _only_problem(folder)
+    assert (problem.file, problem.field) == ("branch.toml", f"objective.{key}")
+    assert f"unknown {key} '{bad}'" in problem.message
+
+
+def test_slot_minutes_takes_every_grid_that_tiles_an_hour_and_the_error_lists_them_all(tmp_path):
+    folder = make_instance(tmp_path / "b")
+    for minutes in (6, 12):
+        (folder / "branch.toml").write_text(BRANCH.replace("slot_minutes = 15", f"slot_minutes = {minutes}"), encoding="utf-8")
+        assert load_instance(folder).branch.slot_minutes == minutes
+    (folder / "branch.toml").write_text(BRANCH.replace("slot_minutes = 15", "slot_minutes = 7"), encoding="utf-8")
+    problem = _only_problem(folder)
+    assert (problem.file, problem.field) == ("branch.toml", "branch.slot_minutes")
+    assert problem.message.endswith("expected one of 5, 6, 10, 12, 15, 20, 30, 60")

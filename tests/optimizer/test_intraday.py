@@ -73,7 +73,7 @@ def test_moves_hold_certifications_blocks_and_other_days(branch, published, stee
     _, r = steered
     demand = forecast_week(branch, WEEK, "profile")
     report = check_roster(branch, r.roster, WEEK, demand.frame, demand.aht_minutes)
-    assert [v for v in report.violations if v.hard] == []
+    assert report.violations == []  # every violation the checker reports is a hard one
     wed = WED.isoformat()
     assert r.roster[r.roster["date"] != wed].reset_index(drop=True).equals(published[published["date"] != wed].reset_index(drop=True))
     before = published[(published["date"] == wed) & (published["start"] < "11:00")]
@@ -122,3 +122,85 @@ def test_history_prior_shape_follows_how_much_days_stray():
     as_history = lambda times: pd.DataFrame({"issued_at": times, "role": "counter"})  # noqa: E731
     assert history_prior_shape(as_history(steady)) > 1000  # no day-level variation: a tight prior
     assert history_prior_shape(as_history(wild)) < 10  # level sd 0.5: a wide one
+
+
+@pytest.fixture(scope="module")
+def counter_surge(branch):
+    return surge_tickets(branch, branch.branch.roles[0].name, 3.0)
+
+
+def test_allow_extend_adds_overtime_within_every_rule(branch, published, counter_surge):
+    # the counter at 3x all morning: worth paying overtime at the ends of shifts
+    kept = steer(branch, published, NOW, counter_surge, model="profile", time_limit=1.0)
+    extended = steer(branch, published, NOW, counter_surge, model="profile", time_limit=1.0, allow_extend=True)
+    assert (kept.moves["kind"] == "move").all()  # without the flag shifts stay as rostered
+    ext = extended.moves[extended.moves["kind"] == "extension"]
+    assert len(ext) > 0 and (ext["from"] == "off").all() and (ext["time"] >= "11:00").all()
+    minutes = lambda r: (pd.to_datetime(r["end"], format="%H:%M") - pd.to_datetime(r["start"], format="%H:%M")).dt.seconds.sum() // 60  # noqa: E731
+    wed = WED.isoformat()
+    slot = branch.branch.slot_minutes
+    added = sum((pd.Timestamp(f"{wed} {m['until']}") - pd.Timestamp(f"{wed} {m['time']}")).seconds // 60 for m in ext.to_dict("records"))
+    assert minutes(extended.roster[extended.roster["date"] == wed]) == minutes(published[published["date"] == wed]) + added
+    assert added % slot == 0
+    demand = forecast_week(branch, WEEK, "profile")
+    assert check_roster(branch, extended.roster, WEEK, demand.frame, demand.aht_minutes).violations == []
+    assert extended.waits["after"][branch.branch.roles[0].name] < kept.waits["before"][branch.branch.roles[0].name]
+
+
+def test_extensions_stop_at_contract_hours_shift_length_rest_and_opening():
+    import dataclasses
+
+    from staffline.intraday import extensions
+    from tests.optimizer.branches import person, with_staff
+
+    base = small_branch()
+    rules = dataclasses.replace(base.branch.shift_rules, min_rest_hours=17.0)  # Wed 16:00 + 17 h = Thu 09:00
+    inst = dataclasses.replace(base, branch=dataclasses.replace(base.branch, shift_rules=rules))
+    inst = with_staff(
+        inst, [person(1, ["counter"]), person(2, ["counter"], max_hours_week=7.0), person(3, ["counter"], latest_end=dt.time(15, 0))]
+    )
+    thu = (WED + dt.timedelta(days=1)).isoformat()
+    wed = WED.isoformat()
+    rows = [
+        ("E1", wed, "09:00", "12:00", "counter"),
+        ("E1", wed, "13:00", "16:00", "counter"),
+        ("E1", thu, "09:00", "13:00", "counter"),
+        ("E2", wed, "09:00", "12:00", "counter"),
+        ("E2", wed, "13:00", "17:00", "counter"),
+        ("E3", wed, "10:00", "14:00", "counter"),
+    ]
+    published = pd.DataFrame(rows, columns=["employee", "date", "start", "end", "role"])
+    ext = extensions(inst, published, WED, 0, 32)  # from opening (09:00), 32 slots of 15 minutes
+    assert "E1" not in ext or not ext["E1"].later  # rest before Thursday 09:00 ends Wednesday at 16:00
+    assert "E2" not in ext  # 7 h this week already: the contract's maximum
+    e3 = ext["E3"]
+    assert e3.later == tuple(range(20, 24))  # 14:00-15:00: the person's latest_end
+    assert e3.earlier == (3, 2, 1, 0)  # back to opening
+    assert e3.most == 8  # a 4 h shift without lunch may grow to 6 h, not beyond (it would need a lunch break)
+
+
+def test_cli_allow_extend_reports_extensions(branch, published, counter_surge, tmp_path):
+    write_instance(branch, tmp_path / "b")
+    published.to_csv(tmp_path / "roster.csv", index=False)
+    tickets = counter_surge.assign(issued_at=counter_surge["issued_at"].dt.strftime("%Y-%m-%d %H:%M:%S"))
+    tickets.to_csv(tmp_path / "today.csv", index=False)
+    args = ["intraday", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--now", f"{WED}T11:00"]
+    args += ["--tickets", str(tmp_path / "today.csv"), "--model", "profile", "--time-limit", "1", "--allow-extend", "--json"]
+    args += ["--out", str(tmp_path / "out")]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    import json
+
+    moves = json.loads(out.output)["moves"]
+    assert any(m["kind"] == "extension" and m["from"] == "off" for m in moves)
+    written = pd.read_csv(tmp_path / "out" / "moves.csv")
+    assert list(written.columns) == ["time", "employee", "from", "to", "until", "kind"] and len(written) == len(moves)
+
+
+def test_a_bad_now_is_bad_input_naming_the_option(tmp_path):
+    for name in ("roster.csv", "today.csv"):
+        (tmp_path / name).write_text("employee,date,start,end,role\n")
+    args = ["intraday", str(tmp_path), "--roster", str(tmp_path / "roster.csv"), "--now", "noon", "--tickets", str(tmp_path / "today.csv")]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "--now" in out.output and "expected YYYY-MM-DDTHH:MM, got 'noon'" in out.output

@@ -36,6 +36,7 @@ def test_branches_lists_each_instance_folder_with_staff_and_roles(client):
     assert any(p["file"].endswith("staff.csv") and p["field"] == "max_days" for p in branches["broken"]["problems"])
     one = client.get("/api/branches/north").json()
     assert [e["id"] for e in one["staff"]] == ["E01", "E02", "E03", "E04"] and one["week"]
+    assert one["forecast_models"]["default"] == "auto" and "profile" in one["forecast_models"]["choices"]
 
 
 def test_openapi_schema_and_page_and_assets_are_served_locally(client):
@@ -129,7 +130,7 @@ def test_requests_naming_what_the_branch_lacks_are_400(client, body):
 
 def test_plans_run_side_by_side_across_branches_queue_within_one_and_finish(client, served):
     first = client.post("/api/branches/north/plans", json=QUICK)
-    other = client.post("/api/branches/south/plans", json={**QUICK, "absences": [{"employee": "E02", "date": "2026-12-02"}]})
+    other = client.post("/api/branches/south/plans", json={**QUICK, "simulate": 0, "absences": [{"employee": "E02", "date": "2026-12-02"}]})
     second = client.post("/api/branches/north/plans", json=QUICK)
     assert first.status_code == other.status_code == second.status_code == 202
     assert first.json()["status"] == "queued"
@@ -158,6 +159,13 @@ def test_plans_run_side_by_side_across_branches_queue_within_one_and_finish(clie
         lo <= mid <= hi for lo, mid, hi in zip(counter["arrivals_lo80"], counter["arrivals"], counter["arrivals_hi80"]) if mid is not None
     )
     assert max(counter["rostered"]) > 0 and max(counter["required"]) > 0 and min(w for w in counter["expected_wait"] if w is not None) >= 0
+    # plans are simulated (a few replications by default): the simulated wait per hour sits beside the expected one
+    assert "simulation.csv" in done_a["files"] and done_a["kpis"]["simulated"]["counter"]["reps"] == 20
+    simulated = [w for w in counter["simulated_wait"] if w is not None]
+    assert len(simulated) >= len(hourly["hours"]) - 1 and min(simulated) >= 0
+    unsimulated = client.get(f"/api/plans/{b}").json()  # asked for "simulate": 0
+    assert "simulation.csv" not in unsimulated["files"]
+    assert all(w is None for w in client.get(f"/api/plans/{b}/hourly").json()["roles"]["counter"]["simulated_wait"])
     for name in ("../../secret/staff.csv", "plans.db", "..%2F..%2Fplans.db"):
         assert client.get(f"/api/plans/{a}/files/{name}").status_code == 404
     # the absence was honoured: E02 has no block on Wednesday in south's plan
@@ -173,7 +181,8 @@ def test_plans_run_side_by_side_across_branches_queue_within_one_and_finish(clie
     assert files and all((served / f).is_file() for f in files) and any(f.endswith("roster.csv") for f in files)
     assert (served / files[0]).parent.parent.name == "published" or "published" in files[0]
     assert client.get(f"/api/plans/{a}").json()["published"] == published.json()["folder"]
-    assert client.delete(f"/api/plans/{a}").status_code == 409
+    kept = client.delete(f"/api/plans/{a}")  # a published plan is the record of the published set: never deleted
+    assert kept.status_code == 409 and "published" in kept.json()["error"] and (served / files[0]).is_file()
 
 
 def test_an_infeasible_week_fails_with_the_diagnosis_in_words(client):
@@ -194,6 +203,7 @@ def replanned(client) -> dict:
     body = {
         "absences": [{"employee": away[0], "date": away[1]}],
         "pins": [{"employee": pinned[0], "date": pinned[1]}],
+        "frozen_until": f"{parent['week']}T12:00",  # re-plan from Monday noon: the morning's person-days stay
         "time_limit": 3,
         "workers": 1,
     }
@@ -213,7 +223,13 @@ def test_replan_keeps_the_parent_roster_but_the_absent_day(client, replanned):
         return sorted((b["start"], b["end"], b["role"]) for b in rows if (b["employee"], b["date"]) == who_day)
 
     assert day_of(after, replanned["pinned"]) == day_of(roster, replanned["pinned"])
+    started_before_noon = {(b["employee"], b["date"]) for b in roster if b["date"] == parent["week"] and b["start"] < "12:00"} - {
+        replanned["away"]
+    }
+    assert started_before_noon and all(day_of(after, k) == day_of(roster, k) for k in started_before_noon)
     assert child["kpis"]["changes"]["person_days"] >= 1 and "changes.csv" in child["files"]
+    assert child["options"]["what_if"] == parent["options"]["what_if"] and child["options"]["what_if"]["model"] == "profile"
+    assert child["kpis"]["forecast"]["model"] == "profile" and "simulation.csv" in child["files"]  # the parent's what-ifs carry over
     assert client.post("/api/plans/0123456789ab/replan", json={}).status_code == 404
     bad = client.post(f"/api/plans/{parent['id']}/replan", json={"pins": [{"employee": "E01", "date": "2026-12-02", "role": "x"}]})
     assert bad.status_code == 422
@@ -285,7 +301,8 @@ def test_cancel_ends_a_running_job_and_its_process(client):
     time.sleep(0.5)
     plan = client.get(f"/api/plans/{plan_id}").json()
     assert plan["status"] == "cancelled" and plan["files"] == []
-    assert client.delete(f"/api/plans/{plan_id}").status_code == 409
+    assert client.delete(f"/api/plans/{plan_id}").json() == {"id": plan_id, "status": "deleted"}  # a second DELETE removes it
+    assert client.get(f"/api/plans/{plan_id}").status_code == 404
 
 
 def test_a_restart_marks_plans_left_running_failed_with_the_reason(served, tmp_path):

@@ -102,7 +102,16 @@ function whatIf() {
   if (divert.length) out.divert = Object.fromEntries(divert.map(([role, share]) => [role, Number(share)]));
   const certify = pairs($("wi-certify").value, "extra certifications");
   if (certify.length) out.certify = Object.fromEntries(certify.map(([who, roles]) => [who, roles.split("+").map((r) => r.trim())]));
+  if ($("wi-model").value) out.model = $("wi-model").value;
   return out;
+}
+
+// The forecast models a what-if may pick, the branch's own first (sent as no model at all).
+function renderModels(models) {
+  const select = $("wi-model");
+  const options = [el("option", { value: "" }, "branch default (" + (models ? models.default : "auto") + ")")];
+  for (const name of (models && models.choices) || []) options.push(el("option", { value: name }, name));
+  select.replaceChildren(...options);
 }
 
 async function selectBranch(name) {
@@ -130,6 +139,7 @@ async function selectBranch(name) {
     }
   }
   if (state.branch.week) $("week").value = state.branch.week;
+  renderModels(state.branch.forecast_models);
   const plans = await api("/api/plans?branch=" + encodeURIComponent(name));
   renderVersions(plans);
   if (plans.length) await showPlan(plans[0].id);
@@ -169,6 +179,8 @@ async function showPlan(id) {
   renderDownloads(plan);
   state.changed = new Set();
   $("changes").textContent = "";
+  $("changes-box").hidden = true;
+  setReplanWindow(plan.week);
   if (plan.status === "done") {
     state.roster = await api("/api/plans/" + id + "/roster");
     if (plan.kind === "replan") await loadChanges(plan);
@@ -186,11 +198,28 @@ async function showPlan(id) {
   }
 }
 
-// The person-days a done re-plan changed against its parent, outlined on the timeline.
+// The person-days a done re-plan changed against its parent: outlined on the timeline and listed row by row.
 async function loadChanges(plan) {
   const changes = await api("/api/plans/" + plan.id + "/changes");
   state.changed = new Set(changes.rows.map((r) => r.employee + "|" + r.date));
   $("changes").textContent = "(" + changes.rows.length + " person-days against plan " + changes.parent + ")";
+  const rows = changes.rows.map((r) => {
+    const tr = el("tr");
+    for (const key of ["employee", "date", "before", "after", "reason"]) tr.append(el("td", {}, r[key]));
+    return tr;
+  });
+  $("changes-list").tBodies[0].replaceChildren(...rows);
+  $("changes-box").hidden = false;
+}
+
+// "Re-plan from" offers only moments in the shown plan's week (the API refuses others).
+function setReplanWindow(week) {
+  const input = $("replan-from");
+  if (!week) return;
+  const sunday = new Date(new Date(week + "T00:00:00Z").getTime() + 6 * 86400000).toISOString().slice(0, 10);
+  input.min = week + "T00:00";
+  input.max = sunday + "T23:59";
+  if (input.value && (input.value < input.min || input.value > input.max)) input.value = "";
 }
 
 function schedulePoll(id) {
@@ -255,7 +284,7 @@ function renderDownloads(plan) {
   if (plan.status !== "done") return;
   const base = "/api/plans/" + plan.id;
   list.append(linkItem(base + "/roster?format=csv", "roster.csv"));
-  for (const name of ["report.html", "roster.xlsx", "kpis.json", "roster_wide.csv", "coverage.csv", "changes.csv"]) {
+  for (const name of ["report.html", "roster.xlsx", "kpis.json", "roster_wide.csv", "coverage.csv", "simulation.csv", "changes.csv"]) {
     if (plan.files.includes(name)) list.append(linkItem(base + "/files/" + name, name));
   }
   if (plan.files.some((f) => f.startsWith("calendars/"))) list.append(linkItem(base + "/calendars.zip", "calendars (ICS, zip)"));
@@ -344,8 +373,11 @@ function drawHourly(data) {
     line(role, "rostered", { name: role + " rostered" }),
   ]);
   Plotly.react("chart-staffing", staffing, { title: { text: "Required vs rostered staff", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
-  const wait = roles.map((role) => line(role, "expected_wait"));
-  Plotly.react("chart-wait", wait, { title: { text: "Expected wait (minutes per customer)", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
+  const wait = roles.flatMap((role) => [
+    line(role, "expected_wait", { name: role + " expected" }),
+    line(role, "simulated_wait", { name: role + " simulated", line: { color: colour(role), dash: "dash" }, marker: { symbol: "x" } }),
+  ]).filter((t) => t.y.some((v) => v != null)); // a plan without simulation draws the expected wait alone
+  Plotly.react("chart-wait", wait, { title: { text: "Wait (minutes per customer): expected solid, simulated dashed", font: { size: 12 } }, margin: PLOT_MARGIN }, PLOT_CONFIG);
 }
 
 function clearCharts() {
@@ -394,6 +426,7 @@ function drawTimeline(roster, week) {
     });
   });
   const tip = $("tooltip");
+  tip.hidden = true; // its block may be gone: a redraw removes blocks without a mouseleave
   for (const r of roster) {
     const d = days.indexOf(r.date), i = staff.indexOf(r.employee);
     if (d < 0 || i < 0) continue;
@@ -445,6 +478,7 @@ async function startReplan() {
     absences: markedDays(state.absences),
     pins: markedDays(state.pins),
   };
+  if ($("replan-from").value) body.frozen_until = $("replan-from").value;
   try {
     const created = await api("/api/plans/" + state.plan.id + "/replan", {
       method: "POST",
