@@ -20,7 +20,9 @@ from staffline.cli.common import (
     locked_output,
     model_option,
     out_option,
+    parse_weeks,
     quiet_option,
+    weeks_option,
 )
 from staffline.io import load_instance
 from staffline.runlog import log_file_option
@@ -35,6 +37,7 @@ from staffline.runlog import log_file_option
 @absent_option
 @click.option("--pin", multiple=True, metavar="FILE|EMP=DATE", help="Keep a person-day exactly as published (or a CSV of employee,date).")
 @click.option("--from", "frozen_until", default=None, metavar="YYYY-MM-DDTHH:MM", help="Freeze everything before this moment.")
+@weeks_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
@@ -46,7 +49,7 @@ from staffline.runlog import log_file_option
 @handle_errors
 @locked_output
 def replan(
-    path, roster_file, out_dir, absent, pin, frozen_until, time_limit, workers, seed, model, log_file, history, as_json, quiet
+    path, roster_file, out_dir, absent, pin, frozen_until, weeks, time_limit, workers, seed, model, log_file, history, as_json, quiet
 ) -> None:
     """Repair a published roster: absences, pins and a frozen past, changing as little as is worth it.
 
@@ -59,6 +62,7 @@ def replan(
     from staffline.replanning import as_absences, replan, write_replan
     from staffline.runlog import LOGGER
 
+    weeks = parse_weeks(weeks)
     absences = as_absences(absent)
     pins = [p for value in pin for p in read_pins(value)]
     frozen = parse_moment(frozen_until) if frozen_until else None
@@ -73,6 +77,7 @@ def replan(
         workers=workers,
         seed=seed,
         model=model,
+        weeks=weeks,
     )
     stop_unless_roster(p)
     paths = write_replan(p, instance, out_dir)

@@ -58,21 +58,29 @@ def forecast_counts(instance: Instance, week_start: dt.date, model: str = "profi
 
 
 def fit_forecast(
-    instance: Instance, week_start: dt.date, model: str = "auto", *, folds: int = DEFAULT_FOLDS, backtest: bool = True, **params
+    instance: Instance,
+    week_start: dt.date,
+    model: str = "auto",
+    *,
+    folds: int = DEFAULT_FOLDS,
+    backtest: bool = True,
+    days: int = 7,
+    **params,
 ) -> tuple[pd.DataFrame, ForecastInfo]:
     """The week's forecast frame and its :class:`ForecastInfo` (model used, what ``auto`` picked, backtest WAPE).
 
     One fit serves both: the pipeline calls this once per plan and reuses the
     frame for every what-if. ``folds`` is the number of rolling weeks ``auto``
     and ``ensemble`` choose on (and a single model is backtested on, unless
-    ``backtest`` is False); ``params`` go to the model's constructor.
+    ``backtest`` is False); ``days`` is the horizon's length from
+    ``week_start`` (a multi-week plan); ``params`` go to the model's constructor.
     """
     counts = slot_counts(instance)
     choosing = model in (Auto.name, Ensemble.name)
     if model in (DayLevel.name, Auto.name, Ensemble.name):  # the branch's holiday calendar, for the day-level model
         params = {"holiday_country": instance.branch.holiday_country, "holidays": instance.branch.holidays, **params}
     fitted = make_model(model, **({"folds": folds} if choosing else {}), **params).fit(counts)
-    dates = [week_start + dt.timedelta(days=k) for k in range(7)]
+    dates = [week_start + dt.timedelta(days=k) for k in range(days)]
     slots = {d: [f"{t:%H:%M}" for t in instance.branch.slots(d)] for d in dates}
     info = forecast_info(model, fitted, counts, folds, backtest and not choosing)  # before predict: its folds calibrate it
     return fitted.predict(dates, slots), info

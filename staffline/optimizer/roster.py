@@ -242,7 +242,7 @@ def week_rules(
     One function so the roster model and the intraday role moves (which
     need the same per-slot role minima and maxima) see the same rules.
     """
-    rules = build_rules(instance, previous_days, previous_end, headcount)
+    rules = build_rules(instance, previous_days, previous_end, headcount, dates=[day.date for day in days])
     for role in instance.branch.roles:
         if role.name in waits.busy:
             rules.append(BusyCoverage(name=f"appointments covered for {role.name}", role=role.name, required=waits.busy[role.name]))
@@ -272,8 +272,9 @@ def solve_roster(
     diagnose_infeasible: bool = True,
     extra_rules: Sequence[Rule] = (),
     role_anchor: RoleAnchor | None = None,
+    weeks: int = 1,
 ) -> RosterResult:
-    """The weekly roster minimising expected waiting + cost + penalties under the hard rules.
+    """The roster of ``weeks`` weeks from the Monday ``week_start`` (one model over all the days) minimising expected waiting + cost + penalties under the hard rules.
 
     ``backend``: ``"portfolio"`` (default) runs CBC on the model first and
     lets CP-SAT improve from its roster, keeping the better roster and the
@@ -291,7 +292,7 @@ def solve_roster(
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
     instance = with_certifications(instance, extra_certifications)
-    days = plan_days(instance, week_start)
+    days = plan_days(instance, week_start, weeks)
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
     built = ModelFactory(instance, days, waits, rules)
@@ -341,6 +342,7 @@ def solve_roster(
             "backend": backend,
             "solve_seconds": round(seconds, 3),
             "week_start": week_start.isoformat(),
+            "weeks": weeks,
             "penalties": {k: round(v, 3) for k, v in penalties.items() if v},
             "role_assignment_mismatch_slots": mismatch,
             "role_changes_per_person_day": changes_per_person_day(roster),
