@@ -31,6 +31,7 @@ from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_mode
 from staffline.optimizer.core.templates import shift_parts
 from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.replan import RoleAnchor
+from staffline.optimizer.search.horizon import search_horizon
 from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
 from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
@@ -296,7 +297,16 @@ def solve_roster(
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
     built = ModelFactory(instance, days, waits, rules)
-    b, solver, bound_solver, status, seconds = SEARCHES[backend](built, instance, time_limit, workers, seed, progress)
+    found = None
+    if weeks > 1 and backend != "cbc" and not extra_rules:  # cbc stays the whole model alone: the cross-check
+
+        def rules_of_week(alone: Instance, wdays: list[DayGrid], wwaits: WaitData, first: bool) -> list[Rule]:
+            return week_rules(alone, wdays, wwaits, previous_days if first else None, previous_end if first else None, headcount)
+
+        found = search_horizon(built, instance, rules_of_week, backend, time_limit, workers, seed, progress)
+    if found is None:
+        found = SEARCHES[backend](built, instance, time_limit, workers, seed, progress)
+    b, solver, bound_solver, status, seconds = found
     name = STATUS.get(status, "unknown")
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:

@@ -48,8 +48,8 @@ def warm_start_budget(time_limit: float) -> float:
     return min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
 
 
-def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool):
-    """Hint a complete starting roster: greedy shifts, then the best roles for them.
+def warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool, chosen: dict | None = None):
+    """Hint a complete starting roster: greedy shifts (or ``chosen``: (employee, day) -> template), then the best roles for them.
 
     Returns the seconds spent and, when the greedy shifts admit a roster, the
     solver that holds it (variable indices are the same in the clone), so the
@@ -63,7 +63,7 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
     one-worker run repeats exactly; otherwise the wall clock also caps it.
     """
     started = time.perf_counter()
-    chosen = greedy_roster(b)
+    chosen = greedy_roster(b) if chosen is None else dict(chosen)
     n_days = len(b.days)
     for members in groups:  # respect the symmetry breaking: more hours first within a group
         plans = [{d: chosen.get((i, d)) for d in range(n_days)} for i in members]
@@ -129,7 +129,7 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
         solver, status = solve_model(b, time_limit, workers, seed, progress)
         return b, solver, solver, status, solver.WallTime()
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
-    warm, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic)
+    warm, warm_solver = warm_start(b, groups, time_limit, seed, deterministic)
     started = time.perf_counter()
     remaining = time_limit - (warm_start_budget(time_limit) if deterministic else warm)
     solver, status = solve_model(b, max(1.0, remaining), workers, seed, progress)
@@ -188,14 +188,14 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     hint = cb.model.values() if status == cp_model.FEASIBLE else None
     b, solver, bound_solver, cp_status, _ = search_cpsat(built, instance, remaining, workers, seed, progress, hint=hint)
     seconds = time.perf_counter() - started
-    bound = _BestBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
+    bound = BestBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
     cp_found = cp_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if status == cp_model.FEASIBLE and (not cp_found or cbc.ObjectiveValue() < solver.ObjectiveValue()):
         return cb, cbc, bound, cp_model.FEASIBLE, seconds
     return b, solver, bound, cp_status, seconds
 
 
-class _BestBound:
+class BestBound:
     """The larger of two proven lower bounds, answered like a solver."""
 
     def __init__(self, value: float):
