@@ -97,11 +97,12 @@ def batch(
     """
     from staffline import batch as b
 
+    weeks = parse_weeks(weeks)
     branches = b.find_branches(root)
     jobs = jobs or os.cpu_count() or 1
     settings = dict(
         week=week,
-        weeks=parse_weeks(weeks),
+        weeks=weeks,
         time_limit=time_limit,
         workers=workers or b.solver_workers(jobs),
         seed=seed,

@@ -9,6 +9,7 @@ touches the model core: write a class here and build it in ``registry``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from staffline.model import WEEKDAYS, Request, minutes_of
@@ -244,8 +245,15 @@ class Fairness(Rule):
             expr = self.counted(b, i) + self.offsets.get(i, 0)
             b.model.Add(hi >= expr)
             b.model.Add(lo <= expr)
-        scale = 60 if self.aspect == "hours" else 1  # hours aspect is counted in minutes
-        b.penalty(hi - lo, self.weight / scale, self.name)
+        if self.aspect != "hours":
+            b.penalty(hi - lo, self.weight, self.name)
+            return
+        # minutes, weighted per hour: counted in units of the grid (15 minutes: 0.25 h) so the
+        # per-unit weight is exact at the objective's scale (per minute, 2/60 would round to 0.03)
+        unit = math.gcd(b.branch.slot_minutes, 60, *self.offsets.values())
+        units = b.new_int(0, 2 * top // unit, f"fair_units_{self.name}")
+        b.model.Add(unit * units == hi - lo)
+        b.penalty(units, self.weight * unit / 60, self.name)
 
 
 @dataclass
