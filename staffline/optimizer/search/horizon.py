@@ -64,9 +64,10 @@ def search_horizon(
 ):
     """Weeks alone, then the horizon: ``(model, solver, bound, status, seconds)`` as the other searches, or None.
 
-    None when a week alone finds no roster in its time or proves none exists
-    (then neither does the horizon): the caller searches the whole model
-    instead, which also diagnoses an infeasible plan.
+    None when a week alone proves no roster exists (then neither does the
+    horizon): the caller searches the whole model instead, which also
+    diagnoses it. A week that finds no roster in its time leaves the whole
+    model to start from the greedy warm start, with the bound of its own search.
     """
     started = time.perf_counter()
     days = built.days
@@ -82,8 +83,11 @@ def search_horizon(
         wb, solver, bound_solver, status, _ = SEARCHES[backend](
             ModelFactory(alone, wdays, wwaits, rules), alone, budget, workers, seed, None
         )
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status == cp_model.INFEASIBLE:
             return None
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no roster in its time: the greedy starts the whole model
+            chosen, bound = {}, float("-inf")
+            break
         bound += bound_solver.BestObjectiveBound()
         for (i, d), options in wb.x.items():
             for t, var in options.items():
@@ -93,7 +97,7 @@ def search_horizon(
     deterministic = workers == 1
     polish = (1 - WEEKS_SHARE) * time_limit
     left = lambda: polish if deterministic else time_limit - (time.perf_counter() - started)  # noqa: E731
-    warm, warm_solver = warm_start(b, symmetry_groups(b, instance), max(2.0, left()), seed, deterministic, chosen=chosen)
+    _, warm_solver = warm_start(b, symmetry_groups(b, instance), max(2.0, left()), seed, deterministic, chosen=chosen or None)
     solver, status = solve_model(b, max(1.0, left() - (warm_start_budget(polish) if deterministic else 0.0)), workers, seed, progress)
     best = BestBound(max(bound, solver.BestObjectiveBound()))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and warm_solver is not None:
