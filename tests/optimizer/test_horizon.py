@@ -131,3 +131,17 @@ def test_bad_weeks_on_the_command_line_exit_2(tmp_path, command, value):
     result = CliRunner().invoke(main, [command, str(tmp_path), "--out", str(tmp_path / "o"), "--weeks", value, *extra])
     assert result.exit_code == 2, result.output
     assert "--weeks" in result.output and "Traceback" not in result.output
+
+
+def test_replan_repairs_a_two_week_roster_around_an_absence_in_the_second_week():
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles, min_hours_week=8.0, max_hours_week=16.0) for i in (1, 2, 3, 4)], fairness=NO_FAIRNESS)
+    published = two_weeks(inst).roster
+    worked = published[published["date"] >= "2026-12-07"].iloc[0]
+    absence = f"{worked['employee']}={worked['date']}"
+    r = staffline.replan(inst, published, absences=[absence], weeks=2, **{**FAST, "time_limit": 4})
+    assert r.status in ("optimal", "feasible") and r.kpis["hard_violations"] == []
+    assert not ((r.roster["employee"] == worked["employee"]) & (r.roster["date"] == worked["date"])).any()
+    assert set(r.changes["date"]) >= {worked["date"]}
+    with pytest.raises(InputError, match="more than one week"):
+        staffline.replan(inst, published, absences=[absence], **FAST)  # a two-week roster is not one week's
