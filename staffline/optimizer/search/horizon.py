@@ -26,7 +26,8 @@ from staffline.constraints.rules import Fairness, Rule
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import DayGrid, WaitData
 from staffline.optimizer.core.cpsat_backend import solve_model
-from staffline.optimizer.search.portfolio import SEARCHES, BestBound, ModelFactory, symmetry_groups, warm_start, warm_start_budget
+from staffline.optimizer.search.portfolio import SEARCHES, BestBound, ModelFactory, symmetry_groups, warm_start
+from staffline.optimizer.search.warm_start import greedy_roster
 
 WEEKS_SHARE = 0.7  # of the time limit for the weeks alone; the rest polishes the horizon
 
@@ -66,8 +67,8 @@ def search_horizon(
 
     None when a week alone proves no roster exists (then neither does the
     horizon): the caller searches the whole model instead, which also
-    diagnoses it. A week that finds no roster in its time leaves the whole
-    model to start from the greedy warm start, with the bound of its own search.
+    diagnoses it. A week that finds no roster in its time gives its greedy
+    shifts (:func:`greedy_roster`) and the bound its search proved.
     """
     started = time.perf_counter()
     days = built.days
@@ -85,20 +86,20 @@ def search_horizon(
         )
         if status == cp_model.INFEASIBLE:
             return None
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no roster in its time: the greedy starts the whole model
-            chosen, bound = {}, float("-inf")
-            break
-        bound += bound_solver.BestObjectiveBound()
-        for (i, d), options in wb.x.items():
-            for t, var in options.items():
-                if solver.Value(var):
-                    chosen[i, first + d] = t
+        bound += bound_solver.BestObjectiveBound()  # proven even when the search found no roster (perhaps weak)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            week = {(i, d): t for (i, d), options in wb.x.items() for t, var in options.items() if solver.Value(var)}
+        else:  # no roster in its time (a busy machine): the week's greedy shifts instead
+            week = greedy_roster(wb)
+        chosen.update({(i, first + d): t for (i, d), t in week.items()})
     b = built()
     deterministic = workers == 1
     polish = (1 - WEEKS_SHARE) * time_limit
     left = lambda: polish if deterministic else time_limit - (time.perf_counter() - started)  # noqa: E731
-    _, warm_solver = warm_start(b, symmetry_groups(b, instance), max(2.0, left()), seed, deterministic, chosen=chosen or None)
-    solver, status = solve_model(b, max(1.0, left() - (warm_start_budget(polish) if deterministic else 0.0)), workers, seed, progress)
+    # completing the joined rosters is what makes them CP-SAT's first solution: up to half of what is left
+    completion = max(2.0, 0.5 * left())
+    _, warm_solver = warm_start(b, symmetry_groups(b, instance), left(), seed, deterministic, chosen=chosen, budget=completion)
+    solver, status = solve_model(b, max(1.0, left() - (completion if deterministic else 0.0)), workers, seed, progress)
     best = BestBound(max(bound, solver.BestObjectiveBound()))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and warm_solver is not None:
         solver, status = warm_solver, cp_model.FEASIBLE  # the weeks' rosters joined: better than none
