@@ -20,6 +20,7 @@ import dataclasses
 import time
 from typing import Callable
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from staffline.constraints.rules import Fairness, Rule
@@ -30,6 +31,7 @@ from staffline.optimizer.search.portfolio import SEARCHES, BestBound, ModelFacto
 from staffline.optimizer.search.warm_start import greedy_roster
 
 WEEKS_SHARE = 0.7  # of the time limit for the weeks alone; the rest polishes the horizon
+TURNS_SHARE = 0.25  # of a week's time for re-solving it with the fairness counts of the weeks before
 
 WeekRules = Callable[[Instance, list[DayGrid], WaitData, bool], list[Rule]]
 """Builds one week's rules: (instance, the week's days, its wait data, whether it is the plan's first week)."""
@@ -38,7 +40,7 @@ WeekRules = Callable[[Instance, list[DayGrid], WaitData, bool], list[Rule]]
 def week_waits(waits: WaitData, first: int) -> WaitData:
     """The wait curves and appointments of the 7 days from day index ``first``, re-indexed from 0."""
 
-    def part(per_role: dict[str, dict[int, object]]) -> dict[str, dict[int, object]]:
+    def part(per_role: dict[str, dict[int, np.ndarray]]) -> dict[str, dict[int, np.ndarray]]:
         return {role: {d - first: v for d, v in per_day.items() if first <= d < first + 7} for role, per_day in per_role.items()}
 
     return WaitData(curves=part(waits.curves), busy=part(waits.busy))
@@ -61,8 +63,8 @@ def search_horizon(
     time_limit: float,
     workers: int,
     seed: int,
-    progress,
-):
+    progress: Callable[[float, float, float], None] | None,
+) -> tuple | None:
     """Weeks alone, then the horizon: ``(model, solver, bound, status, seconds)`` as the other searches, or None.
 
     None when a week alone proves no roster exists (then neither does the
@@ -76,14 +78,15 @@ def search_horizon(
     alone = without_horizon_limits(instance)
     chosen: dict[tuple[int, int], int] = {}
     bound = 0.0
+    fair = [r for r in built.rules if isinstance(r, Fairness)]
     for w in range(weeks):
         first = 7 * w
         wdays, wwaits = days[first : first + 7], week_waits(built.waits, first)
         rules = [r for r in rules_of_week(alone, wdays, wwaits, w == 0) if not isinstance(r, Fairness)]
         budget = max(1.0, WEEKS_SHARE * time_limit / weeks)  # fixed shares: a one-worker plan repeats on a busy machine
-        wb, solver, bound_solver, status, _ = SEARCHES[backend](
-            ModelFactory(alone, wdays, wwaits, rules), alone, budget, workers, seed, None
-        )
+        relaxed = budget * (1 - TURNS_SHARE) if fair else budget
+        factory = ModelFactory(alone, wdays, wwaits, rules)
+        wb, solver, bound_solver, status, _ = SEARCHES[backend](factory, alone, relaxed, workers, seed, None)
         if status == cp_model.INFEASIBLE:
             return None
         bound += bound_solver.BestObjectiveBound()  # proven even when the search found no roster (perhaps weak)
@@ -91,6 +94,9 @@ def search_horizon(
             week = {(i, d): t for (i, d), options in wb.x.items() for t, var in options.items() if solver.Value(var)}
         else:  # no roster in its time (a busy machine): the week's greedy shifts instead
             week = greedy_roster(wb)
+        if fair:
+            turns = [dataclasses.replace(f, offsets=offsets_so_far(f, days, chosen, w)) for f in fair]
+            week = take_turns(ModelFactory(alone, wdays, wwaits, rules + turns), alone, week, budget - relaxed, workers, seed)
         chosen.update({(i, first + d): t for (i, d), t in week.items()})
     b = built()
     deterministic = workers == 1
@@ -104,3 +110,40 @@ def search_horizon(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and warm_solver is not None:
         solver, status = warm_solver, cp_model.FEASIBLE  # the weeks' rosters joined: better than none
     return b, solver, best, status, time.perf_counter() - started
+
+
+def offsets_so_far(rule: Fairness, days: list[DayGrid], chosen: dict[tuple[int, int], int], week: int) -> dict[int, int]:
+    """A fairness rule's offsets for week ``week`` alone: its own (the week before the plan) plus the weeks already chosen.
+
+    Hours count above the contract minimum of the weeks so far and this one
+    (the rule's own offset is minus the whole plan's minimum).
+    """
+    weeks = len(days) // 7
+    out = {}
+    for i in rule.employees if rule.employees is not None else sorted({i for i, _ in chosen}):
+        mine = [(d, t) for (j, d), t in chosen.items() if j == i and d < 7 * week]
+        if rule.aspect == "hours":
+            count = sum(days[d].templates[t].paid_minutes for d, t in mine) + rule.offsets.get(i, 0) * (week + 1) // weeks
+        elif rule.aspect in ("weekend", "saturday"):
+            weekdays = (5, 6) if rule.aspect == "weekend" else (5,)
+            count = rule.offsets.get(i, 0) + sum(days[d].date.weekday() in weekdays for d, _ in mine)
+        else:
+            count = rule.offsets.get(i, 0) + sum(days[d].templates[t].end == max(x.end for x in days[d].templates) for d, t in mine)
+        out[i] = count
+    return out
+
+
+def take_turns(factory: ModelFactory, instance: Instance, week: dict, time_limit: float, workers: int, seed: int) -> dict:
+    """The week re-solved from its roster with the fairness counts of the weeks before it (``week`` when nothing better is found).
+
+    Only the plan's roster gains: the weeks' bounds come from the week alone
+    without fairness, which a relaxation needs.
+    """
+    b = factory()
+    _, warm = warm_start(b, symmetry_groups(b, instance), time_limit, seed, workers == 1, chosen=week, budget=0.5 * time_limit)
+    solver, status = solve_model(b, max(1.0, 0.5 * time_limit), workers, seed)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if warm is None:
+            return week
+        solver = warm
+    return {(i, d): t for (i, d), options in b.x.items() for t, var in options.items() if solver.Value(var)}

@@ -48,7 +48,15 @@ def warm_start_budget(time_limit: float) -> float:
     return min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
 
 
-def warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool, chosen: dict | None = None):
+def warm_start(
+    b: RosterBuilder,
+    groups: list[list[int]],
+    time_limit: float,
+    seed: int,
+    deterministic: bool,
+    chosen: dict | None = None,
+    budget: float | None = None,
+):
     """Hint a complete starting roster: greedy shifts (or ``chosen``: (employee, day) -> template), then the best roles for them.
 
     Returns the seconds spent and, when the greedy shifts admit a roster, the
@@ -59,6 +67,7 @@ def warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, see
     complete on big branches; solving the model with the shifts fixed (a small
     problem: only role counts remain) yields a value for every variable, and a
     complete feasible hint becomes CP-SAT's first solution at once.
+    ``budget`` overrides the seconds that completion gets.
     ``deterministic`` runs it on CP-SAT's deterministic time only, so a
     one-worker run repeats exactly; otherwise the wall clock also caps it.
     """
@@ -76,7 +85,7 @@ def warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, see
                     chosen[i, d] = t
     fixed = b.with_shifts_fixed(chosen)
     solver = cp_model.CpSolver()
-    budget = warm_start_budget(time_limit)
+    budget = warm_start_budget(time_limit) if budget is None else budget
     configure(solver, budget, 1, seed)
     if not deterministic:
         solver.parameters.max_time_in_seconds = budget
