@@ -161,7 +161,7 @@ class FairnessWeights:
     one off.
     """
 
-    saturdays: float = 30.0
+    saturdays: float = 100.0
     weekend_days: float = 0.0
     late_shifts: float = 10.0
     hours_above_minimum: float = 2.0
