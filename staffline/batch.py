@@ -37,6 +37,7 @@ class BranchJob:
     simulate_reps: int = 200
     report: bool = True
     model: str | None = None  # forecast model; None: the branch's [forecast] model
+    weeks: int = 1  # the plan's length from week
 
 
 def find_branches(root: str | Path) -> list[Path]:
@@ -93,6 +94,7 @@ def run_branch(job: BranchJob) -> dict:
                 seed=job.seed,
                 simulate_reps=job.simulate_reps,
                 model=job.model,
+                weeks=job.weeks,
             )
             status = p.status
             if status in ("infeasible", "time_limit"):

@@ -23,6 +23,7 @@ from staffline.model import (
     WEEKDAYS,
     Branch,
     Contract,
+    FairnessWeights,
     ForecastSettings,
     HeadcountLimits,
     HistorySource,
@@ -225,6 +226,14 @@ CONTRACT_SPEC = {
     "max_days": Spec(toml_number(0, 7, integer=True), 5),
     "max_consecutive_days": Spec(toml_number(1, 28, integer=True), 6),
     "cost_per_hour": Spec(toml_number(0, 10_000), 0.0),
+    "min_hours_horizon": Spec(_optional(toml_number(0, 8 * 80)), None),
+    "max_hours_horizon": Spec(_optional(toml_number(0, 8 * 80)), None),
+}
+FAIRNESS_SPEC = {
+    "saturdays": Spec(toml_number(0, 1e6), FairnessWeights.saturdays),
+    "weekend_days": Spec(toml_number(0, 1e6), FairnessWeights.weekend_days),
+    "late_shifts": Spec(toml_number(0, 1e6), FairnessWeights.late_shifts),
+    "hours_above_minimum": Spec(toml_number(0, 1e6), FairnessWeights.hours_above_minimum),
 }
 FORECAST_SPEC = {
     "model": Spec(_forecast_model, "auto"),
@@ -234,7 +243,7 @@ REPLAN_SPEC = {
     "shift_change_weight": Spec(toml_number(0, 1e6), 40.0),
     "role_slot_weight": Spec(toml_number(0, 1e6), 1.0),
 }
-SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "forecast", "replan", "contract", "rules")
+SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "forecast", "replan", "fairness", "contract", "rules")
 
 
 class _TomlReader:
@@ -314,6 +323,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
     objective = reader.read("objective", data.get("objective", {}), OBJECTIVE_SPEC)
     forecast = reader.read("forecast", data.get("forecast", {}), FORECAST_SPEC)
     replan = reader.read("replan", data.get("replan", {}), REPLAN_SPEC)
+    fairness = reader.read("fairness", data.get("fairness", {}), FAIRNESS_SPEC)
     contract = reader.read("contract", data.get("contract", {}), CONTRACT_SPEC)
     _check_contract_pair(reader, "contract", contract)
     _check_divert(reader, branch["divert"], roles)
@@ -343,6 +353,7 @@ def parse_branch(text: str, log: ProblemLog, file: str = FILE) -> Branch | None:
         objective=ObjectiveWeights(**objective),
         forecast=ForecastSettings(**forecast),
         replan=ReplanWeights(**replan),
+        fairness=FairnessWeights(**fairness),
         default_contract=contract_from_fields(contract),
         holidays=branch["holidays"],
         holiday_country=branch["holiday_country"],
@@ -384,6 +395,8 @@ def contract_from_fields(fields: dict[str, Any], base: Contract | None = None) -
         earliest_start=get("earliest_start", base.earliest_start),
         latest_end=get("latest_end", base.latest_end),
         cost_per_hour=get("cost_per_hour", base.cost_per_hour),
+        min_hours_horizon=get("min_hours_horizon", base.min_hours_horizon),
+        max_hours_horizon=get("max_hours_horizon", base.max_hours_horizon),
     )
 
 
@@ -392,6 +405,9 @@ def _check_contract_pair(reader: _TomlReader, section: str, c: dict[str, Any]) -
         reader.error(section, "min_hours", f"min_hours {c['min_hours']:g} exceeds max_hours {c['max_hours']:g}")
     if c["min_days"] > c["max_days"]:
         reader.error(section, "min_days", f"min_days {c['min_days']} exceeds max_days {c['max_days']}")
+    lo, hi = c["min_hours_horizon"], c["max_hours_horizon"]
+    if lo is not None and hi is not None and lo > hi:
+        reader.error(section, "min_hours_horizon", f"min_hours_horizon {lo:g} exceeds max_hours_horizon {hi:g}")
 
 
 def _parse_hours(reader: _TomlReader, table: Any) -> dict[str, OpeningHours]:
@@ -472,6 +488,7 @@ def branch_to_toml(branch: Branch) -> str:
         "objective": dict(vars(branch.objective)),
         "forecast": dict(vars(branch.forecast)),
         "replan": dict(vars(branch.replan)),
+        "fairness": dict(vars(branch.fairness)),
         "contract": {
             "min_hours": c.min_hours_week,
             "max_hours": c.max_hours_week,
@@ -479,6 +496,7 @@ def branch_to_toml(branch: Branch) -> str:
             "max_days": c.max_days_week,
             "max_consecutive_days": c.max_consecutive_days,
             "cost_per_hour": c.cost_per_hour,
+            **{k: getattr(c, k) for k in ("min_hours_horizon", "max_hours_horizon") if getattr(c, k) is not None},
         },
     }
     if branch.holiday_country:

@@ -148,6 +148,26 @@ class ObjectiveWeights:
 
 
 @dataclass(frozen=True)
+class FairnessWeights:
+    """Weights of the horizon's fairness rules (``[fairness]`` in branch.toml).
+
+    Each is the value, in objective units (one unit = one customer-minute of
+    waiting), of one unit of spread (most minus least, over the people the
+    rule applies to) of: Saturdays worked, weekend days worked, late shifts
+    (ending at closing time) and hours worked above the contract minimum.
+    They apply to plans of two or more weeks, or continuing from a
+    ``--previous`` roster: in one week alone somebody must work the Saturday
+    and somebody else not, and only a longer view can take turns. 0 switches
+    one off.
+    """
+
+    saturdays: float = 100.0
+    weekend_days: float = 0.0
+    late_shifts: float = 10.0
+    hours_above_minimum: float = 2.0
+
+
+@dataclass(frozen=True)
 class ReplanWeights:
     """What a change to a published roster costs when re-planning (``[replan]`` in branch.toml).
 
@@ -176,6 +196,8 @@ class Contract:
     earliest_start: dt.time | None = None
     latest_end: dt.time | None = None
     cost_per_hour: float = 0.0
+    min_hours_horizon: float | None = None  # over the whole planned horizon (e.g. a 4-week month); None: no limit
+    max_hours_horizon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +269,7 @@ class Branch:
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
     replan: ReplanWeights = field(default_factory=ReplanWeights)
+    fairness: FairnessWeights = field(default_factory=FairnessWeights)
     default_contract: Contract = field(default_factory=Contract)
     holidays: tuple[dt.date, ...] = ()
     holiday_country: str | None = None

@@ -7,6 +7,7 @@ other services call these two, so both see the same pipeline.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -30,6 +31,14 @@ from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, d
 from staffline.queueing import queue_roles, requirements
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+MAX_WEEKS = 8  # the longest horizon one model plans (--weeks)
+
+
+def check_weeks(weeks: object) -> int:
+    """``weeks`` as the plan's length, 1 to ``MAX_WEEKS``; anything else is bad input naming ``--weeks``."""
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
+        raise InputError(Problem("--weeks", None, "weeks", f"expected a whole number of weeks from 1 to {MAX_WEEKS}, got {weeks!r}"))
+    return weeks
 
 
 def default_week(instance: Instance) -> dt.date:
@@ -55,8 +64,8 @@ def parse_week(text: str | dt.date | None, instance: Instance) -> dt.date:
     return monday
 
 
-def roster_week(roster: pd.DataFrame, source: str = "roster") -> dt.date:
-    """Monday of the week a roster covers (it must cover exactly one); ``source`` names it in errors."""
+def roster_week(roster: pd.DataFrame, source: str = "roster", weeks: int = 1) -> dt.date:
+    """Monday of the first week a roster covers (it must lie within ``weeks`` weeks); ``source`` names it in errors."""
     try:
         dates = sorted({dt.date.fromisoformat(str(d)) for d in roster["date"]})
     except (KeyError, ValueError):
@@ -64,8 +73,9 @@ def roster_week(roster: pd.DataFrame, source: str = "roster") -> dt.date:
     if not dates:
         raise InputError(Problem(source, None, None, "the roster has no rows"))
     monday = dates[0] - dt.timedelta(days=dates[0].weekday())
-    if (dates[-1] - monday).days > 6:
-        raise InputError(Problem(source, None, "date", f"rows span more than one week ({dates[0]} to {dates[-1]})"))
+    if (dates[-1] - monday).days > 7 * weeks - 1:
+        span = "one week" if weeks == 1 else f"{weeks} weeks"
+        raise InputError(Problem(source, None, "date", f"rows span more than {span} ({dates[0]} to {dates[-1]})"))
     return monday
 
 
@@ -85,6 +95,7 @@ class Plan:
     result: RosterResult
     simulation: pd.DataFrame | None = None  # simulated wait per date, hour and role (with simulate_reps)
     forecast_info: ForecastInfo | None = None  # the model that forecast, what auto chose, its backtest WAPE
+    weeks: int = 1  # the plan's length: weeks x 7 days from week_start
     timing: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (forecast, requirements, roster, check, simulate)
 
     @property
@@ -109,9 +120,9 @@ class Plan:
 
 
 def fit_walk_ins(
-    instance: Instance, week_start: dt.date, model: str | None = None, folds: int | None = None
+    instance: Instance, week_start: dt.date, model: str | None = None, folds: int | None = None, weeks: int = 1
 ) -> tuple[pd.DataFrame, ForecastInfo]:
-    """The week's walk-in forecast and the record of how it was made (model used, backtest WAPE).
+    """The walk-in forecast of ``weeks`` weeks and the record of how it was made (model used, backtest WAPE).
 
     ``model`` is one of ``staffline.forecasting.MODEL_NAMES``; ``None`` takes
     the branch's ``[forecast] model`` (``auto`` unless set), chosen on its
@@ -120,7 +131,7 @@ def fit_walk_ins(
     """
     settings = instance.branch.forecast
     try:
-        return fit_forecast(instance, week_start, model or settings.model, folds=folds or settings.folds)
+        return fit_forecast(instance, week_start, model or settings.model, folds=folds or settings.folds, days=7 * weeks)
     except ValueError as exc:  # an unknown model name from a library caller
         raise InputError(Problem("--model", None, "model", str(exc))) from None
 
@@ -163,6 +174,7 @@ def plan(
     model: str | None = None,
     previous: pd.DataFrame | None = None,
     amend: Amendment | None = None,
+    weeks: int = 1,
 ) -> Plan:
     """Run forecast -> requirements -> roster (-> simulation) in memory and return every product.
 
@@ -179,7 +191,10 @@ def plan(
     hours and consecutive days then hold across the boundary, and the checker
     verifies them there too. ``amend`` adds absences (``roster --absent``)
     and, for ``replan``, the published roster to keep close to
-    (:mod:`staffline.replanning`).
+    (:mod:`staffline.replanning`). ``weeks`` (1-8) plans that many weeks
+    from ``week`` in one model: forecast and wait curves for every day,
+    weekly contract limits in each week, horizon limits and the
+    ``[fairness]`` rules over all of it.
 
     ``time_limit`` is the whole run's, not the search's: one
     :class:`~staffline.deadline.Deadline` starts here, and the search gets
@@ -189,6 +204,7 @@ def plan(
     (``simulate_reps``) comes on top. ``Plan.timing`` has each stage's
     wall seconds.
     """
+    weeks = check_weeks(weeks)
     deadline = Deadline(time_limit)
     timing: dict[str, float] = {}
     lap = time.monotonic()
@@ -202,9 +218,10 @@ def plan(
     week_start = parse_week(week, instance)
     before = previous_week(instance, previous, week_start) if previous is not None else PreviousWeek()
     if amend is not None:
+        amend = dataclasses.replace(amend, weeks=weeks)
         amend.validate(instance, week_start)
         instance = amend.relaxed(instance, week_start)
-    walk_ins, forecast_info = fit_walk_ins(instance, week_start, model)
+    walk_ins, forecast_info = fit_walk_ins(instance, week_start, model, weeks=weeks)
     demand = demand_from(instance, walk_ins, divert)
     stage("forecast")
     req = requirements(demand_frame(instance, demand), queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
@@ -226,21 +243,22 @@ def plan(
         extra_rules=amend.rules(instance, week_start) if amend else (),
         role_anchor=amend.anchor(instance, week_start) if amend else None,
         deadline=deadline.before(after_roles),
+        weeks=weeks,
     )
     stage("roster")
     result.kpis["forecast"] = forecast_info.as_dict()
     simulated = None
     if result.status in ("optimal", "feasible"):
-        verify(instance, demand, week_start, result, headcount, before, amend)
+        verify(instance, demand, week_start, result, headcount, before, amend, weeks)
         stage("check")
         if simulate_reps:
             from staffline.simulation import simulate_roster
 
             result.kpis["simulated"], simulated = simulate_roster(
-                instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed
+                instance, demand, result.roster, week_start, reps=simulate_reps, seed=seed, weeks=weeks
             )
             stage("simulate")
-    return Plan(week_start, demand.frame, req, result, simulated, forecast_info, timing)
+    return Plan(week_start, demand.frame, req, result, simulated, forecast_info, weeks, timing)
 
 
 def verify(
@@ -251,6 +269,7 @@ def verify(
     headcount: int | None,
     before: PreviousWeek | None = None,
     amend: Amendment | None = None,
+    weeks: int = 1,
 ) -> None:
     """Re-score the produced roster with the independent checker and record it in the KPIs.
 
@@ -259,6 +278,8 @@ def verify(
     ``roster_gap`` how far that roster is above the proven bound (the bound
     holds for person-level rosters too, so this is the gap a planner gets).
     With ``amend`` the checker also verifies kept person-days and absences.
+    ``kpis["fairness"]`` is the checker's spread per ``[fairness]`` rule
+    (with each person's count), for the report.
     """
     before = before or PreviousWeek()
     extra = amend.check_args(instance, week_start) if amend else {}
@@ -271,17 +292,20 @@ def verify(
         previous_days=before.days,
         previous_end=before.last_end,
         headcount=headcount,
+        weeks=weeks,
         **extra,
     )
     result.kpis["roster_objective"] = report.objective
     if report.objective is not None and result.bound is not None:
         result.kpis["roster_gap"] = round(max(0.0, report.objective - result.bound) / max(abs(report.objective), 1e-9), 6)
     result.kpis["hard_violations"] = [f"{v.rule}: {v.message}" for v in report.violations]
+    if report.fairness:
+        result.kpis["fairness"] = report.fairness
 
 
-def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date) -> pd.DataFrame:
-    """Employees x days, each cell 'HH:MM-HH:MM role/role' or 'off' - the planner's view."""
-    days = [week_start + dt.timedelta(days=k) for k in range(7)]
+def roster_wide(result: RosterResult, instance: Instance, week_start: dt.date, weeks: int = 1) -> pd.DataFrame:
+    """Employees x days (of every week planned), each cell 'HH:MM-HH:MM role/role' or 'off' - the planner's view."""
+    days = [week_start + dt.timedelta(days=k) for k in range(7 * weeks)]
     table = {}
     for e in instance.staff:
         row = {}
@@ -315,7 +339,7 @@ def _write_products(p: Plan, instance: Instance, out: Path, extra: dict[str, pd.
         "forecast.csv": p.forecast,
         "requirements.csv": p.requirements,
         "roster.csv": p.roster,
-        "roster_wide.csv": roster_wide(p.result, instance, p.week_start),
+        "roster_wide.csv": roster_wide(p.result, instance, p.week_start, p.weeks),
     }
     if p.coverage is not None:
         products["coverage.csv"] = p.coverage

@@ -38,7 +38,7 @@ from staffline.optimizer.replan import (
     published_roster,
 )
 from staffline.optimizer.roster import Demand, ProgressCallback, build_waits, roster_kpis
-from staffline.pipeline import Plan, plan, roster_week, write_plan
+from staffline.pipeline import Plan, check_weeks, plan, roster_week, write_plan
 
 OK = ("optimal", "feasible")
 
@@ -92,15 +92,16 @@ def replan(
     backend: str = "portfolio",
     model: str | None = None,
     previous: pd.DataFrame | None = None,
+    weeks: int = 1,
 ) -> Replan:
-    """Re-plan the published roster's week around ``absences``, keeping ``pins`` and everything before ``frozen_until``.
+    """Re-plan the published roster's week (or ``weeks`` weeks from its first Monday) around ``absences``, keeping ``pins`` and everything before ``frozen_until``.
 
     The other options are ``plan``'s (``previous``: the week before's
     roster, for rest and consecutive days across the boundary). ``weights`` overrides the branch's
-    ``[replan]`` change weights.
+    ``[replan]`` change weights. ``weeks`` is the published plan's length.
     """
     roster = published_roster(published)
-    week_start = roster_week(roster, "published roster")
+    week_start = roster_week(roster, "published roster", check_weeks(weeks))
     frozen = parse_moment(frozen_until) if isinstance(frozen_until, str) else frozen_until
     amend = Amendment(as_absences(absences), roster, as_pins(pins), frozen, weights)
     p = plan(
@@ -116,8 +117,9 @@ def replan(
         model=model,
         previous=previous,
         amend=amend,
+        weeks=weeks,
     )
-    out = Replan(p.week_start, p.forecast, p.requirements, p.result, p.simulation, p.forecast_info, absences=amend.absences)
+    out = Replan(p.week_start, p.forecast, p.requirements, p.result, p.simulation, p.forecast_info, weeks, absences=amend.absences)
     if p.status in OK:
         _record_changes(out, instance, amend, weights or instance.branch.replan)
     return out
@@ -133,16 +135,16 @@ def _record_changes(p: Replan, instance: Instance, amend: Amendment, weights: Re
     p.changes, kpis["changes"] = diff_rosters(amend.published, p.roster, amend, instance.branch.slot_minutes, weights)
     demand = Demand(p.forecast, service_minutes(instance))
     p.waits = {
-        "published": expected_waits(instance, demand, p.week_start, amend.published),
-        "without_replan": expected_waits(instance, demand, p.week_start, absence_blocks(amend.published, amend.absences)),
+        "published": expected_waits(instance, demand, p.week_start, amend.published, p.weeks),
+        "without_replan": expected_waits(instance, demand, p.week_start, absence_blocks(amend.published, amend.absences), p.weeks),
         "replanned": {role: float(r["expected_wait_minutes"]) for role, r in kpis["roles"].items()},
     }
     kpis["expected_wait"] = p.waits
 
 
-def expected_waits(instance: Instance, demand: Demand, week_start: dt.date, roster: pd.DataFrame) -> dict[str, float]:
+def expected_waits(instance: Instance, demand: Demand, week_start: dt.date, roster: pd.DataFrame, weeks: int = 1) -> dict[str, float]:
     """Expected wait per customer and role (minutes) of any roster, scored as the optimizer scores its own."""
-    days = plan_days(instance, week_start)
+    days = plan_days(instance, week_start, weeks)
     waits, arrivals = build_waits(instance, demand, days, instance.branch.objective.wait_method)
     _, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
     return {role: float(r["expected_wait_minutes"]) for role, r in kpis["roles"].items()}

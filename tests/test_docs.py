@@ -19,6 +19,7 @@ import pytest
 from staffline.branch_config import (
     BRANCH_SPEC,
     CONTRACT_SPEC,
+    FAIRNESS_SPEC,
     FORECAST_SPEC,
     HEADCOUNT_SPEC,
     OBJECTIVE_SPEC,
@@ -179,6 +180,7 @@ def _documented_default(cell: str, default) -> bool:
         ("`[objective]`", OBJECTIVE_SPEC),
         ("`[forecast]`", FORECAST_SPEC),
         ("`[replan]`", REPLAN_SPEC),
+        ("`[fairness]`", FAIRNESS_SPEC),
         ("`[contract]`", CONTRACT_SPEC),
     ],
 )

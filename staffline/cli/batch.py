@@ -16,8 +16,10 @@ from staffline.cli.common import (
     locked_output,
     model_option,
     out_option,
+    parse_weeks,
     quiet_option,
     week_option,
+    weeks_option,
 )
 from staffline.runlog import LOGGER, log_file_option
 
@@ -47,6 +49,7 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 )
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster of --jobs workers).")
 @week_option
+@weeks_option
 @click.option(
     "--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit per branch, seconds."
 )
@@ -74,6 +77,7 @@ def batch(
     executor,
     scheduler,
     week,
+    weeks,
     time_limit,
     workers,
     seed,
@@ -93,10 +97,12 @@ def batch(
     """
     from staffline import batch as b
 
+    weeks = parse_weeks(weeks)
     branches = b.find_branches(root)
     jobs = jobs or os.cpu_count() or 1
     settings = dict(
         week=week,
+        weeks=weeks,
         time_limit=time_limit,
         workers=workers or b.solver_workers(jobs),
         seed=seed,

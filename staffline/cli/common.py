@@ -123,6 +123,27 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print nothing b
 week_option = click.option(
     "--week", default=None, help="ISO week such as 2026-W49 or its Monday (default: the first full week after the history)."
 )
+weeks_option = click.option(
+    "--weeks",
+    "weeks",
+    default="1",
+    show_default=True,
+    metavar="N",
+    help="Plan N weeks (1-8) from --week in one model: weekly contract limits hold in each week, [fairness] spreads "
+    "Saturdays, late shifts and extra hours over the horizon.",
+)
+
+
+def parse_weeks(text: str | int) -> int:
+    """``--weeks`` as a whole number 1-8; anything else is bad input (exit 2) naming the option."""
+    from staffline.pipeline import check_weeks
+
+    try:
+        return check_weeks(int(str(text).strip()))
+    except ValueError:
+        return check_weeks(text)
+
+
 divert_option = click.option(
     "--divert",
     "divert",

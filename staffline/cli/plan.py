@@ -23,11 +23,13 @@ from staffline.cli.common import (
     model_option,
     out_option,
     parse_divert,
+    parse_weeks,
     pin_option,
     previous_option,
     quiet_option,
     read_roster_csv,
     week_option,
+    weeks_option,
 )
 from staffline.errors import InputError, Problem
 from staffline.io import load_instance
@@ -87,6 +89,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @week_option
+@weeks_option
 @out_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
@@ -124,6 +127,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 def roster(
     path,
     week,
+    weeks,
     out_dir,
     time_limit,
     workers,
@@ -141,7 +145,7 @@ def roster(
     as_json,
     quiet,
 ) -> None:
-    """Plan a week: forecast -> requirements -> roster; writes roster.csv, kpis.json and more.
+    """Plan a week (or --weeks N): forecast -> requirements -> roster; writes roster.csv, kpis.json and more.
 
     With one worker (``--workers 1``) the same inputs and seed give a
     byte-identical roster.csv: the solver then runs on deterministic time.
@@ -157,6 +161,7 @@ def roster(
     from staffline.runlog import LOGGER
 
     LOGGER.info("roster %s -> %s (%s, time limit %g s, %d workers, seed %d)", path, out_dir, backend, time_limit, workers, seed)
+    weeks = parse_weeks(weeks)
     amend = Amendment(as_absences(absent)) if absent else None
     instance = load_instance(path, history)
     certs = _parse_certify(certify)
@@ -185,6 +190,7 @@ def roster(
         model=model,
         previous=read_roster_csv(previous_file) if previous_file is not None else None,
         amend=amend,
+        weeks=weeks,
     )
     stop_unless_roster(p)
     paths = write_plan(p, instance, out_dir)
@@ -202,7 +208,7 @@ def roster(
         emit_json({**k, "outputs": [str(x) for x in paths]})
     elif not quiet:
         click.echo(
-            f"roster for the week of {p.week_start}: {k['status']}, objective {k['objective']:.1f}, bound {k['bound']:.1f}, gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s"
+            f"roster for {_span(p.week_start, p.weeks)}: {k['status']}, objective {k['objective']:.1f}, bound {k['bound']:.1f}, gap {k['gap']:.2%}, {k['solve_seconds']:.1f} s"
         )
         if "roster_gap" in k:
             click.echo(f"  as written (persons' roles): objective {k['roster_objective']:.1f}, {k['roster_gap']:.2%} above the bound")
@@ -215,7 +221,13 @@ def roster(
                 )
             click.echo(line)
         click.echo(f"  labour cost {k['cost']:.0f}, {k['hours']:.0f} paid hours")
+        for name, f in k.get("fairness", {}).items():
+            click.echo(f"  {name}: spread {f['spread']:g} (weight {f['weight']:g})")
         click.echo(f"outputs in {out_dir}/: " + ", ".join(x.name for x in paths))
+
+
+def _span(week_start: dt.date, weeks: int) -> str:
+    return f"the week of {week_start}" if weeks == 1 else f"the {weeks} weeks from {week_start}"
 
 
 @click.command()

@@ -20,12 +20,14 @@ from staffline.cli.common import (
     locked_output,
     model_option,
     out_option,
+    parse_weeks,
     pin_option,
     previous_option,
     quiet_option,
     read_roster_csv,
     roster_option,
     seed_option,
+    weeks_option,
 )
 from staffline.io import load_instance
 from staffline.runlog import log_file_option
@@ -38,6 +40,7 @@ from staffline.runlog import log_file_option
 @absent_option
 @pin_option
 @click.option("--from", "frozen_until", default=None, metavar="YYYY-MM-DDTHH:MM", help="Freeze everything before this moment.")
+@weeks_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
 @seed_option()
@@ -56,6 +59,7 @@ def replan(
     absent,
     pin,
     frozen_until,
+    weeks,
     time_limit,
     workers,
     seed,
@@ -79,6 +83,7 @@ def replan(
     from staffline.replanning import as_absences, replan, write_replan
     from staffline.runlog import LOGGER
 
+    weeks = parse_weeks(weeks)
     absences = as_absences(absent)
     pins = [p for value in pin for p in read_pins(value)]
     frozen = parse_moment(frozen_until) if frozen_until else None
@@ -94,6 +99,7 @@ def replan(
         seed=seed,
         model=model,
         previous=read_roster_csv(previous_file) if previous_file is not None else None,
+        weeks=weeks,
     )
     stop_unless_roster(p)
     paths = write_replan(p, instance, out_dir)

@@ -8,7 +8,7 @@ are bad input with the TOML field named, never silently ignored.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from staffline.branch_config import FieldError, parse_time, toml_number
 from staffline.constraints.rules import (
@@ -134,7 +134,7 @@ def configured_rule(index: int, cfg: Mapping[str, Any], instance: Instance) -> R
         )
     if kind == "fairness":
         aspect = cfg.get("aspect", "weekend")
-        if aspect not in ("weekend", "late", "hours"):
+        if aspect not in ("weekend", "late", "hours"):  # saturday is [fairness]'s (with its applicability)
             raise _bad(index, "aspect", f"unknown aspect {aspect!r} (known: weekend, late, hours)")
         return Fairness(name=cfg.get("name", f"fair {aspect}"), hard=False, weight=weight, aspect=aspect)
     if kind == "budget":
@@ -147,9 +147,16 @@ def build_rules(
     previous_days: Mapping[str, tuple[bool, ...]] | None = None,
     previous_end: Mapping[str, dt.datetime] | None = None,
     headcount: int | None = None,
+    dates: Sequence[dt.date] = (),
 ) -> list[Rule]:
-    """Every rule of the instance, always-on ones first."""
+    """Every rule of the instance, always-on ones first.
+
+    ``dates`` are the plan's days (whole weeks from a Monday; empty: one
+    week). Weekly contract limits get one rule per week, under one name;
+    horizon limits and the ``[fairness]`` rules cover all the days.
+    """
     branch = instance.branch
+    weeks = max(1, len(dates) // 7)
     rules: list[Rule] = []
     for role in branch.roles:
         if role.min_on_duty:
@@ -164,15 +171,29 @@ def build_rules(
         )
     for i, e in enumerate(instance.staff):
         c = e.contract
-        rules.append(
-            ContractHours(
-                name=f"contract hours of {e.id}",
-                employee=i,
-                min_minutes=round(c.min_hours_week * 60),
-                max_minutes=round(c.max_hours_week * 60),
+        for w in range(weeks):
+            week = tuple(range(7 * w, 7 * w + 7)) if weeks > 1 else ()
+            rules.append(
+                ContractHours(
+                    name=f"contract hours of {e.id}",
+                    employee=i,
+                    min_minutes=round(c.min_hours_week * 60),
+                    max_minutes=round(c.max_hours_week * 60),
+                    days=week,
+                )
             )
-        )
-        rules.append(WorkingDays(name=f"working days of {e.id}", employee=i, minimum=c.min_days_week, maximum=c.max_days_week))
+            rules.append(
+                WorkingDays(name=f"working days of {e.id}", employee=i, minimum=c.min_days_week, maximum=c.max_days_week, days=week)
+            )
+        if c.min_hours_horizon is not None or c.max_hours_horizon is not None:
+            rules.append(
+                ContractHours(
+                    name=f"horizon hours of {e.id}",
+                    employee=i,
+                    min_minutes=round((c.min_hours_horizon or 0.0) * 60),
+                    max_minutes=round((c.max_hours_horizon if c.max_hours_horizon is not None else 24.0 * 7 * weeks) * 60),
+                )
+            )
         rules.append(
             ConsecutiveDays(
                 name=f"consecutive days of {e.id}", employee=i, maximum=c.max_consecutive_days, previous=(previous_days or {}).get(e.id, ())
@@ -200,4 +221,60 @@ def build_rules(
         rule = configured_rule(k, cfg, instance)
         if rule is not None:
             rules.append(rule)
+    if weeks > 1 or previous_days:
+        rules.extend(fairness_rules(instance, dates, previous_days or {}))
     return rules
+
+
+FAIRNESS_NAMES = {
+    "saturdays": ("saturday", "fair Saturdays"),
+    "weekend_days": ("weekend", "fair weekend days"),
+    "late_shifts": ("late", "fair late shifts"),
+    "hours_above_minimum": ("hours", "fair hours above minimum"),
+}
+
+
+def fairness_rules(instance: Instance, dates: Sequence[dt.date], previous_days: Mapping[str, tuple[bool, ...]]) -> list[Rule]:
+    """The ``[fairness]`` rules over the horizon (see :func:`fairness_applies` for who each compares).
+
+    Saturdays and weekend days count the previous week's (from
+    ``--previous``) too, so turns rotate across the boundary; hours are
+    counted above each person's contract minimum over the horizon.
+    """
+    weights = vars(instance.branch.fairness)
+    weeks = max(1, len(dates) // 7)
+    rules: list[Rule] = []
+    for key, (aspect, name) in FAIRNESS_NAMES.items():
+        if not weights[key]:
+            continue
+        people = tuple(i for i, e in enumerate(instance.staff) if fairness_applies(instance, aspect, e, dates))
+        offsets: dict[int, int] = {}
+        for i in people:
+            e = instance.staff[i]
+            before = previous_days.get(e.id, ())
+            if aspect == "hours":
+                offsets[i] = -round(e.contract.min_hours_week * 60 * weeks)
+            elif len(before) == 7:  # Monday..Sunday of the week before
+                offsets[i] = int(before[5]) + (int(before[6]) if aspect == "weekend" else 0)
+        rules.append(Fairness(name=name, hard=False, weight=float(weights[key]), aspect=aspect, employees=people, offsets=offsets))
+    return rules
+
+
+FAIRNESS_WEEKDAYS = {"saturday": (5,), "weekend": (5, 6)}
+
+
+def fairness_applies(instance: Instance, aspect: str, employee, dates: Sequence[dt.date]) -> bool:
+    """Whether ``employee`` is compared by the fairness rule of ``aspect``.
+
+    Saturdays / weekend days: available on at least one such open day of
+    the horizon. Late shifts: available on some open day and not bound to
+    leave before closing (``latest_end``). Hours: everybody.
+    """
+    branch = instance.branch
+    open_days = [d for d in dates if branch.opening(d).is_open and not employee.is_unavailable(d)]
+    if aspect in FAIRNESS_WEEKDAYS:
+        return any(d.weekday() in FAIRNESS_WEEKDAYS[aspect] for d in open_days)
+    if aspect == "late":
+        end = employee.contract.latest_end
+        return any(end is None or end >= branch.opening(d).close for d in open_days)
+    return True

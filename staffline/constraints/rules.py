@@ -9,6 +9,7 @@ touches the model core: write a class here and build it in ``registry``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from staffline.model import WEEKDAYS, Request, minutes_of
@@ -100,24 +101,30 @@ class StaffPerDay(Rule):
 
 @dataclass
 class ContractHours(Rule):
+    """Paid minutes within [min, max] over ``days`` (day indices: one week of a longer horizon; empty = every day)."""
+
     employee: int = 0
     min_minutes: int = 0
     max_minutes: int = 0
+    days: tuple[int, ...] = ()
 
     def add_to(self, b) -> None:
-        expr = b.paid_minutes(self.employee)
+        expr = b.paid_minutes(self.employee, self.days or None)
         b.add(expr >= self.min_minutes, self.name)
         b.add(expr <= self.max_minutes, self.name)
 
 
 @dataclass
 class WorkingDays(Rule):
+    """Days worked within [min, max] over ``days`` (as in :class:`ContractHours`)."""
+
     employee: int = 0
     minimum: int = 0
     maximum: int = 7
+    days: tuple[int, ...] = ()
 
     def add_to(self, b) -> None:
-        total = sum(b.works[self.employee, d] for d in range(len(b.days)))
+        total = sum(b.works[self.employee, d] for d in (self.days or range(len(b.days))))
         b.add(total >= self.minimum, self.name)
         b.add(total <= self.maximum, self.name)
 
@@ -181,44 +188,72 @@ class Availability(Rule):
 
 @dataclass
 class MaxWeekendDays(Rule):
+    """At most ``maximum`` weekend days per person in each week (Monday-Sunday) of the plan."""
+
     maximum: int = 1
 
     def add_to(self, b) -> None:
-        weekend = [d for d, day in enumerate(b.days) if day.date.weekday() >= 5]
-        for i in range(len(b.employees)):
-            self.limit(b, sum(b.works[i, d] for d in weekend), None, self.maximum, f"wkend_{i}")
+        for w in range(0, len(b.days), 7):
+            weekend = [d for d in range(w, min(w + 7, len(b.days))) if b.days[d].date.weekday() >= 5]
+            for i in range(len(b.employees)):
+                self.limit(b, sum(b.works[i, d] for d in weekend), None, self.maximum, f"wkend_{i}_{w}")
+
+
+FAIRNESS_ASPECTS = ("weekend", "saturday", "late", "hours")
 
 
 @dataclass
 class Fairness(Rule):
-    """Soft: weight x (max - min) over employees of weekend days, late shifts or hours."""
+    """Soft: weight x (max - min) over employees of weekend days, Saturdays, late shifts or hours worked.
+
+    ``employees`` are the people it applies to (None: everybody), e.g. only
+    those available on some Saturday, since comparing with someone who never
+    can work one would push everybody else to none. ``offsets`` per employee
+    index are added to the count: the previous week's Saturday worked (so
+    turns rotate across the boundary) or minus the contract minimum minutes
+    (hours *above* the minimum). A late shift ends at the day's latest
+    template end (closing time); the hours aspect counts minutes and is
+    weighted per hour.
+    """
 
     aspect: str = "weekend"
+    employees: tuple[int, ...] | None = None
+    offsets: dict[int, int] = field(default_factory=dict)
+
+    def counted(self, b, i: int):
+        """The model expression of employee i's count (before the offset)."""
+        if self.aspect == "hours":
+            return b.paid_minutes(i)
+        if self.aspect in ("weekend", "saturday"):
+            weekdays = (5, 6) if self.aspect == "weekend" else (5,)
+            return sum(b.works[i, d] for d, day in enumerate(b.days) if day.date.weekday() in weekdays)
+        late = []
+        for d, day in enumerate(b.days):
+            if day.templates:
+                close = max(t.end for t in day.templates)
+                late.extend(var for t, var in b.x[i, d].items() if day.templates[t].end == close)
+        return sum(late)
 
     def add_to(self, b) -> None:
-        values = []
-        for i in range(len(b.employees)):
-            if self.aspect == "hours":
-                values.append((b.paid_minutes(i), 60 * 80))
-            elif self.aspect == "weekend":
-                values.append((sum(b.works[i, d] for d, day in enumerate(b.days) if day.date.weekday() >= 5), 7))
-            else:  # late: shifts ending at closing time
-                late = []
-                for d, day in enumerate(b.days):
-                    if not day.templates:
-                        continue
-                    close = max(t.end for t in day.templates)
-                    late.extend(var for t, var in b.x[i, d].items() if day.templates[t].end == close)
-                values.append((sum(late), 7))
-        if len(values) < 2:
+        people = range(len(b.employees)) if self.employees is None else self.employees
+        if len(people) < 2:
             return
-        top = max(ub for _, ub in values)
-        hi, lo = b.new_int(0, top, f"fair_hi_{self.aspect}"), b.new_int(0, top, f"fair_lo_{self.aspect}")
-        for expr, _ in values:
+        top = (24 * 60 if self.aspect == "hours" else 1) * len(b.days) + max((abs(v) for v in self.offsets.values()), default=0)
+        hi = b.new_int(-top, top, f"fair_hi_{self.name}")
+        lo = b.new_int(-top, top, f"fair_lo_{self.name}")
+        for i in people:
+            expr = self.counted(b, i) + self.offsets.get(i, 0)
             b.model.Add(hi >= expr)
             b.model.Add(lo <= expr)
-        scale = 60 if self.aspect == "hours" else 1  # hours aspect is counted in minutes
-        b.penalty(hi - lo, self.weight / scale, self.name)
+        if self.aspect != "hours":
+            b.penalty(hi - lo, self.weight, self.name)
+            return
+        # minutes, weighted per hour: counted in units of the grid (15 minutes: 0.25 h) so the
+        # per-unit weight is exact at the objective's scale (per minute, 2/60 would round to 0.03)
+        unit = math.gcd(b.branch.slot_minutes, 60, *self.offsets.values())
+        units = b.new_int(0, 2 * top // unit, f"fair_units_{self.name}")
+        b.model.Add(unit * units == hi - lo)
+        b.penalty(units, self.weight * unit / 60, self.name)
 
 
 @dataclass

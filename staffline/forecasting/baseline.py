@@ -59,14 +59,22 @@ def forecast_counts(instance: Instance, week_start: dt.date, model: str = "profi
 
 
 def fit_forecast(
-    instance: Instance, week_start: dt.date, model: str = "auto", *, folds: int = DEFAULT_FOLDS, backtest: bool = True, **params
+    instance: Instance,
+    week_start: dt.date,
+    model: str = "auto",
+    *,
+    folds: int = DEFAULT_FOLDS,
+    backtest: bool = True,
+    days: int = 7,
+    **params,
 ) -> tuple[pd.DataFrame, ForecastInfo]:
     """The week's forecast frame and its :class:`ForecastInfo` (model used, what ``auto`` picked, backtest WAPE).
 
     One fit serves both: the pipeline calls this once per plan and reuses the
     frame for every what-if. ``folds`` is the number of rolling weeks ``auto``
     and ``ensemble`` choose on (and a single model is backtested on, unless
-    ``backtest`` is False); ``params`` go to the model's constructor. A fit of
+    ``backtest`` is False); ``days`` is the horizon's length from
+    ``week_start`` (a multi-week plan); ``params`` go to the model's constructor. A fit of
     the same counts with the same settings is reused (:mod:`.fit_cache`).
     """
     counts = slot_counts(instance)
@@ -79,7 +87,7 @@ def fit_forecast(
         return fitted, forecast_info(model, fitted, counts, folds, backtest)  # before predict: its folds calibrate it
 
     fitted, info = FITS.get_or_fit((model, folds, backtest, sorted(params.items())), counts, fit)
-    dates = [week_start + dt.timedelta(days=k) for k in range(7)]
+    dates = [week_start + dt.timedelta(days=k) for k in range(days)]
     slots = {d: [f"{t:%H:%M}" for t in instance.branch.slots(d)] for d in dates}
     return fitted.predict(dates, slots), info
 

@@ -34,7 +34,10 @@ STAFF_OPTIONAL = (
     "latest_end",
     "cost_per_hour",
     "unavailable",
+    "min_hours_horizon",
+    "max_hours_horizon",
 )
+HORIZON_COLUMNS = ("min_hours_horizon", "max_hours_horizon")  # written only when somebody has one
 
 
 REQUEST_COLUMNS = ("employee", "day", "kind", "weight", "shift")
@@ -49,6 +52,8 @@ STAFF_NUMBERS = {
     "cost_per_hour": bounded_number(0, 10_000),
     "earliest_start": parse_time,
     "latest_end": parse_time,
+    "min_hours_horizon": bounded_number(0, 8 * 80),
+    "max_hours_horizon": bounded_number(0, 8 * 80),
 }
 
 
@@ -90,6 +95,9 @@ def parse_staff(path: Path, branch: Branch | None, log: ProblemLog) -> tuple[Emp
             log.add(file, row, "min_hours", f"min_hours {contract.min_hours_week:g} exceeds max_hours {contract.max_hours_week:g}")
         if contract.min_days_week > contract.max_days_week:
             log.add(file, row, "min_days", f"min_days {contract.min_days_week} exceeds max_days {contract.max_days_week}")
+        lo, hi = contract.min_hours_horizon, contract.max_hours_horizon
+        if lo is not None and hi is not None and lo > hi:
+            log.add(file, row, "min_hours_horizon", f"min_hours_horizon {lo:g} exceeds max_hours_horizon {hi:g}")
         if contract.earliest_start and contract.latest_end and contract.latest_end <= contract.earliest_start:
             log.add(file, row, "latest_end", "latest_end is not after earliest_start")
         unavailable = tuple(d for d in (parse(row, "unavailable", tok, day_token) for tok in rec.get("unavailable", "").split(";")) if d)
@@ -149,9 +157,11 @@ def staff_frame(staff: Iterable[Employee]) -> pd.DataFrame:
                 "latest_end": format_time(c.latest_end),
                 "cost_per_hour": format_number(c.cost_per_hour),
                 "unavailable": ";".join(u if isinstance(u, str) else u.isoformat() for u in e.unavailable),
+                **{k: "" if getattr(c, k) is None else format_number(getattr(c, k)) for k in HORIZON_COLUMNS},
             }
         )
-    return pd.DataFrame(rows, columns=list(STAFF_REQUIRED + STAFF_OPTIONAL))
+    horizon = [k for k in HORIZON_COLUMNS if any(r[k] for r in rows)]
+    return pd.DataFrame(rows, columns=[k for k in STAFF_REQUIRED + STAFF_OPTIONAL if k not in HORIZON_COLUMNS or k in horizon])
 
 
 def requests_frame(requests: Iterable[Request]) -> pd.DataFrame:

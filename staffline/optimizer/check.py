@@ -43,6 +43,7 @@ class CheckReport:
     cost: float = 0.0
     customer_minutes: float | None = None
     objective: float | None = None
+    fairness: dict[str, dict] = field(default_factory=dict)  # [fairness] rule name -> spread, weight, value per person
 
     @property
     def ok(self) -> bool:
@@ -62,8 +63,13 @@ def _minutes(text: str) -> int:
     return minutes_of(dt.time.fromisoformat(str(text).strip()))
 
 
-def read_roster(instance: Instance, roster: pd.DataFrame | str | Path, week_start: dt.date) -> list[Block]:
-    """Parse and validate roster rows; bad rows raise InputError naming row and field."""
+def horizon_days(week_start: dt.date, weeks: int = 1) -> list[dt.date]:
+    """The plan's dates: ``weeks`` x 7 days from the Monday ``week_start``."""
+    return [week_start + dt.timedelta(days=k) for k in range(7 * weeks)]
+
+
+def read_roster(instance: Instance, roster: pd.DataFrame | str | Path, week_start: dt.date, weeks: int = 1) -> list[Block]:
+    """Parse and validate roster rows (of ``weeks`` weeks from ``week_start``); bad rows raise InputError naming row and field."""
     if not isinstance(roster, pd.DataFrame):
         roster = pd.read_csv(roster, dtype=str, keep_default_na=False)
     log = ProblemLog()
@@ -72,7 +78,7 @@ def read_roster(instance: Instance, roster: pd.DataFrame | str | Path, week_star
             log.add(FILE, 1, col, "missing column")
     log.raise_if_any()
     ids = {e.id for e in instance.staff}
-    week = {week_start + dt.timedelta(days=k) for k in range(7)}
+    week = set(horizon_days(week_start, weeks))
     slot = instance.branch.slot_minutes
     blocks = []
     for i, rec in enumerate(roster.astype(str).to_dict("records")):
@@ -85,7 +91,8 @@ def read_roster(instance: Instance, roster: pd.DataFrame | str | Path, week_star
             log.add(FILE, row, "date", f"expected YYYY-MM-DD, got {rec['date']!r}")
             continue
         if day not in week:
-            log.add(FILE, row, "date", f"{day} is not in the week of {week_start}")
+            span = f"the week of {week_start}" if weeks == 1 else f"the {weeks} weeks from {week_start}"
+            log.add(FILE, row, "date", f"{day} is not in {span}")
         try:
             start, end = _minutes(rec["start"]), _minutes(rec["end"])
         except ValueError:
@@ -121,6 +128,7 @@ def check_roster(
     headcount: int | None = None,
     kept: Mapping[tuple[str, dt.date], Iterable[tuple[int, int, str]]] | None = None,
     absences: Iterable = (),
+    weeks: int = 1,
 ) -> CheckReport:
     """Every hard violation, every soft penalty, the cost and (with demand) the objective.
 
@@ -128,12 +136,14 @@ def check_roster(
     published blocks (start minute, end minute, role; empty = off) that
     person-day must work exactly, and ``absences`` (objects with
     ``employee``, ``start``, ``end`` datetimes) in which nobody may work.
+    A plan of ``weeks`` weeks holds each weekly contract limit in each week
+    (Monday-Sunday) and the horizon limits and ``[fairness]`` over all days.
     """
-    blocks = read_roster(instance, roster, week_start)
+    blocks = read_roster(instance, roster, week_start, weeks)
     branch, rules = instance.branch, instance.branch.shift_rules
     report = CheckReport()
     bad = report.violations.append
-    days = [week_start + dt.timedelta(days=k) for k in range(7)]
+    days = horizon_days(week_start, weeks)
     staff = {e.id: e for e in instance.staff}
     shifts: dict[tuple[str, dt.date], list[Block]] = defaultdict(list)
     for b in blocks:
@@ -178,21 +188,37 @@ def check_roster(
         ):
             bad(Violation(f"availability of {emp}", emp, day.isoformat(), "works outside earliest_start/latest_end"))
 
-    # weekly per-person rules
+    # weekly per-person rules, each week of the plan on its own; horizon limits over all of it
     cost = 0.0
     for e in instance.staff:
         worked = [d for d in days if (e.id, d) in shifts]
         minutes = sum(b.end - b.start for d in worked for b in shifts[e.id, d])
         cost += minutes / 60 * e.contract.cost_per_hour
         c = e.contract
-        if not c.min_hours_week * 60 <= minutes <= c.max_hours_week * 60:
-            bad(
-                Violation(
-                    f"contract hours of {e.id}", e.id, None, f"{minutes / 60:g} h outside [{c.min_hours_week:g}, {c.max_hours_week:g}]"
+        for w in range(weeks):
+            week = days[7 * w : 7 * w + 7]
+            mine = [d for d in worked if d in week]
+            paid = sum(b.end - b.start for d in mine for b in shifts[e.id, d])
+            when = f" in the week of {week[0]}" if weeks > 1 else ""
+            if not c.min_hours_week * 60 <= paid <= c.max_hours_week * 60:
+                bad(
+                    Violation(
+                        f"contract hours of {e.id}",
+                        e.id,
+                        None,
+                        f"{paid / 60:g} h outside [{c.min_hours_week:g}, {c.max_hours_week:g}]{when}",
+                    )
                 )
-            )
-        if not c.min_days_week <= len(worked) <= c.max_days_week:
-            bad(Violation(f"working days of {e.id}", e.id, None, f"{len(worked)} days outside [{c.min_days_week}, {c.max_days_week}]"))
+            if not c.min_days_week <= len(mine) <= c.max_days_week:
+                bad(
+                    Violation(
+                        f"working days of {e.id}", e.id, None, f"{len(mine)} days outside [{c.min_days_week}, {c.max_days_week}]{when}"
+                    )
+                )
+        lo_h = c.min_hours_horizon or 0.0
+        hi_h = c.max_hours_horizon if c.max_hours_horizon is not None else 24.0 * len(days)
+        if (c.min_hours_horizon is not None or c.max_hours_horizon is not None) and not lo_h * 60 <= minutes <= hi_h * 60:
+            bad(Violation(f"horizon hours of {e.id}", e.id, None, f"{minutes / 60:g} h over the plan outside [{lo_h:g}, {hi_h:g}]"))
         run = best = 0
         for w in list((previous_days or {}).get(e.id, ())) + [d in worked for d in days]:
             run = run + 1 if w else 0
@@ -238,6 +264,8 @@ def check_roster(
             bad(Violation(f"at most {cap} staff per day", None, d.isoformat(), f"{people} staff rostered"))
     _check_appointments(instance, days, on_role, bad)
     _check_configured(instance, days, shifts, on_role, report, cost)
+    if weeks > 1 or previous_days:
+        _check_fairness(instance, days, shifts, previous_days or {}, report)
     changes = sum(role_changes(blocks).values())
     if changes and branch.objective.role_change_weight:
         report.penalties[ROLE_CHANGES] = branch.objective.role_change_weight * changes
@@ -387,11 +415,12 @@ def _check_configured(instance, days, shifts, on_role, report, cost) -> None:
             cap = int(cfg.get("max", 1))
             name = cfg.get("name", f"at most {cap} weekend day(s)")
             for e in instance.staff:
-                n = sum((e.id, d) in shifts for d in days if d.weekday() >= 5)
-                if n > cap and hard:
-                    bad(Violation(name, e.id, None, f"{n} weekend days"))
-                elif n > cap:
-                    report.penalties[name] = report.penalties.get(name, 0.0) + weight * (n - cap)
+                for w in range(0, len(days), 7):  # per week of the plan
+                    n = sum((e.id, d) in shifts for d in days[w : w + 7] if d.weekday() >= 5)
+                    if n > cap and hard:
+                        bad(Violation(name, e.id, None, f"{n} weekend days in the week of {days[w]}"))
+                    elif n > cap:
+                        report.penalties[name] = report.penalties.get(name, 0.0) + weight * (n - cap)
         elif kind == "fairness":
             aspect = cfg.get("aspect", "weekend")
             values = []
@@ -408,6 +437,55 @@ def _check_configured(instance, days, shifts, on_role, report, cost) -> None:
                 report.penalties[name] = report.penalties.get(name, 0.0) + weight * (max(values) - min(values))
         elif kind == "budget" and cost > float(cfg["max_cost"]) + 1e-6:
             bad(Violation(cfg.get("name", f"budget {float(cfg['max_cost']):g}"), None, None, f"cost {cost:.2f} > {cfg['max_cost']}"))
+
+
+FAIRNESS = {  # [fairness] key -> rule name, the weekdays counted (None: late shifts or hours)
+    "saturdays": ("fair Saturdays", (5,)),
+    "weekend_days": ("fair weekend days", (5, 6)),
+    "late_shifts": ("fair late shifts", None),
+    "hours_above_minimum": ("fair hours above minimum", None),
+}
+
+
+def _check_fairness(instance, days, shifts, previous_days, report) -> None:
+    """The [fairness] rules: weight x (most - least) among the people each compares, recomputed from the rows.
+
+    Saturdays / weekend days compare staff available on such an open day of
+    the plan and add the week before's (``previous_days``, Monday first);
+    late shifts (ending at closing time) compare staff available on an open
+    day whose ``latest_end`` allows closing; hours above the contract
+    minimum (weekly minimum x weeks) compare everybody.
+    """
+    branch = instance.branch
+    weeks = len(days) // 7
+    for key, (name, weekdays) in FAIRNESS.items():
+        weight = float(getattr(branch.fairness, key))
+        if not weight:
+            continue
+        values: dict[str, float] = {}
+        for e in instance.staff:
+            open_days = [d for d in days if branch.opening(d).is_open and not e.is_unavailable(d)]
+            mine = {d: sorted(shifts[e.id, d], key=lambda b: b.start) for d in days if (e.id, d) in shifts}
+            before = tuple(previous_days.get(e.id, ()))
+            if weekdays is not None:
+                if not any(d.weekday() in weekdays for d in open_days):
+                    continue
+                carried = sum(before[k] for k in weekdays) if len(before) == 7 else 0
+                values[e.id] = carried + sum(d.weekday() in weekdays for d in mine)
+            elif key == "late_shifts":
+                end = e.contract.latest_end
+                if not any(end is None or end >= branch.opening(d).close for d in open_days):
+                    continue
+                values[e.id] = sum(bs[-1].end == minutes_of(branch.opening(d).close) for d, bs in mine.items())
+            else:
+                worked = sum(b.end - b.start for bs in mine.values() for b in bs)
+                values[e.id] = (worked - round(e.contract.min_hours_week * 60 * weeks)) / 60
+        if len(values) < 2:
+            continue
+        spread = max(values.values()) - min(values.values())
+        report.fairness[name] = {"spread": round(spread, 3), "weight": weight, "per_person": values}
+        if spread:
+            report.penalties[name] = report.penalties.get(name, 0.0) + weight * spread
 
 
 def _check_requests(instance, days, shifts, report) -> None:
@@ -481,6 +559,7 @@ def check_to_dict(report: CheckReport) -> dict:
         "cost": report.cost,
         "customer_minutes": report.customer_minutes,
         "objective": report.objective,
+        "fairness": report.fairness,
     }
 
 

@@ -287,11 +287,17 @@ class Amendment:
     pins: tuple[tuple[str, dt.date], ...] = ()
     frozen_until: dt.datetime | None = None
     weights: ReplanWeights | None = None
+    weeks: int = 1  # the plan's length in weeks from its Monday
+
+    def dates(self, week_start: dt.date) -> list[dt.date]:
+        """The plan's days."""
+        return [week_start + dt.timedelta(days=k) for k in range(7 * self.weeks)]
 
     def validate(self, instance: Instance, week_start: dt.date) -> None:
-        """Bad input (exit 2) for unknown employees, dates outside the week, pins without a published roster."""
+        """Bad input (exit 2) for unknown employees, dates outside the plan, pins without a published roster."""
         ids = {e.id for e in instance.staff}
-        week = (dt.datetime.combine(week_start, dt.time()), dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time()))
+        end = week_start + dt.timedelta(days=7 * self.weeks)
+        week = (dt.datetime.combine(week_start, dt.time()), dt.datetime.combine(end, dt.time()))
         for a in self.absences:
             text = f"{a.employee}={a.start:%Y-%m-%dT%H:%M}"
             if a.employee not in ids:
@@ -306,7 +312,7 @@ class Amendment:
                 raise _bad("--pin", f"{emp}={day}", f"unknown employee {emp!r}")
             if self.published is None:
                 raise _bad("--pin", f"{emp}={day}", "a pin needs a published roster")
-            if not 0 <= (day - week_start).days < 7:
+            if not 0 <= (day - week_start).days < 7 * self.weeks:
                 raise _bad("--pin", f"{emp}={day}", f"not in the week of {week_start}")
             if any(a.employee == emp and a.window(day) for a in self.absences):
                 raise _bad("--pin", f"{emp}={day}", "the employee is absent that day: pin or absence, not both")
@@ -325,7 +331,7 @@ class Amendment:
         published = person_days(self.published)
         keys = set(self.pins)
         if self.frozen_until is not None:
-            for day in (week_start + dt.timedelta(days=k) for k in range(7)):
+            for day in self.dates(week_start):
                 for e in instance.staff:
                     blocks = published.get((e.id, day), ())
                     moment = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=blocks[0][0] if blocks else DAY_MINUTES)
@@ -345,7 +351,7 @@ class Amendment:
         staff = []
         for e in instance.staff:
             minutes, days = 0, 0
-            for day in (week_start + dt.timedelta(days=k) for k in range(7)):
+            for day in self.dates(week_start):
                 opening = instance.branch.opening(day)
                 if not opening.is_open:
                     continue
@@ -367,7 +373,7 @@ class Amendment:
         index = {e.id: i for i, e in enumerate(instance.staff)}
         rules: list[Rule] = []
         for a in self.absences:
-            for day in (week_start + dt.timedelta(days=k) for k in range(7)):
+            for day in self.dates(week_start):
                 w = a.window(day)
                 if w:
                     rules.append(AwayRule(name=a.rule_name(day), employee=index[a.employee], day=day, start=w[0], end=w[1]))
@@ -385,7 +391,7 @@ class Amendment:
                     kept=kept,
                     frozen_day=f.date(),
                     frozen_minute=f.hour * 60 + f.minute,
-                    frozen_days=frozenset(d for d in (week_start + dt.timedelta(days=k) for k in range(7)) if d < f.date()),
+                    frozen_days=frozenset(d for d in self.dates(week_start) if d < f.date()),
                 )
             )
         weights = self.weights or instance.branch.replan

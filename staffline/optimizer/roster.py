@@ -32,6 +32,7 @@ from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_mode
 from staffline.optimizer.core.templates import shift_parts
 from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.replan import RoleAnchor
+from staffline.optimizer.search.horizon import search_horizon
 from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
 from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
@@ -245,7 +246,7 @@ def week_rules(
     One function so the roster model and the intraday role moves (which
     need the same per-slot role minima and maxima) see the same rules.
     """
-    rules = build_rules(instance, previous_days, previous_end, headcount)
+    rules = build_rules(instance, previous_days, previous_end, headcount, dates=[day.date for day in days])
     for role in instance.branch.roles:
         if role.name in waits.busy:
             rules.append(BusyCoverage(name=f"appointments covered for {role.name}", role=role.name, required=waits.busy[role.name]))
@@ -276,8 +277,9 @@ def solve_roster(
     extra_rules: Sequence[Rule] = (),
     role_anchor: RoleAnchor | None = None,
     deadline: Deadline | None = None,
+    weeks: int = 1,
 ) -> RosterResult:
-    """The weekly roster minimising expected waiting + cost + penalties under the hard rules.
+    """The roster of ``weeks`` weeks from the Monday ``week_start`` (one model over all the days) minimising expected waiting + cost + penalties under the hard rules.
 
     ``backend``: ``"portfolio"`` (default) runs CBC on the model first and
     lets CP-SAT improve from its roster, keeping the better roster and the
@@ -308,7 +310,7 @@ def solve_roster(
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
     instance = with_certifications(instance, extra_certifications)
-    days = plan_days(instance, week_start)
+    days = plan_days(instance, week_start, weeks)
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
     roles_reserve, _ = after_search_reserve(len(instance.staff), len(days), time_limit)
@@ -320,7 +322,16 @@ def solve_roster(
         search_limit = deadline.budget(reserve=roles_reserve, floor=min(0.5, time_limit), cap=time_limit)
         stop_by = deadline.before(roles_reserve)
     built = ModelFactory(instance, days, waits, rules, deadline=stop_by)
-    b, solver, bound_solver, status, seconds = SEARCHES[backend](built, instance, search_limit, workers, seed, progress)
+    found = None
+    if weeks > 1 and backend != "cbc" and not extra_rules:  # cbc stays the whole model alone: the cross-check
+
+        def rules_of_week(alone: Instance, wdays: list[DayGrid], wwaits: WaitData, first: bool) -> list[Rule]:
+            return week_rules(alone, wdays, wwaits, previous_days if first else None, previous_end if first else None, headcount)
+
+        found = search_horizon(built, instance, rules_of_week, backend, search_limit, workers, seed, progress)
+    if found is None:
+        found = SEARCHES[backend](built, instance, search_limit, workers, seed, progress)
+    b, solver, bound_solver, status, seconds = found
     name = STATUS.get(status, "unknown")
     empty = pd.DataFrame(columns=ROSTER_COLUMNS)
     if status == cp_model.INFEASIBLE:
@@ -370,6 +381,7 @@ def solve_roster(
             "backend": backend,
             "solve_seconds": round(seconds, 3),
             "week_start": week_start.isoformat(),
+            "weeks": weeks,
             "penalties": {k: round(v, 3) for k, v in penalties.items() if v},
             "role_assignment_mismatch_slots": mismatch,
             "role_changes_per_person_day": changes_per_person_day(roster),

@@ -70,10 +70,33 @@ def kpi_rows(runs: list[RunProducts]) -> list[list]:
     return rows
 
 
+def fairness_section(kpis: dict) -> str:
+    """The [fairness] rules of a multi-week plan: per rule the spread and weight, then each person's count.
+
+    Empty for a plan without them (one week with no previous roster), and
+    for folders written before kpis.json recorded ``fairness``.
+    """
+    fairness = kpis.get("fairness") or {}
+    if not fairness:
+        return ""
+    people = sorted({p for f in fairness.values() for p in f["per_person"]})
+    summary = _table(
+        ["rule", "spread (most - least)", "weight", "penalty"],
+        [[n, f["spread"], f["weight"], f["spread"] * f["weight"]] for n, f in fairness.items()],
+    )
+    rows = [[p] + [f["per_person"].get(p) for f in fairness.values()] for p in people]
+    return (
+        "<h2>Fairness over the plan</h2><p>Each rule compares the people it applies to (Saturdays: those available on some "
+        "Saturday; hours: above the contract minimum). A dash: not compared.</p>" + summary + _table(["employee"] + list(fairness), rows)
+    )
+
+
 def render_report(run: RunProducts) -> str:
     k = run.kpis
+    weeks = int(k.get("weeks") or 1)
+    title = f"week of {k.get('week_start', '')}" if weeks == 1 else f"{weeks} weeks from {k.get('week_start', '')}"
     parts = [
-        f"<h1>Roster report - week of {html.escape(str(k.get('week_start', '')))}</h1>",
+        f"<h1>Roster report - {html.escape(title)}</h1>",
         f"<p>Source folder: {html.escape(str(run.folder))}</p>",
         "<h2>Key figures</h2>",
         _table(["KPI", "value"], kpi_rows([run])),
@@ -96,6 +119,7 @@ def render_report(run: RunProducts) -> str:
             else "<p>No soft rule was broken.</p>"
         )
     )
+    parts.append(fairness_section(k))
     if run.forecast is not None:
         parts += ["<h2>Arrivals</h2>", _img(plots.arrivals_chart(run.forecast), "arrivals per hour")]
     if run.coverage is not None:

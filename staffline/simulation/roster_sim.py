@@ -34,7 +34,7 @@ def service_sampler(instance: Instance, role) -> tuple[object, str]:
 
 
 def day_specs(
-    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role, service, drawn: bool = False
+    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role, service, drawn: bool = False, weeks: int = 1
 ) -> tuple[list, list[tuple[dt.date, list[dt.time]]]]:
     """One :class:`QueueSpec` per open day of the week for ``role``, service times drawn by ``service``.
 
@@ -43,7 +43,7 @@ def day_specs(
     taking the forecast mean as the truth.
     """
     branch = instance.branch
-    days = [d for d in plan_days(instance, week_start) if d.slots]
+    days = [d for d in plan_days(instance, week_start, weeks) if d.slots]
     arrivals = slot_arrivals(demand, days, role.name)
     spread = slot_arrivals(variance_of(demand), days, role.name) if drawn else {}
     staffed = staff_per_slot(roster, days, role.name, branch.slot_minutes)
@@ -77,7 +77,14 @@ def day_specs(
 
 
 def simulate_roster(
-    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, reps: int = 200, seed: int = 0, drawn: bool = False
+    instance: Instance,
+    demand: Demand,
+    roster: pd.DataFrame,
+    week_start: dt.date,
+    reps: int = 200,
+    seed: int = 0,
+    drawn: bool = False,
+    weeks: int = 1,
 ) -> tuple[dict, pd.DataFrame]:
     """KPIs per role with 95% CIs, and a per-hour frame of simulated wait per role.
 
@@ -90,7 +97,7 @@ def simulate_roster(
     kpis, frames = {}, []
     for role in instance.branch.roles:
         service, source = service_sampler(instance, role)
-        specs, grid = day_specs(instance, demand, roster, week_start, role, service, drawn)
+        specs, grid = day_specs(instance, demand, roster, week_start, role, service, drawn, weeks)
         if not specs:
             continue
         result = simulate_days(specs, reps, seed)

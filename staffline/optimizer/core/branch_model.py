@@ -317,10 +317,10 @@ def add_wait_cuts(model, values: np.ndarray, load, name: str):
     return w
 
 
-def plan_days(instance: Instance, week_start: dt.date) -> list[DayGrid]:
-    """The seven days of the plan week with their slots and templates."""
+def plan_days(instance: Instance, week_start: dt.date, weeks: int = 1) -> list[DayGrid]:
+    """The days of the plan (``weeks`` x 7 from the Monday ``week_start``) with their slots and templates."""
     days = []
-    for k in range(7):
+    for k in range(7 * weeks):
         date = week_start + dt.timedelta(days=k)
         days.append(DayGrid(date, instance.branch.slots(date), build_templates(instance.branch, date)))
     return days

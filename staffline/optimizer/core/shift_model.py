@@ -102,8 +102,10 @@ class ShiftModel:
             return {} if t is None else {t: self.x[i, d][t]}
         return {t: var for t, var in self.x[i, d].items() if (i, d, t) not in self.excluded}
 
-    def paid_minutes(self, i: int):
-        return self.total([self.days[d].templates[t].paid_minutes * var for d in range(len(self.days)) for t, var in self.x[i, d].items()])
+    def paid_minutes(self, i: int, days=None):
+        """Employee i's paid minutes over ``days`` (day indices; None: every day of the model)."""
+        days = range(len(self.days)) if days is None else days
+        return self.total([self.days[d].templates[t].paid_minutes * var for d in days for t, var in self.x[i, d].items()])
 
     def with_shifts_fixed(self, chosen: dict[tuple[int, int], int]) -> cp_model.CpModel:
         """A copy of the model in which employee i works template ``chosen[i, d]`` on day d (absent = off).

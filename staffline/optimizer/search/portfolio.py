@@ -49,8 +49,17 @@ def warm_start_budget(time_limit: float) -> float:
     return min(max(2.0, 0.15 * time_limit), 0.5 * time_limit)
 
 
-def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, seed: int, deterministic: bool, wall_limit: float | None):
-    """Hint a complete starting roster: greedy shifts, then the best roles for them.
+def warm_start(
+    b: RosterBuilder,
+    groups: list[list[int]],
+    time_limit: float,
+    seed: int,
+    deterministic: bool,
+    wall_limit: float | None = None,
+    chosen: dict | None = None,
+    budget: float | None = None,
+):
+    """Hint a complete starting roster: greedy shifts (or ``chosen``: (employee, day) -> template), then the best roles for them.
 
     Returns the seconds spent and, when the greedy shifts admit a roster, the
     solver that holds it (variable indices are the same in the clone), so the
@@ -60,12 +69,13 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
     complete on big branches; solving the model with the shifts fixed (a small
     problem: only role counts remain) yields a value for every variable, and a
     complete feasible hint becomes CP-SAT's first solution at once.
+    ``budget`` overrides the seconds that completion gets.
     ``deterministic`` runs it on CP-SAT's deterministic time, so a
     one-worker run repeats exactly; otherwise the wall clock also caps it at
     the budget. ``wall_limit`` (what is left of the search's time) guards both.
     """
     started = time.perf_counter()
-    chosen = greedy_roster(b)
+    chosen = greedy_roster(b) if chosen is None else dict(chosen)
     n_days = len(b.days)
     for members in groups:  # respect the symmetry breaking: more hours first within a group
         plans = [{d: chosen.get((i, d)) for d in range(n_days)} for i in members]
@@ -78,7 +88,7 @@ def _warm_start(b: RosterBuilder, groups: list[list[int]], time_limit: float, se
                     chosen[i, d] = t
     fixed = b.with_shifts_fixed(chosen)
     solver = cp_model.CpSolver()
-    budget = warm_start_budget(time_limit)
+    budget = warm_start_budget(time_limit) if budget is None else budget
     configure(solver, budget, 1, seed, wall_limit=wall_limit if deterministic else min(budget, wall_limit or budget))
     status = solver.Solve(fixed)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -153,7 +163,7 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
         return b, solver, solver, status, clock.elapsed()
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
     wall_clock = None if deterministic else clock
-    _, warm_solver = _warm_start(b, groups, time_limit, seed, deterministic, built.wall(wall_clock))
+    _, warm_solver = warm_start(b, groups, time_limit, seed, deterministic, built.wall(wall_clock))
     # deterministic: the same work units whatever the machine's load (the wall clock only guards the deadline)
     remaining = max(1.0, time_limit - warm_start_budget(time_limit)) if deterministic else clock.remaining()
     solver, status = solve_model(b, remaining, workers, seed, progress, wall_limit=built.wall(wall_clock))
@@ -222,14 +232,14 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     hint = cb.model.values() if status == cp_model.FEASIBLE else None
     b, solver, bound_solver, cp_status, _ = search_cpsat(built, instance, clock.remaining(), workers, seed, progress, hint=hint)
     seconds = clock.elapsed()
-    bound = _BestBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
+    bound = BestBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
     cp_found = cp_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if status == cp_model.FEASIBLE and (not cp_found or cbc.ObjectiveValue() < solver.ObjectiveValue()):
         return cb, cbc, bound, cp_model.FEASIBLE, seconds
     return b, solver, bound, cp_status, seconds
 
 
-class _BestBound:
+class BestBound:
     """The larger of two proven lower bounds, answered like a solver."""
 
     def __init__(self, value: float):

@@ -112,13 +112,16 @@ def staffing_targets(b: RosterBuilder) -> list[np.ndarray]:
 
 
 def _limits(b: RosterBuilder):
-    per = {i: {} for i in range(len(b.employees))}
+    """Per employee: contract limits by period (day indices: a week of a longer plan, or all days), and the shared caps."""
+    per: dict[int, dict] = {i: {"periods": {}} for i in range(len(b.employees))}
     headcount, per_day, weekend = None, None, None
+    everything = tuple(range(len(b.days)))
     for r in b.rules:
-        if isinstance(r, ContractHours):
-            per[r.employee]["minutes"] = (r.min_minutes, r.max_minutes)
-        elif isinstance(r, WorkingDays):
-            per[r.employee]["days"] = (r.minimum, r.maximum)
+        if isinstance(r, (ContractHours, WorkingDays)):
+            period = per[r.employee]["periods"].setdefault(r.days or everything, {})
+            key, value = ("minutes", (r.min_minutes, r.max_minutes)) if isinstance(r, ContractHours) else ("days", (r.minimum, r.maximum))
+            if key not in period:  # the first rule of a period is the contract's (horizon limits come after)
+                period[key] = value
         elif isinstance(r, ConsecutiveDays):
             per[r.employee]["consecutive"] = (r.maximum, r.previous)
         elif isinstance(r, Availability):
@@ -129,6 +132,12 @@ def _limits(b: RosterBuilder):
             per_day = r.maximum if per_day is None else min(per_day, r.maximum)
         elif isinstance(r, MaxWeekendDays) and r.hard:
             weekend = r.maximum if weekend is None else min(weekend, r.maximum)
+    for limits in per.values():  # a plan of weeks: the weeks' own limits, not the horizon's as one period
+        periods = limits["periods"]
+        if len(periods) > 1:
+            periods.pop(everything, None)
+        if not periods:
+            periods[everything] = {}
     return per, headcount, per_day, weekend
 
 
@@ -144,24 +153,40 @@ def _longest_run(worked: list[bool]) -> int:
     return best
 
 
-def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
-    """(employee index, day index) -> template index, built person by person against the deficit."""
-    targets = staffing_targets(b)
-    on = [np.zeros(len(day.slots), dtype=int) for day in b.days]
-    staffed_days = [0] * len(b.days)
-    per, headcount, per_day, weekend = _limits(b)
-    chosen: dict[tuple[int, int], int] = {}
-    minima = RoleMinimums(b)
-    order = sorted(range(len(b.employees)), key=lambda i: -per[i].get("minutes", (0, 0))[0])  # hardest contracts first
-    for i in order:
-        lo_m, hi_m = per[i].get("minutes", (0, 40 * 60))
-        lo_d, hi_d = per[i].get("days", (0, 7))
+class _Greedy:
+    """The greedy's shared state: staff on duty per slot and day, the choices so far, the caps."""
+
+    def __init__(self, b: RosterBuilder):
+        self.b = b
+        self.targets = staffing_targets(b)
+        self.on = [np.zeros(len(day.slots), dtype=int) for day in b.days]
+        self.staffed_days = [0] * len(b.days)
+        self.per, self.headcount, self.per_day, self.weekend = _limits(b)
+        self.chosen: dict[tuple[int, int], int] = {}
+        self.minima = RoleMinimums(b)
+
+    def allowed(self, i: int, d: int) -> list[int]:
+        """Employee i's templates on day d, none on a day the availability rule forbids."""
+        if self.per[i].get("availability") and self.b.employees[i].is_unavailable(self.b.days[d].date):
+            return []
+        return self.b.allowed(i, d)
+
+    def worked(self, i: int, extra: list[int]) -> list[bool]:
+        """Employee i's worked flags (the days before the plan first) with ``extra`` days added."""
+        previous = self.per[i].get("consecutive", (7, ()))[1]
+        return [bool(x) for x in previous] + [(i, d) in self.chosen or d in extra for d in range(len(self.b.days))]
+
+    def place(self, i: int, period: tuple[int, ...], limits: dict) -> None:
+        """Choose employee i's days and shifts within ``period`` against the deficit."""
+        b, on, staffed_days, per_day, weekend = self.b, self.on, self.staffed_days, self.per_day, self.weekend
+        lo_m, hi_m = limits.get("minutes", (0, 40 * 60))
+        lo_d, hi_d = limits.get("days", (0, 7))
         if lo_m > 0:  # contract minimum first: leaves room under the headcount for everyone's minimum
             hi_m = max(lo_m, min(hi_m, lo_m + longest_template(b, i)))
-        max_run, previous = per[i].get("consecutive", (7, ()))
-        options = {d: opts for d in range(len(b.days)) if (opts := b.allowed(i, d)) and (per_day is None or staffed_days[d] < per_day)}
+        max_run = self.per[i].get("consecutive", (7, ()))[0]
+        options = {d: opts for d in period if (opts := self.allowed(i, d)) and (per_day is None or staffed_days[d] < per_day)}
         if not options:
-            continue
+            return
         paid = {d: {t: b.days[d].templates[t].paid_minutes for t in opts} for d, opts in options.items()}
         longest = max(max(p.values()) for p in paid.values())
         k = min(hi_d, len(options))
@@ -173,7 +198,11 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
         roles = b.employees[i].roles
         every_slot = {d: range(len(b.days[d].slots)) for d in options}
         deficit = {
-            d: (float(np.maximum(targets[d] - on[d], 0).sum()) + 1.0 + ROLE_MINIMUM_BONUS * minima.coverable(d, roles, every_slot[d]))
+            d: (
+                float(np.maximum(self.targets[d] - on[d], 0).sum())
+                + 1.0
+                + ROLE_MINIMUM_BONUS * self.minima.coverable(d, roles, every_slot[d])
+            )
             * room[d]
             for d in options
         }
@@ -182,9 +211,8 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
             if len(days) == k:
                 break
             trial = sorted(days + [d])
-            worked = [bool(x) for x in previous] + [dd in trial for dd in range(len(b.days))]
             weekend_days = sum(1 for dd in trial if b.days[dd].date.weekday() >= 5)
-            if _longest_run(worked) > max_run or (weekend is not None and weekend_days > weekend):
+            if _longest_run(self.worked(i, trial)) > max_run or (weekend is not None and weekend_days > weekend):
                 continue
             days.append(d)
         days.sort()
@@ -198,21 +226,33 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
                 if minutes > ceiling or minutes < floor:
                     continue
                 slots = list(b.days[d].templates[t].slots)
-                if headcount is not None and slots and (on[d][slots] + 1 > headcount).any():
+                if self.headcount is not None and slots and (on[d][slots] + 1 > self.headcount).any():
                     continue
-                gap = np.maximum(targets[d][slots] - on[d][slots], 0)
-                score = (float(gap.sum()) + ROLE_MINIMUM_BONUS * minima.coverable(d, roles, slots), minutes)
+                gap = np.maximum(self.targets[d][slots] - on[d][slots], 0)
+                score = (float(gap.sum()) + ROLE_MINIMUM_BONUS * self.minima.coverable(d, roles, slots), minutes)
                 if best_score is None or score > best_score:
                     best, best_score = t, score
             if best is None:
                 continue
-            chosen[i, d] = best
-            minima.place(d, roles, b.days[d].templates[best].slots)
+            self.chosen[i, d] = best
+            self.minima.place(d, roles, b.days[d].templates[best].slots)
             used += paid[d][best]
             on[d][list(b.days[d].templates[best].slots)] += 1
             staffed_days[d] += 1
+
+
+def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
+    """(employee index, day index) -> template index, built person by person (week by week) against the deficit."""
+    g = _Greedy(b)
+    first = lambda i: next(iter(g.per[i]["periods"].values()))  # noqa: E731
+    order = sorted(range(len(b.employees)), key=lambda i: -first(i).get("minutes", (0, 0))[0])  # hardest contracts first
     for i in order:
-        _top_up(b, i, chosen, on, staffed_days, per[i], headcount, per_day, weekend)
+        for period, limits in g.per[i]["periods"].items():
+            g.place(i, period, limits)
+    for i in order:
+        for period, limits in g.per[i]["periods"].items():
+            _top_up(g, i, period, limits)
+    chosen = g.chosen
     for (i, d), t in b.required.items():  # what a rule imposes (a kept shift when re-planning), whatever the greedy chose
         chosen.pop((i, d), None)
         if t is not None:
@@ -220,14 +260,16 @@ def greedy_roster(b: RosterBuilder) -> dict[tuple[int, int], int]:
     return chosen
 
 
-def _top_up(b, i, chosen, on, staffed_days, limits, headcount, per_day, weekend) -> None:
-    """Lengthen shifts (then add days) of someone still short of their contract minimum."""
+def _top_up(g: _Greedy, i: int, period: tuple[int, ...], limits: dict) -> None:
+    """Lengthen shifts (then add days) of someone still short of their contract minimum in ``period``."""
+    b, chosen, on, staffed_days, headcount, per_day, weekend = g.b, g.chosen, g.on, g.staffed_days, g.headcount, g.per_day, g.weekend
     lo_m, hi_m = limits.get("minutes", (0, 40 * 60))
     hi_d = limits.get("days", (0, 7))[1]
-    max_run, previous = limits.get("consecutive", (7, ()))
+    max_run = g.per[i].get("consecutive", (7, ()))[0]
+    inside = set(period)
 
     def minutes() -> int:
-        return sum(b.days[d].templates[t].paid_minutes for (j, d), t in chosen.items() if j == i)
+        return sum(b.days[d].templates[t].paid_minutes for (j, d), t in chosen.items() if j == i and d in inside)
 
     def room(d: int, t: int, old: int | None) -> bool:
         load = on[d].copy()
@@ -244,25 +286,26 @@ def _top_up(b, i, chosen, on, staffed_days, limits, headcount, per_day, weekend)
         on[d][list(b.days[d].templates[t].slots)] += 1
         chosen[i, d] = t
 
-    for d in [d for (j, d) in list(chosen) if j == i]:
+    for d in [d for (j, d) in list(chosen) if j == i and d in inside]:
         old = chosen[i, d]
-        for t in sorted(b.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
+        for t in sorted(g.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
             extra = b.days[d].templates[t].paid_minutes - b.days[d].templates[old].paid_minutes
             if minutes() >= lo_m:
                 return
             if extra > 0 and minutes() + extra <= hi_m and room(d, t, old):
                 move(d, t, old)
                 break
-    for d in range(len(b.days)):
-        if minutes() >= lo_m or sum(1 for (j, _) in chosen if j == i) >= hi_d:
+    for d in period:
+        if minutes() >= lo_m or sum(1 for (j, dd) in chosen if j == i and dd in inside) >= hi_d:
             return
-        if (i, d) in chosen or not b.allowed(i, d) or (per_day is not None and staffed_days[d] >= per_day):
+        if (i, d) in chosen or not g.allowed(i, d) or (per_day is not None and staffed_days[d] >= per_day):
             continue
-        worked = [bool(x) for x in previous] + [(i, dd) in chosen or dd == d for dd in range(len(b.days))]
-        weekend_days = sum(1 for dd in range(len(b.days)) if worked[len(previous) + dd] and b.days[dd].date.weekday() >= 5)
+        worked = g.worked(i, [d])
+        offset = len(worked) - len(b.days)
+        weekend_days = sum(1 for dd in period if worked[offset + dd] and b.days[dd].date.weekday() >= 5)
         if _longest_run(worked) > max_run or (weekend is not None and weekend_days > weekend):
             continue
-        for t in sorted(b.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
+        for t in sorted(g.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
             if minutes() + b.days[d].templates[t].paid_minutes <= hi_m and room(d, t, None):
                 move(d, t, None)
                 break

@@ -1,0 +1,147 @@
+"""Multi-week plans (--weeks N): weekly limits per week, horizon limits, the [fairness] rules, model and checker agreeing."""
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import staffline
+from staffline.cli import main
+from staffline.errors import InputError
+from staffline.forecasting.baseline import service_minutes
+from staffline.model import FairnessWeights, OpeningHours, Request
+from staffline.optimizer.check import check_roster
+from tests.optimizer.branches import FAST, WEEK, person, small_branch, with_staff
+
+SATURDAYS = ["2026-12-05", "2026-12-12"]
+NO_FAIRNESS = FairnessWeights(saturdays=0, weekend_days=0, late_shifts=0, hours_above_minimum=0)
+
+
+def four_hour_branch(staff, requests=(), fairness=None):
+    """Open 10:00-14:00 on the branch's open days, one 4-hour shift a day: a two-week model CP-SAT proves in a second."""
+    base = small_branch(4, 2)
+    b = base.branch
+    short = OpeningHours(dt.time(10), dt.time(14))
+    branch = dataclasses.replace(
+        b,
+        hours={d: (short if h.is_open else h) for d, h in b.hours.items()},
+        holiday_country=None,
+        shift_rules=dataclasses.replace(b.shift_rules, min_shift_hours=4.0, max_shift_hours=4.0),
+        fairness=fairness or b.fairness,
+    )
+    return dataclasses.replace(with_staff(base, staff), branch=branch, requests=tuple(requests))
+
+
+def two_weeks(inst, **options):
+    p = staffline.plan(inst, WEEK, weeks=2, **{**FAST, "time_limit": 4, **options})
+    assert p.status in ("optimal", "feasible"), p.result.message
+    return p
+
+
+def saturdays_worked(roster: pd.DataFrame) -> dict[str, int]:
+    return roster[roster["date"].isin(SATURDAYS)].groupby("employee")["date"].nunique().to_dict()
+
+
+def hours_by_week(roster: pd.DataFrame) -> dict[tuple[str, int], float]:
+    minutes = pd.to_timedelta(roster["end"] + ":00") - pd.to_timedelta(roster["start"] + ":00")
+    week = (pd.to_datetime(roster["date"]).dt.date - WEEK).map(lambda d: d.days // 7)
+    return (minutes.dt.total_seconds() / 3600).groupby([roster["employee"], week]).sum().to_dict()
+
+
+def test_two_weeks_hold_weekly_and_horizon_limits_and_the_checker_agrees():
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, min_hours_week=8.0, max_hours_week=12.0) for i in (1, 2, 3)]
+    staff[0] = dataclasses.replace(staff[0], contract=dataclasses.replace(staff[0].contract, max_hours_horizon=16.0))
+    staff.append(person(4, roles, min_hours_week=8.0, max_hours_week=12.0, unavailable=("sat",)))
+    inst = four_hour_branch(staff)
+    p = two_weeks(inst)
+    assert p.weeks == 2 and p.kpis["weeks"] == 2
+    assert {d for d in p.roster["date"]} >= {"2026-12-01", "2026-12-08"}  # both weeks rostered
+    hours = hours_by_week(p.roster)
+    for e in ("E1", "E2", "E3", "E4"):
+        for w in (0, 1):
+            assert 8.0 <= hours.get((e, w), 0.0) <= 12.0, (e, w, hours)
+    assert hours[("E1", 0)] + hours[("E1", 1)] <= 16.0
+    report = check_roster(inst, p.roster, WEEK, p.forecast, service_minutes(inst), weeks=2)
+    assert report.ok, [str(v) for v in report.violations]
+    assert p.kpis["hard_violations"] == []
+    assert report.penalties == pytest.approx(p.kpis["penalties"])  # fairness spreads: the model's = the checker's
+    assert "fair Saturdays" in report.fairness and "fair hours above minimum" in report.fairness
+    assert "E4" not in report.fairness["fair Saturdays"]["per_person"]  # never available on Saturdays: not compared
+    assert report.objective == pytest.approx(p.kpis["roster_objective"])
+    wide = staffline.pipeline.roster_wide(p.result, inst, WEEK, 2)
+    assert len(wide.columns) == 1 + 14
+
+
+def test_the_checker_holds_weekly_limits_in_each_week():
+    roles = ("counter", "lobby")
+    staff = [person(1, roles, min_hours_week=8.0, max_hours_week=12.0, max_hours_horizon=10.0)]
+    inst = four_hour_branch(staff)
+    rows = [("E1", f"2026-12-0{d}", "10:00", "14:00", "counter") for d in (1, 2, 3)]  # 12 h in week 1, none in week 2
+    roster = pd.DataFrame(rows, columns=["employee", "date", "start", "end", "role"])
+    one = check_roster(inst, roster, WEEK)
+    assert not [v for v in one.violations if v.rule.startswith("contract hours")]  # as a week alone: within its limits
+    two = check_roster(inst, roster, WEEK, weeks=2)
+    broken = {v.rule: v.message for v in two.violations}
+    assert "in the week of 2026-12-07" in broken["contract hours of E1"]
+    assert "12 h over the plan" in broken["horizon hours of E1"]
+    with pytest.raises(InputError, match="not in the 2 weeks"):
+        check_roster(inst, roster.assign(date="2026-12-14"), WEEK, weeks=2)
+
+
+def test_fairness_changes_who_works_saturdays():
+    """E1 asks for Saturdays off: without fairness E2 and E3 work both; with it E1 takes turns despite the request."""
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    staff.append(person(4, roles, unavailable=("sat",)))
+    off = [Request("E1", "sat", "off", 25.0)]
+    unfair = two_weeks(four_hour_branch(staff, off, NO_FAIRNESS))
+    assert saturdays_worked(unfair.roster).get("E1", 0) == 0
+    fair = two_weeks(four_hour_branch(staff, off, dataclasses.replace(NO_FAIRNESS, saturdays=200.0)))
+    counts = [saturdays_worked(fair.roster).get(e, 0) for e in ("E1", "E2", "E3")]
+    assert max(counts) - min(counts) <= 1 and counts[0] >= 1
+    assert fair.kpis["fairness"]["fair Saturdays"]["spread"] == max(counts) - min(counts)
+    assert "fair Saturdays" not in unfair.kpis.get("fairness", {})  # weight 0: the rule is off
+
+
+def test_last_weeks_saturday_counts_for_the_rotation():
+    """With --previous a one-week plan has the fairness rules, and last week's Saturday counts in the checker's spread."""
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles) for i in (1, 2)])
+    roster = pd.DataFrame([("E1", "2026-12-05", "10:00", "14:00", "lobby")], columns=["employee", "date", "start", "end", "role"])
+    previous = {"E1": (False,) * 7, "E2": (False,) * 5 + (True, False)}
+    report = check_roster(inst, roster, WEEK, previous_days=previous)
+    assert report.fairness["fair Saturdays"]["per_person"] == {"E1": 1, "E2": 1}
+    assert report.fairness["fair Saturdays"]["spread"] == 0
+    assert not check_roster(inst, roster, WEEK).fairness  # a week alone: no fairness rules
+
+
+@pytest.mark.parametrize("weeks", [0, 9, 2.5, "2"])
+def test_bad_weeks_in_the_library(weeks):
+    with pytest.raises(InputError, match="--weeks"):
+        staffline.plan(small_branch(), WEEK, weeks=weeks)
+
+
+@pytest.mark.parametrize("command", ["roster", "batch", "replan"])
+@pytest.mark.parametrize("value", ["0", "9", "two"])
+def test_bad_weeks_on_the_command_line_exit_2(tmp_path, command, value):
+    extra = ["--roster", str(tmp_path / "r.csv")] if command == "replan" else []
+    result = CliRunner().invoke(main, [command, str(tmp_path), "--out", str(tmp_path / "o"), "--weeks", value, *extra])
+    assert result.exit_code == 2, result.output
+    assert "--weeks" in result.output and "Traceback" not in result.output
+
+
+def test_replan_repairs_a_two_week_roster_around_an_absence_in_the_second_week():
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles, min_hours_week=8.0, max_hours_week=16.0) for i in (1, 2, 3, 4)], fairness=NO_FAIRNESS)
+    published = two_weeks(inst).roster
+    worked = published[published["date"] >= "2026-12-07"].iloc[0]
+    absence = f"{worked['employee']}={worked['date']}"
+    r = staffline.replan(inst, published, absences=[absence], weeks=2, **{**FAST, "time_limit": 4})
+    assert r.status in ("optimal", "feasible") and r.kpis["hard_violations"] == []
+    assert not ((r.roster["employee"] == worked["employee"]) & (r.roster["date"] == worked["date"])).any()
+    assert set(r.changes["date"]) >= {worked["date"]}
+    with pytest.raises(InputError, match="more than one week"):
+        staffline.replan(inst, published, absences=[absence], **FAST)  # a two-week roster is not one week's
