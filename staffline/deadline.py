@@ -72,16 +72,16 @@ class Deadline:
         return earlier
 
 
-def after_search_reserve(staff: int, days: int, limit: float) -> tuple[float, float]:
+def after_search_reserve(staff: int, days: int, limit: float, threads: int = 1) -> tuple[float, float]:
     """Seconds to keep after the search: (role assignment, then checker + KPIs + writing) for ``staff`` x ``days``.
 
     Role assignment gets a day's :func:`role_day_seconds` or about
     :data:`ROLE_SECONDS_PER_EMPLOYEE_DAY` per person, whichever is less; the
     rest grows with employee-days from :data:`AFTER_SEARCH_FLOOR`. Both
     shrink together so that they never take more than
-    :data:`AFTER_SEARCH_SHARE` of the limit.
+    :data:`AFTER_SEARCH_SHARE` of the limit. ``threads`` days are assigned at once.
     """
-    roles = days * min(role_day_seconds(limit), ROLE_SECONDS_PER_EMPLOYEE_DAY * staff)
+    roles = -(-days // max(1, threads)) * min(role_day_seconds(limit), ROLE_SECONDS_PER_EMPLOYEE_DAY * staff)
     tail = AFTER_SEARCH_FLOOR + TAIL_SECONDS_PER_EMPLOYEE_DAY * staff * days
     scale = min(1.0, AFTER_SEARCH_SHARE * limit / (roles + tail))
     return roles * scale, tail * scale

@@ -226,7 +226,7 @@ def plan(
     stage("forecast")
     req = requirements(demand_frame(instance, demand), queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     stage("requirements")
-    _, after_roles = after_search_reserve(len(instance.staff), 7, time_limit)  # checker, KPIs, writing
+    _, after_roles = after_search_reserve(len(instance.staff), 7 * weeks, time_limit)  # checker, KPIs, writing
     result = solve_roster(
         instance,
         demand,

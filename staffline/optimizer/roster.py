@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
@@ -313,7 +315,8 @@ def solve_roster(
     days = plan_days(instance, week_start, weeks)
     waits, arrivals = build_waits(instance, demand, days, wait_method or instance.branch.objective.wait_method)
     rules = week_rules(instance, days, waits, previous_days, previous_end, headcount) + list(extra_rules)
-    roles_reserve, _ = after_search_reserve(len(instance.staff), len(days), time_limit)
+    threads = role_threads(workers)
+    roles_reserve, _ = after_search_reserve(len(instance.staff), len(days), time_limit, threads)
     deadline = deadline or Deadline(time_limit + roles_reserve)
     if workers == 1:  # repeatable: the limit as deterministic time, never a measured amount; the wall clock guards the deadline
         search_limit = time_limit
@@ -367,7 +370,7 @@ def solve_roster(
     # one worker: role assignment on its deterministic budget alone (repeatable), as the search
     roles_by = deadline if workers != 1 else None
     roster, mismatch, changes = extract_roster(
-        b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor, deadline=roles_by
+        b, solver, instance, seed, per_day_limit=per_day_limit, anchor=role_anchor, deadline=roles_by, threads=threads
     )
     coverage, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
     penalties = b.penalty_values(solver)
@@ -390,6 +393,11 @@ def solve_roster(
     return RosterResult(name, roster, objective, bound, gap, seconds, kpis, coverage)
 
 
+def role_threads(workers: int) -> int:
+    """Days assigned roles at once: the run's workers, at most the machine's cores."""
+    return max(1, min(workers, os.cpu_count() or 1))
+
+
 def extract_roster(
     b: RosterBuilder,
     solver,
@@ -398,6 +406,7 @@ def extract_roster(
     per_day_limit: float = 3.0,
     anchor: RoleAnchor | None = None,
     deadline: Deadline | None = None,
+    threads: int = 1,
 ) -> tuple[pd.DataFrame, int, int]:
     """Solver values -> long roster rows (one per block of one role), the role count mismatch and the desk changes.
 
@@ -405,12 +414,15 @@ def extract_roster(
     and, with a ``deadline``, an equal share of the wall time left to it but
     never less than :data:`ROLE_DAY_FLOOR_SECONDS` (on a loaded machine less
     left CP-SAT without even a first assignment, and the fallback keeps no
-    hard role minimum).
+    hard role minimum). ``threads`` days are assigned at once.
     """
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
-    rows, mismatch, changes = [], 0, 0
-    for d, day in enumerate(b.days):
-        wall = max(ROLE_DAY_FLOOR_SECONDS, deadline.remaining() / (len(b.days) - d)) if deadline is not None else None
+    threads = max(1, threads)
+    # each day's share of the wall time left; days run ``threads`` at a time
+    wall = max(ROLE_DAY_FLOOR_SECONDS, deadline.remaining() * threads / max(1, len(b.days))) if deadline is not None else None
+
+    def one_day(d: int) -> tuple[list, int, int]:
+        day = b.days[d]
         people, shifts = [], {}
         for i, e in enumerate(b.employees):
             chosen = [t for t, var in b.x[i, d].items() if solver.Value(var)]
@@ -419,7 +431,7 @@ def extract_roster(
                 shifts[e.id] = tpl
                 people.append((e.id, e.roles, tpl.slots))
         if not people:
-            continue
+            return [], 0, 0
         targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
         slot = instance.branch.slot_minutes
         open_m = minutes_of(day.slots[0])
@@ -439,9 +451,15 @@ def extract_roster(
             fixed=fixed,
             wall_limit=wall,
         )
-        mismatch += dev
-        changes += moved
-        rows.extend(day_rows(people, roles_of, day.date, open_m, slot))
+        return day_rows(people, roles_of, day.date, open_m, slot), dev, moved
+
+    # CP-SAT releases the GIL while it solves: days side by side cut the wall time, and each day's
+    # deterministic budget keeps the answer the same as one after another
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        done = list(pool.map(one_day, range(len(b.days))))
+    rows = [row for day_rows_, _, _ in done for row in day_rows_]
+    mismatch = sum(dev for _, dev, _ in done)
+    changes = sum(moved for _, _, moved in done)
     frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS).sort_values(["date", "employee", "start"], kind="stable")
     return frame.reset_index(drop=True), mismatch, changes
 
