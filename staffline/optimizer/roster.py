@@ -31,11 +31,25 @@ from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_mode
 from staffline.optimizer.core.templates import shift_parts
 from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.replan import RoleAnchor
-from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
+from staffline.optimizer.decomposition.branch_engine import search_columns
+from staffline.optimizer.search.portfolio import CBC_MAX_SHIFT_OPTIONS, SEARCHES as COMPACT_SEARCHES, ModelFactory, build_model
 from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
+AUTO_MAX_SHIFT_OPTIONS = CBC_MAX_SHIFT_OPTIONS  # above this, ``auto`` runs column generation (see docs/guide/running.md)
+
+
+def search_auto(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress):
+    """The portfolio on branches it solves well, column generation above :data:`AUTO_MAX_SHIFT_OPTIONS` shift options."""
+    name = "columns" if built.shift_options > AUTO_MAX_SHIFT_OPTIONS else "portfolio"
+    b, *rest = SEARCHES[name](built, instance, time_limit, workers, seed, progress)
+    b.backend = name  # what kpis.json reports
+    return (b, *rest)
+
+
+SEARCHES = {**COMPACT_SEARCHES, "columns": search_columns, "auto": search_auto}
+BACKENDS = tuple(SEARCHES)
 
 
 ProgressCallback = Callable[[float, float, float], None]
@@ -338,7 +352,7 @@ def solve_roster(
             "bound": round(bound, 3),
             "gap": round(gap, 6),
             "status": name,
-            "backend": backend,
+            "backend": getattr(b, "backend", backend),
             "solve_seconds": round(seconds, 3),
             "week_start": week_start.isoformat(),
             "penalties": {k: round(v, 3) for k, v in penalties.items() if v},

@@ -305,8 +305,12 @@ def add_wait_cuts(model, values: np.ndarray, load, name: str):
     if values.max() == 0:
         return None
     w = model.NewIntVar(0, int(values.max()), name)
+    slope = None
     for k in range(len(values) - 1):
-        model.Add(w >= int(values[k]) + int(values[k + 1] - values[k]) * (load - k))
+        if values[k + 1] - values[k] == slope:
+            continue  # the same line as the previous tangent (a straight stretch, or the flat tail): the same row
+        slope = values[k + 1] - values[k]
+        model.Add(w >= int(values[k]) + int(slope) * (load - k))
     return w
 
 

@@ -367,8 +367,8 @@ class ColumnMaster:
 
     BIG = 1e7  # cost of the artificial 'no schedule' column that keeps every LP feasible
 
-    def __init__(self, n_employees: int):
-        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+    def __init__(self, n_employees: int, solver: str = "GLOP"):
+        self.lp = pywraplp.Solver.CreateSolver(solver)
         self.objective = self.lp.Objective()
         self.objective.SetMinimization()
         self.convexity = [self.lp.Constraint(1, 1) for _ in range(n_employees)]
@@ -551,8 +551,10 @@ class CgStats:
 
 
 def _smoothed(centre: dict, current: dict, alpha: float) -> dict:
-    if not centre or alpha <= 0:
+    if len(centre) == 0 or alpha <= 0:
         return current
+    if isinstance(current, np.ndarray):  # a master's dual vector (BranchMaster)
+        return alpha * centre + (1 - alpha) * current
     return {key: alpha * centre[key] + (1 - alpha) * value for key, value in current.items()}
 
 

@@ -48,6 +48,7 @@ from staffline.optimizer.decomposition.best_response import BestResponseSearch
 from staffline.optimizer.decomposition.column_generation import (
     CgStats,
     Column,
+    ColumnMaster,
     CoverMaster,
     CoverRow,
     Deadline,
@@ -132,7 +133,7 @@ def _lp_within(stats: CgStats, share: float) -> bool:
     return math.isfinite(gap) and gap <= share * abs(stats.lp_value)
 
 
-def _extend_root(master: CoverMaster, pricers: Sequence, end: Deadline, pool: ThreadPoolExecutor, stats: CgStats, started: float) -> None:
+def _extend_root(master: ColumnMaster, pricers: Sequence, end: Deadline, pool: ThreadPoolExecutor, stats: CgStats, started: float) -> None:
     """More pricing, in 2 s slices, while the root LP is within :data:`ROOT_EXTEND_GAP` of its bound but not yet :func:`_near_converged`.
 
     Why: Instance14's root is near that edge when its 27 s end, and where
@@ -147,7 +148,7 @@ def _extend_root(master: CoverMaster, pricers: Sequence, end: Deadline, pool: Th
         generate(master, pricers, Deadline(time.perf_counter() + min(2.0, end.left())), pool, stats, started=started)
 
 
-def _greedy_completion(master: CoverMaster) -> None:
+def _greedy_completion(master: ColumnMaster) -> None:
     """Every employee still free takes its heaviest LP schedule (when time ends mid-dive)."""
     master.solve()
     weights = {i: master.weights(i) for i in range(len(master.convexity)) if i not in master.fixed and master.columns[i]}
@@ -156,7 +157,7 @@ def _greedy_completion(master: CoverMaster) -> None:
 
 
 def _dives(
-    master: CoverMaster,
+    master: ColumnMaster,
     pricers: Sequence,
     first_end: Deadline,
     later_end: Deadline,
@@ -407,13 +408,24 @@ def solve_decomposed(
     workers: int = 2,
     seed: int = 0,
     progress: Callable[[float, float, float], None] | None = None,
+    setup: tuple[ColumnMaster, Sequence] | None = None,
 ) -> DecompositionResult:
-    """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT)."""
+    """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT).
+
+    ``setup`` = (master, pricers) runs the same phases on another master
+    (a branch roster's :class:`~staffline.optimizer.decomposition.branch_master.BranchMaster`);
+    the cover-only phases (best responses, the neighbourhood search) are
+    then skipped. Without it the master is the shift covers of ``rules``.
+    """
     started = time.perf_counter()
-    per_employee, covers = split_rules(rules, len(b.employees))
-    templates = [[tpl.id for tpl in day.templates] for day in b.days]
-    pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
-    master = CoverMaster(len(b.employees), covers, templates)
+    if setup is None:
+        per_employee, covers = split_rules(rules, len(b.employees))
+        templates = [[tpl.id for tpl in day.templates] for day in b.days]
+        pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
+        master: ColumnMaster = CoverMaster(len(b.employees), covers, templates)
+    else:
+        master, pricers = setup
+        per_employee, covers = {}, None
     stats = CgStats()
     info: dict = {}
     compact = _CompactSearch(b, COMPACT_SHARE * time_limit - (time.perf_counter() - started), seed)
@@ -441,7 +453,11 @@ def solve_decomposed(
             if progress and math.isfinite(stats.bound):
                 progress(time.perf_counter() - started, stats.lp_value, stats.bound)
             dive_floor = objective_floor(b.model, stats.bound) / SCALE
-            prices = _root_prices(master, pricers, stats, dive_end, pool) if objective_step(b.model) > 0 else None
+            prices = (
+                _root_prices(master, pricers, stats, dive_end, pool)
+                if objective_step(b.model) > 0 and isinstance(master, CoverMaster)
+                else None
+            )
             first_dived = (
                 None
                 if prices is None
@@ -491,7 +507,7 @@ def solve_decomposed(
     floor = objective_floor(b.model, bound)
     # the polish leaves time for its own completion, so the whole call keeps to the limit
     left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
-    if _responses_first(local, objective, floor) and left > 0.5:
+    if covers is not None and _responses_first(local, objective, floor) and left > 0.5:
         solution, objective = _best_responses(
             b, per_employee, covers, solution, objective, time.perf_counter() + RESPONSE_SHARE * left, seed, info
         )
