@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
@@ -29,11 +30,12 @@ from staffline.optimizer.check import role_changes
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
 from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_model
 from staffline.optimizer.core.templates import shift_parts
+from staffline.optimizer.decomposition.branch_engine import search_columns
 from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.replan import RoleAnchor
-from staffline.optimizer.decomposition.branch_engine import search_columns
-from staffline.optimizer.search.portfolio import CBC_MAX_SHIFT_OPTIONS, SEARCHES as COMPACT_SEARCHES, ModelFactory, build_model
-from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
+from staffline.optimizer.search.portfolio import CBC_MAX_SHIFT_OPTIONS, ModelFactory, build_model
+from staffline.optimizer.search.portfolio import SEARCHES as COMPACT_SEARCHES
+from staffline.optimizer.search.warm_start import greedy_roster, maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
@@ -48,7 +50,7 @@ def search_auto(built: ModelFactory, instance, time_limit: float, workers: int, 
     return (b, *rest)
 
 
-SEARCHES = {**COMPACT_SEARCHES, "columns": search_columns, "auto": search_auto}
+SEARCHES = {**COMPACT_SEARCHES, "columns": functools.partial(search_columns, start=greedy_roster), "auto": search_auto}
 BACKENDS = tuple(SEARCHES)
 
 

@@ -15,7 +15,7 @@ with every backend (``optimizer.roster.extract_roster``).
 
 Before the first round each employee gets two columns: its cheapest
 schedule at zero prices and its schedule in the greedy warm start
-(:func:`~staffline.optimizer.search.warm_start.greedy_roster`), so the first
+(``start``: :func:`~staffline.optimizer.search.warm_start.greedy_roster`), so the first
 LP already has a roster-shaped solution instead of artificial slacks.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Callable
 
 from ortools.sat.python import cp_model
 
@@ -30,7 +31,8 @@ from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
 from staffline.optimizer.decomposition.branch_master import BranchMaster, BranchPricer, personal
 from staffline.optimizer.decomposition.column_generation import Column
 from staffline.optimizer.decomposition.engine import DecompositionResult, _complete, _polish, solve_decomposed
-from staffline.optimizer.search.warm_start import greedy_roster
+
+LP_SHARE = 0.85  # of the time left after building: no master LP solve runs past it (the polish and completion keep the rest)
 
 
 class CouplingBuilder(RosterBuilder):
@@ -100,20 +102,28 @@ class ProvenBound:
         return self.value
 
 
-def search_columns(built, instance, time_limit: float, workers: int, seed: int, progress):
-    """Column generation on the branch: (model, solver with the roster, solver with the bound, status, seconds)."""
+def search_columns(built, instance, time_limit: float, workers: int, seed: int, progress, *, start: Callable[[RosterBuilder], dict]):
+    """Column generation on the branch: (model, solver with the roster, solver with the bound, status, seconds).
+
+    ``start`` makes the starting roster ((employee, day) -> template), the
+    greedy warm start in ``optimizer.roster`` (decomposition does not import
+    the compact search's modules).
+    """
     started = time.perf_counter()
     b = built()
     master, pricers = build_master(b, built.rules)
-    greedy = greedy_roster(b)
+    greedy = start(b)
     seed_greedy(b, master, pricers, greedy)
     left = max(1.0, time_limit - (time.perf_counter() - started))
+    master.end_at = time.perf_counter() + LP_SHARE * left
     result = solve_decomposed(b, built.rules, left, workers, seed, progress, setup=(master, pricers))
     left = time_limit - (time.perf_counter() - started)
     if result.solution is None and left > 1.0:  # neither the LP nor CP-SAT's short search gave a roster: the greedy one, polished
         completed = _complete(b, greedy, min(5.0, left / 2), seed)
         if completed is not None:
-            solution, objective, polish_bound = _polish(b, *completed, time_limit - (time.perf_counter() - started), workers, seed, local=False)
+            solution, objective, polish_bound = _polish(
+                b, *completed, time_limit - (time.perf_counter() - started), workers, seed, local=False
+            )
             result = DecompositionResult(solution, objective, max(result.bound, polish_bound), {**result.stats, "greedy_fallback": True})
     b.decomposition = result.stats  # type: ignore[attr-defined]
     seconds = time.perf_counter() - started
@@ -127,4 +137,3 @@ def search_columns(built, instance, time_limit: float, workers: int, seed: int, 
     optimal = result.objective is not None and result.objective <= math.ceil(result.bound * SCALE - 1e-6)
     b.decomposition = result.stats  # type: ignore[attr-defined]
     return b, view, bound, cp_model.OPTIMAL if optimal else cp_model.FEASIBLE, seconds
-

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import time
 from typing import Sequence
 
 import numpy as np
@@ -150,6 +151,7 @@ class BranchMaster(ColumnMaster):
                     self.objective.SetCoefficient(slack, ROW_BIG)
                     self.slacks.append(slack)
         self.slacks_on = True
+        self.end_at: float | None = None  # perf_counter() time after which no LP solve may run (see solve)
         # x entries per employee: (x variable, row, coefficient), and each employee's x cost
         x_rows, x_cols, x_vals = rows[~static], cols[~static], vals[~static]
         self.cell_of: dict[int, tuple[int, int, int]] = owner
@@ -209,10 +211,12 @@ class BranchMaster(ColumnMaster):
         (jiangdong: a Lagrangian bound of -800,000 with an LP of 4,400). A
         dive fixing that leaves no solution without them switches them back on.
         """
+        if self.end_at is not None:  # GLOP stops there (MasterLpError): the engine goes on with the rosters it has
+            self.lp.SetTimeLimit(max(100, int(1000 * (self.end_at - time.perf_counter()))))
         try:
             value = super().solve()
         except MasterLpError:
-            if self.slacks_on:
+            if self.slacks_on or (self.end_at is not None and time.perf_counter() >= self.end_at):
                 raise
             self._switch_slacks(True)
             return super().solve()

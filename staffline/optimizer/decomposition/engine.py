@@ -477,8 +477,12 @@ def solve_decomposed(
         if master_failed:  # no LP weights to follow: each employee's cheapest schedule, for the best responses to mend
             chosen = {i: min(columns, key=lambda column: column.cost) for i, columns in enumerate(master.columns)}
         else:
-            _greedy_completion(master)
-            chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
+            try:
+                _greedy_completion(master)
+                chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
+            except MasterLpError as error:  # a master with an LP time limit (BranchMaster) ran out: the cheapest schedules
+                info["master_lp_error"] = str(error)
+                chosen = {i: min(columns, key=lambda column: column.cost) for i, columns in enumerate(master.columns)}
     info.update(
         dive_seconds=round(time.perf_counter() - started, 2),
         columns=stats.columns,

@@ -98,7 +98,9 @@ def test_every_columns_roster_passes_the_checker(inst):
 def test_cli_backend_choice(tmp_path, backend):
     folder = write_instance(tiny_branch(), tmp_path / "branch")
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["roster", str(folder), "--out", str(out), "--time-limit", "4", "--workers", "1", "--backend", backend])
+    result = CliRunner().invoke(
+        main, ["roster", str(folder), "--out", str(out), "--time-limit", "4", "--workers", "1", "--backend", backend]
+    )
     assert result.exit_code == 0, result.output
     kpis = json.loads((out / "kpis.json").read_text())
     # auto on a branch this small is the portfolio; the kpis say which search ran
