@@ -33,18 +33,22 @@ from staffline.optimizer.core.templates import shift_parts
 from staffline.optimizer.decomposition.branch_engine import search_columns
 from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.replan import RoleAnchor
-from staffline.optimizer.search.portfolio import CBC_MAX_SHIFT_OPTIONS, ModelFactory, build_model
 from staffline.optimizer.search.portfolio import SEARCHES as COMPACT_SEARCHES
+from staffline.optimizer.search.portfolio import ModelFactory, build_model
 from staffline.optimizer.search.warm_start import greedy_roster, maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
-AUTO_MAX_SHIFT_OPTIONS = CBC_MAX_SHIFT_OPTIONS  # above this, ``auto`` runs column generation (see docs/guide/running.md)
+# ``auto`` runs column generation above this many shift options (staff x templates), None = never. None today:
+# measured on 2 busy cores (the helper's note on issue 29), columns gave no roster at 60 staff in 60 s where the
+# portfolio gives one (gap 31%), because the branch master's GLOP solves take 40-130 s there.
+AUTO_COLUMNS_ABOVE: int | None = None
 
 
 def search_auto(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress):
-    """The portfolio on branches it solves well, column generation above :data:`AUTO_MAX_SHIFT_OPTIONS` shift options."""
-    name = "columns" if built.shift_options > AUTO_MAX_SHIFT_OPTIONS else "portfolio"
+    """The portfolio, or column generation above :data:`AUTO_COLUMNS_ABOVE` shift options; ``b.backend`` says which ran."""
+    columns = AUTO_COLUMNS_ABOVE is not None and built.shift_options > AUTO_COLUMNS_ABOVE
+    name = "columns" if columns else "portfolio"
     b, *rest = SEARCHES[name](built, instance, time_limit, workers, seed, progress)
     b.backend = name  # what kpis.json reports
     return (b, *rest)
