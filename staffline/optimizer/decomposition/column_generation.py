@@ -144,6 +144,9 @@ class EmployeePricer:
         status = solver.Solve(self.b.model, found)
         if status == cp_model.INFEASIBLE:
             return [], math.inf
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not found.columns:
+            # presolve decided everything (an employee with a single possible week): no callback ran
+            found.columns.append(self.column({k: solver.Value(self.b.model.get_int_var_from_proto_index(k)) for k in found.indices}))
         if status == cp_model.UNKNOWN:
             # stopped before presolve ended, CP-SAT reports 0 as its bound, above a negative optimum (Instance14
             # under a busy CPU: a master bound of 3680 where the optimum is 1278); every variable alone at its
@@ -692,6 +695,8 @@ def dive_cells(
         fractional, chosen = [], {}
         for i in range(n):
             weights = master.weights(i)
+            if not weights:
+                return None  # an employee without any schedule: nothing to dive to (the caller falls back)
             heaviest = max(range(len(weights)), key=weights.__getitem__)
             if weights[heaviest] >= 1 - 1e-6:
                 chosen[i] = master.columns[i][heaviest]

@@ -30,9 +30,9 @@ def tiny_branch():
     hours = {k: (v if k in ("mon", "tue") else OpeningHours(None, None)) for k, v in inst.branch.hours.items()}
     inst = dataclasses.replace(inst, branch=dataclasses.replace(inst.branch, hours=hours))
     staff = [
-        person(0, ["counter", "lobby"], min_hours_week=16, max_hours_week=40, min_days_week=2),
-        person(1, ["counter"], min_hours_week=8, max_hours_week=24),
-        person(2, ["lobby", "counter"], min_hours_week=8, max_hours_week=40, unavailable=("sat",)),
+        person(0, ["counter", "lobby"], min_hours_week=8, max_hours_week=40, min_days_week=1),
+        person(1, ["counter"], min_hours_week=4, max_hours_week=24),
+        person(2, ["lobby", "counter"], min_hours_week=4, max_hours_week=40, unavailable=("tue",)),
         person(3, ["lobby"], max_hours_week=40),
     ]
     return with_staff(inst, staff)
