@@ -110,7 +110,11 @@ def search_columns(built, instance, time_limit: float, workers: int, seed: int, 
     the compact search's modules).
     """
     started = time.perf_counter()
-    b = built()
+    # the full model without the compact search's symmetry breaking (interchangeable staff in decreasing hours):
+    # a dive's roster need not order them so, and completing it would then fail
+    b = RosterBuilder(built.instance, built.days, built.waits)
+    b.add_rules(built.rules)
+    b.build_objective()
     master, pricers = build_master(b, built.rules)
     greedy = start(b)
     seed_greedy(b, master, pricers, greedy)
