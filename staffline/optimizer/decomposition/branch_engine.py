@@ -16,7 +16,9 @@ with every backend (``optimizer.roster.extract_roster``).
 Before the first round each employee gets two columns: its cheapest
 schedule at zero prices and its schedule in the greedy warm start
 (``start``: :func:`~staffline.optimizer.search.warm_start.greedy_roster`), so the first
-LP already has a roster-shaped solution instead of artificial slacks.
+LP already has a roster-shaped solution instead of artificial slacks, and
+the greedy roster, completed into the full model, is the incumbent from the
+start (a roster whatever the LP manages in the time).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from ortools.sat.python import cp_model
 from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
 from staffline.optimizer.decomposition.branch_master import BranchMaster, BranchPricer, personal
 from staffline.optimizer.decomposition.column_generation import Column
-from staffline.optimizer.decomposition.engine import DecompositionResult, _complete, _polish, solve_decomposed
+from staffline.optimizer.decomposition.engine import _complete, solve_decomposed
 
-LP_SHARE = 0.85  # of the time left after building: no master LP solve runs past it (the polish and completion keep the rest)
+START_SHARE, START_SECONDS = 0.15, 10.0  # completing the greedy start may take this share of the limit, at most these seconds
+LP_SHARE = 0.85  # of the time left after the start: no master LP solve runs past it (the polish and completion keep the rest)
 
 
 class CouplingBuilder(RosterBuilder):
@@ -118,17 +121,13 @@ def search_columns(built, instance, time_limit: float, workers: int, seed: int, 
     master, pricers = build_master(b, built.rules)
     greedy = start(b)
     seed_greedy(b, master, pricers, greedy)
+    # the greedy roster completed into the full model: a first roster at once, whatever the LP does
+    first = _complete(b, greedy, min(START_SHARE * time_limit, START_SECONDS), seed)
     left = max(1.0, time_limit - (time.perf_counter() - started))
     master.end_at = time.perf_counter() + LP_SHARE * left
-    result = solve_decomposed(b, built.rules, left, workers, seed, progress, setup=(master, pricers))
-    left = time_limit - (time.perf_counter() - started)
-    if result.solution is None and left > 1.0:  # neither the LP nor CP-SAT's short search gave a roster: the greedy one, polished
-        completed = _complete(b, greedy, min(5.0, left / 2), seed)
-        if completed is not None:
-            solution, objective, polish_bound = _polish(
-                b, *completed, time_limit - (time.perf_counter() - started), workers, seed, local=False
-            )
-            result = DecompositionResult(solution, objective, max(result.bound, polish_bound), {**result.stats, "greedy_fallback": True})
+    if first is not None and progress is not None:
+        progress(time.perf_counter() - started, first[1] / SCALE, 0.0)
+    result = solve_decomposed(b, built.rules, left, workers, seed, progress, setup=(master, pricers), incumbent=first)
     b.decomposition = result.stats  # type: ignore[attr-defined]
     seconds = time.perf_counter() - started
     bound = ProvenBound(result.bound * SCALE if math.isfinite(result.bound) else -math.inf)

@@ -409,6 +409,7 @@ def solve_decomposed(
     seed: int = 0,
     progress: Callable[[float, float, float], None] | None = None,
     setup: tuple[ColumnMaster, Sequence] | None = None,
+    incumbent: tuple[list[int], int] | None = None,
 ) -> DecompositionResult:
     """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT).
 
@@ -416,6 +417,8 @@ def solve_decomposed(
     (a branch roster's :class:`~staffline.optimizer.decomposition.branch_master.BranchMaster`);
     the cover-only phases (best responses, the neighbourhood search) are
     then skipped. Without it the master is the shift covers of ``rules``.
+    ``incumbent`` (a complete solution and its scaled objective) competes
+    with the phases' rosters for the polish.
     """
     started = time.perf_counter()
     if setup is None:
@@ -498,12 +501,14 @@ def solve_decomposed(
         if completed:
             candidates.append((*completed, dived))
             info["dive_objective" if dived else "greedy_objective"] = completed[1] / SCALE
-    if candidates:  # else (GLOP failed at once) the full model's search runs out its share: its roster goes on
+    if len(candidates) > 0 or incumbent is not None:  # else (GLOP failed at once) the full model's search runs out its share
         compact.solver.StopSearch()
     compact.join()
     if compact.best():
         candidates.append((*compact.best(), False))
         info["compact_objective"] = compact.best()[1] / SCALE
+    if incumbent is not None:
+        candidates.append((*incumbent, False))
     bound = max(stats.bound, compact.bound(), 0.0)
     if not candidates:
         return DecompositionResult(None, None, bound, info)
