@@ -40,8 +40,8 @@ from staffline.queueing import erlang_a, service_level, wait_curve
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
 # ``auto`` runs column generation above this many shift options (staff x templates), None = never. None today:
-# measured on 2 busy cores (the helper's note on issue 29), columns gave no roster at 60 staff in 60 s where the
-# portfolio gives one (gap 31%), because the branch master's GLOP solves take 40-130 s there.
+# measured on 2 busy cores (docs/design.md, the decomposition engine), columns ended 4% above the portfolio's roster
+# at 60 staff in 60 s with no bound, and 56% above it on jiangdong: the branch master's GLOP solves take 40-130 s.
 AUTO_COLUMNS_ABOVE: int | None = None
 
 
