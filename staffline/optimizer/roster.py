@@ -41,7 +41,8 @@ from staffline.queueing import erlang_a, service_level, wait_curve
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
 # ``auto`` runs column generation above this many shift options (staff x templates), None = never. None today:
 # measured on 2 busy cores (docs/design.md, the decomposition engine), columns ended 4% above the portfolio's roster
-# at 60 staff in 60 s with no bound, and 56% above it on jiangdong: the branch master's GLOP solves take 40-130 s.
+# at 60 staff in 60 s and 0.5% above it at 150 staff in 120 s, both with no bound, and 56% above it on jiangdong:
+# the branch master's GLOP solves take 40-130 s.
 AUTO_COLUMNS_ABOVE: int | None = None
 
 
