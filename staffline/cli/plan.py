@@ -95,10 +95,11 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
 @click.option(
     "--backend",
-    default="portfolio",
+    default="auto",
     show_default=True,
-    type=click.Choice(["portfolio", "cpsat", "cbc"]),
-    help="portfolio: CBC for a proven bound and a first roster, then CP-SAT (large branches: CP-SAT only); "
+    type=click.Choice(["auto", "portfolio", "columns", "cpsat", "cbc"]),
+    help="auto: portfolio on small branches, columns on large ones; portfolio: CBC for a proven bound and a first roster, "
+    "then CP-SAT (large branches: CP-SAT only); columns: column generation (one schedule per employee); "
     "cpsat or cbc: one solver alone (cbc = cross-check).",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")

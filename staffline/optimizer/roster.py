@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,14 +33,34 @@ from staffline.optimizer.check import role_changes
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
 from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_model
 from staffline.optimizer.core.templates import shift_parts
+from staffline.optimizer.decomposition.branch_engine import search_columns
 from staffline.optimizer.explain import Explanation, explain
 from staffline.optimizer.replan import RoleAnchor
 from staffline.optimizer.search.horizon import search_horizon
-from staffline.optimizer.search.portfolio import BACKENDS, SEARCHES, ModelFactory, build_model
-from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_day
+from staffline.optimizer.search.portfolio import SEARCHES as COMPACT_SEARCHES
+from staffline.optimizer.search.portfolio import ModelFactory, build_model
+from staffline.optimizer.search.warm_start import greedy_roster, maximums_of_day, minimums_of_day
 from staffline.queueing import erlang_a, service_level, wait_curve
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
+# ``auto`` runs column generation above this many shift options (staff x templates), None = never. None today:
+# measured on 2 busy cores (docs/design.md, the decomposition engine), columns ended 4% above the portfolio's roster
+# at 60 staff in 60 s and 0.5% above it at 150 staff in 120 s, both with no bound, and 56% above it on jiangdong:
+# the branch master's GLOP solves take 40-130 s.
+AUTO_COLUMNS_ABOVE: int | None = None
+
+
+def search_auto(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress):
+    """The portfolio, or column generation above :data:`AUTO_COLUMNS_ABOVE` shift options; ``b.backend`` says which ran."""
+    columns = AUTO_COLUMNS_ABOVE is not None and built.shift_options > AUTO_COLUMNS_ABOVE
+    name = "columns" if columns else "portfolio"
+    b, *rest = SEARCHES[name](built, instance, time_limit, workers, seed, progress)
+    b.backend = name  # what kpis.json reports
+    return (b, *rest)
+
+
+SEARCHES = {**COMPACT_SEARCHES, "columns": functools.partial(search_columns, start=greedy_roster), "auto": search_auto}
+BACKENDS = tuple(SEARCHES)
 
 
 ProgressCallback = Callable[[float, float, float], None]
@@ -326,12 +347,13 @@ def solve_roster(
         stop_by = deadline.before(roles_reserve)
     built = ModelFactory(instance, days, waits, rules, deadline=stop_by)
     found = None
-    if weeks > 1 and backend != "cbc" and not extra_rules:  # cbc stays the whole model alone: the cross-check
+    if weeks > 1 and backend in ("portfolio", "cpsat", "auto") and not extra_rules:  # cbc and columns search the whole model alone
 
         def rules_of_week(alone: Instance, wdays: list[DayGrid], wwaits: WaitData, first: bool) -> list[Rule]:
             return week_rules(alone, wdays, wwaits, previous_days if first else None, previous_end if first else None, headcount)
 
-        found = search_horizon(built, instance, rules_of_week, backend, search_limit, workers, seed, progress)
+        week_backend = "portfolio" if backend == "auto" else backend  # the weeks are branch-sized: auto's portfolio
+        found = search_horizon(built, instance, rules_of_week, week_backend, search_limit, workers, seed, progress)
     if found is None:
         found = SEARCHES[backend](built, instance, search_limit, workers, seed, progress)
     b, solver, bound_solver, status, seconds = found
@@ -381,7 +403,7 @@ def solve_roster(
             "bound": round(bound, 3),
             "gap": round(gap, 6),
             "status": name,
-            "backend": backend,
+            "backend": getattr(b, "backend", backend),
             "solve_seconds": round(seconds, 3),
             "week_start": week_start.isoformat(),
             "weeks": weeks,

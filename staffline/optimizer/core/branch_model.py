@@ -310,10 +310,12 @@ def add_wait_cuts(model, values: np.ndarray, load, name: str):
     if values.max() == 0:
         return None
     w = model.NewIntVar(0, int(values.max()), name)
-    changes = np.flatnonzero(np.diff(values))
-    last = int(changes[-1]) + 1 if changes.size else 0  # W(last) = W(last + 1) = ... = W(n)
-    for k in range(min(last + 1, len(values) - 1)):
-        model.Add(w >= int(values[k]) + int(values[k + 1] - values[k]) * (load - k))
+    slope = None
+    for k in range(len(values) - 1):
+        if values[k + 1] - values[k] == slope:
+            continue  # the same line as the previous tangent (a straight stretch, or the flat tail): the same row
+        slope = values[k + 1] - values[k]
+        model.Add(w >= int(values[k]) + int(slope) * (load - k))
     return w
 
 

@@ -121,10 +121,9 @@ class EmployeePricer:
         only a hint to faster pricers; CP-SAT always searches to the optimum.
         """
         coeffs = {k: c * DUAL_SCALE for k, c in self.penalty_coeffs.items()}
-        for d, t, k in self.cells:
-            pi = duals.get((d, self.templates[d][t]))
-            if pi:
-                coeffs[k] = coeffs.get(k, 0) - pi * SCALE * DUAL_SCALE
+        for (d, t, k), price in zip(self.cells, self.cell_prices(duals)):
+            if price:
+                coeffs[k] = coeffs.get(k, 0) + price * SCALE * DUAL_SCALE
         objective = self.b.model.proto.objective
         objective.vars.clear()
         objective.coeffs.clear()
@@ -145,6 +144,9 @@ class EmployeePricer:
         status = solver.Solve(self.b.model, found)
         if status == cp_model.INFEASIBLE:
             return [], math.inf
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not found.columns:
+            # presolve decided everything (an employee with a single possible week): no callback ran
+            found.columns.append(self.column({k: solver.Value(self.b.model.get_int_var_from_proto_index(k)) for k in found.indices}))
         if status == cp_model.UNKNOWN:
             # stopped before presolve ended, CP-SAT reports 0 as its bound, above a negative optimum (Instance14
             # under a busy CPU: a master bound of 3680 where the optimum is 1278); every variable alone at its
@@ -154,6 +156,15 @@ class EmployeePricer:
         else:
             bound = solver.BestObjectiveBound()
         return found.columns[::-1], bound / (SCALE * DUAL_SCALE) - rounding  # the best (last found) first
+
+    def cell_prices(self, duals) -> list[float]:
+        """What working each cell (``self.cells`` order) adds to a schedule's reduced cost: minus its cover dual.
+
+        The one place the pricer reads duals: a master with other coupling
+        rows (:class:`~staffline.optimizer.decomposition.branch_master.BranchPricer`)
+        overrides it and the rest of pricing stays the same.
+        """
+        return [-duals.get((d, self.templates[d][t]), 0.0) for d, t, _ in self.cells]
 
     def restrict(self, day: int, template: int) -> None:
         """From now on only schedules working ``template`` on ``day`` (-1: off that day)."""
@@ -345,27 +356,25 @@ class MasterLpError(RuntimeError):
     """GLOP could not solve the master LP: column generation ends, the rosters found so far stay."""
 
 
-class CoverMaster:
-    """The restricted master LP over the columns found so far (GLOP)."""
+class ColumnMaster:
+    """The restricted master LP over the columns found so far (GLOP): what every master shares.
+
+    One convexity row per employee (with an artificial 'no schedule' column
+    that keeps the LP feasible), the columns, and the dive's fixings. A
+    subclass adds its coupling rows (:meth:`_attach` puts a new column into
+    them) and says what duals mean for pricing: :class:`CoverMaster` (shift
+    covers) and :class:`~staffline.optimizer.decomposition.branch_master.BranchMaster`
+    (every coupling row of a branch roster). :func:`generate` and
+    :func:`dive_cells` only use this interface.
+    """
 
     BIG = 1e7  # cost of the artificial 'no schedule' column that keeps every LP feasible
 
-    def __init__(self, n_employees: int, covers: Sequence[CoverRow], templates: list[list[str]]):
-        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+    def __init__(self, n_employees: int, solver: str = "GLOP"):
+        self.lp = pywraplp.Solver.CreateSolver(solver)
         self.objective = self.lp.Objective()
         self.objective.SetMinimization()
-        self.templates = templates
         self.convexity = [self.lp.Constraint(1, 1) for _ in range(n_employees)]
-        self.rows: dict[tuple[int, str], pywraplp.Constraint] = {}
-        self.covers = list(covers)
-        for c in self.covers:
-            row = self.lp.Constraint(c.required, c.required)
-            under, over = self.lp.NumVar(0, self.lp.infinity(), ""), self.lp.NumVar(0, self.lp.infinity(), "")
-            row.SetCoefficient(under, 1)
-            row.SetCoefficient(over, -1)
-            self.objective.SetCoefficient(under, c.under_weight)
-            self.objective.SetCoefficient(over, c.over_weight)
-            self.rows[c.day, c.template_id] = row
         self.columns: list[list[Column]] = [[] for _ in range(n_employees)]
         self.variables: list[list[pywraplp.Variable]] = [[] for _ in range(n_employees)]
         self.known: set[tuple[int, tuple[int, ...]]] = set()
@@ -378,6 +387,10 @@ class CoverMaster:
             self.objective.SetCoefficient(artificial, self.BIG)
             self.artificial.append(artificial)
 
+    def _attach(self, column: Column, var: pywraplp.Variable) -> None:  # pragma: no cover - interface
+        """Put the new column's variable into the coupling rows and the objective."""
+        raise NotImplementedError
+
     def add(self, column: Column) -> bool:
         key = (column.employee, column.shifts)
         if key in self.known or column.employee in self.fixed or not self.fits(column):
@@ -385,15 +398,10 @@ class CoverMaster:
         self.known.add(key)
         var = self.lp.NumVar(0, self.lp.infinity(), "")
         self.convexity[column.employee].SetCoefficient(var, 1)
-        for d, t in enumerate(column.shifts):
-            if t >= 0:
-                row = self.rows.get((d, self.templates[d][t]))
-                if row is not None:
-                    row.SetCoefficient(var, 1)
-        self.objective.SetCoefficient(var, column.cost)
+        self._attach(column, var)
         self.columns[column.employee].append(column)
         self.variables[column.employee].append(var)
-        # one real schedule keeps the LP feasible (cover rows have shortfall/excess): the artificial
+        # one real schedule keeps the convexity row feasible: the artificial
         # column's huge cost would only make GLOP's numbers worse
         self.artificial[column.employee].SetBounds(0.0, 0.0)
         return True
@@ -434,16 +442,6 @@ class CoverMaster:
             self.release_cell(employee, day)
         return cells
 
-    def roster_cost(self, columns: Sequence[Column]) -> float:
-        """The exact value of a whole roster of these columns: their own costs plus each cover row's shortfall and excess."""
-        staffed: dict[tuple[int, str], int] = {}
-        for column in columns:
-            for d, t in enumerate(column.shifts):
-                if t >= 0:
-                    key = (d, self.templates[d][t])
-                    staffed[key] = staffed.get(key, 0) + 1
-        return sum(column.cost for column in columns) + sum(c.penalty(staffed.get((c.day, c.template_id), 0)) for c in self.covers)
-
     def _fixings(self, employee: int) -> list[tuple[int, int]]:
         return [(d, t) for (i, d), t in self.cells.items() if i == employee]
 
@@ -477,11 +475,47 @@ class CoverMaster:
             raise MasterLpError(f"master LP not solved (GLOP status {status})")
         return self.objective.Value()
 
-    def duals(self) -> dict[tuple[int, str], float]:
-        return {key: row.dual_value() for key, row in self.rows.items()}
-
     def weights(self, employee: int) -> list[float]:
         return [var.solution_value() for var in self.variables[employee]]
+
+
+class CoverMaster(ColumnMaster):
+    """The master of shift covers: one row per covered (day, shift type) with shortfall and excess columns at their weights."""
+
+    def __init__(self, n_employees: int, covers: Sequence[CoverRow], templates: list[list[str]]):
+        super().__init__(n_employees)
+        self.templates = templates
+        self.rows: dict[tuple[int, str], pywraplp.Constraint] = {}
+        self.covers = list(covers)
+        for c in self.covers:
+            row = self.lp.Constraint(c.required, c.required)
+            under, over = self.lp.NumVar(0, self.lp.infinity(), ""), self.lp.NumVar(0, self.lp.infinity(), "")
+            row.SetCoefficient(under, 1)
+            row.SetCoefficient(over, -1)
+            self.objective.SetCoefficient(under, c.under_weight)
+            self.objective.SetCoefficient(over, c.over_weight)
+            self.rows[c.day, c.template_id] = row
+
+    def _attach(self, column: Column, var: pywraplp.Variable) -> None:
+        for d, t in enumerate(column.shifts):
+            if t >= 0:
+                row = self.rows.get((d, self.templates[d][t]))
+                if row is not None:
+                    row.SetCoefficient(var, 1)
+        self.objective.SetCoefficient(var, column.cost)
+
+    def roster_cost(self, columns: Sequence[Column]) -> float:
+        """The exact value of a whole roster of these columns: their own costs plus each cover row's shortfall and excess."""
+        staffed: dict[tuple[int, str], int] = {}
+        for column in columns:
+            for d, t in enumerate(column.shifts):
+                if t >= 0:
+                    key = (d, self.templates[d][t])
+                    staffed[key] = staffed.get(key, 0) + 1
+        return sum(column.cost for column in columns) + sum(c.penalty(staffed.get((c.day, c.template_id), 0)) for c in self.covers)
+
+    def duals(self) -> dict[tuple[int, str], float]:
+        return {key: row.dual_value() for key, row in self.rows.items()}
 
     def reduced_cost(self, column: Column, duals: dict[tuple[int, str], float]) -> float:
         """The column's cost minus the cover duals of the shifts it works (convexity dual not included)."""
@@ -520,8 +554,10 @@ class CgStats:
 
 
 def _smoothed(centre: dict, current: dict, alpha: float) -> dict:
-    if not centre or alpha <= 0:
+    if len(centre) == 0 or alpha <= 0:
         return current
+    if isinstance(current, np.ndarray):  # a master's dual vector (BranchMaster)
+        return alpha * centre + (1 - alpha) * current
     return {key: alpha * centre[key] + (1 - alpha) * value for key, value in current.items()}
 
 
@@ -659,6 +695,8 @@ def dive_cells(
         fractional, chosen = [], {}
         for i in range(n):
             weights = master.weights(i)
+            if not weights:
+                return None  # an employee without any schedule: nothing to dive to (the caller falls back)
             heaviest = max(range(len(weights)), key=weights.__getitem__)
             if weights[heaviest] >= 1 - 1e-6:
                 chosen[i] = master.columns[i][heaviest]

@@ -48,6 +48,7 @@ from staffline.optimizer.decomposition.best_response import BestResponseSearch
 from staffline.optimizer.decomposition.column_generation import (
     CgStats,
     Column,
+    ColumnMaster,
     CoverMaster,
     CoverRow,
     Deadline,
@@ -132,7 +133,7 @@ def _lp_within(stats: CgStats, share: float) -> bool:
     return math.isfinite(gap) and gap <= share * abs(stats.lp_value)
 
 
-def _extend_root(master: CoverMaster, pricers: Sequence, end: Deadline, pool: ThreadPoolExecutor, stats: CgStats, started: float) -> None:
+def _extend_root(master: ColumnMaster, pricers: Sequence, end: Deadline, pool: ThreadPoolExecutor, stats: CgStats, started: float) -> None:
     """More pricing, in 2 s slices, while the root LP is within :data:`ROOT_EXTEND_GAP` of its bound but not yet :func:`_near_converged`.
 
     Why: Instance14's root is near that edge when its 27 s end, and where
@@ -147,7 +148,7 @@ def _extend_root(master: CoverMaster, pricers: Sequence, end: Deadline, pool: Th
         generate(master, pricers, Deadline(time.perf_counter() + min(2.0, end.left())), pool, stats, started=started)
 
 
-def _greedy_completion(master: CoverMaster) -> None:
+def _greedy_completion(master: ColumnMaster) -> None:
     """Every employee still free takes its heaviest LP schedule (when time ends mid-dive)."""
     master.solve()
     weights = {i: master.weights(i) for i in range(len(master.convexity)) if i not in master.fixed and master.columns[i]}
@@ -156,7 +157,7 @@ def _greedy_completion(master: CoverMaster) -> None:
 
 
 def _dives(
-    master: CoverMaster,
+    master: ColumnMaster,
     pricers: Sequence,
     first_end: Deadline,
     later_end: Deadline,
@@ -407,13 +408,27 @@ def solve_decomposed(
     workers: int = 2,
     seed: int = 0,
     progress: Callable[[float, float, float], None] | None = None,
+    setup: tuple[ColumnMaster, Sequence] | None = None,
+    incumbent: tuple[list[int], int] | None = None,
 ) -> DecompositionResult:
-    """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT)."""
+    """Best roster within ``time_limit`` seconds and the best proven bound (column generation or CP-SAT).
+
+    ``setup`` = (master, pricers) runs the same phases on another master
+    (a branch roster's :class:`~staffline.optimizer.decomposition.branch_master.BranchMaster`);
+    the cover-only phases (best responses, the neighbourhood search) are
+    then skipped. Without it the master is the shift covers of ``rules``.
+    ``incumbent`` (a complete solution and its scaled objective) competes
+    with the phases' rosters for the polish.
+    """
     started = time.perf_counter()
-    per_employee, covers = split_rules(rules, len(b.employees))
-    templates = [[tpl.id for tpl in day.templates] for day in b.days]
-    pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
-    master = CoverMaster(len(b.employees), covers, templates)
+    if setup is None:
+        per_employee, covers = split_rules(rules, len(b.employees))
+        templates = [[tpl.id for tpl in day.templates] for day in b.days]
+        pricers = [make_pricer(i, e, b.days, per_employee[i]) for i, e in enumerate(b.employees)]
+        master: ColumnMaster = CoverMaster(len(b.employees), covers, templates)
+    else:
+        master, pricers = setup
+        per_employee, covers = {}, None
     stats = CgStats()
     info: dict = {}
     compact = _CompactSearch(b, COMPACT_SHARE * time_limit - (time.perf_counter() - started), seed)
@@ -441,7 +456,11 @@ def solve_decomposed(
             if progress and math.isfinite(stats.bound):
                 progress(time.perf_counter() - started, stats.lp_value, stats.bound)
             dive_floor = objective_floor(b.model, stats.bound) / SCALE
-            prices = _root_prices(master, pricers, stats, dive_end, pool) if objective_step(b.model) > 0 else None
+            prices = (
+                _root_prices(master, pricers, stats, dive_end, pool)
+                if objective_step(b.model) > 0 and isinstance(master, CoverMaster)
+                else None
+            )
             first_dived = (
                 None
                 if prices is None
@@ -461,8 +480,12 @@ def solve_decomposed(
         if master_failed:  # no LP weights to follow: each employee's cheapest schedule, for the best responses to mend
             chosen = {i: min(columns, key=lambda column: column.cost) for i, columns in enumerate(master.columns)}
         else:
-            _greedy_completion(master)
-            chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
+            try:
+                _greedy_completion(master)
+                chosen = {i: master.columns[i][k] for i, k in master.fixed.items()}
+            except MasterLpError as error:  # a master with an LP time limit (BranchMaster) ran out: the cheapest schedules
+                info["master_lp_error"] = str(error)
+                chosen = {i: min(columns, key=lambda column: column.cost) for i, columns in enumerate(master.columns)}
     info.update(
         dive_seconds=round(time.perf_counter() - started, 2),
         columns=stats.columns,
@@ -478,12 +501,14 @@ def solve_decomposed(
         if completed:
             candidates.append((*completed, dived))
             info["dive_objective" if dived else "greedy_objective"] = completed[1] / SCALE
-    if candidates:  # else (GLOP failed at once) the full model's search runs out its share: its roster goes on
+    if len(candidates) > 0 or incumbent is not None:  # else (GLOP failed at once) the full model's search runs out its share
         compact.solver.StopSearch()
     compact.join()
     if compact.best():
         candidates.append((*compact.best(), False))
         info["compact_objective"] = compact.best()[1] / SCALE
+    if incumbent is not None:
+        candidates.append((*incumbent, False))
     bound = max(stats.bound, compact.bound(), 0.0)
     if not candidates:
         return DecompositionResult(None, None, bound, info)
@@ -491,7 +516,7 @@ def solve_decomposed(
     floor = objective_floor(b.model, bound)
     # the polish leaves time for its own completion, so the whole call keeps to the limit
     left = time_limit - (time.perf_counter() - started) - 1.5 * completion_seconds
-    if _responses_first(local, objective, floor) and left > 0.5:
+    if covers is not None and _responses_first(local, objective, floor) and left > 0.5:
         solution, objective = _best_responses(
             b, per_employee, covers, solution, objective, time.perf_counter() + RESPONSE_SHARE * left, seed, info
         )
