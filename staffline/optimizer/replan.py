@@ -265,11 +265,13 @@ class ChangeRule(Rule):
                 blocks = self.published.get((i, grid.date))
                 if not blocks:
                     b.penalty(b.works[i, d], self.weight, self.name)
+                    b.preferred[i, d] = None
                     continue
                 slots = tuple(sorted(slot_roles(blocks, open_minute, b.branch.slot_minutes)))
-                same = [var for t, var in b.x[i, d].items() if grid.templates[t].slots == slots]
+                same = [t for t in b.x[i, d] if grid.templates[t].slots == slots]
                 if same:
-                    b.penalty(1 - same[0], self.weight, self.name)
+                    b.penalty(1 - b.x[i, d][same[0]], self.weight, self.name)
+                    b.preferred[i, d] = same[0]
 
 
 @dataclass

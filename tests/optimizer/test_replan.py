@@ -19,7 +19,7 @@ import staffline
 from staffline.errors import InputError
 from staffline.io import write_instance
 from staffline.optimizer.check import check_roster
-from staffline.optimizer.replan import Absence, parse_absence, parse_moment, person_days, read_pins
+from staffline.optimizer.replan import Absence, parse_absence, parse_moment, person_days, read_pins, slot_roles
 from staffline.pipeline import forecast_week
 from tests.optimizer.branches import FAST, WEEK, published_roster, small_branch
 from tests.paths import REPO
@@ -262,3 +262,31 @@ def test_cli_replan_reads_previous(tmp_path, branch, published):
     right = CliRunner().invoke(main, [*args, str(tmp_path / "before.csv"), "--json"])
     assert right.exit_code == 0, right.output
     assert json.loads(right.output)["hard_violations"] == []
+
+
+def test_a_replan_starts_from_the_published_shifts_that_every_rule_still_allows(branch, published, monkeypatch):
+    """The warm start begins at the published roster minus the absence (a greedy start made short re-plans fresh rosters)."""
+    from staffline.optimizer.search import portfolio
+
+    seen = []
+
+    def spy(b):
+        starts = kept_shifts(b)
+        seen.append((b, starts))
+        return starts
+
+    kept_shifts = portfolio.kept_shifts
+    monkeypatch.setattr(portfolio, "kept_shifts", spy)
+    staffline.replan(branch, published, absences=[f"E03={WED}"], **FAST)
+    b, (start,) = seen[0]
+    ids = [e.id for e in b.employees]
+    started = {(ids[i], b.days[d].date): b.days[d].templates[t].slots for (i, d), t in start.items()}
+    old = person_days(published)
+    grid = {day.date: day for day in b.days}
+    expected = {}
+    for (emp, day), blocks in old.items():
+        if (emp, day) != ("E03", WED):
+            open_minute = int(grid[day].slots[0].hour * 60 + grid[day].slots[0].minute)
+            expected[emp, day] = tuple(sorted(slot_roles(blocks, open_minute, branch.branch.slot_minutes)))
+    assert ("E03", WED) in old and ("E03", WED) not in started
+    assert started == expected

@@ -45,6 +45,9 @@ class ShiftModel:
         # (employee, day, template) a rule forbids, and (employee, day) -> the template a rule imposes (None = off)
         self.excluded: set[tuple[int, int, int]] = set()
         self.required: dict[tuple[int, int], int | None] = {}
+        # (employee, day) -> the template a soft rule would rather keep (None = off): re-planning's published
+        # roster, where the warm start begins instead of from greedy shifts
+        self.preferred: dict[tuple[int, int], int | None] = {}
         m = self.model
         # day -> template id -> the day's template indices with that id (rules look shifts up by id a million
         # times while building Curtois Instance13; scanning the day's templates on each call was 40% of the build)
