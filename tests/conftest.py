@@ -1,6 +1,9 @@
 """Test configuration: plain `pytest` runs the fast suite; `--slow` adds the rest.
 
-`make test` (and so CI) passes `--slow`, so slow tests always run there.
+`make test` (and so CI) passes `--slow`, so slow tests always run there. A
+property test marked `quick_twin` is the fast suite's few examples of a
+property whose `slow` twin runs many: with `--slow` only the twin runs (CI
+time), so the property is never checked twice over.
 """
 
 import pytest
@@ -12,6 +15,10 @@ def pytest_addoption(parser):
 
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--slow"):
+        twin = pytest.mark.skip(reason="its slow twin runs more examples of the same property")
+        for item in items:
+            if "quick_twin" in item.keywords:
+                item.add_marker(twin)
         return
     skip = pytest.mark.skip(reason="slow test: run with --slow (make test does)")
     for item in items:
