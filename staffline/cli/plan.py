@@ -69,6 +69,17 @@ def requirements_cmd(path: Path, week: str | None, out_dir: Path, divert: tuple[
         click.echo(f"wrote {out_dir / 'requirements.csv'}")
 
 
+def _roster_dates(roster_file: Path) -> list[dt.date]:
+    """The roster's dates in order, to find its week(s); unreadable ones are left to the checker, which names them."""
+    import pandas as pd
+
+    try:
+        text = pd.read_csv(roster_file, dtype=str)["date"].dropna() if roster_file.stat().st_size else []
+        return sorted({dt.date.fromisoformat(d.strip()) for d in text})
+    except (KeyError, ValueError, pd.errors.ParserError):
+        return []
+
+
 def _previous(instance, previous_file: Path | None, week_start: dt.date):
     """The week before's roster as the rules see it (empty when not given)."""
     from staffline.optimizer.continuity import PreviousWeek, previous_week
@@ -246,12 +257,19 @@ def _span(week_start: dt.date, weeks: int) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The published roster.csv that --pin refers to (a re-plan's input).",
 )
+@click.option(
+    "--weeks",
+    "weeks",
+    default=None,
+    metavar="N",
+    help="Weeks the roster covers (1-8)  [default: as many as its dates span from --week]",
+)
 @model_option
 @divert_option
 @json_option
 @quiet_option
 @handle_errors
-def check(path, roster_file, week, headcount, previous_file, absent, pin, published_file, model, divert, as_json, quiet) -> None:
+def check(path, roster_file, week, headcount, previous_file, absent, pin, published_file, weeks, model, divert, as_json, quiet) -> None:
     """Re-check a roster against every rule, independently of the solver (exit 1 on violations).
 
     ``--absent`` adds "works during an absence" to the rules; ``--pin`` (with
@@ -259,26 +277,26 @@ def check(path, roster_file, week, headcount, previous_file, absent, pin, publis
     """
     import sys
 
-    import pandas as pd
-
     from staffline.optimizer.check import check_roster, check_to_dict, render_check
     from staffline.optimizer.replan import Amendment, read_pins
-    from staffline.pipeline import forecast_week, parse_week
+    from staffline.pipeline import demand_from, fit_walk_ins, parse_week
     from staffline.replanning import as_absences
 
     instance = load_instance(path)
     if not roster_file.is_file():
         raise InputError(Problem(str(roster_file), None, None, "roster file not found"))
-    if week is None:  # the roster's own week
-        dates = pd.read_csv(roster_file, dtype=str)["date"] if roster_file.stat().st_size else pd.Series(dtype=str)
-        if len(dates):
-            first = dt.date.fromisoformat(dates.min())
-            week = first - dt.timedelta(days=first.weekday())
+    dates = _roster_dates(roster_file)
+    if week is None and dates:  # the roster's own week
+        week = dates[0] - dt.timedelta(days=dates[0].weekday())
     week_start = parse_week(week, instance)
-    demand = forecast_week(instance, week_start, model, divert=parse_divert(divert))
+    if weeks is None:  # a multi-week plan's roster.csv: every week its dates reach from week_start
+        weeks = max(1, (dates[-1] - week_start).days // 7 + 1) if dates else 1
+    weeks = parse_weeks(weeks)
+    walk_ins, _info = fit_walk_ins(instance, week_start, model, weeks=weeks)
+    demand = demand_from(instance, walk_ins, divert=parse_divert(divert))
     before = _previous(instance, previous_file, week_start)
     published = read_roster_csv(published_file) if published_file is not None else None
-    amend = Amendment(as_absences(absent), published, tuple(p for value in pin for p in read_pins(value)))
+    amend = Amendment(as_absences(absent), published, tuple(p for value in pin for p in read_pins(value)), weeks=weeks)
     amend.validate(instance, week_start)
     report = check_roster(
         instance,
@@ -289,6 +307,7 @@ def check(path, roster_file, week, headcount, previous_file, absent, pin, publis
         previous_days=before.days,
         previous_end=before.last_end,
         headcount=headcount,
+        weeks=weeks,
         **amend.check_args(instance, week_start),
     )
     if as_json:

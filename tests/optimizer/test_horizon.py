@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -145,3 +146,24 @@ def test_replan_repairs_a_two_week_roster_around_an_absence_in_the_second_week()
     assert set(r.changes["date"]) >= {worked["date"]}
     with pytest.raises(InputError, match="more than one week"):
         staffline.replan(inst, published, absences=[absence], **FAST)  # a two-week roster is not one week's
+
+
+def test_check_reads_a_two_week_roster_and_counts_its_weeks(tmp_path):
+    """`staffline check` on a --weeks 2 roster.csv: the weeks come from its dates (or --weeks), each week's limits hold."""
+    from staffline.io import write_instance
+
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles, min_hours_week=8.0, max_hours_week=12.0) for i in (1, 2, 3)])
+    p = two_weeks(inst)
+    write_instance(inst, tmp_path / "b")
+    p.roster.to_csv(tmp_path / "roster.csv", index=False)
+    base = ["check", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--model", "profile", "--json"]
+    for extra in ([], ["--weeks", "2"], ["--week", WEEK.isoformat()]):
+        result = CliRunner().invoke(main, [*base, *extra])
+        assert result.exit_code == 0, (extra, result.output)
+        payload = json.loads(result.output)
+        assert payload["ok"] and payload["violations"] == [] and "fair Saturdays" in payload["fairness"]
+    one = CliRunner().invoke(main, [*base, "--weeks", "1"])  # the second week's rows lie outside a one-week check
+    assert one.exit_code != 0 and "Traceback" not in one.output
+    bad = CliRunner().invoke(main, [*base, "--weeks", "nine"])
+    assert bad.exit_code == 2 and "--weeks" in bad.output
