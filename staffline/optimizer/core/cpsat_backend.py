@@ -84,3 +84,13 @@ def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, as
         b.model.AddAssumptions(assumptions)
     status = solver.Solve(b.model, _Progress(progress) if progress else None)
     return solver, status
+
+
+class ProvenBound:
+    """A proven lower bound answered like a solver (``BestObjectiveBound``), for a search that combines two or holds only a bound."""
+
+    def __init__(self, value: float):
+        self.value = value
+
+    def BestObjectiveBound(self) -> float:  # noqa: N802
+        return self.value

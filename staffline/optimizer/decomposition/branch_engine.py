@@ -30,6 +30,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
+from staffline.optimizer.core.cpsat_backend import ProvenBound
 from staffline.optimizer.decomposition.branch_master import BranchMaster, BranchPricer, personal
 from staffline.optimizer.decomposition.column_generation import Column
 from staffline.optimizer.decomposition.engine import _complete, solve_decomposed
@@ -93,16 +94,6 @@ class SolutionView:
 
     def __getattr__(self, name):
         return getattr(self.solver, name)
-
-
-class ProvenBound:
-    """A proven lower bound (scaled), answered like a solver."""
-
-    def __init__(self, value: float):
-        self.value = value
-
-    def BestObjectiveBound(self) -> float:  # noqa: N802
-        return self.value
 
 
 def search_columns(built, instance, time_limit: float, workers: int, seed: int, progress, *, start: Callable[[RosterBuilder], dict]):

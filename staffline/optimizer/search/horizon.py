@@ -26,8 +26,8 @@ from ortools.sat.python import cp_model
 from staffline.constraints.rules import Fairness, Rule
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import DayGrid, WaitData
-from staffline.optimizer.core.cpsat_backend import solve_model
-from staffline.optimizer.search.portfolio import SEARCHES, BestBound, ModelFactory, symmetry_groups, warm_start
+from staffline.optimizer.core.cpsat_backend import ProvenBound, solve_model
+from staffline.optimizer.search.portfolio import SEARCHES, ModelFactory, symmetry_groups, warm_start
 from staffline.optimizer.search.warm_start import greedy_roster
 
 WEEKS_SHARE = 0.7  # of the time limit for the weeks alone; the rest polishes the horizon
@@ -106,7 +106,7 @@ def search_horizon(
     completion = max(2.0, 0.5 * left())
     _, warm_solver = warm_start(b, symmetry_groups(b, instance), left(), seed, deterministic, chosen=chosen, budget=completion)
     solver, status = solve_model(b, max(1.0, left() - (completion if deterministic else 0.0)), workers, seed, progress)
-    best = BestBound(max(bound, solver.BestObjectiveBound()))
+    best = ProvenBound(max(bound, solver.BestObjectiveBound()))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and warm_solver is not None:
         solver, status = warm_solver, cp_model.FEASIBLE  # the weeks' rosters joined: better than none
     return b, solver, best, status, time.perf_counter() - started

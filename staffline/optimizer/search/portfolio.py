@@ -18,7 +18,7 @@ from staffline.deadline import Deadline
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
-from staffline.optimizer.core.cpsat_backend import configure, solve_model
+from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
 from staffline.optimizer.search.warm_start import add_hint, greedy_roster
 
 
@@ -257,21 +257,11 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     hint = cb.model.values() if status == cp_model.FEASIBLE else None
     b, solver, bound_solver, cp_status, _ = search_cpsat(built, instance, clock.remaining(), workers, seed, progress, hint=hint)
     seconds = clock.elapsed()
-    bound = BestBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
+    bound = ProvenBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
     cp_found = cp_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if status == cp_model.FEASIBLE and (not cp_found or cbc.ObjectiveValue() < solver.ObjectiveValue()):
         return cb, cbc, bound, cp_model.FEASIBLE, seconds
     return b, solver, bound, cp_status, seconds
-
-
-class BestBound:
-    """The larger of two proven lower bounds, answered like a solver."""
-
-    def __init__(self, value: float):
-        self.value = value
-
-    def BestObjectiveBound(self) -> float:  # noqa: N802
-        return self.value
 
 
 SEARCHES = {"cpsat": search_cpsat, "cbc": search_cbc, "portfolio": search_portfolio}
