@@ -184,6 +184,7 @@ class Availability(Rule):
         for d, day in enumerate(b.days):
             if person.is_unavailable(day.date):
                 b.add(b.works[self.employee, d] == 0, self.name)
+                b.required[self.employee, d] = None  # off, for the heuristics that pick shifts without the model
 
 
 @dataclass

@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from staffline.constraints.rules import (
-    Availability,
     BusyCoverage,
     ConsecutiveDays,
     ContractHours,
@@ -124,8 +123,6 @@ def _limits(b: RosterBuilder):
                 period[key] = value
         elif isinstance(r, ConsecutiveDays):
             per[r.employee]["consecutive"] = (r.maximum, r.previous)
-        elif isinstance(r, Availability):
-            per[r.employee]["availability"] = True
         elif isinstance(r, HeadcountOnDuty):
             headcount = r.maximum if headcount is None else min(headcount, r.maximum)
         elif isinstance(r, StaffPerDay):
@@ -165,12 +162,6 @@ class _Greedy:
         self.chosen: dict[tuple[int, int], int] = {}
         self.minima = RoleMinimums(b)
 
-    def allowed(self, i: int, d: int) -> list[int]:
-        """Employee i's templates on day d, none on a day the availability rule forbids."""
-        if self.per[i].get("availability") and self.b.employees[i].is_unavailable(self.b.days[d].date):
-            return []
-        return self.b.allowed(i, d)
-
     def worked(self, i: int, extra: list[int]) -> list[bool]:
         """Employee i's worked flags (the days before the plan first) with ``extra`` days added."""
         previous = self.per[i].get("consecutive", (7, ()))[1]
@@ -184,7 +175,7 @@ class _Greedy:
         if lo_m > 0:  # contract minimum first: leaves room under the headcount for everyone's minimum
             hi_m = max(lo_m, min(hi_m, lo_m + longest_template(b, i)))
         max_run = self.per[i].get("consecutive", (7, ()))[0]
-        options = {d: opts for d in period if (opts := self.allowed(i, d)) and (per_day is None or staffed_days[d] < per_day)}
+        options = {d: opts for d in period if (opts := b.allowed(i, d)) and (per_day is None or staffed_days[d] < per_day)}
         if not options:
             return
         paid = {d: {t: b.days[d].templates[t].paid_minutes for t in opts} for d, opts in options.items()}
@@ -288,7 +279,7 @@ def _top_up(g: _Greedy, i: int, period: tuple[int, ...], limits: dict) -> None:
 
     for d in [d for (j, d) in list(chosen) if j == i and d in inside]:
         old = chosen[i, d]
-        for t in sorted(g.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
+        for t in sorted(b.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
             extra = b.days[d].templates[t].paid_minutes - b.days[d].templates[old].paid_minutes
             if minutes() >= lo_m:
                 return
@@ -298,14 +289,14 @@ def _top_up(g: _Greedy, i: int, period: tuple[int, ...], limits: dict) -> None:
     for d in period:
         if minutes() >= lo_m or sum(1 for (j, dd) in chosen if j == i and dd in inside) >= hi_d:
             return
-        if (i, d) in chosen or not g.allowed(i, d) or (per_day is not None and staffed_days[d] >= per_day):
+        if (i, d) in chosen or not b.allowed(i, d) or (per_day is not None and staffed_days[d] >= per_day):
             continue
         worked = g.worked(i, [d])
         offset = len(worked) - len(b.days)
         weekend_days = sum(1 for dd in period if worked[offset + dd] and b.days[dd].date.weekday() >= 5)
         if _longest_run(worked) > max_run or (weekend is not None and weekend_days > weekend):
             continue
-        for t in sorted(g.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
+        for t in sorted(b.allowed(i, d), key=lambda t: -b.days[d].templates[t].paid_minutes):
             if minutes() + b.days[d].templates[t].paid_minutes <= hi_m and room(d, t, None):
                 move(d, t, None)
                 break
