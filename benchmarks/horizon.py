@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import time
 
@@ -38,7 +39,11 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true", help="log the horizon search's phases (weeks alone, turns, polish)")
     args = parser.parse_args()
+    if args.verbose:
+        logging.basicConfig(format="%(relativeCreated)7.0f ms %(message)s")
+        logging.getLogger("staffline.optimizer.search.horizon").setLevel(logging.INFO)
     instance = staffline.load_instance(args.branch)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()

@@ -198,6 +198,17 @@ class Contract:
     cost_per_hour: float = 0.0
     min_hours_horizon: float | None = None  # over the whole planned horizon (e.g. a 4-week month); None: no limit
     max_hours_horizon: float | None = None
+    week_relief: tuple[tuple[float, int], ...] = ()  # (hours, days) off the weekly minimums in each week of the plan: absences
+
+    def min_hours_in(self, week: int) -> float:
+        """Minimum hours in week ``week`` of the plan (0: the first): the weekly minimum less that week's relief."""
+        off = self.week_relief[week][0] if week < len(self.week_relief) else 0.0
+        return max(0.0, self.min_hours_week - off)
+
+    def min_days_in(self, week: int) -> int:
+        """Minimum days worked in week ``week`` of the plan, less that week's relief."""
+        off = self.week_relief[week][1] if week < len(self.week_relief) else 0
+        return max(0, self.min_days_week - off)
 
 
 @dataclass(frozen=True)

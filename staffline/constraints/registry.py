@@ -177,13 +177,13 @@ def build_rules(
                 ContractHours(
                     name=f"contract hours of {e.id}",
                     employee=i,
-                    min_minutes=round(c.min_hours_week * 60),
+                    min_minutes=round(c.min_hours_in(w) * 60),
                     max_minutes=round(c.max_hours_week * 60),
                     days=week,
                 )
             )
             rules.append(
-                WorkingDays(name=f"working days of {e.id}", employee=i, minimum=c.min_days_week, maximum=c.max_days_week, days=week)
+                WorkingDays(name=f"working days of {e.id}", employee=i, minimum=c.min_days_in(w), maximum=c.max_days_week, days=week)
             )
         if c.min_hours_horizon is not None or c.max_hours_horizon is not None:
             rules.append(
@@ -237,9 +237,11 @@ FAIRNESS_NAMES = {
 def fairness_rules(instance: Instance, dates: Sequence[dt.date], previous_days: Mapping[str, tuple[bool, ...]]) -> list[Rule]:
     """The ``[fairness]`` rules over the horizon (see :func:`fairness_applies` for who each compares).
 
-    Saturdays and weekend days count the previous week's (from
-    ``--previous``) too, so turns rotate across the boundary; hours are
-    counted above each person's contract minimum over the horizon.
+    Saturdays and weekend days count those of the previous roster (from
+    ``--previous``, all of its weeks) too, so turns rotate across the
+    boundary; hours are counted above each person's contract minimum over
+    the horizon. Late shifts and hours start from zero: ``previous_days``
+    says which days were worked, not when or how long.
     """
     weights = vars(instance.branch.fairness)
     weeks = max(1, len(dates) // 7)
@@ -253,9 +255,9 @@ def fairness_rules(instance: Instance, dates: Sequence[dt.date], previous_days: 
             e = instance.staff[i]
             before = previous_days.get(e.id, ())
             if aspect == "hours":
-                offsets[i] = -round(e.contract.min_hours_week * 60 * weeks)
-            elif len(before) == 7:  # Monday..Sunday of the week before
-                offsets[i] = int(before[5]) + (int(before[6]) if aspect == "weekend" else 0)
+                offsets[i] = -round(sum(e.contract.min_hours_in(w) for w in range(weeks)) * 60)
+            elif aspect in FAIRNESS_WEEKDAYS and before and len(before) % 7 == 0:  # whole weeks, Monday first
+                offsets[i] = sum(int(w) for k, w in enumerate(before) if k % 7 in FAIRNESS_WEEKDAYS[aspect])
         rules.append(Fairness(name=name, hard=False, weight=float(weights[key]), aspect=aspect, employees=people, offsets=offsets))
     return rules
 

@@ -135,7 +135,12 @@ class ConsecutiveDays(Rule):
 
     employee: int = 0
     maximum: int = 6
-    previous: tuple[bool, ...] = ()  # worked on the days just before the week, oldest first
+    previous: tuple[bool, ...] = ()  # worked on the days just before the plan, oldest first
+
+    @property
+    def personal_to(self) -> tuple[int, ...]:
+        """Days worked before the plan set the employee apart from colleagues (symmetry breaking)."""
+        return (self.employee,) if any(self.previous) else ()
 
     def add_to(self, b) -> None:
         days = [int(w) for w in self.previous] + [b.works[self.employee, d] for d in range(len(b.days))]
@@ -154,6 +159,11 @@ class MinimumRest(Rule):
     employee: int = 0
     hours: float = 11.0
     previous_end: dt.datetime | None = None
+
+    @property
+    def personal_to(self) -> tuple[int, ...]:
+        """A shift before the plan sets the employee apart from colleagues (symmetry breaking)."""
+        return (self.employee,) if self.previous_end is not None else ()
 
     def add_to(self, b) -> None:
         gap = round(self.hours * 60)
@@ -220,6 +230,21 @@ class Fairness(Rule):
     aspect: str = "weekend"
     employees: tuple[int, ...] | None = None
     offsets: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def personal_to(self) -> tuple[int, ...]:
+        """Who a different offset sets apart (symmetry breaking): everyone whose offset is not the most common one.
+
+        Colleagues with equal offsets stay interchangeable; with unequal ones
+        (the Saturdays of the roster before the plan, from ``--previous``)
+        ordering them by hours could cut off the fairest roster.
+        """
+        people = tuple(self.offsets) if self.employees is None else self.employees
+        values = [self.offsets.get(i, 0) for i in people]
+        if len(set(values)) < 2:
+            return ()
+        common = max(set(values), key=lambda v: (values.count(v), -abs(v)))
+        return tuple(i for i, v in zip(people, values) if v != common)
 
     def counted(self, b, i: int):
         """The model expression of employee i's count (before the offset)."""

@@ -200,19 +200,19 @@ def check_roster(
             mine = [d for d in worked if d in week]
             paid = sum(b.end - b.start for d in mine for b in shifts[e.id, d])
             when = f" in the week of {week[0]}" if weeks > 1 else ""
-            if not c.min_hours_week * 60 <= paid <= c.max_hours_week * 60:
+            if not c.min_hours_in(w) * 60 <= paid <= c.max_hours_week * 60:
                 bad(
                     Violation(
                         f"contract hours of {e.id}",
                         e.id,
                         None,
-                        f"{paid / 60:g} h outside [{c.min_hours_week:g}, {c.max_hours_week:g}]{when}",
+                        f"{paid / 60:g} h outside [{c.min_hours_in(w):g}, {c.max_hours_week:g}]{when}",
                     )
                 )
-            if not c.min_days_week <= len(mine) <= c.max_days_week:
+            if not c.min_days_in(w) <= len(mine) <= c.max_days_week:
                 bad(
                     Violation(
-                        f"working days of {e.id}", e.id, None, f"{len(mine)} days outside [{c.min_days_week}, {c.max_days_week}]{when}"
+                        f"working days of {e.id}", e.id, None, f"{len(mine)} days outside [{c.min_days_in(w)}, {c.max_days_week}]{when}"
                     )
                 )
         lo_h = c.min_hours_horizon or 0.0
@@ -451,7 +451,8 @@ def _check_fairness(instance, days, shifts, previous_days, report) -> None:
     """The [fairness] rules: weight x (most - least) among the people each compares, recomputed from the rows.
 
     Saturdays / weekend days compare staff available on such an open day of
-    the plan and add the week before's (``previous_days``, Monday first);
+    the plan and add those of the weeks before (``previous_days``, whole
+    weeks, Monday first);
     late shifts (ending at closing time) compare staff available on an open
     day whose ``latest_end`` allows closing; hours above the contract
     minimum (weekly minimum x weeks) compare everybody.
@@ -470,7 +471,7 @@ def _check_fairness(instance, days, shifts, previous_days, report) -> None:
             if weekdays is not None:
                 if not any(d.weekday() in weekdays for d in open_days):
                     continue
-                carried = sum(before[k] for k in weekdays) if len(before) == 7 else 0
+                carried = sum(w for k, w in enumerate(before) if k % 7 in weekdays) if len(before) % 7 == 0 else 0
                 values[e.id] = carried + sum(d.weekday() in weekdays for d in mine)
             elif key == "late_shifts":
                 end = e.contract.latest_end
@@ -479,7 +480,7 @@ def _check_fairness(instance, days, shifts, previous_days, report) -> None:
                 values[e.id] = sum(bs[-1].end == minutes_of(branch.opening(d).close) for d, bs in mine.items())
             else:
                 worked = sum(b.end - b.start for bs in mine.values() for b in bs)
-                values[e.id] = (worked - round(e.contract.min_hours_week * 60 * weeks)) / 60
+                values[e.id] = (worked - round(sum(e.contract.min_hours_in(w) for w in range(weeks)) * 60)) / 60
         if len(values) < 2:
             continue
         spread = max(values.values()) - min(values.values())

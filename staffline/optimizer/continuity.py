@@ -2,11 +2,12 @@
 
 A week planned alone forgets that someone worked Tuesday to Sunday or closed
 the branch late on Sunday, and may then roster them a seventh day in a row or
-open on Monday after too short a rest. The roster before the horizon gives the
-two facts the rules need: which of the preceding days each person worked
-(``ConsecutiveDays.previous``) and when their last shift ended
-(``MinimumRest.previous_end``). The checker takes the same two, so it verifies
-the boundary independently.
+open on Monday after too short a rest. The roster before the horizon (one
+week or several, e.g. last month's ``--weeks 4`` roster.csv) gives the facts
+the rules need: which of the preceding days each person worked
+(``ConsecutiveDays.previous``; the ``[fairness]`` Saturday and weekend counts
+of all of it) and when their last shift ended (``MinimumRest.previous_end``).
+The checker takes the same, so it verifies the boundary independently.
 """
 
 from __future__ import annotations
@@ -22,21 +23,28 @@ from staffline.optimizer.check import read_roster
 
 @dataclass(frozen=True)
 class PreviousWeek:
-    """Per employee: days worked in the week before, oldest first (7 flags), and the end of their last shift."""
+    """Per employee: days worked in the whole weeks before, oldest first (7 flags a week, ending on the Sunday before
+    the plan), and the end of their last shift."""
 
     days: dict[str, tuple[bool, ...]] = field(default_factory=dict)
     last_end: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 def previous_week(instance: Instance, roster: pd.DataFrame, week_start: dt.date) -> PreviousWeek:
-    """Read the roster of the week just before ``week_start`` (rows validated as roster.csv rows).
+    """Read the roster of the weeks just before ``week_start`` (rows validated as roster.csv rows).
 
-    Rows outside that week are bad input naming the row: a roster from another
-    week says nothing about this boundary and would silently relax it.
+    It covers whole weeks from the Monday of its first row up to the Sunday
+    before ``week_start``. Rows on or after ``week_start`` are bad input
+    naming the row: a roster that overlaps the plan is not the one before it.
     """
     monday = week_start - dt.timedelta(days=7)
-    blocks = read_roster(instance, roster, monday)
-    before = [monday + dt.timedelta(days=k) for k in range(7)]
+    dates = [d for d in (_date(v) for v in roster["date"]) if d is not None] if "date" in roster.columns else []
+    if dates and min(dates) < monday:
+        first = min(dates)
+        monday = first - dt.timedelta(days=first.weekday())
+    weeks = (week_start - monday).days // 7
+    blocks = read_roster(instance, roster, monday, weeks)
+    before = [monday + dt.timedelta(days=k) for k in range(7 * weeks)]
     worked: dict[str, set[dt.date]] = {}
     last_end: dict[str, dt.datetime] = {}
     for b in blocks:
@@ -46,3 +54,11 @@ def previous_week(instance: Instance, roster: pd.DataFrame, week_start: dt.date)
             last_end[b.employee] = end
     days = {e.id: tuple(d in worked.get(e.id, set()) for d in before) for e in instance.staff}
     return PreviousWeek(days=days, last_end=last_end)
+
+
+def _date(value) -> dt.date | None:
+    """A row's date, or None for one :func:`read_roster` will name as bad."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None

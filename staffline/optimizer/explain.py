@@ -237,25 +237,25 @@ def _contract_out_of_reach(week: _Week) -> Explanation | None:
         away = [d for d in range(len(week.days)) if week.days[d].slots and d not in workable]
         away_text = f" ({e.id} is unavailable on {_names([DAY_NAMES[week.days[d].date.weekday()] for d in away])})" if away else ""
         days = tuple(week.days[d].date.isoformat() for d in away)
-        if isinstance(rule, WorkingDays) and c.min_days_week > len(workable):
-            cause = f"{e.id} must work at least {c.min_days_week} days a week but can work on only {len(workable)}{away_text}"
+        if isinstance(rule, WorkingDays) and c.min_days_in(0) > len(workable):
+            cause = f"{e.id} must work at least {c.min_days_in(0)} days a week but can work on only {len(workable)}{away_text}"
             return Explanation(week.core, cause, employees=(e.id,), days=days)
         if not isinstance(rule, ContractHours):
             continue
         longest = sorted((max(t.paid_minutes for t in week.days[d].templates if t.fits(e)) for d in workable), reverse=True)
         most_days = c.max_days_week if week.personal(WorkingDays, i) else len(longest)
         reach = sum(longest[:most_days])
-        if c.min_hours_week * 60 > reach:
+        if c.min_hours_in(0) * 60 > reach:
             n = min(most_days, len(longest))
             cause = (
-                f"{e.id} needs at least {_hours(c.min_hours_week * 60)} a week, but {n} working day{'s' if n != 1 else ''}"
+                f"{e.id} needs at least {_hours(c.min_hours_in(0) * 60)} a week, but {n} working day{'s' if n != 1 else ''}"
                 f" of at most {_hours(max(longest, default=0))} paid give at most {_hours(reach)}{away_text}"
             )
             return Explanation(week.core, cause, employees=(e.id,), days=days)
         shortest = min((t.paid_minutes for d in workable for t in week.days[d].templates if t.fits(e)), default=0)
-        if week.personal(WorkingDays, i) and c.max_hours_week * 60 < c.min_days_week * shortest:
+        if week.personal(WorkingDays, i) and c.max_hours_week * 60 < c.min_days_in(0) * shortest:
             cause = (
-                f"{e.id} must work at least {c.min_days_week} days but at most {_hours(c.max_hours_week * 60)},"
+                f"{e.id} must work at least {c.min_days_in(0)} days but at most {_hours(c.max_hours_week * 60)},"
                 f" and the shortest shift pays {_hours(shortest)}"
             )
             return Explanation(week.core, cause, employees=(e.id,))

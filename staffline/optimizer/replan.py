@@ -342,31 +342,39 @@ class Amendment:
         return {k: published.get(k, ()) for k in keys if not self.away(*k)}
 
     def relaxed(self, instance: Instance, week_start: dt.date) -> Instance:
-        """The instance with each absent person's contract minimums lowered by the time away.
+        """The instance with each absent person's contract minimums lowered by the time away, week by week.
 
-        Minimum hours drop by the opening hours the absence covers (at most
-        one maximum-length shift a day), minimum days by the days it touches.
+        In each week of the plan, minimum hours drop by the opening hours the
+        absence covers in that week (at most one maximum-length shift a day)
+        and minimum days by the days of that week it touches
+        (``Contract.week_relief``); a horizon minimum drops by the whole
+        absence. An absence in the second week leaves the first week's
+        minimums whole.
         """
         if not self.absences:
             return instance
         cap = round(instance.branch.shift_rules.max_shift_hours * 60)
+        dates = self.dates(week_start)
         staff = []
         for e in instance.staff:
-            minutes, days = 0, 0
-            for day in self.dates(week_start):
-                opening = instance.branch.opening(day)
-                if not opening.is_open:
-                    continue
-                lo, hi = minutes_of(opening.open), minutes_of(opening.close)
-                overlap = sum(max(0, min(w[1], hi) - max(w[0], lo)) for a in self.absences if a.employee == e.id and (w := a.window(day)))
-                if overlap:
-                    minutes, days = minutes + min(overlap, cap), days + 1
-            if days:
+            relief = []
+            for w in range(self.weeks):
+                minutes, days = 0, 0
+                for day in dates[7 * w : 7 * w + 7]:
+                    opening = instance.branch.opening(day)
+                    if not opening.is_open:
+                        continue
+                    lo, hi = minutes_of(opening.open), minutes_of(opening.close)
+                    windows = [w for a in self.absences if a.employee == e.id and (w := a.window(day))]
+                    overlap = sum(max(0, min(end, hi) - max(start, lo)) for start, end in windows)
+                    if overlap:
+                        minutes, days = minutes + min(overlap, cap), days + 1
+                relief.append((minutes / 60, days))
+            if any(days for _, days in relief):
                 c = e.contract
-                contract = dataclasses.replace(
-                    c, min_hours_week=max(0.0, c.min_hours_week - minutes / 60), min_days_week=max(0, c.min_days_week - days)
-                )
-                e = dataclasses.replace(e, contract=contract)
+                away = sum(hours for hours, _ in relief)
+                horizon = None if c.min_hours_horizon is None else max(0.0, c.min_hours_horizon - away)
+                e = dataclasses.replace(e, contract=dataclasses.replace(c, week_relief=tuple(relief), min_hours_horizon=horizon))
             staff.append(e)
         return dataclasses.replace(instance, staff=tuple(staff))
 

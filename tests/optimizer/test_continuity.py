@@ -8,9 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from staffline.cli import main
+from staffline.constraints.registry import build_rules
+from staffline.constraints.rules import Fairness
 from staffline.errors import InputError
 from staffline.io import write_instance
-from staffline.model import OpeningHours, Request
+from staffline.model import FairnessWeights, OpeningHours, Request
 from staffline.optimizer.check import check_roster
 from staffline.optimizer.continuity import previous_week
 from staffline.pipeline import default_week, forecast_week, plan
@@ -86,3 +88,41 @@ def test_cli_roster_and_check_take_previous(branch, tmp_path):
         main, ["check", str(tmp_path / "b"), "--roster", str(tmp_path / "o" / "roster.csv"), "--previous", str(tmp_path / "empty.csv")]
     )
     assert res.exit_code == 2 and "empty" in res.output
+
+
+def test_a_several_week_previous_roster_gives_fairness_counts_from_all_of_it_and_the_boundary_from_its_end(branch):
+    """A --weeks 2 roster.csv as --previous: Saturdays of both weeks count; five days in a row before Monday still bind."""
+    inst, monday = branch
+    two_before = monday - dt.timedelta(days=14)
+    older = [("E02", (two_before + dt.timedelta(days=5)).isoformat(), "09:00", "13:00", "counter")]  # a Saturday two weeks back
+    saturday = [("E02", (monday - dt.timedelta(days=2)).isoformat(), "09:00", "13:00", "counter")]
+    previous = pd.concat(
+        [pd.DataFrame(older + saturday, columns=["employee", "date", "start", "end", "role"]), last_week(monday, range(2, 7))]
+    )
+    before = previous_week(inst, previous, monday)
+    assert before.days["E01"] == (False,) * 7 + (False, False, True, True, True, True, True)
+    assert sum(before.days["E02"][k] for k in (5, 12)) == 2 and len(before.days["E03"]) == 14
+    assert before.last_end["E01"] == dt.datetime.combine(monday - dt.timedelta(days=1), dt.time(13))
+
+    weekends_too = dataclasses.replace(inst, branch=dataclasses.replace(inst.branch, fairness=FairnessWeights(weekend_days=1.0)))
+    rules = build_rules(weekends_too, before.days, before.last_end, dates=[monday + dt.timedelta(days=k) for k in range(7)])
+    saturdays = next(r for r in rules if isinstance(r, Fairness) and r.aspect == "saturday")
+    assert saturdays.offsets[1] == 2 and saturdays.offsets[0] == 1  # E02: both weeks' Saturdays; E01: last Saturday
+    weekend = next(r for r in rules if isinstance(r, Fairness) and r.aspect == "weekend")
+    assert weekend.offsets[0] == 2  # E01: last Saturday and Sunday
+
+    # the checker: E01 working Monday is a sixth day in a row; E02's Saturdays count in the spread
+    roster = pd.DataFrame([("E01", monday.isoformat(), "09:00", "13:00", "counter")], columns=["employee", "date", "start", "end", "role"])
+    report = check_roster(inst, roster, monday, previous_days=before.days, previous_end=before.last_end)
+    assert "consecutive days of E01" in [v.rule for v in report.violations]
+    assert report.fairness["fair Saturdays"]["per_person"]["E02"] == 2
+    assert report.fairness["fair Saturdays"]["per_person"]["E01"] == 1
+
+
+def test_a_previous_roster_reaching_into_the_plan_is_bad_input(branch):
+    inst, monday = branch
+    rows = pd.concat([last_week(monday - dt.timedelta(days=7), range(0, 2)), last_week(monday + dt.timedelta(days=7), range(0, 1))])
+    with pytest.raises(InputError) as raised:
+        previous_week(inst, rows, monday)
+    problem = raised.value.problems[0]
+    assert (problem.field, problem.row) == ("date", 4) and monday.isoformat() in problem.message

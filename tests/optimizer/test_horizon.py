@@ -148,6 +148,42 @@ def test_replan_repairs_a_two_week_roster_around_an_absence_in_the_second_week()
         staffline.replan(inst, published, absences=[absence], **FAST)  # a two-week roster is not one week's
 
 
+def test_an_absence_relaxes_the_minimums_of_its_own_week_only():
+    """replan --weeks 2, E1 away Tuesday-Wednesday of week 2: week 2's minimums drop by those days, week 1's stay whole."""
+    from staffline.constraints.registry import build_rules
+    from staffline.constraints.rules import ContractHours, WorkingDays
+    from staffline.optimizer.replan import Amendment, parse_absence
+
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, min_hours_week=12.0, max_hours_week=16.0, min_days_week=3, min_hours_horizon=24.0) for i in (1, 2)]
+    inst = four_hour_branch(staff, fairness=NO_FAIRNESS)
+    amend = Amendment((parse_absence("E1=2026-12-08:2026-12-09"),), weeks=2)
+    relaxed = amend.relaxed(inst, WEEK)
+    c = relaxed.employee("E1").contract
+    assert [(c.min_hours_in(w), c.min_days_in(w)) for w in (0, 1)] == [(12.0, 3), (4.0, 1)]  # two 4-hour opening days away
+    assert c.min_hours_horizon == 16.0  # the horizon minimum less the whole absence
+    assert relaxed.employee("E2") == inst.employee("E2")
+    dates = [WEEK + dt.timedelta(days=k) for k in range(14)]
+    rules = build_rules(relaxed, dates=dates)
+    hours = [(r.days[0], r.min_minutes) for r in rules if isinstance(r, ContractHours) and r.employee == 0 and r.days]
+    assert hours == [(0, 12 * 60), (7, 4 * 60)]
+    assert [r.minimum for r in rules if isinstance(r, WorkingDays) and r.employee == 0] == [3, 1]
+
+    def roster(days):
+        return pd.DataFrame(
+            [("E1", d.isoformat(), "10:00", "14:00", "counter") for d in days], columns=["employee", "date", "start", "end", "role"]
+        )
+
+    def contract_violations(rows):
+        report = check_roster(relaxed, rows, WEEK, weeks=2, absences=amend.absences)
+        return [v.message for v in report.violations if v.employee == "E1" and "horizon" not in v.rule]
+
+    ok = roster([dates[k] for k in (0, 1, 2, 7)])  # 12 h in week 1, 4 h in week 2 (around the absence)
+    assert contract_violations(ok) == []
+    short = roster([dates[k] for k in (0, 7, 10)])  # 4 h in week 1: the absence in week 2 does not excuse it
+    assert any("in the week of 2026-11-30" in m for m in contract_violations(short))
+
+
 def test_check_reads_a_two_week_roster_and_counts_its_weeks(tmp_path):
     """`staffline check` on a --weeks 2 roster.csv: the weeks come from its dates (or --weeks), each week's limits hold."""
     from staffline.io import write_instance

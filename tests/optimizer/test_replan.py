@@ -134,7 +134,7 @@ def test_absent_contract_minimums_are_relaxed(branch):
 
     amend = Amendment((parse_absence(f"E01={WEEK}:{WEEK + dt.timedelta(days=6)}"),))
     relaxed = amend.relaxed(branch, WEEK)
-    assert relaxed.employee("E01").contract.min_hours_week == 0 and relaxed.employee("E01").contract.min_days_week == 0
+    assert relaxed.employee("E01").contract.min_hours_in(0) == 0 and relaxed.employee("E01").contract.min_days_in(0) == 0
     assert relaxed.employee("E02") == branch.employee("E02")
 
 

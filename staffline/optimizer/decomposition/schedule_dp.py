@@ -108,6 +108,8 @@ def read_rules(employee, days, rules) -> ScheduleRules | None:
         elif isinstance(rule, ForbiddenSuccession):
             r.forbidden |= {(index[a], index[b]) for a, b in rule.pairs if a in index and b in index}
         elif isinstance(rule, ContractHours):
+            if rule.days and set(rule.days) != set(range(len(days))):
+                return None  # one week of a longer plan (--weeks): the DP counts minutes over the whole horizon only
             r.min_minutes = max(r.min_minutes, int(rule.min_minutes))
             r.max_minutes = int(rule.max_minutes) if r.max_minutes is None else min(r.max_minutes, int(rule.max_minutes))
         elif isinstance(rule, ConsecutiveDays):

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from staffline.constraints.rules import WorkingDays
+from staffline.constraints.rules import ContractHours, WorkingDays
 from staffline.curtois.check import check_curtois
 from staffline.curtois.format import CurtoisInstance, Shift, ShiftRequest, Staff
 from staffline.curtois.model import FIRST_MONDAY, ShiftType, _rules
@@ -139,6 +139,23 @@ def test_rules_beyond_the_dp_send_the_employee_to_cpsat():
     working_days = WorkingDays("working days", employee=0, minimum=2, maximum=4)
     assert read_rules(employee, grid, rules + [working_days]) is None
     assert isinstance(make_pricer(0, employee, grid, rules + [working_days]), EmployeePricer)
+
+
+def test_weekly_contract_hours_of_a_longer_plan_send_the_employee_to_cpsat():
+    """A ContractHours over one week of a two-week plan (--weeks) is beyond the DP, which counts minutes over the horizon."""
+    inst = CurtoisInstance(
+        "two weeks", 14, {"E": Shift("E", 480, frozenset())}, [Staff("A", {"E": 14}, 4800, 0, 5, 1, 1, 2, frozenset())], [], [], []
+    )
+    employee, grid, rules = pricing_inputs(inst)
+    first_week = ContractHours("contract hours", employee=0, min_minutes=960, max_minutes=1920, days=tuple(range(7)))
+    assert read_rules(employee, grid, rules + [first_week]) is None
+    assert isinstance(make_pricer(0, employee, grid, rules + [first_week]), EmployeePricer)
+    # over every day of the plan the limit is the DP's own: honoured, not refused
+    everything = ContractHours("contract hours", employee=0, min_minutes=960, max_minutes=1920, days=tuple(range(14)))
+    read = read_rules(employee, grid, rules + [everything])
+    assert read is not None and read.min_minutes >= 960 and read.max_minutes <= 1920
+    schedule, _ = ScheduleDP(read).cheapest(np.full((14, 1), -1.0), count=1)[0]
+    assert sum(480 for t in schedule if t >= 0) == 1920  # every shift pays: as many as the limit allows
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,0 +1,54 @@
+"""The horizon search's steps on a three-week toy branch: handing each week's schedules round fixes what weeks alone leave unfair."""
+
+import dataclasses
+
+from staffline.optimizer.core.branch_model import SCALE, plan_days
+from staffline.optimizer.roster import build_waits, week_rules
+from staffline.optimizer.search.horizon import hand_round, week_waits
+from staffline.optimizer.search.portfolio import SEARCHES, ModelFactory, symmetry_groups, warm_start
+from staffline.pipeline import demand_from, fit_walk_ins
+from tests.optimizer.branches import WEEK, person
+from tests.optimizer.test_horizon import NO_FAIRNESS, four_hour_branch
+
+WEEKS = 3
+
+
+def saturdays(b, solver) -> dict[int, int]:
+    return {
+        i: sum(solver.Value(b.works[i, d]) for d, day in enumerate(b.days) if day.date.weekday() == 5) for i in range(len(b.employees))
+    }
+
+
+def test_handing_the_weeks_schedules_round_evens_saturdays_and_the_model_prices_the_spread():
+    """Week 1's optimum copied to every week puts the same people on every Saturday; handed round, the spread is at most 1."""
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    inst = four_hour_branch(staff, fairness=dataclasses.replace(NO_FAIRNESS, saturdays=100.0))
+    walk_ins, _ = fit_walk_ins(inst, WEEK, "profile", weeks=WEEKS)
+    demand = demand_from(inst, walk_ins)
+    days = plan_days(inst, WEEK, WEEKS)
+    waits, _ = build_waits(inst, demand, days, inst.branch.objective.wait_method)
+    whole = ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))
+
+    first = ModelFactory(inst, days[:7], week_waits(waits, 0), week_rules(inst, days[:7], week_waits(waits, 0), None, None, None))
+    fb, solver, _, status, _ = SEARCHES["cpsat"](first, inst, 3, 1, 0, None)
+    week = {(i, d): t for (i, d), options in fb.x.items() for t, var in options.items() if solver.Value(var)}
+    copied = {(i, 7 * w + d): t for w in range(WEEKS) for (i, d), t in week.items()}
+
+    b = whole()
+    _, joined = warm_start(b, symmetry_groups(b, inst), 5, 0, True, chosen=copied, budget=3)
+    assert joined is not None
+    before = saturdays(b, joined)
+    assert max(before.values()) - min(before.values()) == WEEKS  # the same people every Saturday: weeks alone know nothing else
+    start = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if joined.Value(x)}
+    handed = hand_round(b, start, 5, 1, 0)
+    assert handed is not None
+    after = saturdays(b, handed)
+    spread = max(after.values()) - min(after.values())
+    assert spread <= 1
+    assert b.penalty_values(handed).get("fair Saturdays", 0.0) == 100.0 * spread  # the rule prices what it counts
+    assert handed.ObjectiveValue() <= joined.ObjectiveValue() - 100 * SCALE * (WEEKS - spread)
+    for w in range(WEEKS):  # each week's schedules are only handed round: the same multiset of shifts
+        mine = lambda s: sorted(tuple(s.get((i, d), -1) for d in range(7 * w, 7 * w + 7)) for i in range(len(staff)))  # noqa: E731
+        got = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if handed.Value(x)}
+        assert mine(got) == mine(start)
