@@ -14,9 +14,7 @@ WEEKS = 3
 
 
 def saturdays(b, solver) -> dict[int, int]:
-    return {
-        i: sum(solver.Value(b.works[i, d]) for d, day in enumerate(b.days) if day.date.weekday() == 5) for i in range(len(b.employees))
-    }
+    return {i: sum(solver.Value(b.works[i, d]) for d, day in enumerate(b.days) if day.date.weekday() == 5) for i in range(len(b.employees))}
 
 
 def test_handing_the_weeks_schedules_round_evens_saturdays_and_the_model_prices_the_spread():
