@@ -153,6 +153,7 @@ def test_an_absence_relaxes_the_minimums_of_its_own_week_only():
     from staffline.constraints.registry import build_rules
     from staffline.constraints.rules import ContractHours, WorkingDays
     from staffline.optimizer.replan import Amendment, parse_absence
+    from staffline.optimizer.search.horizon import week_of
 
     roles = ("counter", "lobby")
     staff = [person(i, roles, min_hours_week=12.0, max_hours_week=16.0, min_days_week=3, min_hours_horizon=24.0) for i in (1, 2)]
@@ -163,6 +164,7 @@ def test_an_absence_relaxes_the_minimums_of_its_own_week_only():
     assert [(c.min_hours_in(w), c.min_days_in(w)) for w in (0, 1)] == [(12.0, 3), (4.0, 1)]  # two 4-hour opening days away
     assert c.min_hours_horizon == 16.0  # the horizon minimum less the whole absence
     assert relaxed.employee("E2") == inst.employee("E2")
+    assert week_of(relaxed, 1).employee("E1").contract.min_hours_in(0) == 4.0  # week 2 alone (the horizon search's view)
     dates = [WEEK + dt.timedelta(days=k) for k in range(14)]
     rules = build_rules(relaxed, dates=dates)
     hours = [(r.days[0], r.min_minutes) for r in rules if isinstance(r, ContractHours) and r.employee == 0 and r.days]

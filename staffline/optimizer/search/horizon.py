@@ -10,8 +10,11 @@ its share of the horizon: the horizon's objective is the sum of its weeks'
 only constraints (the horizon's hour limits, days worked across its
 boundaries). So the weeks' proven bounds add up to a valid bound of the
 horizon, and their rosters together are a complete starting roster for the
-whole model, on which CP-SAT then spends the rest of the time (fairness,
-the boundaries). The better of the two bounds is the plan's.
+whole model. What the weeks alone cannot see is fairness between them:
+handing each week's schedules round among the staff (:func:`hand_round`)
+fixes that in the whole model at a fraction of its search space. When the
+joined rosters break a rule of the whole model (a boundary, a horizon
+limit), CP-SAT searches the whole model from them instead.
 """
 
 from __future__ import annotations
@@ -24,16 +27,16 @@ from typing import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from staffline.constraints.rules import Fairness, Rule
+from staffline.constraints.rules import ContractHours, Fairness, Rule, WorkingDays
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
 from staffline.optimizer.search.portfolio import CBC_MAX_SHIFT_OPTIONS, SEARCHES, ModelFactory, symmetry_groups, warm_start
 from staffline.optimizer.search.warm_start import greedy_roster
 
-WEEKS_SHARE = 0.75  # of the time limit for the weeks alone: the bound, and a roster per week
-COMPLETION_SHARE = 0.25  # of what is left, at most, for completing the joined rosters (roles), fewer seconds when it is done
-SWAP_SHARE = 0.05  # of the time limit for handing each week's schedules round; the rest polishes the whole horizon
+WEEKS_SHARE = 0.7  # of the time limit for the weeks alone: the bound, and a roster per week
+COMPLETION_SHARE = 0.35  # of what is left, at most, for completing the joined rosters (roles); the rest hands them round
+HAND_ROUND_SHARE = 0.6  # of what is then left for handing the weeks' schedules round; the rest completes that roster
 
 log = logging.getLogger(__name__)  # where the time goes (benchmarks/horizon.py --verbose shows it)
 
@@ -54,6 +57,17 @@ def without_horizon_limits(instance: Instance) -> Instance:
     """The instance with no contract's horizon hour limits: a week alone cannot hold them (nor must it, to be a relaxation)."""
     staff = tuple(
         dataclasses.replace(e, contract=dataclasses.replace(e.contract, min_hours_horizon=None, max_hours_horizon=None))
+        for e in instance.staff
+    )
+    return dataclasses.replace(instance, staff=staff)
+
+
+def week_of(instance: Instance, w: int) -> Instance:
+    """The instance as week ``w`` alone sees it: a contract's relief of that week (absences) as its first week's."""
+    staff = tuple(
+        dataclasses.replace(e, contract=dataclasses.replace(e.contract, week_relief=e.contract.week_relief[w : w + 1]))
+        if e.contract.week_relief
+        else e
         for e in instance.staff
     )
     return dataclasses.replace(instance, staff=staff)
@@ -87,10 +101,11 @@ def search_horizon(
     for w in range(weeks):
         first = 7 * w
         wdays, wwaits = days[first : first + 7], week_waits(built.waits, first)
-        rules = [r for r in rules_of_week(alone, wdays, wwaits, w == 0) if not isinstance(r, Fairness)]
+        this = week_of(alone, w)
+        rules = [r for r in rules_of_week(this, wdays, wwaits, w == 0) if not isinstance(r, Fairness)]
         budget = max(1.0, WEEKS_SHARE * time_limit / weeks)  # fixed shares: a one-worker plan repeats on a busy machine
-        factory = ModelFactory(alone, wdays, wwaits, rules)
-        wb, solver, bound_solver, status, _ = SEARCHES[week_search(backend, factory, workers)](factory, alone, budget, workers, seed, None)
+        factory = ModelFactory(this, wdays, wwaits, rules)
+        wb, solver, bound_solver, status, _ = SEARCHES[week_search(backend, factory, workers)](factory, this, budget, workers, seed, None)
         if status == cp_model.INFEASIBLE:
             return None
         bound += bound_solver.BestObjectiveBound()  # proven even when the search found no roster (perhaps weak)
@@ -110,27 +125,27 @@ def search_horizon(
     deterministic = workers == 1
     rest = (1 - WEEKS_SHARE) * time_limit
     left = lambda: rest if deterministic else time_limit - elapsed(started)  # noqa: E731
-    # completing the joined rosters is what makes them CP-SAT's first solution
+    # completing the joined rosters is what makes them a roster of the whole model (and CP-SAT's first solution)
     completion = max(2.0, COMPLETION_SHARE * left())
-    spent, warm_solver = warm_start(b, symmetry_groups(b, instance), left(), seed, deterministic, chosen=chosen, budget=completion)
-    log.info("weeks joined: %s at %.1f s", warm_solver and warm_solver.ObjectiveValue() / SCALE, elapsed(started))
-    swap_limit = max(1.0, SWAP_SHARE * time_limit)
-    swapped = None
-    if warm_solver is not None:  # hand round the joined roster as completed (symmetry breaking may have reordered it)
-        joined = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if warm_solver.Value(x)}
-        swapped = hand_round(b, joined, swap_limit, workers, seed)
-    if swapped is not None:
-        warm_solver = swapped
-        hint_from(b, swapped)
-    log.info("schedules handed round: %s at %.1f s", swapped and swapped.ObjectiveValue() / SCALE, elapsed(started))
-    polish = left() - (completion + swap_limit if deterministic else 0.0)
-    solver, status = solve_model(b, max(1.0, polish), workers, seed, progress)
-    best = ProvenBound(max(bound, solver.BestObjectiveBound()))
-    found = solver.ObjectiveValue() / SCALE if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    log.info("horizon polished: %s, bound %.1f (weeks %.1f), at %.1f s", found, best.value / SCALE, bound / SCALE, elapsed(started))
-    if warm_solver is not None and (found is None or warm_solver.ObjectiveValue() < solver.ObjectiveValue()):
-        solver, status = warm_solver, cp_model.FEASIBLE  # the weeks' rosters joined (and handed round): better than none
-    return b, solver, best, status, elapsed(started)
+    _, joined = warm_start(b, symmetry_groups(b, instance), left(), seed, deterministic, chosen=chosen, budget=completion)
+    log.info("weeks joined: %s at %.1f s", joined and joined.ObjectiveValue() / SCALE, elapsed(started))
+    then = max(1.0, left() - (completion if deterministic else 0.0))
+    if joined is not None:
+        start = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if joined.Value(x)}
+        solver = joined
+        handed = hand_round(b, joined, start, HAND_ROUND_SHARE * then, workers, seed)
+        if handed is not None and handed != start:
+            budget = max(1.0, then - HAND_ROUND_SHARE * then) if deterministic else max(1.0, time_limit - elapsed(started))
+            b.model.ClearHints()  # warm_start hints the handed roster instead
+            _, verified = warm_start(b, symmetry_groups(b, instance), budget, seed, deterministic, chosen=handed, budget=budget)
+            if verified is not None and verified.ObjectiveValue() < joined.ObjectiveValue():
+                solver = verified
+        log.info("schedules handed round: %.1f at %.1f s", solver.ObjectiveValue() / SCALE, elapsed(started))
+        return b, solver, ProvenBound(bound), cp_model.FEASIBLE, elapsed(started)
+    # the joined rosters break a rule of the whole model (or completing them took too long): CP-SAT on it from them
+    solver, status = solve_model(b, then, workers, seed, progress)
+    log.info("whole model: status %s, at %.1f s", solver.StatusName(status), elapsed(started))
+    return b, solver, ProvenBound(max(bound, solver.BestObjectiveBound())), status, elapsed(started)
 
 
 def stand_in(wb: RosterBuilder, days: list[DayGrid], chosen: dict[tuple[int, int], int], w: int, donors: list[int]) -> dict:
@@ -172,47 +187,143 @@ def week_search(backend: str, factory: ModelFactory, workers: int) -> str:
     return backend
 
 
-def hand_round(b: RosterBuilder, chosen: dict[tuple[int, int], int], time_limit: float, workers: int, seed: int):
-    """The whole model with each week's schedules only handed round among the staff: a solver holding the best, or None.
+def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], time_limit: float, workers: int, seed: int) -> dict | None:
+    """Each week's schedules handed round among the staff to even out the ``[fairness]`` counts: the new shifts, or None.
 
     Why: the weeks alone know nothing of each other, so the same people get
-    every Saturday off (jiangdong, four weeks: Saturday spread 4, the
-    ``[fairness]`` rule paying 400). Who works which of a week's personal
-    schedules (employee i takes what j had, Monday to Sunday) is a small
-    assignment problem, but in the whole model every rule still holds and is
-    priced exactly: certificates and role counts, contract limits,
-    availability and requests, the boundaries between weeks, the horizon
-    limits and the fairness spreads. ``b`` carries the joined roster as a
-    complete hint (the identity is hinted too), so the answer is never worse.
+    every Saturday off (jiangdong, four weeks: Saturday spread 4, the rule
+    paying 400). Who works which of a week's Monday-to-Sunday schedules
+    (employee i takes what j had) is an assignment per week. A spread moves
+    only when everybody at the top (or bottom) moves at once, which CP-SAT
+    searching the whole model from the joined roster did not find (jiangdong,
+    20 s under load: spread still 4; it needed 5 s to presolve and 2-4 s per
+    neighbourhood). This model is small and solved exactly: the fairness
+    spreads and labour cost as the roster model prices them, and in every
+    slot the same staff per role as in the joined roster (``joined``, the
+    solver that holds it), so waits, coverage and minimums stay as they are;
+    each class of certificates must be able to cover its share. Contract
+    limits, availability and the shifts a person may work hold week by week.
+    The caller completes the answer in the whole model, which checks every
+    rule and prices it exactly, and keeps it only if it is better.
     """
-    model = b.model.clone()
-    var = model.get_int_var_from_proto_index
+    model = cp_model.CpModel()
     staff = range(len(b.employees))
-    for w in range(len(b.days) // 7):
-        week = range(7 * w, 7 * w + 7)
-        takes = {(i, j): model.NewBoolVar(f"takes_{w}_{i}_{j}") for i in staff for j in staff}
+    weeks = len(b.days) // 7
+    cost_weight = b.branch.objective.cost_weight
+    per_week = {
+        (w, j): {d: t for d in range(7 * w, 7 * w + 7) if (t := chosen.get((j, d))) is not None} for w in range(weeks) for j in staff
+    }
+    limits = _week_limits(b)
+    takes: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    cost = []
+    for w in range(weeks):
         for i in staff:
-            model.AddExactlyOne(takes[i, j] for j in staff)
-            model.AddExactlyOne(takes[j, i] for j in staff)
             for j in staff:
-                model.AddHint(takes[i, j], int(i == j))
-                if any((j, d) in chosen and chosen[j, d] not in b.x[i, d] for d in week):
-                    model.Add(takes[i, j] == 0)  # a shift i may not work (earliest start, latest end)
-            for d in week:
-                for t, x in b.x[i, d].items():
-                    model.Add(var(x.Index()) == sum(takes[i, j] for j in staff if chosen.get((j, d)) == t))
+                plan = per_week[w, j]
+                minutes = sum(b.days[d].templates[t].paid_minutes for d, t in plan.items())
+                lo, hi, most_days, fewest_days = limits.get((i, w), (0, 10**9, 7, 0))
+                if any(t not in b.allowed(i, d) for d, t in plan.items()) or not lo <= minutes <= hi:
+                    continue
+                if not fewest_days <= len(plan) <= most_days:
+                    continue
+                takes[w, i, j] = model.NewBoolVar(f"takes_{w}_{i}_{j}")
+                model.AddHint(takes[w, i, j], int(i == j))
+                cost.append(round(cost_weight * SCALE * minutes / 60 * b.employees[i].contract.cost_per_hour) * takes[w, i, j])
+        for i in staff:
+            model.AddExactlyOne(takes[k] for k in takes if k[0] == w and k[1] == i)
+            model.AddExactlyOne(takes[k] for k in takes if k[0] == w and k[2] == i)
+        _same_staff_per_role(b, model, joined, chosen, takes, w)
+    spreads = []
+    for r in b.rules:
+        if not isinstance(r, Fairness) or not r.weight:
+            continue
+        people = list(staff) if r.employees is None else list(r.employees)
+        unit = 60 if r.aspect == "hours" else 1
+        counts = {
+            i: r.offsets.get(i, 0) + sum(fairness_count(r, b.days, per_week[w, j]) * takes[w, i, j] for (w, k, j) in takes if k == i)
+            for i in people
+        }
+        top = 24 * 60 * len(b.days) + max((abs(v) for v in r.offsets.values()), default=0)
+        most, least = model.NewIntVar(-top, top, f"most_{r.name}"), model.NewIntVar(-top, top, f"least_{r.name}")
+        for i in people:
+            model.Add(most >= counts[i])
+            model.Add(least <= counts[i])
+        spreads.append(round(r.weight * SCALE / unit) * (most - least))
+    model.Minimize(sum(cost) + sum(spreads))
     solver = cp_model.CpSolver()
     configure(solver, time_limit, workers, seed)
     status = solver.Solve(model)
-    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    log.info(
+        "hand round: %s, %.1f (bound %.1f)", solver.StatusName(status), solver.ObjectiveValue() / SCALE, solver.BestObjectiveBound() / SCALE
+    )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    handed = {}
+    for (w, i, j), var in takes.items():
+        if solver.Value(var):
+            handed.update({(i, d): t for d, t in per_week[w, j].items()})
+    return handed
 
 
-def hint_from(b: RosterBuilder, solver: cp_model.CpSolver) -> None:
-    """Replace ``b``'s hint by the roster ``solver`` holds (a model whose first variables are ``b``'s)."""
-    b.model.ClearHints()
-    for index in range(len(b.model.Proto().variables)):
-        x = b.model.get_int_var_from_proto_index(index)
-        b.model.AddHint(x, solver.Value(x))
+def _week_limits(b: RosterBuilder) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+    """(employee, week) -> (least minutes, most minutes, most days, fewest days) from the weekly contract rules."""
+    limits: dict[tuple[int, int], list[int]] = {}
+    for r in b.rules:
+        if isinstance(r, (ContractHours, WorkingDays)) and r.days and len(r.days) == 7:
+            key = (r.employee, r.days[0] // 7)
+            lo, hi, most, fewest = limits.setdefault(key, [0, 10**9, 7, 0])
+            if isinstance(r, ContractHours):
+                limits[key][:2] = [max(lo, r.min_minutes), min(hi, r.max_minutes)]
+            else:
+                limits[key][2:] = [min(most, r.maximum), max(fewest, r.minimum)]
+    return {key: (v[0], v[1], v[2], v[3]) for key, v in limits.items()}
+
+
+def _same_staff_per_role(b: RosterBuilder, model: cp_model.CpModel, joined, chosen: dict, takes: dict, w: int) -> None:
+    """In every slot of week ``w``, each class's staff on duty can cover the joined roster's staff per role between them.
+
+    Slots of a day with the same schedules at work and the same staff per
+    role are one constraint (most of a day's slots repeat their neighbour's).
+    """
+    for d in range(7 * w, 7 * w + 7):
+        day = b.days[d]
+        seen = set()
+        for s in range(len(day.slots)):
+            needed = tuple(joined.Value(b.n[r, d, s]) for r in b.branch.role_names)
+            working = frozenset(j for j in range(len(b.employees)) if s in _slots(b, chosen, j, d))
+            if not any(needed) or (working, needed) in seen:
+                continue
+            seen.add((working, needed))
+            share: dict[str, list] = {r: [] for r in b.branch.role_names}
+            for c, members in b.classes.items():
+                on = [takes[k] for k in takes if k[0] == w and k[1] in members and k[2] in working]
+                parts = []
+                for r in sorted(c):
+                    part = model.NewIntVar(0, len(members), f"share_{d}_{s}_{r}_{len(parts)}")
+                    share[r].append(part)
+                    parts.append(part)
+                model.Add(sum(parts) == sum(on))
+            for r, n in zip(b.branch.role_names, needed):
+                model.Add(sum(share[r]) == n)
+
+
+def _slots(b: RosterBuilder, chosen: dict, j: int, d: int) -> tuple[int, ...]:
+    t = chosen.get((j, d))
+    return () if t is None else b.days[d].templates[t].slots
+
+
+def fairness_count(rule: Fairness, days: list[DayGrid], plan: dict[int, int]) -> int:
+    """What ``rule`` counts in one person's ``plan`` (day -> template), before its offset: ``rule.counted`` for fixed shifts."""
+    n = 0
+    for d, t in plan.items():
+        day = days[d]
+        if rule.aspect == "hours":
+            n += day.templates[t].paid_minutes
+        elif rule.aspect in ("weekend", "saturday"):
+            n += day.date.weekday() in ((5, 6) if rule.aspect == "weekend" else (5,))
+        else:
+            n += day.templates[t].end == max(x.end for x in day.templates)
+    return n
 
 
 def elapsed(since: float) -> float:
