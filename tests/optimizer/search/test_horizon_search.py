@@ -52,3 +52,27 @@ def test_handing_the_weeks_schedules_round_evens_saturdays_and_the_model_prices_
     assert spread <= 1
     assert b.penalty_values(verified).get("fair Saturdays", 0.0) == 100.0 * spread  # the rule prices what it counts
     assert verified.ObjectiveValue() <= joined.ObjectiveValue() - 100 * SCALE * (WEEKS - 1 - spread)
+
+
+def test_a_three_week_plan_rotates_saturdays_and_the_checker_sees_the_same_spread():
+    """E4 never works Saturdays (unavailable): not compared; among the rest, Saturdays differ by at most one, as kpis and checker say."""
+    import staffline
+    from staffline.forecasting.baseline import service_minutes
+    from staffline.optimizer.check import check_roster
+    from tests.optimizer.branches import FAST
+
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    staff.append(person(4, roles, max_hours_week=16.0, unavailable=("sat",)))
+    inst = four_hour_branch(staff, fairness=dataclasses.replace(NO_FAIRNESS, saturdays=100.0))
+    p = staffline.plan(inst, WEEK, weeks=WEEKS, **{**FAST, "time_limit": 6})
+    assert p.status in ("optimal", "feasible"), p.result.message
+    saturdays = [d for d in sorted(set(p.roster["date"])) if WEEK.fromisoformat(d).weekday() == 5]
+    worked = p.roster[p.roster["date"].isin(saturdays)].groupby("employee")["date"].nunique().to_dict()
+    counts = {e: worked.get(e, 0) for e in ("E1", "E2", "E3")}
+    assert max(counts.values()) - min(counts.values()) <= 1, counts
+    report = check_roster(inst, p.roster, WEEK, p.forecast, service_minutes(inst), weeks=WEEKS)
+    assert report.ok, [str(v) for v in report.violations]
+    assert report.fairness["fair Saturdays"]["per_person"] == counts  # E4 is not compared
+    assert p.kpis["fairness"]["fair Saturdays"]["spread"] == report.fairness["fair Saturdays"]["spread"]
+    assert report.penalties.get("fair Saturdays", 0.0) == 100.0 * (max(counts.values()) - min(counts.values()))
