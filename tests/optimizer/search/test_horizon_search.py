@@ -1,8 +1,9 @@
 """The horizon search's steps on a three-week toy branch: handing each week's schedules round fixes what weeks alone leave unfair."""
 
 import dataclasses
+import datetime as dt
 
-from staffline.optimizer.core.branch_model import SCALE, plan_days
+from staffline.optimizer.core.branch_model import SCALE, WaitData, plan_days
 from staffline.optimizer.roster import build_waits, week_rules
 from staffline.optimizer.search.horizon import hand_round, week_waits
 from staffline.optimizer.search.portfolio import SEARCHES, ModelFactory, symmetry_groups, warm_start
@@ -76,3 +77,18 @@ def test_a_three_week_plan_rotates_saturdays_and_the_checker_sees_the_same_sprea
     assert report.fairness["fair Saturdays"]["per_person"] == counts  # E4 is not compared
     assert p.kpis["fairness"]["fair Saturdays"]["spread"] == report.fairness["fair Saturdays"]["spread"]
     assert report.penalties.get("fair Saturdays", 0.0) == 100.0 * (max(counts.values()) - min(counts.values()))
+
+
+def test_a_week_without_a_roster_takes_its_neighbours_shifts_where_they_are_allowed():
+    """stand_in: week 2 found nothing in its time; week 1's shifts move a week on, except on a day the person may not work."""
+    from staffline.optimizer.search.horizon import stand_in
+
+    roles = ("counter", "lobby")
+    staff = [person(1, roles), person(2, roles, unavailable=(WEEK + dt.timedelta(days=8),))]  # E2 away Tuesday of week 2
+    inst = four_hour_branch(staff, fairness=NO_FAIRNESS)
+    days = plan_days(inst, WEEK, 2)
+    waits = WaitData(curves={}, busy={})
+    week2 = ModelFactory(inst, days[7:], waits, week_rules(inst, days[7:], waits, None, None, None))()
+    first = {(i, d): 0 for i in (0, 1) for d in (0, 1, 2)}  # both work Monday-Wednesday of week 1
+    moved = stand_in(week2, days, first, 1, donors=[0])
+    assert moved == {(0, 7): 0, (0, 8): 0, (0, 9): 0, (1, 7): 0, (1, 9): 0}
