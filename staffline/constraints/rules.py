@@ -260,6 +260,19 @@ class Fairness(Rule):
                 late.extend(var for t, var in b.x[i, d].items() if day.templates[t].end == close)
         return sum(late)
 
+    def count_of(self, days, plan: dict[int, int]) -> int:
+        """What :meth:`counted` is for fixed shifts: one person's ``plan`` (day index -> template index of ``days``)."""
+        n = 0
+        for d, t in plan.items():
+            day = days[d]
+            if self.aspect == "hours":
+                n += day.templates[t].paid_minutes
+            elif self.aspect in ("weekend", "saturday"):
+                n += day.date.weekday() in ((5, 6) if self.aspect == "weekend" else (5,))
+            else:
+                n += day.templates[t].end == max(x.end for x in day.templates)
+        return n
+
     def add_to(self, b) -> None:
         people = range(len(b.employees)) if self.employees is None else self.employees
         if len(people) < 2:

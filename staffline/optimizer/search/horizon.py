@@ -240,7 +240,7 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
         people = list(staff) if r.employees is None else list(r.employees)
         unit = 60 if r.aspect == "hours" else 1
         counts = {
-            i: r.offsets.get(i, 0) + sum(fairness_count(r, b.days, per_week[w, j]) * takes[w, i, j] for (w, k, j) in takes if k == i)
+            i: r.offsets.get(i, 0) + sum(r.count_of(b.days, per_week[w, j]) * takes[w, i, j] for (w, k, j) in takes if k == i)
             for i in people
         }
         top = 24 * 60 * len(b.days) + max((abs(v) for v in r.offsets.values()), default=0)
@@ -310,20 +310,6 @@ def _same_staff_per_role(b: RosterBuilder, model: cp_model.CpModel, joined, chos
 def _slots(b: RosterBuilder, chosen: dict, j: int, d: int) -> tuple[int, ...]:
     t = chosen.get((j, d))
     return () if t is None else b.days[d].templates[t].slots
-
-
-def fairness_count(rule: Fairness, days: list[DayGrid], plan: dict[int, int]) -> int:
-    """What ``rule`` counts in one person's ``plan`` (day -> template), before its offset: ``rule.counted`` for fixed shifts."""
-    n = 0
-    for d, t in plan.items():
-        day = days[d]
-        if rule.aspect == "hours":
-            n += day.templates[t].paid_minutes
-        elif rule.aspect in ("weekend", "saturday"):
-            n += day.date.weekday() in ((5, 6) if rule.aspect == "weekend" else (5,))
-        else:
-            n += day.templates[t].end == max(x.end for x in day.templates)
-    return n
 
 
 def elapsed(since: float) -> float:
