@@ -11,8 +11,9 @@ only constraints (the horizon's hour limits, days worked across its
 boundaries). So the weeks' proven bounds add up to a valid bound of the
 horizon, and their rosters together are a complete starting roster for the
 whole model. What the weeks alone cannot see is fairness between them:
-handing each week's schedules round among the staff (:func:`hand_round`)
-fixes that in the whole model at a fraction of its search space. When the
+handing each week's schedules round among the staff (:func:`hand_round`, a
+small assignment model) fixes that, and the whole model checks and prices
+the result before it is kept. When the
 joined rosters break a rule of the whole model (a boundary, a horizon
 limit), CP-SAT searches the whole model from them instead.
 """
@@ -156,7 +157,8 @@ def stand_in(wb: RosterBuilder, days: list[DayGrid], chosen: dict[tuple[int, int
     week's optimised roster fits its demand far better than greedy shifts
     (on jiangdong they cost 5,634 against the weeks' 3,100-3,700), and where
     a shift of it is not allowed (another template set, an unavailable day)
-    the person is off; the polish completes or repairs it with every rule.
+    the person is off. The whole model then checks it (and, if it breaks a
+    rule there, CP-SAT searches the whole model from it).
     """
     first = 7 * w
     for k in donors:
@@ -174,8 +176,8 @@ def week_search(backend: str, factory: ModelFactory, workers: int) -> str:
     """The search of a week alone: CBC for the whole share where the portfolio would give it half, else ``backend``.
 
     Why: the week's bound is what the plan's bound is made of, and CBC's cuts
-    prove it where CP-SAT's do not; the portfolio's second half (CP-SAT from
-    CBC's roster) is what the polish of the whole horizon does anyway.
+    prove it where CP-SAT's do not; a week's share of a four-week run is
+    too short to split.
     Measured on one jiangdong week, 18 s, 2 workers, load 5.4: CBC alone
     3,174 / bound 3,057; CP-SAT alone 3,820 / 2,771; the portfolio (9 s
     each) inside the four-week plan found no roster and no bound.
@@ -197,7 +199,7 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
     only when everybody at the top (or bottom) moves at once, which CP-SAT
     searching the whole model from the joined roster did not find (jiangdong,
     20 s under load: spread still 4; it needed 5 s to presolve and 2-4 s per
-    neighbourhood). This model is small and solved exactly: the fairness
+    neighbourhood). This model is small enough to search well: the fairness
     spreads and labour cost as the roster model prices them, and in every
     slot the same staff per role as in the joined roster (``joined``, the
     solver that holds it), so waits, coverage and minimums stay as they are;
