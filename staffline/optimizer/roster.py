@@ -202,6 +202,7 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
 
 
 ROLE_DAY_FLOOR_SECONDS = 0.5  # the least wall time one day's role assignment gets, deadline or not
+ROLE_DAY_MOST_SECONDS = 10.0  # the most deterministic time one day's role assignment takes from a search that ended early
 ONE_WORKER_GRACE_SECONDS = 5.0  # a one-worker search may pass the run's deadline by this much before the wall clock stops it
 CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
 
@@ -437,11 +438,20 @@ def extract_roster(
     never less than :data:`ROLE_DAY_FLOOR_SECONDS` (on a loaded machine less
     left CP-SAT without even a first assignment, and the fallback keeps no
     hard role minimum). ``threads`` days are assigned at once.
+
+    With a deadline (the runs that are not one-worker repeatable ones), a
+    search that ended early, by proving its optimum, leaves its time to role
+    assignment: each day's deterministic budget grows to its wall share, up
+    to :data:`ROLE_DAY_MOST_SECONDS`. Role assignment is where the roster as
+    written loses against the bound (desk changes, class counts no person
+    can follow), and a day stops as soon as CP-SAT proves its assignment.
     """
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     threads = max(1, threads)
     # each day's share of the wall time left; days run ``threads`` at a time
     wall = max(ROLE_DAY_FLOOR_SECONDS, deadline.remaining() * threads / max(1, len(b.days))) if deadline is not None else None
+    if wall is not None:
+        per_day_limit = max(per_day_limit, min(wall, ROLE_DAY_MOST_SECONDS))
 
     def one_day(d: int) -> tuple[list, int, int]:
         day = b.days[d]
