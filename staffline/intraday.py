@@ -32,6 +32,7 @@ from staffline.errors import InputError, Problem
 from staffline.forecasting.intraday import prior_shape, update_forecast
 from staffline.model import Instance, minutes_of
 from staffline.optimizer.assign_roles import Extension, assign_day
+from staffline.optimizer.continuity import previous_week
 from staffline.optimizer.core.branch_model import SCALE, plan_days
 from staffline.optimizer.replan import person_days, published_roster, slot_roles
 from staffline.optimizer.roster import Demand, build_waits, day_rows, roster_kpis, week_rules
@@ -40,7 +41,7 @@ from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_d
 from staffline.pipeline import demand_from, fit_walk_ins, roster_week
 from staffline.replanning import expected_waits
 
-MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]
+MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]  # and ``cost`` (:func:`with_cost`)
 OFF = "off"  # ``from`` of an extension: the person was not rostered then
 
 
@@ -67,6 +68,7 @@ class Intraday:
             "now": self.now.isoformat(timespec="minutes"),
             "moves": self.moves.to_dict("records"),
             "expected_wait": self.waits,
+            "overtime_cost": round(float(self.moves["cost"].sum()), 2) if "cost" in self.moves else 0.0,
             "forecast_level": {r: {"level": round(v[0], 4), "sd": round(v[1], 4)} for r, v in self.levels.items()},
         }
 
@@ -178,6 +180,7 @@ def steer(
     time_limit: float = 3.0,
     seed: int = 0,
     allow_extend: bool = False,
+    previous: pd.DataFrame | None = None,
 ) -> Intraday:
     """Update today's forecast from ``tickets`` (issued before ``now``) and re-assign roles from ``now`` on.
 
@@ -186,10 +189,14 @@ def steer(
     week are returned untouched. ``allow_extend`` permits overtime: today's
     shifts may start earlier (not before ``now``) or end later, on the slot
     grid, within each contract's maximums (:func:`extensions`); each hour
-    costs its labour cost times ``[objective] cost_weight``, as in the roster.
+    costs its overtime price (labour cost times ``[replan]
+    overtime_premium``) times ``[objective] cost_weight``. ``previous`` is
+    the week before's roster (roster.csv rows), so an extension keeps the
+    rest after a shift that ended before this week began.
     """
     published = published_roster(roster)
     week_start = roster_week(published, "published roster")
+    last_ends = {} if previous is None else previous_week(instance, previous, week_start).last_end  # bad rows fail early
     day = now.date()
     days = plan_days(instance, week_start)
     d = next((k for k, g in enumerate(days) if g.date == day), None)
@@ -232,7 +239,7 @@ def steer(
         prefer=prefer,
         prefer_weight=max(1, round(instance.branch.replan.role_slot_weight * SCALE)),
         fixed=fixed,
-        extensions=extensions(instance, published, day, first, len(days[d].slots)) if allow_extend else None,
+        extensions=extensions(instance, published, day, first, len(days[d].slots), last_ends) if allow_extend else None,
         on_duty_max=instance.branch.headcount.max_on_duty,
     )
     worked = [(emp, roles, tuple(sorted(s for (e, s) in roles_of if e == emp))) for emp, roles, _slots in people]
@@ -245,7 +252,7 @@ def steer(
     coverage, _kpis = roster_kpis(instance, demand, days, steered, arrivals, full_waits)
     return Intraday(
         now=now,
-        moves=role_moves(published, steered, day, first, open_m, slot),
+        moves=with_cost(instance, role_moves(published, steered, day, first, open_m, slot)),
         roster=steered,
         forecast=demand.frame,
         coverage=coverage,
@@ -257,15 +264,26 @@ def steer(
     )
 
 
-def extensions(instance: Instance, published: pd.DataFrame, day: dt.date, first: int, n_slots: int) -> dict[str, Extension]:
+def extensions(
+    instance: Instance,
+    published: pd.DataFrame,
+    day: dt.date,
+    first: int,
+    n_slots: int,
+    previous_end: dict[str, dt.datetime] | None = None,
+) -> dict[str, Extension]:
     """The overtime each person on duty ``day`` may work: slots before their start (from slot ``first``) and after their end.
 
     Within the contract's maximums: the week's hours, the longest shift
     (and, for a shift without a lunch break, the length that would need
     one), the rest before the next worked day's start and after the
     previous one's end, the opening hours and the person's
-    earliest_start/latest_end. Each slot costs its labour cost times
-    ``[objective] cost_weight`` (the roster's own price of an hour).
+    earliest_start/latest_end. The previous end is the last worked day
+    before ``day`` in the published week or, when there is none, the end
+    of the person's last shift in the week before (``previous_end``, from
+    ``--previous``): without it Monday's rest is unchecked. Each slot costs
+    its overtime price (:func:`overtime_price`) times ``[objective]
+    cost_weight``, the roster's own weighting of labour cost.
     """
     branch = instance.branch
     slot, rules = branch.slot_minutes, branch.shift_rules
@@ -293,12 +311,28 @@ def extensions(instance: Instance, published: pd.DataFrame, day: dt.date, first:
         if before:
             prv = max(before)
             earliest = max(earliest, shifts[emp, prv][-1][1] - (day - prv).days * 24 * 60 + rest)
+        elif emp in (previous_end or {}):  # nothing worked earlier this week: the week before's last shift
+            ended = (previous_end[emp] - dt.datetime.combine(day, dt.time())).total_seconds() // 60  # type: ignore[index]
+            earliest = max(earliest, int(ended) + rest)
         later = tuple(range((end - open_m) // slot, (latest - open_m) // slot))
         earlier = tuple(range((start - open_m) // slot - 1, -(-(earliest - open_m) // slot) - 1, -1))
-        weight = round(branch.objective.cost_weight * c.cost_per_hour * slot / 60 * SCALE)
+        weight = round(branch.objective.cost_weight * overtime_price(instance, emp) * slot / 60 * SCALE)
         if most > 0 and (later or earlier):
             out[emp] = Extension(later=later, earlier=earlier, most=most, weight=weight)
     return out
+
+
+def overtime_price(instance: Instance, employee: str) -> float:
+    """What one overtime hour of ``employee`` costs: their ``cost_per_hour`` times ``[replan] overtime_premium``."""
+    contract = next(e.contract for e in instance.staff if e.id == employee)
+    return contract.cost_per_hour * instance.branch.replan.overtime_premium
+
+
+def with_cost(instance: Instance, moves: pd.DataFrame) -> pd.DataFrame:
+    """``moves`` with a ``cost`` column: an extension's hours at the overtime price, 0 for a role move (paid anyway)."""
+    hours = (pd.to_datetime(moves["until"], format="%H:%M") - pd.to_datetime(moves["time"], format="%H:%M")).dt.total_seconds() / 3600
+    price = [overtime_price(instance, e) if k == "extension" else 0.0 for e, k in zip(moves["employee"], moves["kind"])]
+    return moves.assign(cost=(hours * np.asarray(price, float)).round(2))
 
 
 def _rounded(waits: dict[str, float]) -> dict[str, float]:

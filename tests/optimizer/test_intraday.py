@@ -162,12 +162,64 @@ def test_allow_extend_adds_overtime_within_every_rule(branch, late_starter, coun
     added = sum((pd.Timestamp(f"{wed} {m['until']}") - pd.Timestamp(f"{wed} {m['time']}")).seconds // 60 for m in ext.to_dict("records"))
     assert minutes(extended.roster[extended.roster["date"] == wed]) == minutes(published[published["date"] == wed]) + added
     assert added % slot == 0
+    # each extension is priced at the overtime rate: hours x cost_per_hour x [replan] overtime_premium (1.5 by default)
+    price = {e.id: e.contract.cost_per_hour * 1.5 for e in branch.staff}
+    hours = lambda m: (pd.Timestamp(f"{wed} {m['until']}") - pd.Timestamp(f"{wed} {m['time']}")).seconds / 3600  # noqa: E731
+    assert [m["cost"] for m in ext.to_dict("records")] == pytest.approx([hours(m) * price[m["employee"]] for m in ext.to_dict("records")])
+    assert extended.as_dict()["overtime_cost"] == pytest.approx(ext["cost"].sum()) and (kept.moves["cost"] == 0).all()
     demand = forecast_week(branch, WEEK, "profile")
     assert check_roster(branch, extended.roster, WEEK, demand.frame, demand.aht_minutes).violations == []
     # the overtime hour is an extra person on duty: every role waits no longer than with moves alone, and the counter less
     counter = branch.branch.roles[0].name
     assert extended.waits["after"][counter] < kept.waits["after"][counter]
     assert all(extended.waits["after"][r] <= kept.waits["after"][r] + 1e-9 for r in kept.waits["after"])
+
+
+def test_a_prohibitive_overtime_premium_leaves_shifts_as_rostered(branch, late_starter, counter_surge):
+    import dataclasses
+
+    # the same surge that buys overtime at the default premium; at 100x the labour price no hour saves that much waiting
+    replan = dataclasses.replace(branch.branch.replan, overtime_premium=100.0)
+    dear = dataclasses.replace(branch, branch=dataclasses.replace(branch.branch, replan=replan))
+    r = steer(dear, late_starter, NOW, counter_surge, model="profile", time_limit=1.0, allow_extend=True)
+    assert (r.moves["kind"] == "move").all() and r.as_dict()["overtime_cost"] == 0
+
+
+def test_extensions_keep_the_rest_after_the_week_befores_last_shift():
+    import dataclasses
+
+    from staffline.intraday import extensions
+    from staffline.model import OpeningHours
+    from staffline.optimizer.continuity import previous_week
+    from tests.optimizer.branches import person, with_staff
+
+    base = small_branch()
+    hours = {**base.branch.hours, "sun": OpeningHours(dt.time(9, 0), dt.time(21, 0))}
+    rules = dataclasses.replace(base.branch.shift_rules, min_rest_hours=14.0)  # Sunday 21:00 + 14 h = Monday 11:00
+    inst = dataclasses.replace(base, branch=dataclasses.replace(base.branch, hours=hours, shift_rules=rules))
+    inst = with_staff(inst, [person(1, ["counter"]), person(2, ["counter"])])
+    mon, sun = WEEK.isoformat(), (WEEK - dt.timedelta(days=1)).isoformat()
+    cols = ["employee", "date", "start", "end", "role"]
+    published = pd.DataFrame([("E1", mon, "13:00", "17:00", "counter"), ("E2", mon, "13:00", "17:00", "counter")], columns=cols)
+    before = pd.DataFrame([("E1", sun, "13:00", "21:00", "counter")], columns=cols)
+    alone = extensions(inst, published, WEEK, 0, 32)
+    assert alone["E1"].earlier == tuple(range(15, -1, -1))  # without the week before: back to opening, Monday's rest unchecked
+    ends = previous_week(inst, before, WEEK).last_end
+    ext = extensions(inst, published, WEEK, 0, 32, ends)
+    assert ext["E1"].earlier == tuple(range(15, 7, -1))  # 11:00-13:00: 14 h after Sunday's 21:00
+    assert ext["E2"] == alone["E2"]  # nobody else's rest changes
+
+
+def test_cli_previous_rows_outside_the_week_before_are_bad_input(branch, published, counter_surge, tmp_path):
+    write_instance(branch, tmp_path / "b")
+    published.to_csv(tmp_path / "roster.csv", index=False)
+    published.to_csv(tmp_path / "previous.csv", index=False)  # this week, not the one before
+    counter_surge.to_csv(tmp_path / "today.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    args = ["intraday", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--now", f"{WED}T11:00"]
+    args += ["--tickets", str(tmp_path / "today.csv"), "--previous", str(tmp_path / "previous.csv"), "--allow-extend"]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 2 and "Traceback" not in out.output, out.output
+    assert "row 2" in out.output and "date" in out.output
 
 
 def test_extensions_stop_at_contract_hours_shift_length_rest_and_opening():
@@ -218,7 +270,8 @@ def test_cli_allow_extend_reports_extensions(branch, late_starter, counter_surge
     moves = json.loads(out.output)["moves"]
     assert any(m["kind"] == "extension" and m["from"] == "off" for m in moves)
     written = pd.read_csv(tmp_path / "out" / "moves.csv")
-    assert list(written.columns) == ["time", "employee", "from", "to", "until", "kind"] and len(written) == len(moves)
+    assert list(written.columns) == ["time", "employee", "from", "to", "until", "kind", "cost"] and len(written) == len(moves)
+    assert all(m["cost"] > 0 for m in moves if m["kind"] == "extension")
 
 
 def test_a_bad_now_is_bad_input_naming_the_option(tmp_path):
