@@ -29,6 +29,7 @@ import pandas as pd
 
 from staffline import atomic
 from staffline.errors import InputError, Problem
+from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.intraday import prior_shape, update_forecast
 from staffline.model import Instance, minutes_of
 from staffline.optimizer.assign_roles import Extension, assign_day
@@ -42,6 +43,7 @@ from staffline.pipeline import demand_from, fit_walk_ins, roster_week
 from staffline.replanning import expected_waits
 
 MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]  # and ``cost`` (:func:`with_cost`)
+DECISIONS = ("posterior", "mean")  # what the moves minimise: the wait averaged over the level's posterior, or at its mean
 OFF = "off"  # ``from`` of an extension: the person was not rostered then
 
 
@@ -50,7 +52,8 @@ class Intraday:
     """The steered day: moves, the adjusted week's roster, the updated forecast and coverage, waits before/after.
 
     ``waits`` = {"before": {role: minutes per customer}, "after": {...}} for
-    the rest of the day on the updated forecast; ``levels`` = {role:
+    the rest of the day on the updated forecast (averaged over its level's
+    posterior when the moves were decided so); ``levels`` = {role:
     (level, sd)} of today's arrivals against the day-ahead forecast.
     """
 
@@ -113,8 +116,12 @@ def observed_counts(tickets: pd.DataFrame, slot_minutes: int) -> pd.DataFrame:
 
 def updated_walk_ins(
     walk_ins: pd.DataFrame, tickets: pd.DataFrame, now: dt.datetime, slot_minutes: int, shape: float
-) -> tuple[pd.DataFrame, dict]:
-    """The week's walk-in forecast with today's slots from the last complete slot on re-levelled; levels per role."""
+) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """The week's walk-in forecast with today's slots from the last complete slot on re-levelled; levels per role.
+
+    Third: those re-levelled rows with the posterior sd of their rate
+    (day-ahead mean x the level's sd) in ``mean``, for :func:`posterior_variance`.
+    """
     day = now.date()
     cut = minutes_of(now.time()) // slot_minutes * slot_minutes
     cut_text = f"{cut // 60:02d}:{cut % 60:02d}"
@@ -125,7 +132,24 @@ def updated_walk_ins(
     levels = {str(r): (float(g["level"].iloc[0]), float(g["level_sd"].iloc[0])) for r, g in rest.groupby("role")}
     keep = walk_ins[~((dates == day) & (walk_ins["slot_start"] >= cut_text))]
     out = pd.concat([keep, rest[list(walk_ins.columns)]], ignore_index=True)
-    return out.sort_values(["date", "slot_start", "role", "tier"], kind="stable").reset_index(drop=True), levels
+    spread = rest[list(walk_ins.columns)].assign(mean=rest["mean"] / rest["level"].where(rest["level"] > 0, 1.0) * rest["level_sd"])
+    return out.sort_values(["date", "slot_start", "role", "tier"], kind="stable").reset_index(drop=True), levels, spread
+
+
+def posterior_variance(instance: Instance, spread: pd.DataFrame) -> Demand:
+    """The rate variance per demand row that the level's posterior leaves: sd per walk-in row, diverted like the means, squared.
+
+    Expected wait is convex in the arrival rate, so the wait at the
+    posterior mean level understates the expected wait, the more so for a
+    role whose level is uncertain and whose queue is near saturation.
+    Averaging each slot's wait curve over the posterior (``build_waits``
+    with this variance: a Gamma rate per slot, Gauss quadrature) is the
+    decision that minimises expected wait given what the morning showed.
+    Diversion moves sds linearly, as if the roles' levels moved together
+    (an upper bound on the lobby's variance).
+    """
+    sd = apply_diversion(spread, instance.branch, instance.branch.divert)
+    return Demand(sd.assign(mean=sd["mean"] ** 2), {})
 
 
 def _rest_of_day(demand: Demand, day: dt.date, start: str) -> Demand:
@@ -181,6 +205,7 @@ def steer(
     seed: int = 0,
     allow_extend: bool = False,
     previous: pd.DataFrame | None = None,
+    decide_on: str = "posterior",
 ) -> Intraday:
     """Update today's forecast from ``tickets`` (issued before ``now``) and re-assign roles from ``now`` on.
 
@@ -192,8 +217,12 @@ def steer(
     costs its overtime price (labour cost times ``[replan]
     overtime_premium``) times ``[objective] cost_weight``. ``previous`` is
     the week before's roster (roster.csv rows), so an extension keeps the
-    rest after a shift that ended before this week began.
+    rest after a shift that ended before this week began. ``decide_on``
+    "posterior" minimises the wait averaged over the updated level's
+    posterior (:func:`posterior_variance`), "mean" the wait at its mean.
     """
+    if decide_on not in DECISIONS:
+        raise ValueError(f"decide_on must be one of {DECISIONS}, got {decide_on!r}")
     published = published_roster(roster)
     week_start = roster_week(published, "published roster")
     last_ends = {} if previous is None else previous_week(instance, previous, week_start).last_end  # bad rows fail early
@@ -208,10 +237,11 @@ def steer(
     start_text = f"{(open_m + first * slot) // 60:02d}:{(open_m + first * slot) % 60:02d}"
 
     walk_ins, _info = fit_walk_ins(instance, week_start, model)
-    walk_ins, levels = updated_walk_ins(walk_ins, tickets, now, slot, history_prior_shape(instance.history))
+    walk_ins, levels, spread = updated_walk_ins(walk_ins, tickets, now, slot, history_prior_shape(instance.history))
     demand = demand_from(instance, walk_ins)
     rest = _rest_of_day(demand, day, start_text)
-    waits, _arrivals = build_waits(instance, rest, days, instance.branch.objective.wait_method)
+    variance = posterior_variance(instance, spread) if decide_on == "posterior" else None
+    waits, _arrivals = build_waits(instance, rest, days, instance.branch.objective.wait_method, variance)
     b = build_model(instance, days, waits, week_rules(instance, days, waits))
 
     staff = {e.id: e for e in instance.staff}
@@ -257,8 +287,8 @@ def steer(
         forecast=demand.frame,
         coverage=coverage,
         waits={
-            "before": _rounded(expected_waits(instance, rest, week_start, published)),
-            "after": _rounded(expected_waits(instance, rest, week_start, steered)),
+            "before": _rounded(expected_waits(instance, rest, week_start, published, variance=variance)),
+            "after": _rounded(expected_waits(instance, rest, week_start, steered, variance=variance)),
         },
         levels=levels,
     )

@@ -281,3 +281,48 @@ def test_a_bad_now_is_bad_input_naming_the_option(tmp_path):
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 2 and "Traceback" not in out.output
     assert "--now" in out.output and "expected YYYY-MM-DDTHH:MM, got 'noon'" in out.output
+
+
+def test_posterior_variance_squares_a_rate_sd_within_the_day_ahead_rate(branch):
+    from staffline.intraday import posterior_variance, updated_walk_ins
+    from staffline.pipeline import fit_walk_ins
+
+    walk_ins, _ = fit_walk_ins(branch, WEEK, "profile")
+    role = branch.branch.roles[0].name
+    _, levels, spread = updated_walk_ins(walk_ins, surge_tickets(branch, role, 2.0), NOW, branch.branch.slot_minutes, 50.0)
+    day_ahead = walk_ins[(pd.to_datetime(walk_ins["date"]).dt.date == WED) & (walk_ins["slot_start"] >= "11:00")]
+    mine = spread[spread["role"] == role].merge(day_ahead, on=["date", "slot_start", "role", "tier"], suffixes=("", "_ahead"))
+    assert len(mine) > 0 and (mine["mean"] > 0).any()
+    # the recent level's sd fades into the day level's, so every slot's sd lies between the two, relative to the day-ahead rate
+    relative = mine["mean"] / mine["mean_ahead"].where(mine["mean_ahead"] > 0)
+    assert relative.dropna().between(0.01, 1.0).all()
+    variance = posterior_variance(branch, spread).frame
+    assert np.allclose(variance["mean"].to_numpy(), spread["mean"].to_numpy() ** 2)
+
+
+def test_the_posterior_decision_minimises_the_posterior_averaged_wait(branch, published):
+    # the counter 1.6x all morning: its level is uncertain and its queue busy, where averaging over the posterior matters
+    role = branch.branch.roles[0].name
+    tickets = surge_tickets(branch, role, 1.6)
+    hedged = steer(branch, published, NOW, tickets, model="profile", time_limit=2.0)
+    plain = steer(branch, published, NOW, tickets, model="profile", time_limit=2.0, decide_on="mean")
+    # each reports the rest-of-day waits it was decided on; averaging over the level's posterior only adds (Jensen)
+    assert all(hedged.waits["before"][r] >= plain.waits["before"][r] - 1e-6 for r in plain.waits["before"])
+    assert sum(hedged.waits["before"].values()) > sum(plain.waits["before"].values())
+    # the hedged moves are at least as good as the plain ones on the posterior-averaged wait they minimise
+    from staffline.intraday import _rest_of_day, history_prior_shape, posterior_variance, updated_walk_ins
+    from staffline.pipeline import demand_from, fit_walk_ins
+    from staffline.replanning import expected_waits
+
+    walk_ins, _ = fit_walk_ins(branch, WEEK, "profile")
+    walk_ins, _, spread = updated_walk_ins(walk_ins, tickets, NOW, branch.branch.slot_minutes, history_prior_shape(branch.history))
+    rest = _rest_of_day(demand_from(branch, walk_ins), WED, "11:00")
+    variance = posterior_variance(branch, spread)
+    customers = rest.frame.groupby("role")["mean"].sum()
+
+    def customer_minutes(roster):
+        return sum(w * customers.get(r, 0.0) for r, w in expected_waits(branch, rest, WEEK, roster, variance=variance).items())
+
+    assert customer_minutes(hedged.roster) <= customer_minutes(plain.roster) + 1e-6
+    with pytest.raises(ValueError, match="decide_on"):
+        steer(branch, published, NOW, tickets, model="profile", decide_on="median")
