@@ -32,15 +32,15 @@ def published(branch):
     return published_roster(branch)
 
 
-def surge_tickets(branch, role: str, factor: float) -> pd.DataFrame:
-    """Wednesday's tickets before NOW: every role as forecast, ``role`` at ``factor`` times it."""
+def surge_tickets(branch, role: str, factor: float, date: dt.date = WED) -> pd.DataFrame:
+    """The day's tickets before 11:00: every role as forecast, ``role`` at ``factor`` times it."""
     frame = forecast_week(branch, WEEK, "profile").frame
-    day = frame[(pd.to_datetime(frame["date"]).dt.date == WED) & (frame["slot_start"] < "11:00")]
+    day = frame[(pd.to_datetime(frame["date"]).dt.date == date) & (frame["slot_start"] < "11:00")]
     rng = np.random.default_rng(0)
     issued = []
     for row in day.itertuples():
         n = rng.poisson(row.mean * (factor if row.role == role else 1.0))
-        start = dt.datetime.combine(WED, dt.time.fromisoformat(row.slot_start))
+        start = dt.datetime.combine(date, dt.time.fromisoformat(row.slot_start))
         issued += [(start + dt.timedelta(seconds=int(x)), row.role) for x in rng.integers(0, 60 * branch.branch.slot_minutes, n)]
     return pd.DataFrame(
         {
@@ -208,6 +208,28 @@ def test_extensions_keep_the_rest_after_the_week_befores_last_shift():
     ext = extensions(inst, published, WEEK, 0, 32, ends)
     assert ext["E1"].earlier == tuple(range(15, 7, -1))  # 11:00-13:00: 14 h after Sunday's 21:00
     assert ext["E2"] == alone["E2"]  # nobody else's rest changes
+
+
+def test_steer_with_the_week_before_keeps_mondays_rest(branch, published):
+    import dataclasses
+
+    # a counter clerk's Monday moved to 12:00-17:00 and the counter at 3x all morning: an earlier start is worth overtime.
+    # The rest is 44 h (more than branch.toml allows, to reach over the closed Sunday): Saturday's 16:00 end + 44 h = Monday 12:00.
+    mon, sat = WEEK.isoformat(), (WEEK - dt.timedelta(days=2)).isoformat()
+    counter = branch.branch.roles[0].name
+    who = sorted({e.id for e in branch.staff if counter in e.roles} & set(published.loc[published["date"] == mon, "employee"]))[0]
+    kept = published[~((published["date"] == mon) & (published["employee"] == who))]
+    late = pd.concat([kept, pd.DataFrame([(who, mon, "12:00", "17:00", counter)], columns=published.columns)], ignore_index=True)
+    rules = dataclasses.replace(branch.branch.shift_rules, min_rest_hours=44.0)
+    rested = dataclasses.replace(branch, branch=dataclasses.replace(branch.branch, shift_rules=rules))
+    before = pd.DataFrame([(who, sat, "09:30", "16:00", counter)], columns=published.columns)
+    now = dt.datetime.combine(WEEK, dt.time(11, 0))
+    tickets = surge_tickets(branch, counter, 3.0, WEEK)
+    earlier = lambda r: r.moves[(r.moves["employee"] == who) & (r.moves["kind"] == "extension") & (r.moves["time"] < "12:00")]  # noqa: E731
+    alone = steer(rested, late, now, tickets, model="profile", time_limit=1.0, allow_extend=True)
+    assert len(earlier(alone)) > 0  # without the week before, the clerk starts early
+    rested_run = steer(rested, late, now, tickets, model="profile", time_limit=1.0, allow_extend=True, previous=before)
+    assert len(earlier(rested_run)) == 0
 
 
 def test_cli_previous_rows_outside_the_week_before_are_bad_input(branch, published, counter_surge, tmp_path):
