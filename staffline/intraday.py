@@ -15,7 +15,11 @@ The rest of the day's arrivals come from
 :func:`staffline.forecasting.intraday.update_forecast` (a Gamma-Poisson
 day level per role from today's counts against the day-ahead forecast, and
 a recent level that fades into it over the next hours). ``levels`` reports
-the level applied to the first slot from ``now``.
+the level applied to the first slot from ``now``. The moves minimise the
+expected wait averaged over that level's posterior, not the wait at its
+mean (:func:`posterior_variance`): waiting is convex in the rate, so the
+plug-in under-protects the role whose level is uncertain and whose queue
+is busy, which is where a surge shows first.
 """
 
 from __future__ import annotations
