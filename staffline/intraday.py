@@ -150,7 +150,10 @@ def posterior_variance(instance: Instance, spread: pd.DataFrame) -> Demand:
     with this variance: a Gamma rate per slot, Gauss quadrature) is the
     decision that minimises expected wait given what the morning showed.
     Diversion moves sds linearly, as if the roles' levels moved together
-    (an upper bound on the lobby's variance).
+    (an upper bound on the lobby's variance). For the rest of today this
+    stands in for ``[objective] demand = "expected"``'s day-ahead interval
+    variance, which mostly spans the level the morning has since narrowed
+    (the slot-to-slot overdispersion left over is not added).
     """
     sd = apply_diversion(spread, instance.branch, instance.branch.divert)
     return Demand(sd.assign(mean=sd["mean"] ** 2), {})
