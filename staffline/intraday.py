@@ -325,6 +325,7 @@ def extensions(
     branch = instance.branch
     slot, rules = branch.slot_minutes, branch.shift_rules
     open_m = minutes_of(branch.slots(day)[0])
+    ended_before = previous_end or {}
     staff = {e.id: e for e in instance.staff}
     shifts = person_days(published)
     out: dict[str, Extension] = {}
@@ -348,8 +349,8 @@ def extensions(
         if before:
             prv = max(before)
             earliest = max(earliest, shifts[emp, prv][-1][1] - (day - prv).days * 24 * 60 + rest)
-        elif emp in (previous_end or {}):  # nothing worked earlier this week: the week before's last shift
-            ended = (previous_end[emp] - dt.datetime.combine(day, dt.time())).total_seconds() // 60  # type: ignore[index]
+        elif emp in ended_before:  # nothing worked earlier this week: the week before's last shift
+            ended = (ended_before[emp] - dt.datetime.combine(day, dt.time())).total_seconds() // 60
             earliest = max(earliest, int(ended) + rest)
         later = tuple(range((end - open_m) // slot, (latest - open_m) // slot))
         earlier = tuple(range((start - open_m) // slot - 1, -(-(earliest - open_m) // slot) - 1, -1))
