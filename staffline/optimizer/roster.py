@@ -173,15 +173,19 @@ def demand_frame(instance: Instance, demand: Demand) -> pd.DataFrame:
     return demand.frame if variance is None else demand.frame.assign(rate_var=variance.frame["mean"])
 
 
-def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method: str) -> tuple[WaitData, dict]:
+def build_waits(
+    instance: Instance, demand: Demand, days: list[DayGrid], method: str, variance: Demand | None = None
+) -> tuple[WaitData, dict]:
     """Convex wait curves per role and day, VIP minutes weighted by the VIP multiplier.
 
     With ``[objective] demand = "expected"`` each slot's curve is the
-    expectation over its rate distribution (:func:`demand_variance`).
+    expectation over its rate distribution (:func:`demand_variance`);
+    a given ``variance`` (rate variance per row in ``mean``) does the same
+    with that variance (intraday: the updated level's posterior).
     """
     branch = instance.branch
     busy = appointments_in_progress(instance, days)
-    variance = demand_variance(instance, demand)
+    variance = demand_variance(instance, demand) if variance is None else variance
     curves: dict[str, dict[int, np.ndarray]] = {}
     arrivals: dict[str, dict] = {}
     for role in branch.roles:
@@ -532,15 +536,16 @@ def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_mi
     return out
 
 
-def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.DataFrame, dict]:
+def roster_kpis(instance, demand, days, roster, arrivals, waits, variance: Demand | None = None) -> tuple[pd.DataFrame, dict]:
     """Coverage table and KPIs of the roster as produced (not as the solver assumed).
 
     Waits come from the optimizer's curves (expected over the rate with
-    ``demand = "expected"``); service levels are at the forecast mean rate.
+    ``demand = "expected"`` or a given ``variance``, as in :func:`build_waits`);
+    service levels are at the forecast mean rate.
     """
     branch = instance.branch
     slot = branch.slot_minutes
-    variance = demand_variance(instance, demand)
+    variance = demand_variance(instance, demand) if variance is None else variance
     rows, per_role = [], {}
     for role in branch.roles:
         spread = slot_arrivals(variance, days, role.name) if variance is not None else {}
