@@ -3,7 +3,7 @@
 Protocol (every random draw seeded)::
 
     python benchmarks/intraday_surge.py [PATH] [--roster roster.csv] [--date 2026-12-02] [--now 10:30]
-        [--surge counter=1.3@10:00-12:00] [--reps 200] [--seed 0] [--ticket-seeds 0] [--json]
+        [--surge counter=1.3@10:00-12:00] [--reps 200] [--seed 0] [--ticket-seeds 0] [--decide-on posterior] [--json]
 
 1. The published week: ``--roster`` or, without it, a plan of PATH (default
    instances/jiangdong) for the week of ``--date`` (one worker, ``--time-limit``).
@@ -105,6 +105,7 @@ def run(
     ticket_seed: int,
     model: str | None = None,
     time_limit: float = 3.0,
+    decide_on: str = "posterior",
 ) -> dict:
     """One morning: tickets, steer, both rosters simulated with the same customers; the done-when numbers."""
     from staffline.intraday import steer
@@ -117,7 +118,7 @@ def run(
     surged = apply_surges(demand, surges, day)
     tickets = morning_tickets(surged, day, now, instance.branch.slot_minutes, ticket_seed)
     started = time.perf_counter()
-    result = steer(instance, published, now, tickets, model=model, time_limit=time_limit, seed=seed)
+    result = steer(instance, published, now, tickets, model=model, time_limit=time_limit, seed=seed, decide_on=decide_on)
     steer_seconds = time.perf_counter() - started
     slot = instance.branch.slot_minutes
     first = -(-minutes_of(now.time()) // slot) * slot
@@ -133,6 +134,7 @@ def run(
         "ticket_seed": ticket_seed,
         "tickets": {str(r): int(n) for r, n in tickets["role"].value_counts().sort_index().items()},
         "levels": {r: round(v[0], 3) for r, v in result.levels.items()},
+        "level_sd": {r: round(v[1], 3) for r, v in result.levels.items()},
         "moves": result.moves.to_dict("records"),
         "steer_seconds": round(steer_seconds, 1),
         "simulated": {"published": before, "adjusted": after},
@@ -178,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ticket-seeds", default="0", help="comma-separated seeds of the morning's tickets")
     ap.add_argument("--time-limit", type=float, default=20.0, help="planning time limit when no --roster")
     ap.add_argument("--model", default=None, help="forecast model (default: the branch's)")
+    ap.add_argument("--decide-on", default="posterior", choices=["posterior", "mean"], help="what the moves minimise (steer's decide_on)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
@@ -204,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: no published roster: {p.result.message}", file=sys.stderr)
             return 1
         published = p.roster
-    results = [run(instance, published, day, now, surges, reps=args.reps, seed=args.seed, ticket_seed=s, model=args.model) for s in seeds]
+    results = [
+        run(
+            instance, published, day, now, surges, reps=args.reps, seed=args.seed, ticket_seed=s, model=args.model, decide_on=args.decide_on
+        )
+        for s in seeds
+    ]
     if args.json:
         print(json.dumps({"date": args.date, "now": args.now, "surge": args.surge, "reps": args.reps, "mornings": results}, default=str))
     else:

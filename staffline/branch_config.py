@@ -242,6 +242,7 @@ FORECAST_SPEC = {
 REPLAN_SPEC = {
     "shift_change_weight": Spec(toml_number(0, 1e6), 40.0),
     "role_slot_weight": Spec(toml_number(0, 1e6), 1.0),
+    "overtime_premium": Spec(toml_number(1, 100), 1.5),
 }
 SECTIONS = ("branch", "hours", "roles", "shifts", "headcount", "objective", "forecast", "replan", "fairness", "contract", "rules")
 

@@ -15,7 +15,11 @@ The rest of the day's arrivals come from
 :func:`staffline.forecasting.intraday.update_forecast` (a Gamma-Poisson
 day level per role from today's counts against the day-ahead forecast, and
 a recent level that fades into it over the next hours). ``levels`` reports
-the level applied to the first slot from ``now``.
+the level applied to the first slot from ``now``. The moves minimise the
+expected wait averaged over that level's posterior, not the wait at its
+mean (:func:`posterior_variance`): waiting is convex in the rate, so the
+plug-in under-protects the role whose level is uncertain and whose queue
+is busy, which is where a surge shows first.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ import pandas as pd
 
 from staffline import atomic
 from staffline.errors import InputError, Problem
+from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.intraday import prior_shape, update_forecast
 from staffline.model import Instance, minutes_of
 from staffline.optimizer.assign_roles import Extension, assign_day
+from staffline.optimizer.continuity import previous_week
 from staffline.optimizer.core.branch_model import SCALE, plan_days
 from staffline.optimizer.replan import person_days, published_roster, slot_roles
 from staffline.optimizer.roster import Demand, build_waits, day_rows, roster_kpis, week_rules
@@ -40,7 +46,8 @@ from staffline.optimizer.search.warm_start import maximums_of_day, minimums_of_d
 from staffline.pipeline import demand_from, fit_walk_ins, roster_week
 from staffline.replanning import expected_waits
 
-MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]
+MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]  # and ``cost`` (:func:`with_cost`)
+DECISIONS = ("posterior", "mean")  # what the moves minimise: the wait averaged over the level's posterior, or at its mean
 OFF = "off"  # ``from`` of an extension: the person was not rostered then
 
 
@@ -49,7 +56,8 @@ class Intraday:
     """The steered day: moves, the adjusted week's roster, the updated forecast and coverage, waits before/after.
 
     ``waits`` = {"before": {role: minutes per customer}, "after": {...}} for
-    the rest of the day on the updated forecast; ``levels`` = {role:
+    the rest of the day on the updated forecast (averaged over its level's
+    posterior when the moves were decided so); ``levels`` = {role:
     (level, sd)} of today's arrivals against the day-ahead forecast.
     """
 
@@ -67,6 +75,7 @@ class Intraday:
             "now": self.now.isoformat(timespec="minutes"),
             "moves": self.moves.to_dict("records"),
             "expected_wait": self.waits,
+            "overtime_cost": round(float(self.moves["cost"].sum()), 2) if "cost" in self.moves else 0.0,
             "forecast_level": {r: {"level": round(v[0], 4), "sd": round(v[1], 4)} for r, v in self.levels.items()},
         }
 
@@ -111,8 +120,12 @@ def observed_counts(tickets: pd.DataFrame, slot_minutes: int) -> pd.DataFrame:
 
 def updated_walk_ins(
     walk_ins: pd.DataFrame, tickets: pd.DataFrame, now: dt.datetime, slot_minutes: int, shape: float
-) -> tuple[pd.DataFrame, dict]:
-    """The week's walk-in forecast with today's slots from the last complete slot on re-levelled; levels per role."""
+) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """The week's walk-in forecast with today's slots from the last complete slot on re-levelled; levels per role.
+
+    Third: those re-levelled rows with the posterior sd of their rate
+    (day-ahead mean x the level's sd) in ``mean``, for :func:`posterior_variance`.
+    """
     day = now.date()
     cut = minutes_of(now.time()) // slot_minutes * slot_minutes
     cut_text = f"{cut // 60:02d}:{cut % 60:02d}"
@@ -123,7 +136,27 @@ def updated_walk_ins(
     levels = {str(r): (float(g["level"].iloc[0]), float(g["level_sd"].iloc[0])) for r, g in rest.groupby("role")}
     keep = walk_ins[~((dates == day) & (walk_ins["slot_start"] >= cut_text))]
     out = pd.concat([keep, rest[list(walk_ins.columns)]], ignore_index=True)
-    return out.sort_values(["date", "slot_start", "role", "tier"], kind="stable").reset_index(drop=True), levels
+    spread = rest[list(walk_ins.columns)].assign(mean=rest["mean"] / rest["level"].where(rest["level"] > 0, 1.0) * rest["level_sd"])
+    return out.sort_values(["date", "slot_start", "role", "tier"], kind="stable").reset_index(drop=True), levels, spread
+
+
+def posterior_variance(instance: Instance, spread: pd.DataFrame) -> Demand:
+    """The rate variance per demand row that the level's posterior leaves: sd per walk-in row, diverted like the means, squared.
+
+    Expected wait is convex in the arrival rate, so the wait at the
+    posterior mean level understates the expected wait, the more so for a
+    role whose level is uncertain and whose queue is near saturation.
+    Averaging each slot's wait curve over the posterior (``build_waits``
+    with this variance: a Gamma rate per slot, Gauss quadrature) is the
+    decision that minimises expected wait given what the morning showed.
+    Diversion moves sds linearly, as if the roles' levels moved together
+    (an upper bound on the lobby's variance). For the rest of today this
+    stands in for ``[objective] demand = "expected"``'s day-ahead interval
+    variance, which mostly spans the level the morning has since narrowed
+    (the slot-to-slot overdispersion left over is not added).
+    """
+    sd = apply_diversion(spread, instance.branch, instance.branch.divert)
+    return Demand(sd.assign(mean=sd["mean"] ** 2), {})
 
 
 def _rest_of_day(demand: Demand, day: dt.date, start: str) -> Demand:
@@ -178,6 +211,8 @@ def steer(
     time_limit: float = 3.0,
     seed: int = 0,
     allow_extend: bool = False,
+    previous: pd.DataFrame | None = None,
+    decide_on: str = "posterior",
 ) -> Intraday:
     """Update today's forecast from ``tickets`` (issued before ``now``) and re-assign roles from ``now`` on.
 
@@ -186,10 +221,18 @@ def steer(
     week are returned untouched. ``allow_extend`` permits overtime: today's
     shifts may start earlier (not before ``now``) or end later, on the slot
     grid, within each contract's maximums (:func:`extensions`); each hour
-    costs its labour cost times ``[objective] cost_weight``, as in the roster.
+    costs its overtime price (labour cost times ``[replan]
+    overtime_premium``) times ``[objective] cost_weight``. ``previous`` is
+    the week before's roster (roster.csv rows), so an extension keeps the
+    rest after a shift that ended before this week began. ``decide_on``
+    "posterior" minimises the wait averaged over the updated level's
+    posterior (:func:`posterior_variance`), "mean" the wait at its mean.
     """
+    if decide_on not in DECISIONS:
+        raise ValueError(f"decide_on must be one of {DECISIONS}, got {decide_on!r}")
     published = published_roster(roster)
     week_start = roster_week(published, "published roster")
+    last_ends = {} if previous is None else previous_week(instance, previous, week_start).last_end  # bad rows fail early
     day = now.date()
     days = plan_days(instance, week_start)
     d = next((k for k, g in enumerate(days) if g.date == day), None)
@@ -201,10 +244,11 @@ def steer(
     start_text = f"{(open_m + first * slot) // 60:02d}:{(open_m + first * slot) % 60:02d}"
 
     walk_ins, _info = fit_walk_ins(instance, week_start, model)
-    walk_ins, levels = updated_walk_ins(walk_ins, tickets, now, slot, history_prior_shape(instance.history))
+    walk_ins, levels, spread = updated_walk_ins(walk_ins, tickets, now, slot, history_prior_shape(instance.history))
     demand = demand_from(instance, walk_ins)
     rest = _rest_of_day(demand, day, start_text)
-    waits, _arrivals = build_waits(instance, rest, days, instance.branch.objective.wait_method)
+    variance = posterior_variance(instance, spread) if decide_on == "posterior" else None
+    waits, _arrivals = build_waits(instance, rest, days, instance.branch.objective.wait_method, variance)
     b = build_model(instance, days, waits, week_rules(instance, days, waits))
 
     staff = {e.id: e for e in instance.staff}
@@ -232,7 +276,7 @@ def steer(
         prefer=prefer,
         prefer_weight=max(1, round(instance.branch.replan.role_slot_weight * SCALE)),
         fixed=fixed,
-        extensions=extensions(instance, published, day, first, len(days[d].slots)) if allow_extend else None,
+        extensions=extensions(instance, published, day, first, len(days[d].slots), last_ends) if allow_extend else None,
         on_duty_max=instance.branch.headcount.max_on_duty,
     )
     worked = [(emp, roles, tuple(sorted(s for (e, s) in roles_of if e == emp))) for emp, roles, _slots in people]
@@ -245,31 +289,43 @@ def steer(
     coverage, _kpis = roster_kpis(instance, demand, days, steered, arrivals, full_waits)
     return Intraday(
         now=now,
-        moves=role_moves(published, steered, day, first, open_m, slot),
+        moves=with_cost(instance, role_moves(published, steered, day, first, open_m, slot)),
         roster=steered,
         forecast=demand.frame,
         coverage=coverage,
         waits={
-            "before": _rounded(expected_waits(instance, rest, week_start, published)),
-            "after": _rounded(expected_waits(instance, rest, week_start, steered)),
+            "before": _rounded(expected_waits(instance, rest, week_start, published, variance=variance)),
+            "after": _rounded(expected_waits(instance, rest, week_start, steered, variance=variance)),
         },
         levels=levels,
     )
 
 
-def extensions(instance: Instance, published: pd.DataFrame, day: dt.date, first: int, n_slots: int) -> dict[str, Extension]:
+def extensions(
+    instance: Instance,
+    published: pd.DataFrame,
+    day: dt.date,
+    first: int,
+    n_slots: int,
+    previous_end: dict[str, dt.datetime] | None = None,
+) -> dict[str, Extension]:
     """The overtime each person on duty ``day`` may work: slots before their start (from slot ``first``) and after their end.
 
     Within the contract's maximums: the week's hours, the longest shift
     (and, for a shift without a lunch break, the length that would need
     one), the rest before the next worked day's start and after the
     previous one's end, the opening hours and the person's
-    earliest_start/latest_end. Each slot costs its labour cost times
-    ``[objective] cost_weight`` (the roster's own price of an hour).
+    earliest_start/latest_end. The previous end is the last worked day
+    before ``day`` in the published week or, when there is none, the end
+    of the person's last shift in the week before (``previous_end``, from
+    ``--previous``): without it Monday's rest is unchecked. Each slot costs
+    its overtime price (:func:`overtime_price`) times ``[objective]
+    cost_weight``, the roster's own weighting of labour cost.
     """
     branch = instance.branch
     slot, rules = branch.slot_minutes, branch.shift_rules
     open_m = minutes_of(branch.slots(day)[0])
+    ended_before = previous_end or {}
     staff = {e.id: e for e in instance.staff}
     shifts = person_days(published)
     out: dict[str, Extension] = {}
@@ -293,12 +349,28 @@ def extensions(instance: Instance, published: pd.DataFrame, day: dt.date, first:
         if before:
             prv = max(before)
             earliest = max(earliest, shifts[emp, prv][-1][1] - (day - prv).days * 24 * 60 + rest)
+        elif emp in ended_before:  # nothing worked earlier this week: the week before's last shift
+            ended = (ended_before[emp] - dt.datetime.combine(day, dt.time())).total_seconds() // 60
+            earliest = max(earliest, int(ended) + rest)
         later = tuple(range((end - open_m) // slot, (latest - open_m) // slot))
         earlier = tuple(range((start - open_m) // slot - 1, -(-(earliest - open_m) // slot) - 1, -1))
-        weight = round(branch.objective.cost_weight * c.cost_per_hour * slot / 60 * SCALE)
+        weight = round(branch.objective.cost_weight * overtime_price(instance, emp) * slot / 60 * SCALE)
         if most > 0 and (later or earlier):
             out[emp] = Extension(later=later, earlier=earlier, most=most, weight=weight)
     return out
+
+
+def overtime_price(instance: Instance, employee: str) -> float:
+    """What one overtime hour of ``employee`` costs: their ``cost_per_hour`` times ``[replan] overtime_premium``."""
+    contract = next(e.contract for e in instance.staff if e.id == employee)
+    return contract.cost_per_hour * instance.branch.replan.overtime_premium
+
+
+def with_cost(instance: Instance, moves: pd.DataFrame) -> pd.DataFrame:
+    """``moves`` with a ``cost`` column: an extension's hours at the overtime price, 0 for a role move (paid anyway)."""
+    hours = (pd.to_datetime(moves["until"], format="%H:%M") - pd.to_datetime(moves["time"], format="%H:%M")).dt.total_seconds() / 3600
+    price = [overtime_price(instance, e) if k == "extension" else 0.0 for e, k in zip(moves["employee"], moves["kind"])]
+    return moves.assign(cost=(hours * np.asarray(price, float)).round(2))
 
 
 def _rounded(waits: dict[str, float]) -> dict[str, float]:

@@ -178,10 +178,14 @@ class ReplanWeights:
     the same shift works another role. Both are in objective value units
     (one unit = one customer-minute of waiting); the defaults make a moved
     shift worth more than the wait most single moves would save.
+    ``overtime_premium`` multiplies ``cost_per_hour`` for the overtime
+    ``intraday --allow-extend`` adds: an hour asked for on the day is paid
+    more than a rostered one, so it should also cost more in the objective.
     """
 
     shift_change_weight: float = 40.0
     role_slot_weight: float = 1.0
+    overtime_premium: float = 1.5
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from staffline.model import WEEKDAYS, Instance
 from staffline.optimizer.check import check_roster
 from staffline.optimizer.continuity import PreviousWeek, previous_week
 from staffline.optimizer.replan import Amendment
-from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, demand_frame, solve_roster
+from staffline.optimizer.roster import Demand, ProgressCallback, RosterResult, demand_frame, role_threads, solve_roster
 from staffline.queueing import queue_roles, requirements
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -64,12 +64,17 @@ def parse_week(text: str | dt.date | None, instance: Instance) -> dt.date:
     return monday
 
 
-def roster_week(roster: pd.DataFrame, source: str = "roster", weeks: int = 1) -> dt.date:
-    """Monday of the first week a roster covers (it must lie within ``weeks`` weeks); ``source`` names it in errors."""
+def roster_dates(roster: pd.DataFrame, source: str = "roster") -> list[dt.date]:
+    """The distinct dates of a roster's rows, in order; ``source`` names it in the error when they are not dates."""
     try:
-        dates = sorted({dt.date.fromisoformat(str(d)) for d in roster["date"]})
+        return sorted({dt.date.fromisoformat(str(d).strip()) for d in roster["date"].dropna()})
     except (KeyError, ValueError):
         raise InputError(Problem(source, None, "date", "expected a date column of YYYY-MM-DD values")) from None
+
+
+def roster_week(roster: pd.DataFrame, source: str = "roster", weeks: int = 1) -> dt.date:
+    """Monday of the first week a roster covers (it must lie within ``weeks`` weeks); ``source`` names it in errors."""
+    dates = roster_dates(roster, source)
     if not dates:
         raise InputError(Problem(source, None, None, "the roster has no rows"))
     monday = dates[0] - dt.timedelta(days=dates[0].weekday())
@@ -226,7 +231,8 @@ def plan(
     stage("forecast")
     req = requirements(demand_frame(instance, demand), queue_roles(instance.branch.roles, demand.aht_minutes), instance.branch.slot_minutes)
     stage("requirements")
-    _, after_roles = after_search_reserve(len(instance.staff), 7 * weeks, time_limit)  # checker, KPIs, writing
+    # checker, KPIs, writing: the same split solve_roster makes for role assignment (its threads too)
+    _, after_roles = after_search_reserve(len(instance.staff), 7 * weeks, time_limit, role_threads(workers))
     result = solve_roster(
         instance,
         demand,

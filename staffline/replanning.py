@@ -142,11 +142,16 @@ def _record_changes(p: Replan, instance: Instance, amend: Amendment, weights: Re
     kpis["expected_wait"] = p.waits
 
 
-def expected_waits(instance: Instance, demand: Demand, week_start: dt.date, roster: pd.DataFrame, weeks: int = 1) -> dict[str, float]:
-    """Expected wait per customer and role (minutes) of any roster, scored as the optimizer scores its own."""
+def expected_waits(
+    instance: Instance, demand: Demand, week_start: dt.date, roster: pd.DataFrame, weeks: int = 1, variance: Demand | None = None
+) -> dict[str, float]:
+    """Expected wait per customer and role (minutes) of any roster, scored as the optimizer scores its own.
+
+    ``variance``: the arrival rates' variance per row, averaged over as in :func:`build_waits`.
+    """
     days = plan_days(instance, week_start, weeks)
-    waits, arrivals = build_waits(instance, demand, days, instance.branch.objective.wait_method)
-    _, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits)
+    waits, arrivals = build_waits(instance, demand, days, instance.branch.objective.wait_method, variance)
+    _, kpis = roster_kpis(instance, demand, days, roster, arrivals, waits, variance)
     return {role: float(r["expected_wait_minutes"]) for role, r in kpis["roles"].items()}
 
 

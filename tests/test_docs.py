@@ -78,7 +78,7 @@ def test_readme_links_point_at_files_that_exist():
 
 
 def test_readme_library_example_is_the_library_guides_first_block():
-    """The README's ten lines are the guide's first example verbatim, so running the guide runs them (once: CI time)."""
+    """The README's library lines are the guide's first example verbatim, so running the guide runs them (once: CI time)."""
     (code,) = blocks(README, "python")
     assert blocks(LIBRARY_GUIDE, "python")[0] == code
 

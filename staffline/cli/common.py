@@ -163,6 +163,15 @@ model_option = click.option(
     type=click.Choice(MODEL_NAMES),
     help="Forecast model; auto picks the one that forecast the branch's last weeks best  [default: the branch's [forecast] model, auto]",
 )
+backend_option = click.option(
+    "--backend",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "portfolio", "columns", "cpsat", "cbc"]),
+    help="auto: portfolio on small branches, columns on large ones; portfolio: CBC for a proven bound and a first roster, "
+    "then CP-SAT (large branches: CP-SAT only); columns: column generation (one schedule per employee); "
+    "cpsat or cbc: one solver alone (cbc = cross-check).",
+)
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 pin_option = click.option(
     "--pin", multiple=True, metavar="FILE|EMP=DATE", help="Keep a person-day exactly as published (or a CSV of employee,date); repeatable."

@@ -18,7 +18,9 @@ from staffline.cli.common import (
     json_option,
     model_option,
     optional_out_option,
+    previous_option,
     quiet_option,
+    read_roster_csv,
     roster_option,
     seed_option,
 )
@@ -48,17 +50,22 @@ from staffline.io import load_instance
     is_flag=True,
     help="Permit overtime: today's shifts may start earlier or end later (slot grid) within contract maximums and opening hours.",
 )
+@previous_option
 @model_option
 @history_option
 @json_option
 @quiet_option
 @handle_errors
-def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, seed, allow_extend, model, history, as_json, quiet) -> None:
+def intraday(
+    path, roster_file, now_text, tickets_file, out_dir, time_limit, seed, allow_extend, previous_file, model, history, as_json, quiet
+) -> None:
     """Move on-duty staff between roles for the rest of today, on a forecast updated from today's tickets.
 
     Shifts stay as rostered unless --allow-extend permits overtime (within the
     week's contract hours, the longest shift, rest to the next shift and
-    opening hours); certifications and the minimum role block hold.
+    opening hours; --previous adds the rest after last week's final shift),
+    each overtime hour at cost_per_hour x [replan] overtime_premium;
+    certifications and the minimum role block hold.
     Prints the moves (``10:45 E07 counter -> lobby``) and the expected wait
     per role for the rest of the day without and with them.
     """
@@ -69,7 +76,10 @@ def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, see
     now = parse_moment(now_text, "--now")
     instance = load_instance(path, history)
     tickets = read_today(tickets_file, instance.branch, now)
-    result = steer(instance, roster_file, now, tickets, model=model, time_limit=time_limit, seed=seed, allow_extend=allow_extend)
+    previous = read_roster_csv(previous_file) if previous_file is not None else None
+    result = steer(
+        instance, roster_file, now, tickets, model=model, time_limit=time_limit, seed=seed, allow_extend=allow_extend, previous=previous
+    )
     paths = write_intraday(result, out_dir) if out_dir is not None else []
     if as_json:
         emit_json({**result.as_dict(), "outputs": [str(p) for p in paths]})
@@ -80,10 +90,9 @@ def intraday(path, roster_file, now_text, tickets_file, out_dir, time_limit, see
 def summary(result, paths: list[Path]) -> str:
     """The moves, today's level per role and the expected wait for the rest of the day without and with them."""
     lines = [f"intraday at {result.now:%Y-%m-%d %H:%M}: {len(result.moves)} move(s)"]
-    lines += [
-        f"  {m['time']} {m['employee']} {m['from']} -> {m['to']} (until {m['until']}){' overtime' if m['kind'] == 'extension' else ''}"
-        for m in result.moves.to_dict("records")
-    ]
+    for m in result.moves.to_dict("records"):
+        paid = f" overtime, cost {m['cost']:.2f}" if m["kind"] == "extension" else ""
+        lines.append(f"  {m['time']} {m['employee']} {m['from']} -> {m['to']} (until {m['until']}){paid}")
     lines.append("  today's arrivals vs the day-ahead forecast: " + ", ".join(f"{r} x{v[0]:.2f}" for r, v in result.levels.items()))
     lines.append(f"  expected wait, rest of day, min/customer {'without':>8s} {'with moves':>11s}")
     for role, before in result.waits["before"].items():

@@ -14,6 +14,7 @@ import click
 
 from staffline.cli.common import (
     absent_option,
+    backend_option,
     divert_option,
     emit_json,
     handle_errors,
@@ -73,10 +74,11 @@ def _roster_dates(roster_file: Path) -> list[dt.date]:
     """The roster's dates in order, to find its week(s); unreadable ones are left to the checker, which names them."""
     import pandas as pd
 
+    from staffline.pipeline import roster_dates
+
     try:
-        text = pd.read_csv(roster_file, dtype=str)["date"].dropna() if roster_file.stat().st_size else []
-        return sorted({dt.date.fromisoformat(d.strip()) for d in text})
-    except (KeyError, ValueError, pd.errors.ParserError):
+        return roster_dates(pd.read_csv(roster_file, dtype=str), str(roster_file)) if roster_file.stat().st_size else []
+    except (InputError, pd.errors.ParserError):
         return []
 
 
@@ -104,15 +106,7 @@ def _parse_certify(values: tuple[str, ...]) -> dict[str, list[str]]:
 @out_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
-@click.option(
-    "--backend",
-    default="auto",
-    show_default=True,
-    type=click.Choice(["auto", "portfolio", "columns", "cpsat", "cbc"]),
-    help="auto: portfolio on small branches, columns on large ones; portfolio: CBC for a proven bound and a first roster, "
-    "then CP-SAT (large branches: CP-SAT only); columns: column generation (one schedule per employee); "
-    "cpsat or cbc: one solver alone (cbc = cross-check).",
-)
+@backend_option
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver random seed.")
 @click.option("--headcount", default=None, type=click.IntRange(1, 10000), help="What-if: maximum staff on duty per slot.")
 @click.option("--certify", multiple=True, metavar="EMP=ROLE", help="What-if: certify an employee for a role (repeatable).")

@@ -13,6 +13,7 @@ import click
 
 from staffline.cli.common import (
     absent_option,
+    backend_option,
     emit_json,
     handle_errors,
     history_option,
@@ -43,6 +44,7 @@ from staffline.runlog import log_file_option
 @weeks_option
 @click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(1, 86400), help="Solver time limit in seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="CP-SAT worker threads (1 = deterministic).")
+@backend_option
 @seed_option()
 @previous_option
 @model_option
@@ -62,6 +64,7 @@ def replan(
     weeks,
     time_limit,
     workers,
+    backend,
     seed,
     previous_file,
     model,
@@ -97,6 +100,7 @@ def replan(
         time_limit=time_limit,
         workers=workers,
         seed=seed,
+        backend=backend,
         model=model,
         previous=read_roster_csv(previous_file) if previous_file is not None else None,
         weeks=weeks,

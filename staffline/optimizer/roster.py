@@ -173,15 +173,19 @@ def demand_frame(instance: Instance, demand: Demand) -> pd.DataFrame:
     return demand.frame if variance is None else demand.frame.assign(rate_var=variance.frame["mean"])
 
 
-def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method: str) -> tuple[WaitData, dict]:
+def build_waits(
+    instance: Instance, demand: Demand, days: list[DayGrid], method: str, variance: Demand | None = None
+) -> tuple[WaitData, dict]:
     """Convex wait curves per role and day, VIP minutes weighted by the VIP multiplier.
 
     With ``[objective] demand = "expected"`` each slot's curve is the
-    expectation over its rate distribution (:func:`demand_variance`).
+    expectation over its rate distribution (:func:`demand_variance`);
+    a given ``variance`` (rate variance per row in ``mean``) does the same
+    with that variance (intraday: the updated level's posterior).
     """
     branch = instance.branch
     busy = appointments_in_progress(instance, days)
-    variance = demand_variance(instance, demand)
+    variance = demand_variance(instance, demand) if variance is None else variance
     curves: dict[str, dict[int, np.ndarray]] = {}
     arrivals: dict[str, dict] = {}
     for role in branch.roles:
@@ -202,6 +206,7 @@ def build_waits(instance: Instance, demand: Demand, days: list[DayGrid], method:
 
 
 ROLE_DAY_FLOOR_SECONDS = 0.5  # the least wall time one day's role assignment gets, deadline or not
+ROLE_DAY_MOST_SECONDS = 10.0  # the most deterministic time one day's role assignment takes from a search that ended early
 ONE_WORKER_GRACE_SECONDS = 5.0  # a one-worker search may pass the run's deadline by this much before the wall clock stops it
 CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
 
@@ -437,11 +442,20 @@ def extract_roster(
     never less than :data:`ROLE_DAY_FLOOR_SECONDS` (on a loaded machine less
     left CP-SAT without even a first assignment, and the fallback keeps no
     hard role minimum). ``threads`` days are assigned at once.
+
+    With a deadline (the runs that are not one-worker repeatable ones), a
+    search that ended early, by proving its optimum, leaves its time to role
+    assignment: each day's deterministic budget grows to its wall share, up
+    to :data:`ROLE_DAY_MOST_SECONDS`. Role assignment is where the roster as
+    written loses against the bound (desk changes, class counts no person
+    can follow), and a day stops as soon as CP-SAT proves its assignment.
     """
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     threads = max(1, threads)
     # each day's share of the wall time left; days run ``threads`` at a time
     wall = max(ROLE_DAY_FLOOR_SECONDS, deadline.remaining() * threads / max(1, len(b.days))) if deadline is not None else None
+    if wall is not None:
+        per_day_limit = max(per_day_limit, min(wall, ROLE_DAY_MOST_SECONDS))
 
     def one_day(d: int) -> tuple[list, int, int]:
         day = b.days[d]
@@ -522,15 +536,16 @@ def staff_per_slot(roster: pd.DataFrame, days: list[DayGrid], role: str, slot_mi
     return out
 
 
-def roster_kpis(instance, demand, days, roster, arrivals, waits) -> tuple[pd.DataFrame, dict]:
+def roster_kpis(instance, demand, days, roster, arrivals, waits, variance: Demand | None = None) -> tuple[pd.DataFrame, dict]:
     """Coverage table and KPIs of the roster as produced (not as the solver assumed).
 
     Waits come from the optimizer's curves (expected over the rate with
-    ``demand = "expected"``); service levels are at the forecast mean rate.
+    ``demand = "expected"`` or a given ``variance``, as in :func:`build_waits`);
+    service levels are at the forecast mean rate.
     """
     branch = instance.branch
     slot = branch.slot_minutes
-    variance = demand_variance(instance, demand)
+    variance = demand_variance(instance, demand) if variance is None else variance
     rows, per_role = [], {}
     for role in branch.roles:
         spread = slot_arrivals(variance, days, role.name) if variance is not None else {}

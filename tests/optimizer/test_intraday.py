@@ -32,15 +32,15 @@ def published(branch):
     return published_roster(branch)
 
 
-def surge_tickets(branch, role: str, factor: float) -> pd.DataFrame:
-    """Wednesday's tickets before NOW: every role as forecast, ``role`` at ``factor`` times it."""
+def surge_tickets(branch, role: str, factor: float, date: dt.date = WED) -> pd.DataFrame:
+    """The day's tickets before 11:00: every role as forecast, ``role`` at ``factor`` times it."""
     frame = forecast_week(branch, WEEK, "profile").frame
-    day = frame[(pd.to_datetime(frame["date"]).dt.date == WED) & (frame["slot_start"] < "11:00")]
+    day = frame[(pd.to_datetime(frame["date"]).dt.date == date) & (frame["slot_start"] < "11:00")]
     rng = np.random.default_rng(0)
     issued = []
     for row in day.itertuples():
         n = rng.poisson(row.mean * (factor if row.role == role else 1.0))
-        start = dt.datetime.combine(WED, dt.time.fromisoformat(row.slot_start))
+        start = dt.datetime.combine(date, dt.time.fromisoformat(row.slot_start))
         issued += [(start + dt.timedelta(seconds=int(x)), row.role) for x in rng.integers(0, 60 * branch.branch.slot_minutes, n)]
     return pd.DataFrame(
         {
@@ -162,12 +162,86 @@ def test_allow_extend_adds_overtime_within_every_rule(branch, late_starter, coun
     added = sum((pd.Timestamp(f"{wed} {m['until']}") - pd.Timestamp(f"{wed} {m['time']}")).seconds // 60 for m in ext.to_dict("records"))
     assert minutes(extended.roster[extended.roster["date"] == wed]) == minutes(published[published["date"] == wed]) + added
     assert added % slot == 0
+    # each extension is priced at the overtime rate: hours x cost_per_hour x [replan] overtime_premium (1.5 by default)
+    price = {e.id: e.contract.cost_per_hour * 1.5 for e in branch.staff}
+    hours = lambda m: (pd.Timestamp(f"{wed} {m['until']}") - pd.Timestamp(f"{wed} {m['time']}")).seconds / 3600  # noqa: E731
+    assert [m["cost"] for m in ext.to_dict("records")] == pytest.approx([hours(m) * price[m["employee"]] for m in ext.to_dict("records")])
+    assert extended.as_dict()["overtime_cost"] == pytest.approx(ext["cost"].sum()) and (kept.moves["cost"] == 0).all()
     demand = forecast_week(branch, WEEK, "profile")
     assert check_roster(branch, extended.roster, WEEK, demand.frame, demand.aht_minutes).violations == []
     # the overtime hour is an extra person on duty: every role waits no longer than with moves alone, and the counter less
     counter = branch.branch.roles[0].name
     assert extended.waits["after"][counter] < kept.waits["after"][counter]
     assert all(extended.waits["after"][r] <= kept.waits["after"][r] + 1e-9 for r in kept.waits["after"])
+
+
+def test_a_prohibitive_overtime_premium_leaves_shifts_as_rostered(branch, late_starter, counter_surge):
+    import dataclasses
+
+    # the same surge that buys overtime at the default premium; at 100x the labour price no hour saves that much waiting
+    replan = dataclasses.replace(branch.branch.replan, overtime_premium=100.0)
+    dear = dataclasses.replace(branch, branch=dataclasses.replace(branch.branch, replan=replan))
+    r = steer(dear, late_starter, NOW, counter_surge, model="profile", time_limit=1.0, allow_extend=True)
+    assert (r.moves["kind"] == "move").all() and r.as_dict()["overtime_cost"] == 0
+
+
+def test_extensions_keep_the_rest_after_the_week_befores_last_shift():
+    import dataclasses
+
+    from staffline.intraday import extensions
+    from staffline.model import OpeningHours
+    from staffline.optimizer.continuity import previous_week
+    from tests.optimizer.branches import person, with_staff
+
+    base = small_branch()
+    hours = {**base.branch.hours, "sun": OpeningHours(dt.time(9, 0), dt.time(21, 0))}
+    rules = dataclasses.replace(base.branch.shift_rules, min_rest_hours=14.0)  # Sunday 21:00 + 14 h = Monday 11:00
+    inst = dataclasses.replace(base, branch=dataclasses.replace(base.branch, hours=hours, shift_rules=rules))
+    inst = with_staff(inst, [person(1, ["counter"]), person(2, ["counter"])])
+    mon, sun = WEEK.isoformat(), (WEEK - dt.timedelta(days=1)).isoformat()
+    cols = ["employee", "date", "start", "end", "role"]
+    published = pd.DataFrame([("E1", mon, "13:00", "17:00", "counter"), ("E2", mon, "13:00", "17:00", "counter")], columns=cols)
+    before = pd.DataFrame([("E1", sun, "13:00", "21:00", "counter")], columns=cols)
+    alone = extensions(inst, published, WEEK, 0, 32)
+    assert alone["E1"].earlier == tuple(range(15, -1, -1))  # without the week before: back to opening, Monday's rest unchecked
+    ends = previous_week(inst, before, WEEK).last_end
+    ext = extensions(inst, published, WEEK, 0, 32, ends)
+    assert ext["E1"].earlier == tuple(range(15, 7, -1))  # 11:00-13:00: 14 h after Sunday's 21:00
+    assert ext["E2"] == alone["E2"]  # nobody else's rest changes
+
+
+def test_steer_with_the_week_before_keeps_mondays_rest(branch, published):
+    import dataclasses
+
+    # a counter clerk's Monday moved to 12:00-17:00 and the counter at 3x all morning: an earlier start is worth overtime.
+    # The rest is 44 h (more than branch.toml allows, to reach over the closed Sunday): Saturday's 16:00 end + 44 h = Monday 12:00.
+    mon, sat = WEEK.isoformat(), (WEEK - dt.timedelta(days=2)).isoformat()
+    counter = branch.branch.roles[0].name
+    who = sorted({e.id for e in branch.staff if counter in e.roles} & set(published.loc[published["date"] == mon, "employee"]))[0]
+    kept = published[~((published["date"] == mon) & (published["employee"] == who))]
+    late = pd.concat([kept, pd.DataFrame([(who, mon, "12:00", "17:00", counter)], columns=published.columns)], ignore_index=True)
+    rules = dataclasses.replace(branch.branch.shift_rules, min_rest_hours=44.0)
+    rested = dataclasses.replace(branch, branch=dataclasses.replace(branch.branch, shift_rules=rules))
+    before = pd.DataFrame([(who, sat, "09:30", "16:00", counter)], columns=published.columns)
+    now = dt.datetime.combine(WEEK, dt.time(11, 0))
+    tickets = surge_tickets(branch, counter, 3.0, WEEK)
+    earlier = lambda r: r.moves[(r.moves["employee"] == who) & (r.moves["kind"] == "extension") & (r.moves["time"] < "12:00")]  # noqa: E731
+    alone = steer(rested, late, now, tickets, model="profile", time_limit=1.0, allow_extend=True)
+    assert len(earlier(alone)) > 0  # without the week before, the clerk starts early
+    rested_run = steer(rested, late, now, tickets, model="profile", time_limit=1.0, allow_extend=True, previous=before)
+    assert len(earlier(rested_run)) == 0
+
+
+def test_cli_previous_rows_outside_the_week_before_are_bad_input(branch, published, counter_surge, tmp_path):
+    write_instance(branch, tmp_path / "b")
+    published.to_csv(tmp_path / "roster.csv", index=False)
+    published.to_csv(tmp_path / "previous.csv", index=False)  # this week, not the one before
+    counter_surge.to_csv(tmp_path / "today.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    args = ["intraday", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--now", f"{WED}T11:00"]
+    args += ["--tickets", str(tmp_path / "today.csv"), "--previous", str(tmp_path / "previous.csv"), "--allow-extend"]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 2 and "Traceback" not in out.output, out.output
+    assert "row 2" in out.output and "date" in out.output
 
 
 def test_extensions_stop_at_contract_hours_shift_length_rest_and_opening():
@@ -218,7 +292,8 @@ def test_cli_allow_extend_reports_extensions(branch, late_starter, counter_surge
     moves = json.loads(out.output)["moves"]
     assert any(m["kind"] == "extension" and m["from"] == "off" for m in moves)
     written = pd.read_csv(tmp_path / "out" / "moves.csv")
-    assert list(written.columns) == ["time", "employee", "from", "to", "until", "kind"] and len(written) == len(moves)
+    assert list(written.columns) == ["time", "employee", "from", "to", "until", "kind", "cost"] and len(written) == len(moves)
+    assert all(m["cost"] > 0 for m in moves if m["kind"] == "extension")
 
 
 def test_a_bad_now_is_bad_input_naming_the_option(tmp_path):
@@ -228,3 +303,48 @@ def test_a_bad_now_is_bad_input_naming_the_option(tmp_path):
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 2 and "Traceback" not in out.output
     assert "--now" in out.output and "expected YYYY-MM-DDTHH:MM, got 'noon'" in out.output
+
+
+def test_posterior_variance_squares_a_rate_sd_within_the_day_ahead_rate(branch):
+    from staffline.intraday import posterior_variance, updated_walk_ins
+    from staffline.pipeline import fit_walk_ins
+
+    walk_ins, _ = fit_walk_ins(branch, WEEK, "profile")
+    role = branch.branch.roles[0].name
+    _, levels, spread = updated_walk_ins(walk_ins, surge_tickets(branch, role, 2.0), NOW, branch.branch.slot_minutes, 50.0)
+    day_ahead = walk_ins[(pd.to_datetime(walk_ins["date"]).dt.date == WED) & (walk_ins["slot_start"] >= "11:00")]
+    mine = spread[spread["role"] == role].merge(day_ahead, on=["date", "slot_start", "role", "tier"], suffixes=("", "_ahead"))
+    assert len(mine) > 0 and (mine["mean"] > 0).any()
+    # the recent level's sd fades into the day level's, so every slot's sd lies between the two, relative to the day-ahead rate
+    relative = mine["mean"] / mine["mean_ahead"].where(mine["mean_ahead"] > 0)
+    assert relative.dropna().between(0.01, 1.0).all()
+    variance = posterior_variance(branch, spread).frame
+    assert np.allclose(variance["mean"].to_numpy(), spread["mean"].to_numpy() ** 2)
+
+
+def test_the_posterior_decision_minimises_the_posterior_averaged_wait(branch, published):
+    # the counter 1.6x all morning: its level is uncertain and its queue busy, where averaging over the posterior matters
+    role = branch.branch.roles[0].name
+    tickets = surge_tickets(branch, role, 1.6)
+    hedged = steer(branch, published, NOW, tickets, model="profile", time_limit=2.0)
+    plain = steer(branch, published, NOW, tickets, model="profile", time_limit=2.0, decide_on="mean")
+    # each reports the rest-of-day waits it was decided on; averaging over the level's posterior only adds (Jensen)
+    assert all(hedged.waits["before"][r] >= plain.waits["before"][r] - 1e-6 for r in plain.waits["before"])
+    assert sum(hedged.waits["before"].values()) > sum(plain.waits["before"].values())
+    # the hedged moves are at least as good as the plain ones on the posterior-averaged wait they minimise
+    from staffline.intraday import _rest_of_day, history_prior_shape, posterior_variance, updated_walk_ins
+    from staffline.pipeline import demand_from, fit_walk_ins
+    from staffline.replanning import expected_waits
+
+    walk_ins, _ = fit_walk_ins(branch, WEEK, "profile")
+    walk_ins, _, spread = updated_walk_ins(walk_ins, tickets, NOW, branch.branch.slot_minutes, history_prior_shape(branch.history))
+    rest = _rest_of_day(demand_from(branch, walk_ins), WED, "11:00")
+    variance = posterior_variance(branch, spread)
+    customers = rest.frame.groupby("role")["mean"].sum()
+
+    def customer_minutes(roster):
+        return sum(w * customers.get(r, 0.0) for r, w in expected_waits(branch, rest, WEEK, roster, variance=variance).items())
+
+    assert customer_minutes(hedged.roster) <= customer_minutes(plain.roster) + 1e-6
+    with pytest.raises(ValueError, match="decide_on"):
+        steer(branch, published, NOW, tickets, model="profile", decide_on="median")

@@ -166,11 +166,12 @@ def test_cli_bad_absent_exits_2_with_one_line_naming_it(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_replan_writes_changes_and_kpis(tmp_path, branch, published):
+def test_cli_replan_writes_changes_and_kpis_with_the_backend_asked_for(tmp_path, branch, published):
     write_instance(branch, tmp_path / "b")
     published.to_csv(tmp_path / "roster.csv", index=False)
     args = ["replan", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--out", str(tmp_path / "new")]
     args += ["--absent", f"E03={WED}", "--from", f"{WED}T00:00", "--time-limit", "3", "--workers", "1", "--model", "profile"]
+    args += ["--backend", "cpsat"]
     proc = subprocess.run([sys.executable, "-m", "staffline", *args], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert "without replan" in proc.stdout and "E03" in proc.stdout
@@ -178,6 +179,7 @@ def test_cli_replan_writes_changes_and_kpis(tmp_path, branch, published):
     assert list(changes.columns) == ["employee", "date", "before", "after", "reason"]
     kpis = json.loads((tmp_path / "new" / "kpis.json").read_text())
     assert set(kpis["changes"]) == {"person_days", "role_slots", "penalty"}
+    assert kpis["backend"] == "cpsat"  # --backend reaches the search (the default, auto, records the portfolio)
 
 
 def test_replan_weights_come_from_branch_toml_and_are_range_checked(branch):

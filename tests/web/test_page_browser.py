@@ -3,7 +3,7 @@
 The issue's check on the demo branch: open the page and plan jiangdong with a
 10 s limit; the timeline shows its 11 employees; mark one absent on
 Wednesday and re-plan; that person has no block on Wednesday and the other
-days barely change; publish; the files exist; no console errors. On the way
+days barely change; publish; the files exist; delete the unpublished parent; no console errors. On the way
 it checks the what-if controls, hover, the charts (simulated wait beside
 expected), the downloads, the changes list and the comparison, and that no
 request leaves the server (every asset ships in the package).
@@ -179,6 +179,14 @@ def test_page_plans_jiangdong_replans_around_an_absence_and_publishes(live_serve
         for name in ("roster.csv", "changes.csv", "roster.xlsx", "report.html", "simulation.csv", "kpis.json"):
             assert (published / name).is_file(), name
         assert len(list((published / "calendars").glob("*.ics"))) == len({e for e, _ in after})
+        # a published plan cannot be deleted; its unpublished parent can, after the page asks
+        assert page.is_disabled("#delete")
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.click("#versions tbody tr:has(td:text-is('plan'))")
+        page.wait_for_function("!document.querySelector('#delete').disabled")
+        page.click("#delete")
+        page.wait_for_function("document.querySelectorAll('#versions tbody tr').length === 1")
+        assert page.inner_text("#versions tbody tr td:nth-child(3)") == "replan" and page.inner_text("#status").endswith(": done")
         browser.close()
     # Chromium logs every 4xx response itself; the one 400 is the refused what-if above, anything else is a page error
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"], errors

@@ -158,6 +158,7 @@ function clearPlan() {
   $("findings").replaceChildren(el("p", {}, "No plan of this branch yet: press Plan."));
   $("status").textContent = "";
   $("publish").disabled = true;
+  $("delete").disabled = true;
   $("replan").disabled = true;
   $("stop").disabled = true;
   $("plan").disabled = false;
@@ -171,6 +172,7 @@ async function showPlan(id) {
   $("stop").disabled = !active;
   $("plan").disabled = active;
   $("publish").disabled = plan.status !== "done";
+  $("delete").disabled = active || Boolean(plan.published); // the server keeps published plans (409)
   $("replan").disabled = plan.status !== "done";
   $("published").textContent = plan.published ? "published to " + plan.published : "";
   drawProgress(plan.progress);
@@ -501,10 +503,28 @@ async function stopPlan() {
   await showPlan(state.plan.id);
 }
 
+async function deletePlan() {
+  const plan = state.plan;
+  if (!plan || !window.confirm("Delete plan " + plan.id + " and its files?")) return;
+  try {
+    await api("/api/plans/" + plan.id, { method: "DELETE" });
+  } catch (error) {
+    showProblems(error); // 409: published, or a running re-plan still reads it
+    return;
+  }
+  state.picked.delete(plan.id);
+  const plans = await api("/api/plans?branch=" + encodeURIComponent(plan.branch));
+  renderVersions(plans);
+  if (plans.length) await showPlan(plans[0].id);
+  else clearPlan();
+}
+
 async function publishPlan() {
   try {
     const out = await api("/api/plans/" + state.plan.id + "/publish", { method: "POST" });
     $("published").textContent = "published " + out.files.length + " files";
+    state.plan.published = true;
+    $("delete").disabled = true; // the server keeps published plans
   } catch (error) {
     showProblems(error);
   }
@@ -515,5 +535,6 @@ $("plan").addEventListener("click", startPlan);
 $("replan").addEventListener("click", startReplan);
 $("stop").addEventListener("click", stopPlan);
 $("publish").addEventListener("click", publishPlan);
+$("delete").addEventListener("click", deletePlan);
 $("compare").addEventListener("click", () => showComparison().catch(showProblems));
 loadBranches().catch(showProblems);
