@@ -5,10 +5,12 @@ import pytest
 from staffline.deadline import (
     AFTER_SEARCH_FLOOR,
     AFTER_SEARCH_SHARE,
+    ROLE_DAY_MOST_SECONDS,
     ROLE_SECONDS_PER_EMPLOYEE_DAY,
     TAIL_SECONDS_PER_EMPLOYEE_DAY,
     Deadline,
     after_search_reserve,
+    role_day_budget,
     role_day_seconds,
 )
 
@@ -68,3 +70,10 @@ def test_after_search_reserve_grows_with_the_roster_and_never_takes_the_limit():
 
 def test_role_day_seconds_grow_with_the_limit_between_half_a_second_and_three():
     assert role_day_seconds(1.0) == 0.5 and role_day_seconds(60.0) == pytest.approx(2.4) and role_day_seconds(600.0) == 3.0
+
+
+def test_role_assignment_takes_the_time_an_early_search_leaves_within_a_cap():
+    assert role_day_budget(2.4, None) == 2.4  # one worker, repeatable: never a measured amount
+    assert role_day_budget(2.4, 1.0) == 2.4  # a search that used its time: the base budget
+    assert role_day_budget(2.4, 9.0) == 9.0  # one that proved its optimum early: the days take what is left
+    assert role_day_budget(2.4, 500.0) == ROLE_DAY_MOST_SECONDS  # within a cap

@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.constraints.rules import BusyCoverage, Rule
-from staffline.deadline import Deadline, after_search_reserve, role_day_seconds
+from staffline.deadline import Deadline, after_search_reserve, role_day_budget, role_day_seconds
 from staffline.forecasting.intervals import rate_variance
 from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
@@ -206,7 +206,6 @@ def build_waits(
 
 
 ROLE_DAY_FLOOR_SECONDS = 0.5  # the least wall time one day's role assignment gets, deadline or not
-ROLE_DAY_MOST_SECONDS = 10.0  # the most deterministic time one day's role assignment takes from a search that ended early
 ONE_WORKER_GRACE_SECONDS = 5.0  # a one-worker search may pass the run's deadline by this much before the wall clock stops it
 CORE_SECONDS = 5.0  # of the diagnosis budget for CP-SAT's assumption core (a head start, not a requirement)
 
@@ -445,8 +444,8 @@ def extract_roster(
 
     With a deadline (the runs that are not one-worker repeatable ones), a
     search that ended early, by proving its optimum, leaves its time to role
-    assignment: each day's deterministic budget grows to its wall share, up
-    to :data:`ROLE_DAY_MOST_SECONDS`. Role assignment is where the roster as
+    assignment: each day's deterministic budget grows to its wall share
+    (:func:`~staffline.deadline.role_day_budget`). Role assignment is where the roster as
     written loses against the bound (desk changes, class counts no person
     can follow), and a day stops as soon as CP-SAT proves its assignment.
     """
@@ -454,8 +453,7 @@ def extract_roster(
     threads = max(1, threads)
     # each day's share of the wall time left; days run ``threads`` at a time
     wall = max(ROLE_DAY_FLOOR_SECONDS, deadline.remaining() * threads / max(1, len(b.days))) if deadline is not None else None
-    if wall is not None:
-        per_day_limit = max(per_day_limit, min(wall, ROLE_DAY_MOST_SECONDS))
+    per_day_limit = role_day_budget(per_day_limit, wall)
 
     def one_day(d: int) -> tuple[list, int, int]:
         day = b.days[d]
