@@ -22,6 +22,7 @@ from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve
 from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
 from staffline.optimizer.core.shift_model import SCALE
 from staffline.optimizer.search.neighbourhood import improve
+from staffline.optimizer.search.relaxed_bound import personal_bound
 from staffline.optimizer.search.warm_start import add_hint, greedy_roster
 
 
@@ -196,7 +197,10 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
     wall_clock = None if deterministic else clock
     big = built.shift_options > LNS_MIN_SHIFT_OPTIONS
-    _, warm_solver = warm_start(b, groups, time_limit, seed, deterministic, built.wall(wall_clock), stop_at_first=big)
+    # big: the completion stops at its first roster, so a larger budget only matters when that roster is slow to come
+    # (150 staff under load 4.5 needed more than the 15% share and the run ended without a roster)
+    budget = FIRST_ROSTER_SHARE * time_limit if big else None
+    _, warm_solver = warm_start(b, groups, time_limit, seed, deterministic, built.wall(wall_clock), budget=budget, stop_at_first=big)
     if big and warm_solver is not None:
         return search_neighbourhoods(b, warm_solver, built, clock, time_limit, workers, seed, progress)
     # deterministic: the same work units whatever the machine's load (the wall clock only guards the deadline)
@@ -210,6 +214,8 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
 
 
 LNS_MIN_SHIFT_OPTIONS = 8000  # the size from which the neighbourhood search runs beside CP-SAT (docs/benchmarks.md, "Roster at scale")
+FIRST_ROSTER_SHARE = 0.5  # the most of the limit the completion of the warm start may take on a big model (it stops at its first roster)
+RELAXED_BOUND_SECONDS = 1.0  # deterministic seconds for the bound without the rules that link people (relaxed_bound.py)
 LNS_SHARE_ONE_WORKER = 0.75  # one worker: the neighbourhoods' share of the deterministic time; the full model (the bound) gets the rest
 
 
@@ -225,7 +231,9 @@ def search_neighbourhoods(
     GIL) while the neighbourhoods take the last one, both until the clock
     ends; with one worker (repeatable) the neighbourhoods get
     :data:`LNS_SHARE_ONE_WORKER` of the deterministic time, then the full
-    model, hinted with their roster, the rest. The better roster wins.
+    model, hinted with their roster, the rest. The better roster wins. The
+    bound is the better of the full model's and a relaxation's without the
+    rules that link people (:mod:`~staffline.optimizer.search.relaxed_bound`).
     """
     bound = [0.0]
     shown = [float("inf")]
@@ -240,8 +248,11 @@ def search_neighbourhoods(
         show(objective)
 
     show(start.ObjectiveValue() / SCALE)  # the warm start is a roster: the first one
+    relaxed = personal_bound(b, RELAXED_BOUND_SECONDS, seed, wall_limit=built.wall(None if workers == 1 else clock))
+    bound[0] = max(0.0, relaxed / SCALE)
     if workers == 1:
-        left = max(1.0, time_limit - warm_start_budget(time_limit))
+        used = start.ResponseProto().deterministic_time  # deterministic: the completion's work, not its wall time
+        left = max(1.0, time_limit - used - RELAXED_BOUND_SECONDS)
         inc, _ = improve(b, start, seed, LNS_SHARE_ONE_WORKER * left, deadline=built.deadline, progress=lambda i: show(i.objective / SCALE))
         hint_all(b, inc.values)
         full, status = solve_model(b, max(1.0, (1 - LNS_SHARE_ONE_WORKER) * left), 1, seed, full_progress, wall_limit=built.wall(None))
@@ -259,9 +270,10 @@ def search_neighbourhoods(
         thread.join()
         full, status = found["full"]
     seconds = clock.elapsed()
+    proven = ProvenBound(max(full.BestObjectiveBound(), relaxed))
     if status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective):
-        return b, full, full, status, seconds
-    return b, inc.solver, full, cp_model.FEASIBLE, seconds
+        return b, full, proven, status, seconds
+    return b, inc.solver, proven, cp_model.FEASIBLE, seconds
 
 
 def hint_all(b: RosterBuilder, values: list[int]) -> None:
