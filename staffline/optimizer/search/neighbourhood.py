@@ -44,7 +44,7 @@ from staffline.optimizer.core.cpsat_backend import configure
 
 SUB_SECONDS = 2.0  # deterministic seconds a sub-problem gets
 MIN_SUB_SECONDS = 0.2  # less than this left of the budget is not worth a sub-problem (presolve alone takes about that)
-MIN_FREE, MAX_FREE = 3, 40  # employees a neighbourhood frees, at least and at most
+MIN_FREE, START_FREE, MAX_FREE = 3, 6, 40  # employees a neighbourhood frees: at least, at first, at most
 KINDS = ("employees", "days", "class", "worst_wait")
 
 
@@ -174,7 +174,7 @@ def improve(
     rng = random.Random(seed)
     inc = incumbent_of(start)
     stats = LnsStats()
-    size = max(MIN_FREE, min(MAX_FREE, len(b.employees) // 10))
+    size = START_FREE  # grows while sub-problems solve to optimality: a fixed share of the staff made 150-staff ones too slow
     k = 0
     while budget - stats.deterministic_seconds >= MIN_SUB_SECONDS:
         if (stop is not None and stop.is_set()) or (deadline is not None and deadline.remaining() < 0.5):
