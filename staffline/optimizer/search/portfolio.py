@@ -248,7 +248,7 @@ def search_neighbourhoods(
         show(objective)
 
     show(start.ObjectiveValue() / SCALE)  # the warm start is a roster: the first one
-    # 300 staff at 300 s once reported 6,803 instead of the relaxation's 50,436: one second did not reach its root LP there
+    # 300 staff at 300 s once reported 6,803 where one second of it gave 50,436 offline (likely cut before its root LP)
     relaxed_seconds = max(1.0, RELAXED_BOUND_SHARE * time_limit)
     relaxed = personal_bound(b, relaxed_seconds, seed, wall_limit=built.wall(None if workers == 1 else clock))
     bound[0] = max(0.0, relaxed / SCALE)
