@@ -56,6 +56,7 @@ def personal_bound(b: RosterBuilder, time_limit: float, seed: int, wall_limit: f
     """
     solver = cp_model.CpSolver()
     configure(solver, time_limit, 1, seed, wall_limit=wall_limit)
+    solver.parameters.max_time_in_seconds = float("inf") if wall_limit is None else wall_limit  # the deadline only, not 4x
     status = solver.Solve(personal_model(b))
     if status == cp_model.INFEASIBLE:  # the model itself has no roster then; no bound to give from here
         return float("-inf")
