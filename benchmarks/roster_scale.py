@@ -7,8 +7,8 @@ run in its own Python process, so peak RSS is that run's: load the folder,
 forecast (the branch's default model unless ``--model``), requirements,
 search, role assignment, checker, KPIs and writing the output set.
 
-Columns: objective, proven bound, the solver's gap, the roster gap (the
-roster as written, persons' roles, against the bound), seconds from the
+Columns: objective, proven bound, the solver's gap, the roster as written
+(persons' roles, re-evaluated by the checker) and its gap to the bound, seconds from the
 start of the plan to the first roster (``<=`` when no solver callback saw it
 come, e.g. a CBC roster or the warm start: then it is when the search
 ended), wall seconds of the whole process (imports included) and its peak
@@ -86,6 +86,8 @@ def run_one(folder: Path, limit: float, backend: str, workers: int, seed: int, m
         "bound": k.get("bound"),
         "gap": k.get("gap"),
         "roster_gap": k.get("roster_gap"),
+        "roster_objective": k.get("roster_objective"),
+        "role_mismatch_slots": k.get("role_assignment_mismatch_slots"),
         "first_roster_s": (first[0] if first else to_search_end) if has_roster else None,
         "first_roster_seen": bool(first),
         "solve_s": k.get("solve_seconds"),
@@ -118,16 +120,17 @@ def pct(value) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
-HEADER = "| branch | staff | limit s | backend | status | objective | bound | gap | roster gap | first roster s | wall s | peak RSS MB |"
+HEADER = "| branch | staff | limit s | backend | status | objective | bound | gap | roster objective | roster gap | first roster s | wall s | peak RSS MB |"
 
 
 def table_row(r: dict) -> str:
     if r["status"] == "error":
-        return f"| {r['branch']} | - | {r['limit']:g} | {r['backend']} | error: {r['error']} | | | | | | {r['wall_s']:.1f} | |"
+        return f"| {r['branch']} | - | {r['limit']:g} | {r['backend']} | error: {r['error']} | | | | | | | {r['wall_s']:.1f} | |"
     first = "-" if r["first_roster_s"] is None else ("" if r["first_roster_seen"] else "<=") + f"{r['first_roster_s']:.1f}"
     return (
         f"| {r['branch']} | {r['staff']} | {r['limit']:g} | {r['backend']} | {r['status']} | {fmt(r['objective'], '.1f')} | "
-        f"{fmt(r['bound'], '.1f')} | {pct(r['gap'])} | {pct(r['roster_gap'])} | {first} | {r['wall_s']:.1f} | {r['peak_rss_mb']:.0f} |"
+        f"{fmt(r['bound'], '.1f')} | {pct(r['gap'])} | {fmt(r.get('roster_objective'), '.1f')} | {pct(r['roster_gap'])} | {first} | "
+        f"{r['wall_s']:.1f} | {r['peak_rss_mb']:.0f} |"
     )
 
 

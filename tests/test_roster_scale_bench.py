@@ -17,7 +17,7 @@ def test_roster_scale_runs_jiangdong_in_a_child_and_reports_every_column(tmp_pat
     command = [sys.executable, str(BENCH), "--sizes", "jiangdong", "--limits", "4", "--workers", "2", "--model", "profile"]
     table = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True, check=True, timeout=300).stdout
     header, rule, row = table.strip().splitlines()
-    assert header.startswith("| branch | staff | limit s | backend |") and "peak RSS MB" in header
+    assert header.startswith("| branch | staff | limit s | backend |") and "peak RSS MB" in header and "roster objective" in header
     assert row.startswith("| jiangdong | 11 | 4 | portfolio |")
     (run,) = json.loads(out.read_text())
     assert run["branch"] == "jiangdong" and run["staff"] == 11 and run["backend"] == "portfolio"

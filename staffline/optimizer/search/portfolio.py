@@ -9,6 +9,7 @@ which answer the same questions. ``solve_roster`` picks one by ``backend``.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ from staffline.model import Instance
 from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
 from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
+from staffline.optimizer.core.shift_model import SCALE
+from staffline.optimizer.search.neighbourhood import improve
+from staffline.optimizer.search.relaxed_bound import personal_bound
 from staffline.optimizer.search.warm_start import add_hint, greedy_roster
 
 
@@ -58,6 +62,7 @@ def warm_start(
     wall_limit: float | None = None,
     chosen: dict | None = None,
     budget: float | None = None,
+    stop_at_first: bool = False,
 ):
     """Hint a complete starting roster: greedy shifts (or ``chosen``: (employee, day) -> template), then the best roles for them.
 
@@ -69,7 +74,9 @@ def warm_start(
     complete on big branches; solving the model with the shifts fixed (a small
     problem: only role counts remain) yields a value for every variable, and a
     complete feasible hint becomes CP-SAT's first solution at once.
-    ``budget`` overrides the seconds that completion gets.
+    ``budget`` overrides the seconds that completion gets; ``stop_at_first`` stops
+    it at its first roster (a search that improves roles itself needs no
+    optimal role split: at 150 staff that saved the LP's dive, half of it).
     ``deterministic`` runs it on CP-SAT's deterministic time, so a
     one-worker run repeats exactly; otherwise the wall clock also caps it at
     the budget. ``wall_limit`` (what is left of the search's time) guards both.
@@ -84,6 +91,7 @@ def warm_start(
         fixed = b.with_shifts_fixed(shifts)
         solver = cp_model.CpSolver()
         configure(solver, budget, 1, seed, wall_limit=wall_limit if deterministic else min(budget, wall_limit or budget))
+        solver.parameters.stop_after_first_solution = stop_at_first
         status = solver.Solve(fixed)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             for index in range(len(b.model.Proto().variables)):
@@ -188,7 +196,13 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
         return b, solver, solver, status, clock.elapsed()
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
     wall_clock = None if deterministic else clock
-    _, warm_solver = warm_start(b, groups, time_limit, seed, deterministic, built.wall(wall_clock))
+    big = built.shift_options > LNS_MIN_SHIFT_OPTIONS
+    # big: the completion stops at its first roster, so a larger budget only matters when that roster is slow to come
+    # (150 staff under load 4.5 needed more than the 15% share and the run ended without a roster)
+    budget = FIRST_ROSTER_SHARE * time_limit if big else None
+    _, warm_solver = warm_start(b, groups, time_limit, seed, deterministic, built.wall(wall_clock), budget=budget, stop_at_first=big)
+    if big and warm_solver is not None:
+        return search_neighbourhoods(b, warm_solver, built, clock, time_limit, workers, seed, progress)
     # deterministic: the same work units whatever the machine's load (the wall clock only guards the deadline)
     remaining = max(1.0, time_limit - warm_start_budget(time_limit)) if deterministic else clock.remaining()
     solver, status = solve_model(b, remaining, workers, seed, progress, wall_limit=built.wall(wall_clock))
@@ -197,6 +211,79 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
     if status == cp_model.UNKNOWN and warm_solver is not None:
         solver, status = warm_solver, cp_model.FEASIBLE  # the warm start is a valid roster: better than none
     return b, solver, bound_solver, status, seconds
+
+
+LNS_MIN_SHIFT_OPTIONS = 8000  # the size from which the neighbourhood search runs beside CP-SAT (docs/benchmarks.md, "Roster at scale")
+FIRST_ROSTER_SHARE = 0.5  # the most of the limit the completion of the warm start may take on a big model (it stops at its first roster)
+RELAXED_BOUND_SHARE = 0.02  # of the limit, in deterministic seconds (at least 1), for the bound without the rules that link people
+LNS_SHARE_ONE_WORKER = 0.75  # one worker: the neighbourhoods' share of the deterministic time; the full model (the bound) gets the rest
+
+
+def search_neighbourhoods(
+    b: RosterBuilder, start, built: ModelFactory, clock: Deadline, time_limit: float, workers: int, seed: int, progress
+):
+    """The neighbourhood search from the warm start's roster, beside CP-SAT on the full model (the bound, and its own search).
+
+    Why both: the neighbourhoods improve big rosters far faster than CP-SAT's
+    generic LNS (:mod:`~staffline.optimizer.search.neighbourhood`), but only
+    the full model's linear relaxation proves a bound. With several workers
+    the full model runs on all but one of them in a thread (CP-SAT frees the
+    GIL) while the neighbourhoods take the last one, both until the clock
+    ends; with one worker (repeatable) the neighbourhoods get
+    :data:`LNS_SHARE_ONE_WORKER` of the deterministic time, then the full
+    model, hinted with their roster, the rest. The better roster wins. The
+    bound is the better of the full model's and a relaxation's without the
+    rules that link people (:mod:`~staffline.optimizer.search.relaxed_bound`).
+    """
+    bound = [0.0]
+    shown = [float("inf")]
+
+    def show(objective: float) -> None:
+        if progress is not None and objective < shown[0]:
+            shown[0] = objective
+            progress(clock.elapsed(), objective, bound[0])
+
+    def full_progress(_wall: float, objective: float, best_bound: float) -> None:
+        bound[0] = max(bound[0], best_bound)
+        show(objective)
+
+    show(start.ObjectiveValue() / SCALE)  # the warm start is a roster: the first one
+    # 300 staff at 300 s once reported 6,803 where one second of it gave 50,436 offline (likely cut before its root LP)
+    relaxed_seconds = max(1.0, RELAXED_BOUND_SHARE * time_limit)
+    relaxed = personal_bound(b, relaxed_seconds, seed, wall_limit=built.wall(None if workers == 1 else clock))
+    bound[0] = max(0.0, relaxed / SCALE)
+    if workers == 1:
+        used = start.ResponseProto().deterministic_time  # deterministic: the completion's work, not its wall time
+        left = max(1.0, time_limit - used - relaxed_seconds)
+        inc, _ = improve(b, start, seed, LNS_SHARE_ONE_WORKER * left, deadline=built.deadline, progress=lambda i: show(i.objective / SCALE))
+        hint_all(b, inc.values)
+        full, status = solve_model(b, max(1.0, (1 - LNS_SHARE_ONE_WORKER) * left), 1, seed, full_progress, wall_limit=built.wall(None))
+    else:
+        found: dict = {}
+
+        def solve_full() -> None:
+            found["full"] = solve_model(b, clock.remaining(), workers - 1, seed, full_progress, wall_limit=built.wall(clock))
+
+        thread = threading.Thread(target=solve_full, daemon=True)
+        thread.start()
+        inc, _ = improve(
+            b, start, seed, float("inf"), deadline=Deadline(built.wall(clock) or 0.0), progress=lambda i: show(i.objective / SCALE)
+        )
+        thread.join()
+        full, status = found["full"]
+    seconds = clock.elapsed()
+    proven = ProvenBound(max(full.BestObjectiveBound(), relaxed))
+    if status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective):
+        return b, full, proven, status, seconds
+    return b, inc.solver, proven, cp_model.FEASIBLE, seconds
+
+
+def hint_all(b: RosterBuilder, values: list[int]) -> None:
+    """Replace the model's hint with ``values`` for every variable (a complete roster: CP-SAT's first solution)."""
+    b.model.ClearHints()
+    proto = b.model.proto
+    proto.solution_hint.vars.extend(range(len(values)))
+    proto.solution_hint.values.extend(values)
 
 
 def cbc_budget(time_limit: float, workers: int) -> tuple[float, int | None]:

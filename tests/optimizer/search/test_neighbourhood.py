@@ -1,0 +1,81 @@
+"""The neighbourhood search: checked rosters, never worse than its start, the same roster from the same seed."""
+
+from __future__ import annotations
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import staffline.optimizer.search.portfolio as portfolio
+from staffline.optimizer.check import check_roster
+from staffline.optimizer.roster import build_waits, extract_roster, plan_days, week_rules
+from staffline.optimizer.search.neighbourhood import KINDS, choose, improve, incumbent_of, sub_model
+from staffline.optimizer.search.portfolio import ModelFactory, symmetry_groups, warm_start
+from staffline.pipeline import forecast_week, plan
+from tests.optimizer.branches import WEEK, small_branch
+
+
+def started(inst):
+    """The complete model of ``inst``'s week and the warm start's roster (the search's start)."""
+    days = plan_days(inst, WEEK)
+    waits, _ = build_waits(inst, forecast_week(inst, WEEK), days, "lagged")
+    b = ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))()  # every rule a plan has
+    _, solver = warm_start(b, symmetry_groups(b, inst), 5, 0, True, stop_at_first=True)
+    return b, solver  # None: the greedy's shifts admit no roster
+
+
+def test_never_worse_than_its_start_and_repeatable():
+    b, start = started(small_branch(8, 3, seed=1))
+    first, stats = improve(b, start, seed=4, budget=2.0, sub_seconds=0.4)
+    again, _ = improve(b, start, seed=4, budget=2.0, sub_seconds=0.4)
+    assert first.objective <= incumbent_of(start).objective
+    assert sum(stats.tries.values()) >= len(KINDS)  # every kind of neighbourhood was tried
+    assert (again.objective, again.values) == (first.objective, first.values)
+
+
+def test_a_sub_model_keeps_what_is_outside_the_neighbourhood():
+    """Outside the freed shifts every shift variable is fixed to the incumbent; inside, the domain stays open."""
+    import random
+
+    b, start = started(small_branch(8, 3, seed=1))
+    inc = incumbent_of(start)
+    free = choose(b, inc, "class", 2, random.Random(0))
+    assert free
+    proto = sub_model(b, inc, free).proto
+    for (i, d), options in b.x.items():
+        for var in options.values():
+            domain = list(proto.variables[var.Index()].domain)
+            if (i, d) in free:
+                assert domain == list(b.model.proto.variables[var.Index()].domain)
+            else:
+                assert domain == [inc.values[var.Index()]] * 2
+
+
+def checked(inst, b, solver):
+    """The independent checker's report on the roster ``solver`` holds, persons' roles assigned as in a plan."""
+    roster, _, _ = extract_roster(b, solver, inst, 0, per_day_limit=1.0)
+    demand = forecast_week(inst, WEEK)
+    return check_roster(inst, roster, WEEK, demand.frame, demand.aht_minutes)
+
+
+@settings(max_examples=2, deadline=None)
+@given(n_staff=st.integers(5, 9), n_roles=st.integers(2, 4), seed=st.integers(0, 5))
+def test_neighbourhood_rosters_pass_the_checker_and_never_lose(n_staff, n_roles, seed):
+    inst = small_branch(n_staff, n_roles, seed=seed)
+    b, start = started(inst)
+    assume(start is not None)  # a generated week without a roster from the warm start: nothing to improve
+    best, _ = improve(b, start, seed=seed, budget=1.2, sub_seconds=0.4)
+    assert best.objective <= incumbent_of(start).objective
+    report = checked(inst, b, best.solver)
+    assert report.ok, [str(v) for v in report.violations]
+
+
+def test_a_plan_on_the_neighbourhood_path_passes_the_checker(monkeypatch):
+    """The search's wiring (warm start, relaxed bound, neighbourhoods, full model) on a small branch, its size threshold lowered to 0."""
+    monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
+    inst = small_branch(8, 3, seed=1)
+    p = plan(inst, WEEK, time_limit=4, workers=1, seed=0, model="profile")
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert p.result.bound <= p.result.objective + 1e-6
+    demand = forecast_week(inst, p.week_start)
+    report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
+    assert report.ok, [str(v) for v in report.violations]
