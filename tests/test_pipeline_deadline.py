@@ -52,3 +52,16 @@ def test_role_assignment_with_time_is_no_worse_than_the_fallback():
     targets = {(cls, s, "lobby"): 1 for s in range(4)} | {(cls, s, "counter"): 1 for s in range(4)}
     _, mismatch, _ = assign_day(people, targets, block_slots=2, time_limit=1.0)
     assert mismatch == 0 < count_mismatch(one_role_each(people, targets, {}), people, targets)
+
+
+def test_the_fallback_without_time_holds_hard_role_minima_one_role_a_day_cannot_miss():
+    """Both are wanted on counter most, but an appointment needs one advisor: the whole-day start gives one of them advisory."""
+    people = [("A", ("advisory", "counter"), (0, 1, 2, 3)), ("B", ("advisory", "counter"), (0, 1, 2, 3))]
+    cls = frozenset({"advisory", "counter"})
+    targets = {(cls, s, "counter"): 2 for s in range(4)}
+    need = {(s, "advisory"): 1 for s in range(4)}
+    naive = one_role_each(people, targets, {})
+    assert all(naive[p, s] == "counter" for p, _, slots in people for s in slots)  # the old fallback broke the minimum
+    roles_of, _, changes = assign_day(people, targets, block_slots=2, time_limit=1.0, minimums=need, wall_limit=0.0)
+    assert all(sum(roles_of[p, s] == "advisory" for p, _, _ in people) >= 1 for s in range(4))
+    assert changes == 0  # still one role a day each

@@ -30,6 +30,7 @@ from staffline.optimizer.core.branch_model import add_wait_cuts
 from staffline.optimizer.core.templates import shift_parts
 
 MINIMUM_WEIGHT = 1000
+WHOLE_DAY_SECONDS = 0.3  # deterministic budget of the whole-day start (:func:`whole_day_roles`)
 
 
 def assign_day(
@@ -68,9 +69,10 @@ def assign_day(
 
     ``time_limit`` is CP-SAT's deterministic time (repeatable); ``wall_limit``
     caps the wall clock too, for a run's deadline. The search starts from
-    :func:`one_role_each`, and if the wall clock stops it before it holds any
-    assignment, that simple one stands (every block rule kept, roles chosen
-    from the targets).
+    :func:`whole_day_roles`, and if the wall clock stops it before it holds
+    any assignment, that simple one stands (every block rule kept, roles
+    chosen from the targets, hard role minima held where whole-day roles
+    can hold them).
     """
     m = cp_model.CpModel()
     z: dict[tuple[str, int, str], cp_model.IntVar] = {}
@@ -131,7 +133,7 @@ def assign_day(
     m.Minimize(
         sum(mismatch) + sum(waits) + change_weight * sum(changes) + prefer_weight * sum(moved) + rule_weight * sum(broken) + sum(overtime)
     )
-    simple = one_role_each(people, targets, fixed or {})
+    simple = whole_day_roles(people, targets, fixed or {}, minimums or {}, maximums or {}, seed)
     for (pid, s, r), v in z.items():  # extension slots (not worked in the simple assignment) hinted off
         m.AddHint(v, int(simple.get((pid, s)) == r))
     solver = cp_model.CpSolver()
@@ -144,6 +146,73 @@ def assign_day(
         return simple, count_mismatch(simple, people, targets), count_changes(simple, people) if change_weight else 0
     roles_of = {(pid, s): r for (pid, s, r), v in z.items() if solver.Value(v)}
     return roles_of, int(sum(solver.Value(v) for v in mismatch)), int(sum(solver.Value(v) for v in changes))
+
+
+def whole_day_roles(people, targets: dict, fixed: dict, minimums: dict, maximums: dict, seed: int = 0) -> dict[tuple[str, int], str]:
+    """One role all day per person, chosen so the hard role minima and maxima hold where whole-day roles can hold them.
+
+    Why: this is the start role assignment searches from and what stands
+    when a day's wall time ends before CP-SAT has an assignment, which
+    happens on big branches (60 staff at 60 s under load). The class's
+    favourite role for everyone (:func:`one_role_each`) then left advisory
+    below the appointments in progress, a hard rule broken. A person's
+    whole-day role is one boolean per certified role, so this model is tiny
+    (people x roles, plus a deviation per class, slot and role from the
+    counts wanted) and solves in a fraction of a second; minima and maxima
+    outweigh any deviation. Kept (``fixed``) slots keep their role, and
+    their people are taken as :func:`one_role_each` takes them. Falls back
+    to :func:`one_role_each` when CP-SAT has nothing within its small budget.
+    """
+    simple = one_role_each(people, targets, fixed)
+    m = cp_model.CpModel()
+    pick: dict[tuple[str, str], cp_model.IntVar] = {}
+    on_role: dict[tuple[int, str], list] = {}
+    by_key: dict[tuple[frozenset, int, str], list] = {}
+    for pid, roles, slots in people:
+        mine = not slots or any((pid, s) in fixed for s in slots) or len(roles) < 2
+        if not mine:
+            options = [m.NewBoolVar(f"p_{pid}_{r}") for r in sorted(roles)]
+            m.AddExactlyOne(options)
+            for r, v in zip(sorted(roles), options):
+                pick[pid, r] = v
+                m.AddHint(v, int(simple[pid, slots[0]] == r))
+        for s in slots:
+            for r in roles:
+                term = pick[pid, r] if not mine else int(simple[pid, s] == r)
+                on_role.setdefault((s, r), []).append(term)
+                by_key.setdefault((frozenset(roles), s, r), []).append(term)
+    if not pick:
+        return simple
+    cost = []
+    for key, terms in by_key.items():
+        want = targets.get(key, 0)
+        dev = m.NewIntVar(0, len(terms), f"dev_{len(cost)}")
+        m.Add(sum(terms) - want <= dev)
+        m.Add(want - sum(terms) <= dev)
+        cost.append(dev)
+    heavy = MINIMUM_WEIGHT * (1 + len(cost) * max(1, len(people)))
+    for (s, r), need in minimums.items():
+        short = m.NewIntVar(0, need, f"short_{s}_{r}")
+        m.Add(sum(on_role.get((s, r), [])) + short >= need)
+        cost.append(heavy * short)
+    for (s, r), cap in maximums.items():
+        extra = m.NewIntVar(0, len(people), f"extra_{s}_{r}")
+        m.Add(sum(on_role.get((s, r), [])) - extra <= cap)
+        cost.append(heavy * extra)
+    m.Minimize(sum(cost))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = WHOLE_DAY_SECONDS
+    solver.parameters.max_time_in_seconds = 4 * WHOLE_DAY_SECONDS
+    if solver.Solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return simple
+    out = dict(simple)
+    for pid, roles, slots in people:
+        for r in roles:
+            if (pid, r) in pick and solver.Value(pick[pid, r]):
+                out.update({(pid, s): r for s in slots})
+    return out
 
 
 def one_role_each(people, targets: dict, fixed: dict[tuple[str, int], str]) -> dict[tuple[str, int], str]:
