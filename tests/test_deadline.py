@@ -56,9 +56,11 @@ def test_before_is_the_same_deadline_earlier_on_the_same_clock():
 
 
 def test_after_search_reserve_grows_with_the_roster_and_never_takes_the_limit():
-    roles, tail = after_search_reserve(11, 7, 60.0)
-    assert roles == pytest.approx(7 * ROLE_SECONDS_PER_EMPLOYEE_DAY * 11)  # small days: well under a day's budget
-    assert tail == pytest.approx(AFTER_SEARCH_FLOOR + TAIL_SECONDS_PER_EMPLOYEE_DAY * 77)
+    roles, small_tail = after_search_reserve(5, 7, 60.0)
+    assert roles == pytest.approx(7 * ROLE_SECONDS_PER_EMPLOYEE_DAY * 5)  # small days: under a day's budget
+    assert small_tail == pytest.approx(AFTER_SEARCH_FLOOR + TAIL_SECONDS_PER_EMPLOYEE_DAY * 35)
+    jiangdong_roles, tail = after_search_reserve(11, 7, 60.0)
+    assert jiangdong_roles == pytest.approx(7 * role_day_seconds(60.0)) and tail > small_tail
     big_roles, big_tail = after_search_reserve(150, 7, 300.0)
     assert big_roles == pytest.approx(7 * role_day_seconds(300.0)) and big_tail > tail  # a day's budget caps role assignment
     assert sum(after_search_reserve(300, 7, 60.0)) == pytest.approx(AFTER_SEARCH_SHARE * 60.0)  # the search keeps most
