@@ -104,25 +104,11 @@ def assign_day(
             m.Add(z[pid, s, r] == 1)
     moved = [1 - z[pid, s, r] for (pid, s), r in (prefer or {}).items() if (pid, s, r) in z] if prefer_weight else []
     changes = _desk_changes(m, z, people) if change_weight else []
-    mismatch = []
-    for key, vars_ in by_class_slot_role.items():
-        want = targets.get(key, 0)
-        dev = m.NewIntVar(0, len(vars_), f"dev_{len(mismatch)}")
-        m.Add(sum(vars_) - want <= dev)
-        m.Add(want - sum(vars_) <= dev)
-        mismatch.append(dev)
+    mismatch = _deviations(m, by_class_slot_role, targets)
     on_role: dict[tuple[int, str], list] = {}
     for (pid, slot, role), v in z.items():
         on_role.setdefault((slot, role), []).append(v)
-    broken = []
-    for (s, r), need in (minimums or {}).items():
-        short = m.NewIntVar(0, need, f"short_{s}_{r}")
-        m.Add(sum(on_role.get((s, r), [])) + short >= need)
-        broken.append(short)
-    for (s, r), cap in (maximums or {}).items():
-        extra = m.NewIntVar(0, len(people), f"extra_{s}_{r}")
-        m.Add(sum(on_role.get((s, r), [])) - extra <= cap)
-        broken.append(extra)
+    broken = _broken_limits(m, on_role, minimums or {}, maximums or {}, len(people))
     waits = []
     for r, (values, busy) in (wait_values or {}).items():
         for s in range(values.shape[0]):
@@ -183,23 +169,9 @@ def whole_day_roles(people, targets: dict, fixed: dict, minimums: dict, maximums
                 by_key.setdefault((frozenset(roles), s, r), []).append(term)
     if not pick:
         return simple
-    cost = []
-    for key, terms in by_key.items():
-        want = targets.get(key, 0)
-        dev = m.NewIntVar(0, len(terms), f"dev_{len(cost)}")
-        m.Add(sum(terms) - want <= dev)
-        m.Add(want - sum(terms) <= dev)
-        cost.append(dev)
-    heavy = MINIMUM_WEIGHT * (1 + len(cost) * max(1, len(people)))
-    for (s, r), need in minimums.items():
-        short = m.NewIntVar(0, need, f"short_{s}_{r}")
-        m.Add(sum(on_role.get((s, r), [])) + short >= need)
-        cost.append(heavy * short)
-    for (s, r), cap in maximums.items():
-        extra = m.NewIntVar(0, len(people), f"extra_{s}_{r}")
-        m.Add(sum(on_role.get((s, r), [])) - extra <= cap)
-        cost.append(heavy * extra)
-    m.Minimize(sum(cost))
+    deviations = _deviations(m, by_key, targets)
+    heavy = MINIMUM_WEIGHT * (1 + len(deviations) * max(1, len(people)))  # one broken minimum outweighs every deviation
+    m.Minimize(sum(deviations) + heavy * sum(_broken_limits(m, on_role, minimums, maximums, len(people))))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -213,6 +185,32 @@ def whole_day_roles(people, targets: dict, fixed: dict, minimums: dict, maximums
             if (pid, r) in pick and solver.Value(pick[pid, r]):
                 out.update({(pid, s): r for s in slots})
     return out
+
+
+def _deviations(m: cp_model.CpModel, groups: dict, targets: dict) -> list:
+    """One integer per (class, slot, role) group: at least |persons on it - the count wanted|."""
+    out = []
+    for key, terms in groups.items():
+        want = targets.get(key, 0)
+        dev = m.NewIntVar(0, len(terms), f"dev_{len(out)}")
+        m.Add(sum(terms) - want <= dev)
+        m.Add(want - sum(terms) <= dev)
+        out.append(dev)
+    return out
+
+
+def _broken_limits(m: cp_model.CpModel, on_role: dict, minimums: dict, maximums: dict, most: int) -> list:
+    """How far each hard role minimum (staff short) and maximum (staff over) is broken: the terms a heavy weight keeps at 0."""
+    broken = []
+    for (s, r), need in minimums.items():
+        short = m.NewIntVar(0, need, f"short_{s}_{r}")
+        m.Add(sum(on_role.get((s, r), [])) + short >= need)
+        broken.append(short)
+    for (s, r), cap in maximums.items():
+        extra = m.NewIntVar(0, most, f"extra_{s}_{r}")
+        m.Add(sum(on_role.get((s, r), [])) - extra <= cap)
+        broken.append(extra)
+    return broken
 
 
 def one_role_each(people, targets: dict, fixed: dict[tuple[str, int], str]) -> dict[tuple[str, int], str]:
