@@ -17,13 +17,32 @@ STATUS = {
 }
 
 
+GOOD_ENOUGH_GAP = 0.001  # a search whose roster is this close to a proven bound stops: role assignment needs the time more
+
+
+def close_enough(objective: float, bound: float, gap: float = GOOD_ENOUGH_GAP) -> bool:
+    """Whether ``objective`` is within ``gap`` (relative) of the proven ``bound``.
+
+    Why stop there: on jiangdong the search's last 0.1% took 10-15 s of a
+    60 s run, while role assignment, given those seconds, cut the roster as
+    written from about 3.3% to 1.5% above the bound.
+    """
+    return objective - bound <= gap * max(abs(objective), 1.0)
+
+
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, report: Callable[[float, float, float], None]):
+    """Reports each better roster; with ``known_bound`` (a bound proven elsewhere) it stops once a roster is close enough to it."""
+
+    def __init__(self, report: Callable[[float, float, float], None] | None, known_bound: float | None = None):
         super().__init__()
         self.report = report
+        self.known_bound = known_bound
 
     def on_solution_callback(self) -> None:
-        self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
+        if self.report is not None:
+            self.report(self.WallTime(), self.ObjectiveValue() / SCALE, self.BestObjectiveBound() / SCALE)
+        if self.known_bound is not None and close_enough(self.ObjectiveValue(), max(self.known_bound, self.BestObjectiveBound())):
+            self.StopSearch()
 
 
 def configure(
@@ -72,8 +91,14 @@ def strengthen_lp(solver: cp_model.CpSolver, workers: int) -> None:
         solver.parameters.extra_subsolvers.append("max_lp")
 
 
-def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None, wall_limit: float | None = None):
-    """Solve ``b.model``; with ``assumptions`` (rule literals) for infeasibility diagnosis; ``wall_limit`` as in :func:`configure`."""
+def solve_model(
+    b, time_limit: float, workers: int, seed: int, progress=None, assumptions=None, wall_limit: float | None = None, known_bound=None
+):
+    """Solve ``b.model``; with ``assumptions`` (rule literals) for infeasibility diagnosis; ``wall_limit`` as in :func:`configure`.
+
+    ``known_bound`` (scaled objective units, proven by another search) stops
+    the search once a roster is :func:`close_enough` to it or to CP-SAT's own bound.
+    """
     solver = cp_model.CpSolver()
     configure(solver, time_limit, workers, seed, full_lp=assumptions is None, wall_limit=wall_limit)
     if assumptions is not None:
@@ -82,7 +107,8 @@ def solve_model(b, time_limit: float, workers: int, seed: int, progress=None, as
         solver.parameters.linearization_level = 2
         b.model.ClearAssumptions()
         b.model.AddAssumptions(assumptions)
-    status = solver.Solve(b.model, _Progress(progress) if progress else None)
+    watch = _Progress(progress, known_bound) if progress or known_bound is not None else None
+    status = solver.Solve(b.model, watch)
     return solver, status
 
 

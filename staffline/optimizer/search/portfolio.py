@@ -19,7 +19,7 @@ from staffline.deadline import Deadline
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
-from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
+from staffline.optimizer.core.cpsat_backend import ProvenBound, close_enough, configure, solve_model
 from staffline.optimizer.core.shift_model import SCALE
 from staffline.optimizer.search.neighbourhood import improve
 from staffline.optimizer.search.relaxed_bound import personal_bound
@@ -178,8 +178,11 @@ class ModelFactory:
         return len(self.instance.staff) * sum(len(day.templates) for day in self.days)
 
 
-def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress, hint=None):
+def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress, hint=None, known_bound=None):
     """CP-SAT from a warm start (or ``hint``): (model, solver with the roster, solver with the bound, status, seconds).
+
+    With a ``hint`` (CBC's roster), ``known_bound`` is CBC's proven bound: the
+    search stops once its roster is close enough to it (:func:`close_enough`).
 
     ``time_limit`` covers everything here, building the model included: the
     wall clock stops each solve at what is left of it (one worker: on top of
@@ -192,7 +195,7 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
         # the same builder code made both models, so CBC's k-th variable is CP-SAT's k-th: a complete hint
         for k, value in enumerate(hint):
             b.model.AddHint(b.model.get_int_var_from_proto_index(k), value)
-        solver, status = solve_model(b, clock.remaining(), workers, seed, progress, wall_limit=built.wall(clock))
+        solver, status = solve_model(b, clock.remaining(), workers, seed, progress, wall_limit=built.wall(clock), known_bound=known_bound)
         return b, solver, solver, status, clock.elapsed()
     deterministic = workers == 1  # one worker repeats exactly: no wall-clock measurement may steer the search
     wall_clock = None if deterministic else clock
@@ -341,8 +344,13 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     cb, cbc, _, status, _ = search_cbc(built, instance, 0.5 * time_limit, workers, seed, progress, kill_after=time_limit)
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         return cb, cbc, cbc, status, clock.elapsed()
+    known = cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else None
+    if known is not None and close_enough(cbc.ObjectiveValue(), known):
+        return cb, cbc, cbc, cp_model.FEASIBLE, clock.elapsed()  # CP-SAT could close the last hundredths; role assignment gains more
     hint = cb.model.values() if status == cp_model.FEASIBLE else None
-    b, solver, bound_solver, cp_status, _ = search_cpsat(built, instance, clock.remaining(), workers, seed, progress, hint=hint)
+    b, solver, bound_solver, cp_status, _ = search_cpsat(
+        built, instance, clock.remaining(), workers, seed, progress, hint=hint, known_bound=known
+    )
     seconds = clock.elapsed()
     bound = ProvenBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
     cp_found = cp_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
