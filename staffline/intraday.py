@@ -362,8 +362,7 @@ def extensions(
 
 def overtime_price(instance: Instance, employee: str) -> float:
     """What one overtime hour of ``employee`` costs: their ``cost_per_hour`` times ``[replan] overtime_premium``."""
-    contract = next(e.contract for e in instance.staff if e.id == employee)
-    return contract.cost_per_hour * instance.branch.replan.overtime_premium
+    return instance.employee(employee).contract.cost_per_hour * instance.branch.replan.overtime_premium
 
 
 def with_cost(instance: Instance, moves: pd.DataFrame) -> pd.DataFrame:

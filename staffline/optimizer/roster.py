@@ -31,7 +31,7 @@ from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
 from staffline.optimizer.check import role_changes
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
-from staffline.optimizer.core.cpsat_backend import STATUS, configure, solve_model
+from staffline.optimizer.core.cpsat_backend import STATUS, configure, fix_variable, solve_model
 from staffline.optimizer.core.templates import shift_parts
 from staffline.optimizer.decomposition.branch_engine import search_columns
 from staffline.optimizer.explain import Explanation, explain
@@ -221,8 +221,7 @@ def rules_conflict(b, names, time_limit: float, seed: int = 0) -> bool:
     model = b.model.clone()
     model.ClearAssumptions()
     for name in names:
-        domain = model.proto.variables[b.rule_literals[name].Index()].domain
-        domain[0] = domain[1] = 1
+        fix_variable(model.proto, b.rule_literals[name].Index(), 1)
     solver = cp_model.CpSolver()
     configure(solver, time_limit, 1, seed)
     return solver.Solve(model) == cp_model.INFEASIBLE

@@ -112,6 +112,13 @@ def solve_model(
     return solver, status
 
 
+def fix_variable(proto, index: int, value: int) -> None:
+    """Variable ``index`` of a model proto (a copy) fixed to ``value``: its whole domain replaced, whatever intervals it had."""
+    domain = proto.variables[index].domain
+    domain.clear()
+    domain.extend([int(value), int(value)])
+
+
 class ProvenBound:
     """A proven lower bound answered like a solver (``BestObjectiveBound``), for a search that combines two or holds only a bound."""
 

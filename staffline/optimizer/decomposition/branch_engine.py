@@ -30,7 +30,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
-from staffline.optimizer.core.cpsat_backend import ProvenBound
+from staffline.optimizer.core.cpsat_backend import ProvenBound, fix_variable
 from staffline.optimizer.decomposition.branch_master import BranchMaster, BranchPricer, personal
 from staffline.optimizer.decomposition.column_generation import Column
 from staffline.optimizer.decomposition.engine import _complete, solve_decomposed
@@ -85,8 +85,7 @@ class SolutionView:
     def __init__(self, b: RosterBuilder, solution: list[int], seconds: float):
         fixed = b.model.clone()
         for k, value in enumerate(solution):
-            domain = fixed.proto.variables[k].domain
-            domain[0] = domain[1] = int(value)
+            fix_variable(fixed.proto, k, value)
         self.solver = cp_model.CpSolver()
         self.solver.parameters.num_workers = 1
         self.solver.parameters.max_time_in_seconds = max(5.0, seconds)

@@ -40,7 +40,7 @@ from ortools.sat.python import cp_model
 
 from staffline.deadline import Deadline
 from staffline.optimizer.core.branch_model import RosterBuilder
-from staffline.optimizer.core.cpsat_backend import configure
+from staffline.optimizer.core.cpsat_backend import configure, fix_variable
 
 SUB_SECONDS = 2.0  # deterministic seconds a sub-problem gets
 MIN_SUB_SECONDS = 0.2  # less than this left of the budget is not worth a sub-problem (presolve alone takes about that)
@@ -128,9 +128,7 @@ def sub_model(b: RosterBuilder, inc: Incumbent, free: set[tuple[int, int]]) -> c
     values = inc.values
 
     def fix(index: int) -> None:
-        domain = proto.variables[index].domain
-        domain.clear()
-        domain.extend([values[index], values[index]])
+        fix_variable(proto, index, values[index])
 
     touched = set()
     class_of = {i: c for c, members in b.classes.items() for i in members}
