@@ -4,9 +4,25 @@
 property test marked `quick_twin` is the fast suite's few examples of a
 property whose `slow` twin runs many: with `--slow` only the twin runs (CI
 time), so the property is never checked twice over.
+
+Forecast fits kept between runs (staffline/forecasting/fit_store.py) go to
+a folder of this session, never the user's cache: every session starts
+cold, and the CLI runs the tests start share what an earlier one fitted,
+as a planner's runs do.
 """
 
+import os
+import shutil
+import tempfile
+
 import pytest
+
+SESSION_CACHE = tempfile.mkdtemp(prefix="staffline-test-cache-")
+os.environ["STAFFLINE_CACHE_DIR"] = SESSION_CACHE  # inherited by the CLI processes tests start
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(SESSION_CACHE, ignore_errors=True)
 
 
 def pytest_addoption(parser):

@@ -8,6 +8,8 @@ repairs, ``intraday`` on the published week. A fit depends only on the slot
 counts, the model name and its settings, so a digest of the counts plus those
 settings is a safe key: a changed ticket changes the digest. Fitted models
 are not changed by ``predict``; the cache keeps the few most recent ones.
+A miss here asks the disk store (:mod:`.fit_store`) before fitting, so
+separate processes on the same history share one fit as well.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections import OrderedDict
 from typing import Any, Callable, TypeVar
 
 import pandas as pd
+
+from staffline.forecasting import fit_store
 
 T = TypeVar("T")
 
@@ -45,7 +49,10 @@ class FitCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = fit()  # outside the lock: a slow fit does not hold up other threads' lookups
+        value = fit_store.load(key)
+        if value is None:
+            value = fit()  # outside the lock: a slow fit does not hold up other threads' lookups
+            fit_store.save(key, value)
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)

@@ -12,6 +12,12 @@ from staffline.io import load_instance
 from tests.paths import REPO
 
 
+@pytest.fixture(autouse=True)
+def memory_only(monkeypatch):
+    """These tests are about the in-process cache: the disk store (test_fit_store.py) stays out of them."""
+    monkeypatch.setenv("STAFFLINE_CACHE_DIR", "off")
+
+
 def test_the_cache_fits_once_per_key_and_forgets_the_oldest():
     cache, calls = FitCache(size=2), []
     counts = pd.DataFrame({"count": [1, 2, 3]})
