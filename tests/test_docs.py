@@ -85,12 +85,12 @@ def test_readme_library_example_is_the_library_guides_first_block():
 
 @pytest.mark.slow
 def test_readme_cli_quick_start_runs(workdir):
-    """The five lines, in order, from an empty folder (the roster's minute shortened to 20 s, 200 reps to 20: CI time)."""
+    """The five lines, in order, from an empty folder (the roster's minute shortened to 30 s, 200 reps to 20)."""
     (block,) = [b for b in blocks(README, "sh") if b.startswith("staffline init")]
     lines = [line.split("  #")[0].strip() for line in block.strip().splitlines()]
     assert len(lines) == 5
     for line in lines:
-        command = line.replace("--time-limit 60", "--time-limit 20").replace("--simulate 200", "--simulate 20")
+        command = line.replace("--time-limit 60", "--time-limit 30").replace("--simulate 200", "--simulate 20")
         done = subprocess.run([str(VENV_BIN / "staffline"), *shlex.split(command)[1:]], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, (line, done.stdout, done.stderr)
     assert (workdir / "out" / "north" / "report.html").is_file()
@@ -100,11 +100,11 @@ def test_readme_cli_quick_start_runs(workdir):
 def test_readme_cron_example_runs(tmp_path):
     """The crontab line, minus its schedule, run from the repository with the output folder in tmp.
 
-    Its ``--time-limit 60`` becomes 20: what this checks is that the line runs,
+    Its ``--time-limit 60`` becomes 30: what this checks is that the line runs,
     stays quiet and writes every file, not how good a 60 s roster is (the
-    roster tests do that). Not much less: at 10-15 s the jiangdong week ends
-    with the greedy start roster alone, so 20 s leaves room for a slower
-    machine.
+    roster tests do that). Not less: at 10 s the jiangdong week had no roster
+    yet (exit 3); 15 s found one on this machine, so 30 s leaves room for a
+    slower one.
     """
     (block,) = [b for b in blocks(README, "sh") if "staffline roster" in b and b.startswith("0 22")]
     line = block.strip().split(None, 5)[5]  # drop the five schedule fields
@@ -112,9 +112,9 @@ def test_readme_cron_example_runs(tmp_path):
         line.replace("cd /srv/staffline", f"cd {shlex.quote(str(REPO))}")
         .replace(".venv/bin/", f"{VENV_BIN}/")
         .replace("out/jiangdong", shlex.quote(str(tmp_path / "out")))
-        .replace("--time-limit 60", "--time-limit 20")
+        .replace("--time-limit 60", "--time-limit 30")
     )
-    assert "--time-limit 20" in command  # the README line still names its limit where this test expects it
+    assert "--time-limit 30" in command  # the README line still names its limit where this test expects it
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""  # --quiet: nothing in the cron mail unless something failed
@@ -127,14 +127,8 @@ def test_readme_cron_example_runs(tmp_path):
 
 @pytest.mark.slow
 def test_library_guide_examples_run(workdir):
-    """Every block of docs/guide/library.md in one namespace, from an empty folder; the first is README's and writes out/ only.
-
-    Their ``time_limit=20`` becomes 10 (CI time): this checks that the blocks run
-    and fit together, not how good a 20 s roster is.
-    """
+    """Every block of docs/guide/library.md in one namespace, from an empty folder; the first is README's and writes out/ only."""
     codes = blocks(LIBRARY_GUIDE, "python")
-    assert all("time_limit=20" in code for code in codes if "time_limit" in code)  # the substitution below still applies
-    codes = [code.replace("time_limit=20", "time_limit=10") for code in codes]
     namespace: dict = {}
     exec(compile(codes[0], "README.md / docs/guide/library.md block 0", "exec"), namespace)
     plan = namespace["p"]
