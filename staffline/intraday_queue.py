@@ -92,7 +92,9 @@ def ticket_backlog(role_tickets: pd.DataFrame, now: dt.datetime, sampler, reps: 
     vip = (t.loc[waiting, "tier"] == "vip").to_numpy(dtype=bool)
     elapsed = ((stamp - start[busy]).dt.total_seconds() / 60).to_numpy(dtype=float)
     return [
-        Backlog(waited, vip, _residuals(sampler, elapsed, np.random.default_rng([seed, r, 2]))) if elapsed.size else Backlog(waited, vip, elapsed)
+        Backlog(waited, vip, _residuals(sampler, elapsed, np.random.default_rng([seed, r, 2])))
+        if elapsed.size
+        else Backlog(waited, vip, elapsed)
         for r in range(reps)
     ]
 

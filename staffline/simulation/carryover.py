@@ -61,13 +61,13 @@ def _times(spec: QueueSpec, draws: _Draws) -> pd.DataFrame:
     )
 
 
-def day_customers(spec: QueueSpec, seed: int = 0) -> pd.DataFrame:
+def day_customers(spec: QueueSpec, seed: int = 0, rep: int = 0) -> pd.DataFrame:
     """One simulated day of ``spec``: arrive, start, end, left (minutes from opening), walk_in, vip.
 
-    The customers are those of replication 0 of ``simulate_queue(spec,
+    The customers are those of replication ``rep`` of ``simulate_queue(spec,
     seed=seed)``; ``start``/``end`` are nan for a walk-in who gave up.
     """
-    return _times(spec, _draw(spec, np.random.default_rng([seed, 0, 0])))
+    return _times(spec, _draw(spec, np.random.default_rng([seed, rep, 0])))
 
 
 def state_at(spec: QueueSpec, arrive: np.ndarray, vip: np.ndarray, at: float, reps: int = 20, seed: int = 0) -> list[Backlog]:
@@ -87,7 +87,9 @@ def state_at(spec: QueueSpec, arrive: np.ndarray, vip: np.ndarray, at: float, re
     for r in range(reps):
         rng = np.random.default_rng([seed, r])
         service = np.asarray(spec.service(rng, arrive.size), dtype=float)
-        patience = rng.exponential(spec.patience_minutes, arrive.size) if spec.patience_minutes is not None else np.full(arrive.size, np.inf)
+        patience = (
+            rng.exponential(spec.patience_minutes, arrive.size) if spec.patience_minutes is not None else np.full(arrive.size, np.inf)
+        )
         walk_in = np.ones(arrive.size, dtype=bool)
         times, svc, deadline, prio, walk = arrive, service, arrive + patience, vip, walk_in
         if spec.appointments is not None and len(spec.appointments):
