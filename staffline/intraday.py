@@ -356,11 +356,14 @@ def candidate_demands(rest: Demand, queue: dict, levels: dict, day: dt.date, sta
     (:func:`~staffline.intraday_queue.with_backlog`); "upper": every role's
     rate at its level's posterior mean plus one sd (a busier day than the
     mean, the side where waiting grows fastest); "backlog_upper": both.
+    With nobody waiting the backlog ones equal the others and are left out.
     """
     factor = {r: 1.0 + (sd / level if level > 0 else 0.0) for r, (level, sd) in levels.items()}
     frame = rest.frame
     scale = frame["role"].map(factor).fillna(1.0)
     upper = Demand(frame.assign(mean=frame["mean"] * scale), rest.aht_minutes)
+    if not any(q.waiting > 0 for q in queue.values()):
+        return {"upper": upper}
     return {"backlog": with_backlog(rest, queue, day, start), "upper": upper, "backlog_upper": with_backlog(upper, queue, day, start)}
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from staffline.simulation.queue_sim import QueueSpec, _Draws, _draw, _run_day
+from staffline.simulation.queue_sim import QueueSpec, _draw, _Draws, _run_day
 
 
 @dataclass(frozen=True)
