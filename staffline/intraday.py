@@ -25,6 +25,7 @@ is busy, which is where a surge shows first.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,8 +321,9 @@ def steer(
     if decide_on == "simulated":
         rest_of_day = RestOfDay(instance, demand, variance, week_start, days[d], first, queue, reps=reps, seed=seed)
         plans = {"published": published, "posterior": steered}
+        today_only = [g if k == d else dataclasses.replace(g, slots=[]) for k, g in enumerate(days)]  # the other days need no curves
         for name, candidate in candidate_demands(rest, queue, levels, day, start_text).items():
-            cand_waits, _ = build_waits(instance, candidate, days, instance.branch.objective.wait_method, variance)
+            cand_waits, _ = build_waits(instance, candidate, today_only, instance.branch.objective.wait_method, variance)
             plans[name] = assigned(_wait_values(b, cand_waits, d))
         steered, decision = _cheapest(instance, plans, rest_of_day, published, day, first, open_m, slot)
         customers = rest_of_day.customers()
