@@ -224,7 +224,7 @@ def steer(
     allow_extend: bool = False,
     previous: pd.DataFrame | None = None,
     decide_on: str = "simulated",
-    reps: int = 100,
+    reps: int = 60,
     backlog_reps: int = 20,
 ) -> Intraday:
     """Update today's forecast from ``tickets`` (issued before ``now``) and re-assign roles from ``now`` on.
@@ -355,10 +355,11 @@ def candidate_demands(rest: Demand, queue: dict, levels: dict, day: dt.date, sta
     """The rest-of-day demands whose role assignments make the shortlist, besides the posterior's own.
 
     "backlog": the waiting customers at ``now`` arrive in the first slot
-    (:func:`~staffline.intraday_queue.with_backlog`); "upper": every role's
-    rate at its level's posterior mean plus one sd (a busier day than the
-    mean, the side where waiting grows fastest); "backlog_upper": both.
-    With nobody waiting the backlog ones equal the others and are left out.
+    (:func:`~staffline.intraday_queue.with_backlog`), left out when nobody
+    waits; "upper": every role's rate at its level's posterior mean plus one
+    sd (a busier day than the mean, the side where waiting grows fastest).
+    Both together made a fifth plan that never won on the surge check's 30
+    mornings, so it is not tried (each plan costs a role assignment).
     """
     factor = {r: 1.0 + (sd / level if level > 0 else 0.0) for r, (level, sd) in levels.items()}
     frame = rest.frame
@@ -366,7 +367,7 @@ def candidate_demands(rest: Demand, queue: dict, levels: dict, day: dt.date, sta
     upper = Demand(frame.assign(mean=frame["mean"] * scale), rest.aht_minutes)
     if not any(q.waiting > 0 for q in queue.values()):
         return {"upper": upper}
-    return {"backlog": with_backlog(rest, queue, day, start), "upper": upper, "backlog_upper": with_backlog(upper, queue, day, start)}
+    return {"backlog": with_backlog(rest, queue, day, start), "upper": upper}
 
 
 def _wait_values(b, waits, d: int) -> dict:
