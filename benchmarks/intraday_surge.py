@@ -3,14 +3,18 @@
 Protocol (every random draw seeded)::
 
     python benchmarks/intraday_surge.py [PATH] [--roster roster.csv] [--date 2026-12-02] [--now 10:30]
-        [--surge counter=1.3@10:00-12:00] [--reps 200] [--seed 0] [--ticket-seeds 0] [--decide-on posterior] [--json]
+        [--surge counter=1.3@10:00-12:00] [--reps 200] [--seed 0] [--ticket-seeds 0] [--decide-on simulated]
+        [--no-service-times] [--json]
 
 1. The published week: ``--roster`` or, without it, a plan of PATH (default
    instances/jiangdong) for the week of ``--date`` (one worker, ``--time-limit``).
 2. The surged day: the forecast the simulator uses, with ``--surge`` applied on ``--date``.
-3. The morning's tickets: Poisson draws (seed ``--ticket-seeds``) from that surged forecast for the
-   slots before ``--now``, issue times uniform within the slot (history.csv columns).
-4. ``staffline.intraday.steer`` at ``--now`` on those tickets: the moves and the adjusted roster.
+3. The morning's tickets as a ticket machine records them: the surged morning simulated through the
+   published roster (seed ``--ticket-seeds``), every walk-in issued before ``--now`` with its service
+   start and end if they fell before ``--now``; outcome blank for a customer still waiting or at a
+   desk (history.csv columns). ``--no-service-times`` blanks the times (steer then replays the morning).
+4. ``staffline.intraday.steer`` at ``--now`` on those tickets (``--decide-on``): the queue it read, the
+   plans it compared, the moves and the adjusted roster.
 5. Both rosters simulated on that day with the same surge and seed (common random numbers: the same
    customers for both); the rest of the day is every walk-in arriving from ``--now`` on.
 6. The adjusted week through the independent checker: no violation the published week did not have.

@@ -37,7 +37,7 @@ from staffline import atomic
 from staffline.errors import InputError, Problem
 from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.intraday import prior_shape, update_forecast
-from staffline.intraday_queue import QueueAtNow, RestOfDay, queue_at_now, with_backlog
+from staffline.intraday_queue import QueueAtNow, RestOfDay, queue_at_now, service_samplers, with_backlog
 from staffline.model import Instance, minutes_of
 from staffline.optimizer.assign_roles import Extension, assign_day
 from staffline.optimizer.continuity import previous_week
@@ -314,12 +314,13 @@ def steer(
         return week.reset_index(drop=True)
 
     origin = open_m + first * slot
-    queue = queue_at_now(instance, demand, published, week_start, days[d], now, origin, tickets, reps=backlog_reps, seed=seed)
+    samplers = service_samplers(instance)
+    queue = queue_at_now(instance, demand, published, week_start, days[d], now, origin, tickets, backlog_reps, seed, samplers)
     steered = assigned(b.wait_values(d))
     decision: dict = {}
     simulated: dict = {}
     if decide_on == "simulated":
-        rest_of_day = RestOfDay(instance, demand, variance, week_start, days[d], first, queue, reps=reps, seed=seed)
+        rest_of_day = RestOfDay(instance, demand, variance, week_start, days[d], first, queue, reps, seed, samplers)
         plans = {"published": published, "posterior": steered}
         today_only = [g if k == d else dataclasses.replace(g, slots=[]) for k, g in enumerate(days)]  # the other days need no curves
         for name, candidate in candidate_demands(rest, queue, levels, day, start_text).items():

@@ -50,6 +50,11 @@ class QueueAtNow:
         return {"waiting": round(self.waiting, 2), "in_service": round(self.in_service, 2), "source": self.source}
 
 
+def service_samplers(instance: Instance) -> dict:
+    """Each role's service-time sampler (:func:`~staffline.simulation.roster_sim.service_sampler`), read once."""
+    return {role.name: service_sampler(instance, role)[0] for role in instance.branch.roles}
+
+
 def has_service_times(tickets: pd.DataFrame) -> bool:
     """Whether the ticket machine records service times (any ticket with a service start or end)."""
     if tickets.empty:
@@ -116,29 +121,31 @@ def queue_at_now(
     tickets: pd.DataFrame,
     reps: int = 20,
     seed: int = 0,
+    samplers: dict | None = None,
 ) -> dict[str, QueueAtNow]:
     """Per role, the hall at ``now`` carried to minute-of-day ``origin`` (the first slot steered).
 
     Source "tickets" when the file has service times (the machine records
     them), else "simulated": the morning's tickets replayed through the
     published roster's staff for ``reps`` seeded replications
-    (:func:`~staffline.simulation.carryover.state_at`).
+    (:func:`~staffline.simulation.carryover.state_at`). ``samplers``: the
+    roles' service samplers when already read (:func:`service_samplers`).
     """
     source = "tickets" if has_service_times(tickets) else "simulated"
+    samplers = samplers or service_samplers(instance)
     open_m = minutes_of(day.slots[0])
     out = {}
     for role in instance.branch.roles:
-        sampler, _how = service_sampler(instance, role)
+        sampler = samplers[role.name]
         mine = tickets[tickets["role"] == role.name]
         if source == "tickets":
             backlogs = ticket_backlog(mine, now, sampler, reps, seed)
         else:
-            specs, grid = day_specs(instance, demand, published, week_start, role, sampler)
-            k = next(i for i, (date, _slots) in enumerate(grid) if date == day.date)
+            specs, _grid = day_specs(instance, demand, published, week_start, role, sampler, days=[day])
             issued = pd.to_datetime(mine["issued_at"])
             arrive = ((issued - pd.Timestamp(day.date)).dt.total_seconds() / 60 - open_m).to_numpy(dtype=float)
             at = minutes_of(now.time()) - open_m
-            backlogs = state_at(specs[k], arrive, (mine["tier"] == "vip").to_numpy(dtype=bool), at, reps, seed)
+            backlogs = state_at(specs[0], arrive, (mine["tier"] == "vip").to_numpy(dtype=bool), at, reps, seed)
         backlogs = [_shifted(b, origin - minutes_of(now.time())) for b in backlogs]
         out[role.name] = QueueAtNow(
             waiting=float(np.mean([b.waited.size for b in backlogs])) if backlogs else 0.0,
@@ -185,20 +192,20 @@ class RestOfDay:
         day: DayGrid,
         first: int,
         queue: dict[str, QueueAtNow],
-        reps: int = 100,
+        reps: int = 60,
         seed: int = 0,
+        samplers: dict | None = None,
     ) -> None:
         self.instance, self.day, self.first, self.queue = instance, day, first, queue
         self.reps, self.seed = reps, seed
         self.specs = {}
+        samplers = samplers or service_samplers(instance)
         empty = pd.DataFrame(columns=["employee", "date", "start", "end", "role"])
         for role in instance.branch.roles:
-            sampler, _how = service_sampler(instance, role)
-            specs, grid = day_specs(instance, demand, empty, week_start, role, sampler)
-            k = next((i for i, (date, _s) in enumerate(grid) if date == day.date), None)
-            if k is None:
+            specs, _grid = day_specs(instance, demand, empty, week_start, role, samplers[role.name], days=[day])
+            if not specs:
                 continue
-            spec = specs[k]
+            spec = specs[0]
             mean = np.asarray(spec.arrival_rate, dtype=float)
             shape = None
             if variance is not None:
