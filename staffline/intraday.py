@@ -379,11 +379,15 @@ def _wait_values(b, waits, d: int) -> dict:
 
 
 def _cheapest(instance: Instance, plans: dict, rest_of_day: RestOfDay, published, day, first, open_m, slot) -> tuple[pd.DataFrame, dict]:
-    """The plan with the lowest simulated rest-of-day cost: wait (objective weight) plus overtime (cost weight).
+    """The plan with the lowest simulated rest-of-day cost: wait, overtime and the change penalty, as the role assignment weighs them.
 
-    Plans are tried in order and one replaces the best only when strictly
-    cheaper, so equal plans keep the published roster (no needless moves).
-    Common random numbers make the comparison paired.
+    Wait is customer-minutes times ``[objective] wait_per_customer_minute``,
+    overtime its pay times ``cost_weight``, and departing from the published
+    day costs what the role assignment charges (:func:`change_penalty`), so
+    a plan moves people only when the simulation says it saves more waiting
+    than that. Plans are tried in order and one replaces the best only when
+    strictly cheaper, so a tie keeps the published roster. Common random
+    numbers make the comparison paired.
     """
     weights = instance.branch.objective
     scores = {}
@@ -391,12 +395,41 @@ def _cheapest(instance: Instance, plans: dict, rest_of_day: RestOfDay, published
     for name, roster in plans.items():
         minutes = sum(float(m.mean()) for m in rest_of_day.minutes(roster).values())
         moves = with_cost(instance, role_moves(published, roster, day, first, open_m, slot))
-        score = weights.wait_per_customer_minute * minutes + weights.cost_weight * float(moves["cost"].sum())
-        scores[name] = {"customer_minutes": round(minutes, 2), "moves": int(len(moves)), "score": round(score, 2)}
+        penalty = change_penalty(instance, published, roster, day, first, open_m, slot)
+        score = weights.wait_per_customer_minute * minutes + weights.cost_weight * float(moves["cost"].sum()) + penalty
+        scores[name] = {
+            "customer_minutes": round(minutes, 2),
+            "moves": int(len(moves)),
+            "penalty": round(penalty, 2),
+            "score": round(score, 2),
+        }
         if best is None or score < best_score - 1e-9:
             best, best_score = name, score
     assert best is not None
     return plans[best], {"chosen": best, "candidates": scores}
+
+
+def change_penalty(
+    instance: Instance, published: pd.DataFrame, roster: pd.DataFrame, day: dt.date, first: int, open_m: int, slot: int
+) -> float:
+    """What the role assignment charges ``roster``'s day for departing from the published one, from slot ``first`` on.
+
+    ``[replan] role_slot_weight`` per slot a person works on another role
+    than published (an overtime slot is priced as overtime instead) and
+    ``[objective] role_change_weight`` per desk change more than the
+    published day has (fewer earn it back).
+    """
+    branch = instance.branch
+
+    def roles_of(frame: pd.DataFrame) -> dict[str, dict[int, str]]:
+        return {e: slot_roles(b, open_m, slot) for (e, d), b in person_days(frame).items() if d == day}
+
+    def desk_changes(people: dict[str, dict[int, str]]) -> int:
+        return sum(1 for roles in people.values() for s, r in roles.items() if s >= first and s - 1 in roles and roles[s - 1] != r)
+
+    before, after = roles_of(published), roles_of(roster)
+    changed = sum(1 for e, roles in after.items() for s, r in roles.items() if s >= first and before.get(e, {}).get(s, r) != r)
+    return branch.replan.role_slot_weight * changed + branch.objective.role_change_weight * (desk_changes(after) - desk_changes(before))
 
 
 def extensions(
