@@ -15,11 +15,14 @@ The rest of the day's arrivals come from
 :func:`staffline.forecasting.intraday.update_forecast` (a Gamma-Poisson
 day level per role from today's counts against the day-ahead forecast, and
 a recent level that fades into it over the next hours). ``levels`` reports
-the level applied to the first slot from ``now``. The moves minimise the
-expected wait averaged over that level's posterior, not the wait at its
-mean (:func:`posterior_variance`): waiting is convex in the rate, so the
+the level applied to the first slot from ``now``. Role assignment runs on
+the wait averaged over that level's posterior, not the wait at its mean
+(:func:`posterior_variance`): waiting is convex in the rate, so the
 plug-in under-protects the role whose level is uncertain and whose queue
-is busy, which is where a surge shows first.
+is busy, which is where a surge shows first. Its per-slot curves start
+every slot from a stationary queue, though, so by default the plan is
+picked from a shortlist by simulating the rest of the day from the queue
+at ``now`` (:mod:`staffline.intraday_queue`).
 """
 
 from __future__ import annotations
