@@ -3,14 +3,18 @@
 Protocol (every random draw seeded)::
 
     python benchmarks/intraday_surge.py [PATH] [--roster roster.csv] [--date 2026-12-02] [--now 10:30]
-        [--surge counter=1.3@10:00-12:00] [--reps 200] [--seed 0] [--ticket-seeds 0] [--decide-on posterior] [--json]
+        [--surge counter=1.3@10:00-12:00] [--reps 200] [--seed 0] [--ticket-seeds 0] [--decide-on simulated]
+        [--no-service-times] [--json]
 
 1. The published week: ``--roster`` or, without it, a plan of PATH (default
    instances/jiangdong) for the week of ``--date`` (one worker, ``--time-limit``).
 2. The surged day: the forecast the simulator uses, with ``--surge`` applied on ``--date``.
-3. The morning's tickets: Poisson draws (seed ``--ticket-seeds``) from that surged forecast for the
-   slots before ``--now``, issue times uniform within the slot (history.csv columns).
-4. ``staffline.intraday.steer`` at ``--now`` on those tickets: the moves and the adjusted roster.
+3. The morning's tickets as a ticket machine records them: the surged morning simulated through the
+   published roster (seed ``--ticket-seeds``), every walk-in issued before ``--now`` with its service
+   start and end if they fell before ``--now``; outcome blank for a customer still waiting or at a
+   desk (history.csv columns). ``--no-service-times`` blanks the times (steer then replays the morning).
+4. ``staffline.intraday.steer`` at ``--now`` on those tickets (``--decide-on``): the queue it read, the
+   plans it compared, the moves and the adjusted roster.
 5. Both rosters simulated on that day with the same surge and seed (common random numbers: the same
    customers for both); the rest of the day is every walk-in arriving from ``--now`` on.
 6. The adjusted week through the independent checker: no violation the published week did not have.
@@ -37,24 +41,55 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 
 
-def morning_tickets(demand, day: dt.date, now: dt.datetime, slot_minutes: int, seed: int) -> pd.DataFrame:
-    """Walk-in tickets of ``day`` before ``now``, drawn from ``demand`` (the surged forecast): history.csv columns."""
-    frame = demand.frame
-    rows = frame[(pd.to_datetime(frame["date"]).dt.date == day)].groupby(["slot_start", "role", "tier"], as_index=False)["mean"].sum()
-    rng = np.random.default_rng(seed)
-    issued, roles, tiers = [], [], []
-    for row in rows.itertuples():
-        start = dt.datetime.combine(day, dt.time.fromisoformat(row.slot_start))
-        n = int(rng.poisson(max(float(row.mean), 0.0)))
-        for second in rng.integers(0, 60 * slot_minutes, n):
-            t = start + dt.timedelta(seconds=int(second))
-            if t < now:
-                issued.append(t)
-                roles.append(row.role)
-                tiers.append(row.tier)
-    tickets = pd.DataFrame(
-        {"issued_at": issued, "service_start": pd.NaT, "service_end": pd.NaT, "role": roles, "tier": tiers, "outcome": "abandoned"}
-    )
+TICKET_STREAM = 10**6  # the mornings' replication numbers, far from the evaluation's 0..reps-1
+
+
+def morning_tickets(
+    instance, demand, roster, week_start, day: dt.date, now: dt.datetime, seed: int, service_times: bool = True
+) -> pd.DataFrame:
+    """The ticket machine's record of ``day`` up to ``now``: the morning simulated on ``demand`` (the surged forecast) and ``roster``.
+
+    One simulated day per role (``seed``; replication ``TICKET_STREAM + role``):
+    every walk-in issued before ``now``, with its service start and end when they
+    happened before ``now``; ``outcome`` served, abandoned (gave up before now)
+    or blank (still waiting or at a desk at ``now``). ``service_times=False``
+    blanks the times (a machine that records none; abandoned and open tickets
+    then both read "abandoned", as the earlier benchmark wrote them).
+    """
+    from staffline.simulation.carryover import day_customers
+    from staffline.simulation.roster_sim import day_specs, service_sampler
+
+    opening = dt.datetime.combine(day, instance.branch.slots(day)[0])
+    at = (now - opening).total_seconds() / 60
+    frames = []
+    for k, role in enumerate(instance.branch.roles):
+        service, _source = service_sampler(instance, role)
+        specs, grid = day_specs(instance, demand, roster, week_start, role, service)
+        i = next((i for i, (date, _s) in enumerate(grid) if date == day), None)
+        if i is None:
+            continue
+        c = day_customers(specs[i], seed, TICKET_STREAM + k)
+        c = c[c["walk_in"] & (c["arrive"] < at)]
+        stamp = lambda minutes: [opening + dt.timedelta(minutes=float(m)) if m <= at else pd.NaT for m in minutes]  # noqa: E731
+        start, end = stamp(c["start"].fillna(np.inf)), stamp(c["end"].fillna(np.inf))
+        outcome = np.where(c["end"] <= at, "served", np.where(c["start"].isna() & (c["left"] <= at), "abandoned", ""))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "issued_at": [opening + dt.timedelta(minutes=float(m)) for m in c["arrive"]],
+                    "service_start": start,
+                    "service_end": end,
+                    "role": role.name,
+                    "tier": np.where(c["vip"], "vip", "regular"),
+                    "outcome": outcome,
+                }
+            )
+        )
+    tickets = pd.concat(frames, ignore_index=True)
+    for column in ("issued_at", "service_start", "service_end"):
+        tickets[column] = pd.to_datetime(tickets[column]).dt.floor("s")
+    if not service_times:
+        tickets = tickets.assign(service_start=pd.NaT, service_end=pd.NaT, outcome="abandoned")
     return tickets.sort_values("issued_at", kind="stable").reset_index(drop=True)
 
 
@@ -105,7 +140,8 @@ def run(
     ticket_seed: int,
     model: str | None = None,
     time_limit: float = 3.0,
-    decide_on: str = "posterior",
+    decide_on: str = "simulated",
+    service_times: bool = True,
 ) -> dict:
     """One morning: tickets, steer, both rosters simulated with the same customers; the done-when numbers."""
     from staffline.intraday import steer
@@ -116,7 +152,7 @@ def run(
     week_start = roster_week(published, "published roster")
     demand = forecast_week(instance, week_start, model)
     surged = apply_surges(demand, surges, day)
-    tickets = morning_tickets(surged, day, now, instance.branch.slot_minutes, ticket_seed)
+    tickets = morning_tickets(instance, surged, published, week_start, day, now, ticket_seed, service_times)
     started = time.perf_counter()
     result = steer(instance, published, now, tickets, model=model, time_limit=time_limit, seed=seed, decide_on=decide_on)
     steer_seconds = time.perf_counter() - started
@@ -136,6 +172,8 @@ def run(
         "levels": {r: round(v[0], 3) for r, v in result.levels.items()},
         "level_sd": {r: round(v[1], 3) for r, v in result.levels.items()},
         "moves": result.moves.to_dict("records"),
+        "queue_at_now": {r: q.as_dict() for r, q in result.queue.items()},
+        "decision": result.decision,
         "steer_seconds": round(steer_seconds, 1),
         "simulated": {"published": before, "adjusted": after},
         "surged_role": role,
@@ -152,6 +190,17 @@ def report(r: dict, now: dt.datetime) -> str:
         + ", ".join(f"{k} x{v:.2f}" for k, v in r["levels"].items())
         + f"; {len(r['moves'])} move(s), steer {r['steer_seconds']} s"
     ]
+    lines.append(
+        "  queue at now: "
+        + ", ".join(
+            f"{k} {q['waiting']:.1f} waiting + {q['in_service']:.1f} in service ({q['source']})" for k, q in r["queue_at_now"].items()
+        )
+    )
+    if r["decision"]:
+        lines.append(
+            f"  chose {r['decision']['chosen']} of "
+            + ", ".join(f"{k} {c['customer_minutes']:.1f} cm/{c['moves']} moves" for k, c in r["decision"]["candidates"].items())
+        )
     lines += [f"    {m['time']} {m['employee']} {m['from']} -> {m['to']} (until {m['until']})" for m in r["moves"]]
     lines.append(f"  simulated rest of day (from {now:%H:%M}), min/customer   published   adjusted")
     for role, b in r["simulated"]["published"].items():
@@ -180,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ticket-seeds", default="0", help="comma-separated seeds of the morning's tickets")
     ap.add_argument("--time-limit", type=float, default=20.0, help="planning time limit when no --roster")
     ap.add_argument("--model", default=None, help="forecast model (default: the branch's)")
-    ap.add_argument("--decide-on", default="posterior", choices=["posterior", "mean"], help="what the moves minimise (steer's decide_on)")
+    ap.add_argument(
+        "--decide-on", default="simulated", choices=["simulated", "posterior", "mean"], help="what the moves minimise (steer's decide_on)"
+    )
+    ap.add_argument("--no-service-times", action="store_true", help="tickets without service times (steer then replays the morning)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
@@ -209,7 +261,17 @@ def main(argv: list[str] | None = None) -> int:
         published = p.roster
     results = [
         run(
-            instance, published, day, now, surges, reps=args.reps, seed=args.seed, ticket_seed=s, model=args.model, decide_on=args.decide_on
+            instance,
+            published,
+            day,
+            now,
+            surges,
+            reps=args.reps,
+            seed=args.seed,
+            ticket_seed=s,
+            model=args.model,
+            decide_on=args.decide_on,
+            service_times=not args.no_service_times,
         )
         for s in seeds
     ]
@@ -222,7 +284,13 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             print(report(r, now))
         met = sum(r["met"] for r in results)
-        print(f"done-when met on {met} of {len(results)} morning(s)")
+        cuts = [r["cut"] for r in results]
+        rose = [r for r in results if r["total_customer_minutes"]["adjusted"] > r["total_customer_minutes"]["published"]]
+        by = ", ".join(f"{r['total_customer_minutes']['adjusted'] - r['total_customer_minutes']['published']:.1f}" for r in rose)
+        print(
+            f"done-when met on {met} of {len(results)} morning(s); mean {results[0]['surged_role']} cut {np.mean(cuts):.1%}; "
+            f"total wait rose on {len(rose)} (by {by or '-'} customer-minutes)"
+        )
     return 0
 
 

@@ -15,15 +15,20 @@ The rest of the day's arrivals come from
 :func:`staffline.forecasting.intraday.update_forecast` (a Gamma-Poisson
 day level per role from today's counts against the day-ahead forecast, and
 a recent level that fades into it over the next hours). ``levels`` reports
-the level applied to the first slot from ``now``. The moves minimise the
-expected wait averaged over that level's posterior, not the wait at its
-mean (:func:`posterior_variance`): waiting is convex in the rate, so the
+the level applied to the first slot from ``now``. Role assignment runs on
+the wait averaged over that level's posterior, not the wait at its mean
+(:func:`posterior_variance`): waiting is convex in the rate, so the
 plug-in under-protects the role whose level is uncertain and whose queue
-is busy, which is where a surge shows first.
+is busy, which is where a surge shows first. Its per-slot curves start
+every slot from a stationary queue, though, so by default the plan is
+picked from a shortlist by simulating the rest of the day from the queue
+at ``now`` (:mod:`staffline.intraday_queue`).
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +40,7 @@ from staffline import atomic
 from staffline.errors import InputError, Problem
 from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.intraday import prior_shape, update_forecast
+from staffline.intraday_queue import QueueAtNow, RestOfDay, queue_at_now, service_samplers, with_backlog
 from staffline.model import Instance, minutes_of
 from staffline.optimizer.assign_roles import Extension, assign_day
 from staffline.optimizer.continuity import previous_week
@@ -47,7 +53,9 @@ from staffline.pipeline import demand_from, fit_walk_ins, roster_week
 from staffline.replanning import expected_waits
 
 MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]  # and ``cost`` (:func:`with_cost`)
-DECISIONS = ("posterior", "mean")  # what the moves minimise: the wait averaged over the level's posterior, or at its mean
+# what the moves minimise: the simulated rest of day from the queue at now (a shortlist of plans scored by
+# simulation), or the per-slot wait averaged over the level's posterior, or at its mean
+DECISIONS = ("simulated", "posterior", "mean")
 OFF = "off"  # ``from`` of an extension: the person was not rostered then
 
 
@@ -68,6 +76,9 @@ class Intraday:
     coverage: pd.DataFrame
     waits: dict = field(default_factory=dict)
     levels: dict = field(default_factory=dict)
+    queue: dict[str, QueueAtNow] = field(default_factory=dict)
+    simulated: dict = field(default_factory=dict)
+    decision: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The ``--json`` shape of issue 30."""
@@ -77,6 +88,9 @@ class Intraday:
             "expected_wait": self.waits,
             "overtime_cost": round(float(self.moves["cost"].sum()), 2) if "cost" in self.moves else 0.0,
             "forecast_level": {r: {"level": round(v[0], 4), "sd": round(v[1], 4)} for r, v in self.levels.items()},
+            "queue_at_now": {r: q.as_dict() for r, q in self.queue.items()},
+            "simulated_wait": self.simulated,
+            "decision": self.decision,
         }
 
 
@@ -212,7 +226,9 @@ def steer(
     seed: int = 0,
     allow_extend: bool = False,
     previous: pd.DataFrame | None = None,
-    decide_on: str = "posterior",
+    decide_on: str = "simulated",
+    reps: int = 60,
+    backlog_reps: int = 20,
 ) -> Intraday:
     """Update today's forecast from ``tickets`` (issued before ``now``) and re-assign roles from ``now`` on.
 
@@ -224,9 +240,20 @@ def steer(
     costs its overtime price (labour cost times ``[replan]
     overtime_premium``) times ``[objective] cost_weight``. ``previous`` is
     the week before's roster (roster.csv rows), so an extension keeps the
-    rest after a shift that ended before this week began. ``decide_on``
-    "posterior" minimises the wait averaged over the updated level's
-    posterior (:func:`posterior_variance`), "mean" the wait at its mean.
+    rest after a shift that ended before this week began.
+
+    ``decide_on`` "simulated" (the default) reads the queue at ``now``
+    (:func:`~staffline.intraday_queue.queue_at_now`: from the tickets'
+    service times, else ``backlog_reps`` seeded replays of the morning),
+    assigns roles on a shortlist of demands (the posterior's, with the
+    backlog, at the level's upper sd, both: :func:`candidate_demands`) and
+    keeps, of those plans and the published one, the one with the lowest
+    simulated rest-of-day wait plus overtime (``reps`` replications from
+    the backlog, arrivals from the updated forecast's posterior, common
+    random numbers). "posterior" takes the posterior's plan as it is (the
+    per-slot wait averaged over the level's posterior,
+    :func:`posterior_variance`), "mean" the plan at the level's mean.
+    Everything is seeded by ``seed``.
     """
     if decide_on not in DECISIONS:
         raise ValueError(f"decide_on must be one of {DECISIONS}, got {decide_on!r}")
@@ -247,7 +274,7 @@ def steer(
     walk_ins, levels, spread = updated_walk_ins(walk_ins, tickets, now, slot, history_prior_shape(instance.history))
     demand = demand_from(instance, walk_ins)
     rest = _rest_of_day(demand, day, start_text)
-    variance = posterior_variance(instance, spread) if decide_on == "posterior" else None
+    variance = posterior_variance(instance, spread) if decide_on != "mean" else None
     waits, _arrivals = build_waits(instance, rest, days, instance.branch.objective.wait_method, variance)
     b = build_model(instance, days, waits, week_rules(instance, days, waits))
 
@@ -263,27 +290,51 @@ def steer(
     prefer = {(emp, s): r for emp, roles in shifts.items() for s, r in roles.items() if s >= first}
     minimums = {k: v for k, v in minimums_of_day(b, d).items() if k[0] >= first}  # the past is what it was
     maximums = {k: v for k, v in maximums_of_day(b, d).items() if k[0] >= first}
-    roles_of, _mismatch, _changes = assign_day(
-        people,
-        targets,
-        max(1, instance.branch.shift_rules.min_role_block_minutes // slot),
-        seed,
-        time_limit=time_limit,
-        minimums=minimums,
-        maximums=maximums,
-        wait_values=b.wait_values(d),
-        change_weight=round(instance.branch.objective.role_change_weight * SCALE),
-        prefer=prefer,
-        prefer_weight=max(1, round(instance.branch.replan.role_slot_weight * SCALE)),
-        fixed=fixed,
-        extensions=extensions(instance, published, day, first, len(days[d].slots), last_ends) if allow_extend else None,
-        on_duty_max=instance.branch.headcount.max_on_duty,
-    )
-    worked = [(emp, roles, tuple(sorted(s for (e, s) in roles_of if e == emp))) for emp, roles, _slots in people]
-    today_rows = pd.DataFrame(day_rows(worked, roles_of, day, open_m, slot), columns=list(published.columns))
+    overtime = extensions(instance, published, day, first, len(days[d].slots), last_ends) if allow_extend else None
     others = published[published["date"] != day.isoformat()]
-    steered = pd.concat([others, today_rows], ignore_index=True).sort_values(["date", "employee", "start"], kind="stable")
-    steered = steered.reset_index(drop=True)
+
+    def assigned(wait_values: dict) -> pd.DataFrame:
+        """The week with today's roles from ``first`` on assigned on these wait curves."""
+        roles_of, _mismatch, _changes = assign_day(
+            people,
+            targets,
+            max(1, instance.branch.shift_rules.min_role_block_minutes // slot),
+            seed,
+            time_limit=time_limit,
+            minimums=minimums,
+            maximums=maximums,
+            wait_values=wait_values,
+            change_weight=round(instance.branch.objective.role_change_weight * SCALE),
+            prefer=prefer,
+            prefer_weight=max(1, round(instance.branch.replan.role_slot_weight * SCALE)),
+            fixed=fixed,
+            extensions=overtime,
+            on_duty_max=instance.branch.headcount.max_on_duty,
+        )
+        worked = [(emp, roles, tuple(sorted(s for (e, s) in roles_of if e == emp))) for emp, roles, _slots in people]
+        today_rows = pd.DataFrame(day_rows(worked, roles_of, day, open_m, slot), columns=list(published.columns))
+        week = pd.concat([others, today_rows], ignore_index=True).sort_values(["date", "employee", "start"], kind="stable")
+        return week.reset_index(drop=True)
+
+    origin = open_m + first * slot
+    samplers = service_samplers(instance)
+    queue = queue_at_now(instance, demand, published, week_start, days[d], now, origin, tickets, backlog_reps, seed, samplers)
+    steered = assigned(b.wait_values(d))
+    decision: dict = {}
+    simulated: dict = {}
+    if decide_on == "simulated":
+        rest_of_day = RestOfDay(instance, demand, variance, week_start, days[d], first, queue, reps, seed, samplers)
+        plans = {"published": published, "posterior": steered}
+        today_only = [g if k == d else dataclasses.replace(g, slots=[]) for k, g in enumerate(days)]  # the other days need no curves
+        for name, candidate in candidate_demands(rest, queue, levels, day, start_text).items():
+            cand_waits, _ = build_waits(instance, candidate, today_only, instance.branch.objective.wait_method, variance)
+            plans[name] = assigned(_wait_values(b, cand_waits, d))
+        steered, decision = _cheapest(instance, plans, rest_of_day, published, day, first, open_m, slot)
+        customers = rest_of_day.customers()
+        simulated = {
+            k: {r: round(float(m.mean()) / max(customers[r], 1e-9), 3) for r, m in rest_of_day.minutes(ros).items()}
+            for k, ros in (("before", published), ("after", steered))
+        }
 
     full_waits, arrivals = build_waits(instance, demand, days, instance.branch.objective.wait_method)
     coverage, _kpis = roster_kpis(instance, demand, days, steered, arrivals, full_waits)
@@ -298,7 +349,90 @@ def steer(
             "after": _rounded(expected_waits(instance, rest, week_start, steered, variance=variance)),
         },
         levels=levels,
+        queue=queue,
+        simulated=simulated,
+        decision=decision,
     )
+
+
+def candidate_demands(rest: Demand, queue: dict, levels: dict, day: dt.date, start: str) -> dict[str, Demand]:
+    """The rest-of-day demands whose role assignments make the shortlist, besides the posterior's own.
+
+    "backlog": the waiting customers at ``now`` arrive in the first slot
+    (:func:`~staffline.intraday_queue.with_backlog`), left out when nobody
+    waits; "upper": every role's rate at its level's posterior mean plus one
+    sd (a busier day than the mean, the side where waiting grows fastest).
+    Both together made a fifth plan that never won on the surge check's 30
+    mornings, so it is not tried (each plan costs a role assignment).
+    """
+    factor = {r: 1.0 + (sd / level if level > 0 else 0.0) for r, (level, sd) in levels.items()}
+    frame = rest.frame
+    scale = frame["role"].map(factor).fillna(1.0)
+    upper = Demand(frame.assign(mean=frame["mean"] * scale), rest.aht_minutes)
+    if not any(q.waiting > 0 for q in queue.values()):
+        return {"upper": upper}
+    return {"backlog": with_backlog(rest, queue, day, start), "upper": upper}
+
+
+def _wait_values(b, waits, d: int) -> dict:
+    """``b.wait_values(d)`` on other wait curves (a candidate demand's), the model's rules unchanged."""
+    alt = copy.copy(b)
+    alt.waits = waits
+    return alt.wait_values(d)
+
+
+def _cheapest(instance: Instance, plans: dict, rest_of_day: RestOfDay, published, day, first, open_m, slot) -> tuple[pd.DataFrame, dict]:
+    """The plan with the lowest simulated rest-of-day cost: wait, overtime and the change penalty, as the role assignment weighs them.
+
+    Wait is customer-minutes times ``[objective] wait_per_customer_minute``,
+    overtime its pay times ``cost_weight``, and departing from the published
+    day costs what the role assignment charges (:func:`change_penalty`), so
+    a plan moves people only when the simulation says it saves more waiting
+    than that. Plans are tried in order and one replaces the best only when
+    strictly cheaper, so a tie keeps the published roster. Common random
+    numbers make the comparison paired.
+    """
+    weights = instance.branch.objective
+    scores = {}
+    best, best_score = None, float("inf")
+    for name, roster in plans.items():
+        minutes = sum(float(m.mean()) for m in rest_of_day.minutes(roster).values())
+        moves = with_cost(instance, role_moves(published, roster, day, first, open_m, slot))
+        penalty = change_penalty(instance, published, roster, day, first, open_m, slot)
+        score = weights.wait_per_customer_minute * minutes + weights.cost_weight * float(moves["cost"].sum()) + penalty
+        scores[name] = {
+            "customer_minutes": round(minutes, 2),
+            "moves": int(len(moves)),
+            "penalty": round(penalty, 2),
+            "score": round(score, 2),
+        }
+        if best is None or score < best_score - 1e-9:
+            best, best_score = name, score
+    assert best is not None
+    return plans[best], {"chosen": best, "candidates": scores}
+
+
+def change_penalty(
+    instance: Instance, published: pd.DataFrame, roster: pd.DataFrame, day: dt.date, first: int, open_m: int, slot: int
+) -> float:
+    """What the role assignment charges ``roster``'s day for departing from the published one, from slot ``first`` on.
+
+    ``[replan] role_slot_weight`` per slot a person works on another role
+    than published (an overtime slot is priced as overtime instead) and
+    ``[objective] role_change_weight`` per desk change more than the
+    published day has (fewer earn it back).
+    """
+    branch = instance.branch
+
+    def roles_of(frame: pd.DataFrame) -> dict[str, dict[int, str]]:
+        return {e: slot_roles(b, open_m, slot) for (e, d), b in person_days(frame).items() if d == day}
+
+    def desk_changes(people: dict[str, dict[int, str]]) -> int:
+        return sum(1 for roles in people.values() for s, r in roles.items() if s >= first and s - 1 in roles and roles[s - 1] != r)
+
+    before, after = roles_of(published), roles_of(roster)
+    changed = sum(1 for e, roles in after.items() for s, r in roles.items() if s >= first and before.get(e, {}).get(s, r) != r)
+    return branch.replan.role_slot_weight * changed + branch.objective.role_change_weight * (desk_changes(after) - desk_changes(before))
 
 
 def extensions(

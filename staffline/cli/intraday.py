@@ -87,6 +87,9 @@ def intraday(
         click.echo(summary(result, paths))
 
 
+SOURCE_TEXT = {"tickets": " (from the tickets' service times)", "simulated": " (no service times: the morning replayed, mean)"}
+
+
 def summary(result, paths: list[Path]) -> str:
     """The moves, today's level per role and the expected wait for the rest of the day without and with them."""
     lines = [f"intraday at {result.now:%Y-%m-%d %H:%M}: {len(result.moves)} move(s)"]
@@ -94,9 +97,26 @@ def summary(result, paths: list[Path]) -> str:
         paid = f" overtime, cost {m['cost']:.2f}" if m["kind"] == "extension" else ""
         lines.append(f"  {m['time']} {m['employee']} {m['from']} -> {m['to']} (until {m['until']}){paid}")
     lines.append("  today's arrivals vs the day-ahead forecast: " + ", ".join(f"{r} x{v[0]:.2f}" for r, v in result.levels.items()))
+    if result.queue:
+        lines.append(
+            "  queue at now: "
+            + ", ".join(f"{r} {q.waiting:.1f} waiting, {q.in_service:.1f} in service" for r, q in result.queue.items())
+            + SOURCE_TEXT[next(iter(result.queue.values())).source]
+        )
+    if result.decision:
+        chosen = result.decision["chosen"]
+        lines.append(
+            f"  plan kept: {chosen} (simulated rest of day, customer-minutes: "
+            + ", ".join(f"{k} {c['customer_minutes']:.1f}" for k, c in result.decision["candidates"].items())
+            + ")"
+        )
     lines.append(f"  expected wait, rest of day, min/customer {'without':>8s} {'with moves':>11s}")
     for role, before in result.waits["before"].items():
         lines.append(f"    {role:38s} {before:8.2f} {result.waits['after'][role]:11.2f}")
+    if result.simulated:
+        lines.append(f"  simulated from the queue at now           {'without':>8s} {'with moves':>11s}")
+        for role, before in result.simulated["before"].items():
+            lines.append(f"    {role:38s} {before:8.2f} {result.simulated['after'][role]:11.2f}")
     if paths:
         lines.append(f"outputs in {paths[0].parent}/: " + ", ".join(p.name for p in paths))
     return "\n".join(lines)

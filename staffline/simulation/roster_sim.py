@@ -16,7 +16,7 @@ import pandas as pd
 
 from staffline.forecasting.baseline import served_durations
 from staffline.model import Instance, minutes_of
-from staffline.optimizer.core.branch_model import plan_days
+from staffline.optimizer.core.branch_model import DayGrid, plan_days
 from staffline.optimizer.roster import Demand, slot_arrivals, staff_per_slot, variance_of
 from staffline.simulation.queue_sim import QueueSpec, SimResult, confidence_interval, empirical_service, lognormal_service, simulate_days
 
@@ -34,16 +34,25 @@ def service_sampler(instance: Instance, role) -> tuple[object, str]:
 
 
 def day_specs(
-    instance: Instance, demand: Demand, roster: pd.DataFrame, week_start: dt.date, role, service, drawn: bool = False, weeks: int = 1
+    instance: Instance,
+    demand: Demand,
+    roster: pd.DataFrame,
+    week_start: dt.date,
+    role,
+    service,
+    drawn: bool = False,
+    weeks: int = 1,
+    days: list[DayGrid] | None = None,
 ) -> tuple[list, list[tuple[dt.date, list[dt.time]]]]:
     """One :class:`QueueSpec` per open day of the week for ``role``, service times drawn by ``service``.
 
     ``drawn``: each replication's day draws its rates from the forecast's
     distribution (gamma, variance read from the intervals) instead of
-    taking the forecast mean as the truth.
+    taking the forecast mean as the truth. ``days`` narrows the plan's days
+    to these (intraday needs today only; reading a week's arrivals costs).
     """
     branch = instance.branch
-    days = [d for d in plan_days(instance, week_start, weeks) if d.slots]
+    days = [d for d in (plan_days(instance, week_start, weeks) if days is None else days) if d.slots]
     arrivals = slot_arrivals(demand, days, role.name)
     spread = slot_arrivals(variance_of(demand), days, role.name) if drawn else {}
     staffed = staff_per_slot(roster, days, role.name, branch.slot_minutes)

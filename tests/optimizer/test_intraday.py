@@ -326,7 +326,7 @@ def test_the_posterior_decision_minimises_the_posterior_averaged_wait(branch, pu
     # the counter 1.6x all morning: its level is uncertain and its queue busy, where averaging over the posterior matters
     role = branch.branch.roles[0].name
     tickets = surge_tickets(branch, role, 1.6)
-    hedged = steer(branch, published, NOW, tickets, model="profile", time_limit=2.0)
+    hedged = steer(branch, published, NOW, tickets, model="profile", time_limit=2.0, decide_on="posterior")
     plain = steer(branch, published, NOW, tickets, model="profile", time_limit=2.0, decide_on="mean")
     # each reports the rest-of-day waits it was decided on; averaging over the level's posterior only adds (Jensen)
     assert all(hedged.waits["before"][r] >= plain.waits["before"][r] - 1e-6 for r in plain.waits["before"])
