@@ -104,12 +104,14 @@ def search_horizon(
         wdays, wwaits = days[first : first + 7], week_waits(built.waits, first)
         this = week_of(alone, w)
         rules = [r for r in rules_of_week(this, wdays, wwaits, w == 0) if not isinstance(r, Fairness)]
-        budget = max(1.0, WEEKS_SHARE * time_limit / weeks)  # fixed shares: a one-worker plan repeats on a busy machine
+        budget = week_budget(time_limit, weeks, w, elapsed(started), workers == 1)
         factory = ModelFactory(this, wdays, wwaits, rules)
         wb, solver, bound_solver, status, _ = SEARCHES[week_search(backend, factory, workers)](factory, this, budget, workers, seed, None)
         if status == cp_model.INFEASIBLE:
             return None
-        bound += bound_solver.BestObjectiveBound()  # proven even when the search found no roster (perhaps weak)
+        # proven even when the search found no roster (CBC's root bound, perhaps weak); never below 0, which every
+        # objective term is at least (a bound CBC logged before its first LP can be -1e50)
+        bound += max(0.0, bound_solver.BestObjectiveBound())
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if found:
             week = {(i, d): t for (i, d), options in wb.x.items() for t, var in options.items() if solver.Value(var)}
@@ -134,19 +136,50 @@ def search_horizon(
     if joined is not None:
         start = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if joined.Value(x)}
         solver = joined
-        handed = hand_round(b, joined, start, HAND_ROUND_SHARE * then, workers, seed)
+        if progress is not None:  # the horizon's first roster (the web worker's chart, the CLI's progress line)
+            progress(elapsed(started), joined.ObjectiveValue() / SCALE, bound / SCALE)
+        handing = hand_round_budget(then, completion)
+        handed = hand_round(b, joined, start, handing, workers, seed)
         if handed is not None and handed != start:
-            budget = max(1.0, then - HAND_ROUND_SHARE * then) if deterministic else max(1.0, time_limit - elapsed(started))
+            budget = max(1.0, then - handing) if deterministic else max(1.0, time_limit - elapsed(started))
             b.model.ClearHints()  # warm_start hints the handed roster instead
             _, verified = warm_start(b, symmetry_groups(b, instance), budget, seed, deterministic, chosen=handed, budget=budget)
             if verified is not None and verified.ObjectiveValue() < joined.ObjectiveValue():
                 solver = verified
+                if progress is not None:
+                    progress(elapsed(started), verified.ObjectiveValue() / SCALE, bound / SCALE)
         log.info("schedules handed round: %.1f at %.1f s", solver.ObjectiveValue() / SCALE, elapsed(started))
         return b, solver, ProvenBound(bound), cp_model.FEASIBLE, elapsed(started)
     # the joined rosters break a rule of the whole model (or completing them took too long): CP-SAT on it from them
     solver, status = solve_model(b, then, workers, seed, progress)
     log.info("whole model: status %s, at %.1f s", solver.StatusName(status), elapsed(started))
     return b, solver, ProvenBound(max(bound, solver.BestObjectiveBound())), status, elapsed(started)
+
+
+def hand_round_budget(then: float, completion: float) -> float:
+    """Seconds for :func:`hand_round` out of ``then``: its share, but never eating into what checking its answer needs.
+
+    Why: the handed roster is kept only once the whole model has completed
+    it, which takes about as long as completing the joined rosters did
+    (``completion``). Under load 5 the hand round's 60% left 3 s for that
+    where the joined rosters had taken 8 s: the completion failed and a
+    roster with Saturday spread 4 was kept (jiangdong, four weeks, 120 s).
+    """
+    return max(1.0, min(HAND_ROUND_SHARE * then, then - completion))
+
+
+def week_budget(time_limit: float, weeks: int, w: int, spent: float, deterministic: bool) -> float:
+    """Seconds for week ``w`` alone: an equal share of :data:`WEEKS_SHARE` of the limit, plus what earlier weeks left.
+
+    Why: a week that proves its optimum early (jiangdong idle: 10-35 s on
+    CBC) leaves seconds a later, harder week needs (weeks 2-3 of the
+    four-week plan had no roster from CBC in 14 s under load 3.5). One-worker
+    plans keep fixed shares (``deterministic``): their time is deterministic,
+    not measured, so that the plan repeats on a busy machine.
+    """
+    if deterministic:
+        return max(1.0, WEEKS_SHARE * time_limit / weeks)
+    return max(1.0, (WEEKS_SHARE * time_limit - spent) / (weeks - w))
 
 
 def stand_in(wb: RosterBuilder, days: list[DayGrid], chosen: dict[tuple[int, int], int], w: int, donors: list[int]) -> dict:

@@ -96,3 +96,39 @@ def test_a_week_without_a_roster_takes_its_neighbours_shifts_where_they_are_allo
     first = {(i, d): 0 for i in (0, 1) for d in (0, 1, 2)}  # both work Monday-Wednesday of week 1
     moved = stand_in(week2, days, first, 1, donors=[0])
     assert moved == {(0, 7): 0, (0, 8): 0, (0, 9): 0, (1, 7): 0, (1, 9): 0}
+
+
+def test_weeks_share_their_time_and_pass_on_what_an_early_week_left():
+    """Fixed equal shares for one-worker (repeatable) plans; otherwise what earlier weeks left goes to the weeks still to run."""
+    from staffline.optimizer.search.horizon import WEEKS_SHARE, week_budget
+
+    share = WEEKS_SHARE * 100 / 4
+    assert week_budget(100, 4, 1, spent=1.0, deterministic=True) == share
+    assert week_budget(100, 4, 0, spent=0.0, deterministic=False) == share
+    assert week_budget(100, 4, 1, spent=5.0, deterministic=False) == (WEEKS_SHARE * 100 - 5) / 3  # week 1 proved early
+    assert week_budget(100, 4, 3, spent=WEEKS_SHARE * 100 + 9, deterministic=False) == 1.0  # late: still a second
+
+
+def test_the_horizon_search_reports_its_rosters_to_the_progress_callback():
+    """The hand-round path calls progress with each roster it keeps; the last is the plan's objective, above the plan's bound."""
+    import staffline
+    from tests.optimizer.branches import FAST
+
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    inst = four_hour_branch(staff, fairness=dataclasses.replace(NO_FAIRNESS, saturdays=100.0))
+    seen: list[tuple[float, float, float]] = []
+    p = staffline.plan(inst, WEEK, weeks=2, progress=lambda *point: seen.append(point), **{**FAST, "time_limit": 3})
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert seen, "no progress on the horizon search"
+    _, objective, bound = seen[-1]
+    assert abs(objective - p.kpis["objective"]) < 1e-3 and bound <= objective
+    assert abs(bound - p.kpis["bound"]) < 1e-3
+
+
+def test_the_hand_round_leaves_its_check_the_time_the_joined_rosters_took():
+    from staffline.optimizer.search.horizon import HAND_ROUND_SHARE, hand_round_budget
+
+    assert hand_round_budget(20.0, 2.0) == HAND_ROUND_SHARE * 20.0  # plenty left: its share
+    assert hand_round_budget(9.0, 6.0) == 3.0  # the completion's 6 s stay for checking the handed roster
+    assert hand_round_budget(5.0, 6.0) == 1.0  # never nothing
