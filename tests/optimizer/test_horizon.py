@@ -215,7 +215,9 @@ def test_check_absent_lowers_the_minimums_as_replan_does(tmp_path):
     inst = four_hour_branch([person(1, roles, min_hours_week=12.0, max_hours_week=16.0)], fairness=NO_FAIRNESS)
     write_instance(inst, tmp_path / "b")
     days = [WEEK + dt.timedelta(days=k) for k in (0, 1, 2, 7)]  # 12 h in week 1, 4 h in week 2 (the absence takes 8 h of it)
-    rows = pd.DataFrame([("E1", d.isoformat(), "10:00", "14:00", "counter") for d in days], columns=["employee", "date", "start", "end", "role"])
+    rows = pd.DataFrame(
+        [("E1", d.isoformat(), "10:00", "14:00", "counter") for d in days], columns=["employee", "date", "start", "end", "role"]
+    )
     rows.to_csv(tmp_path / "roster.csv", index=False)
     base = ["check", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--weeks", "2", "--model", "profile", "--json"]
 

@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from staffline.constraints.rules import ContractHours, Fairness, Rule, WorkingDays
+from staffline.constraints.rules import ContractHours, Fairness, Rule, StaffRequest, WorkingDays
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
@@ -233,7 +233,8 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
     searching the whole model from the joined roster did not find (jiangdong,
     20 s under load: spread still 4; it needed 5 s to presolve and 2-4 s per
     neighbourhood). This model is small enough to search well: the fairness
-    spreads and labour cost as the roster model prices them, and in every
+    spreads, labour cost and staff requests (days off or on, shifts wished
+    for) as the roster model prices them, and in every
     slot the same staff per role as in the joined roster (``joined``, the
     solver that holds it), so waits, coverage and minimums stay as they are;
     each class of certificates must be able to cover its share. Contract
@@ -244,14 +245,18 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
     model = cp_model.CpModel()
     staff = range(len(b.employees))
     weeks = len(b.days) // 7
-    cost_weight = b.branch.objective.cost_weight
     per_week = {
         (w, j): {d: t for d in range(7 * w, 7 * w + 7) if (t := chosen.get((j, d))) is not None} for w in range(weeks) for j in staff
     }
     limits = _week_limits(b)
+    requests: dict[int, list[StaffRequest]] = {}  # priced as the model prices them: a day off, on, or a shift wished for
+    for r in b.rules:
+        if isinstance(r, StaffRequest) and r.weight:
+            requests.setdefault(r.employee, []).append(r)
     takes: dict[tuple[int, int, int], cp_model.IntVar] = {}
     cost = []
     for w in range(weeks):
+        week_days = range(7 * w, 7 * w + 7)
         for i in staff:
             for j in staff:
                 plan = per_week[w, j]
@@ -263,7 +268,7 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
                     continue
                 takes[w, i, j] = model.NewBoolVar(f"takes_{w}_{i}_{j}")
                 model.AddHint(takes[w, i, j], int(i == j))
-                cost.append(round(cost_weight * SCALE * minutes / 60 * b.employees[i].contract.cost_per_hour) * takes[w, i, j])
+                cost.append(round(SCALE * schedule_price(b, i, plan, week_days, requests.get(i, ()))) * takes[w, i, j])
         for i in staff:
             model.AddExactlyOne(takes[k] for k in takes if k[0] == w and k[1] == i)
             model.AddExactlyOne(takes[k] for k in takes if k[0] == w and k[2] == i)
@@ -298,6 +303,16 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
         if solver.Value(var):
             handed.update({(i, d): t for d, t in per_week[w, j].items()})
     return handed
+
+
+def schedule_price(b: RosterBuilder, i: int, plan: dict[int, int], week_days: range, requests) -> float:
+    """What employee ``i`` working ``plan`` (day -> template) in ``week_days`` costs: labour x cost weight, plus ``requests`` unmet.
+
+    Both as the roster model prices them (its ``requests`` are ``i``'s :class:`StaffRequest` rules).
+    """
+    minutes = sum(b.days[d].templates[t].paid_minutes for d, t in plan.items())
+    labour = b.branch.objective.cost_weight * minutes / 60 * b.employees[i].contract.cost_per_hour
+    return labour + sum(r.weight * r.missed(b.days, plan, week_days) for r in requests)
 
 
 def _week_limits(b: RosterBuilder) -> dict[tuple[int, int], tuple[int, int, int, int]]:
