@@ -173,13 +173,17 @@ def week_budget(time_limit: float, weeks: int, w: int, spent: float, determinist
 
     Why: a week that proves its optimum early (jiangdong idle: 10-35 s on
     CBC) leaves seconds a later, harder week needs (weeks 2-3 of the
-    four-week plan had no roster from CBC in 14 s under load 3.5). One-worker
-    plans keep fixed shares (``deterministic``): their time is deterministic,
-    not measured, so that the plan repeats on a busy machine.
+    four-week plan had no roster from CBC in 14 s under load 3.5). Never
+    less than the equal share: under load CBC's root cuts run past each
+    week's limit, and passing the overrun on left the last week 10 s, too
+    little for even its bound (a week's bound was then 0). One-worker plans
+    keep fixed shares (``deterministic``): their time is deterministic, not
+    measured, so that the plan repeats on a busy machine.
     """
+    share = max(1.0, WEEKS_SHARE * time_limit / weeks)
     if deterministic:
-        return max(1.0, WEEKS_SHARE * time_limit / weeks)
-    return max(1.0, (WEEKS_SHARE * time_limit - spent) / (weeks - w))
+        return share
+    return max(share, (WEEKS_SHARE * time_limit - spent) / (weeks - w))
 
 
 def stand_in(wb: RosterBuilder, days: list[DayGrid], chosen: dict[tuple[int, int], int], w: int, donors: list[int]) -> dict:

@@ -135,14 +135,14 @@ def test_a_week_without_a_roster_takes_its_neighbours_shifts_where_they_are_allo
 
 
 def test_weeks_share_their_time_and_pass_on_what_an_early_week_left():
-    """Fixed equal shares for one-worker (repeatable) plans; otherwise what earlier weeks left goes to the weeks still to run."""
+    """Equal shares for one-worker (repeatable) plans; otherwise what earlier weeks left goes to the weeks still to run, never less."""
     from staffline.optimizer.search.horizon import WEEKS_SHARE, week_budget
 
     share = WEEKS_SHARE * 100 / 4
     assert week_budget(100, 4, 1, spent=1.0, deterministic=True) == share
     assert week_budget(100, 4, 0, spent=0.0, deterministic=False) == share
     assert week_budget(100, 4, 1, spent=5.0, deterministic=False) == (WEEKS_SHARE * 100 - 5) / 3  # week 1 proved early
-    assert week_budget(100, 4, 3, spent=WEEKS_SHARE * 100 + 9, deterministic=False) == 1.0  # late: still a second
+    assert week_budget(100, 4, 3, spent=WEEKS_SHARE * 100 + 9, deterministic=False) == share  # earlier weeks overran: still a share
 
 
 def test_the_horizon_search_reports_its_rosters_to_the_progress_callback():
