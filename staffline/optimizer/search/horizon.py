@@ -135,6 +135,7 @@ def search_horizon(
         # out of time rather than broken (under load 7 the four weeks' completion needed more than its 6 s, and the
         # whole model found nothing in the 5 s after it: no roster at all): its first roster, with the time left
         log.info("weeks joined: not in %.1f s, again to the first roster at %.1f s", completion, elapsed(started))
+        b.model.ClearHints()  # the failed completion hinted its shifts; twice is an invalid model
         _, joined = warm_start(b, symmetry_groups(b, instance), left(), seed, False, chosen=chosen, budget=left(), stop_at_first=True)
     log.info("weeks joined: %s at %.1f s", joined and joined.ObjectiveValue() / SCALE, elapsed(started))
     then = max(1.0, left() - (completion if deterministic else 0.0))

@@ -168,3 +168,28 @@ def test_the_hand_round_leaves_its_check_the_time_the_joined_rosters_took():
     assert hand_round_budget(20.0, 2.0) == HAND_ROUND_SHARE * 20.0  # plenty left: its share
     assert hand_round_budget(9.0, 6.0) == 3.0  # the completion's 6 s stay for checking the handed roster
     assert hand_round_budget(5.0, 6.0) == 1.0  # never nothing
+
+
+def test_joined_completions_out_of_time_leave_the_whole_model_a_valid_search(monkeypatch):
+    """Two workers: both completions of the joined weeks fail (as out of time under load, each hinting its shifts).
+
+    The retry stops at its first roster; after it CP-SAT searches the whole model, whose hints must not repeat (twice
+    is MODEL_INVALID: jiangdong, four weeks, load 6.6, ended without a roster that way).
+    """
+    import staffline
+    from staffline.optimizer.search import horizon
+    from staffline.optimizer.search.warm_start import add_hint
+
+    calls = []
+
+    def out_of_time(b, *args, **kwargs):
+        calls.append(kwargs.get("stop_at_first", False))
+        add_hint(b, {})  # what a failed completion leaves behind
+        return 0.0, None
+
+    monkeypatch.setattr(horizon, "warm_start", out_of_time)
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)], fairness=NO_FAIRNESS)
+    p = staffline.plan(inst, WEEK, weeks=2, time_limit=8, workers=2, seed=0, model="profile")
+    assert calls == [False, True]
+    assert p.status in ("optimal", "feasible"), p.result.message
