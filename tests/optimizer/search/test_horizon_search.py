@@ -193,3 +193,19 @@ def test_joined_completions_out_of_time_leave_the_whole_model_a_valid_search(mon
     p = staffline.plan(inst, WEEK, weeks=2, time_limit=8, workers=2, seed=0, model="profile")
     assert calls == [False, True]
     assert p.status in ("optimal", "feasible"), p.result.message
+
+
+def test_weeks_not_begun_when_their_share_is_up_are_skipped_for_a_roster(monkeypatch):
+    """Two workers, the weeks' share already up: no week is searched (each counts 0 in the bound); greedy shifts stand in and the plan still has a roster."""
+    import staffline
+    from staffline.optimizer.search import horizon
+
+    searched = []
+    monkeypatch.setattr(horizon, "WEEKS_SHARE", 0.0)
+    monkeypatch.setattr(horizon, "week_search", lambda *args: searched.append(args) or "cbc")
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)], fairness=NO_FAIRNESS)
+    p = staffline.plan(inst, WEEK, weeks=2, time_limit=8, workers=2, seed=0, model="profile")
+    assert searched == []
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert p.kpis["bound"] == 0.0  # the skipped weeks' bound: 0, which every objective term is at least
