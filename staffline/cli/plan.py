@@ -266,8 +266,10 @@ def _span(week_start: dt.date, weeks: int) -> str:
 def check(path, roster_file, week, headcount, previous_file, absent, pin, published_file, weeks, model, divert, as_json, quiet) -> None:
     """Re-check a roster against every rule, independently of the solver (exit 1 on violations).
 
-    ``--absent`` adds "works during an absence" to the rules; ``--pin`` (with
-    ``--published``) that a pinned person-day is worked exactly as published.
+    ``--absent`` adds "works during an absence" to the rules and lowers the
+    absent person's contract minimums by the time away, week by week, as
+    ``roster --absent`` and ``replan`` do; ``--pin`` (with ``--published``)
+    that a pinned person-day is worked exactly as published.
     """
     import sys
 
@@ -292,6 +294,7 @@ def check(path, roster_file, week, headcount, previous_file, absent, pin, publis
     published = read_roster_csv(published_file) if published_file is not None else None
     amend = Amendment(as_absences(absent), published, tuple(p for value in pin for p in read_pins(value)), weeks=weeks)
     amend.validate(instance, week_start)
+    instance = amend.relaxed(instance, week_start)  # time away lowers contract minimums, as plan and replan count it
     report = check_roster(
         instance,
         roster_file,

@@ -324,6 +324,28 @@ class StaffRequest(Rule):
     employee: int = 0
     request: Request | None = None
 
+    def missed(self, days, plan: dict[int, int], among: range | None = None) -> int:
+        """Days the request goes unmet for fixed shifts: one person's ``plan`` (day index of ``days`` -> template index).
+
+        What :meth:`add_to` prices, for a roster already chosen (the horizon's
+        hand round compares whole weeks' schedules); ``among`` limits it to
+        those day indices (one week), all days by default.
+        """
+        req = self.request
+        n = 0
+        for d in range(len(days)) if among is None else among:
+            day = days[d]
+            if not day.templates or not req.applies_to(day.date):
+                continue
+            t = plan.get(d)
+            if req.kind == "off":
+                n += t is not None
+            elif req.kind == "on":
+                n += t is None
+            else:
+                n += t is None or (day.templates[t].start, day.templates[t].end) != _shift_minutes(req.shift)
+        return n
+
     def add_to(self, b) -> None:
         req = self.request
         for d, day in enumerate(b.days):
@@ -335,8 +357,12 @@ class StaffRequest(Rule):
             elif req.kind == "on":
                 b.penalty(1 - works, self.weight, self.name)
             else:
-                start_s, end_s = req.shift.split("-")
-                start = minutes_of(dt.time.fromisoformat(start_s.strip()))
-                end = minutes_of(dt.time.fromisoformat(end_s.strip()))
-                match = [v for t, v in b.x[self.employee, d].items() if (day.templates[t].start, day.templates[t].end) == (start, end)]
+                wanted = _shift_minutes(req.shift)
+                match = [v for t, v in b.x[self.employee, d].items() if (day.templates[t].start, day.templates[t].end) == wanted]
                 b.penalty(1 - sum(match), self.weight, self.name)
+
+
+def _shift_minutes(shift: str) -> tuple[int, int]:
+    """A requested shift "09:00-13:00" as (start, end) minutes of the day."""
+    start, end = shift.split("-")
+    return minutes_of(dt.time.fromisoformat(start.strip())), minutes_of(dt.time.fromisoformat(end.strip()))

@@ -205,3 +205,26 @@ def test_check_reads_a_two_week_roster_and_counts_its_weeks(tmp_path):
     assert one.exit_code != 0 and "Traceback" not in one.output
     bad = CliRunner().invoke(main, [*base, "--weeks", "nine"])
     assert bad.exit_code == 2 and "--weeks" in bad.output
+
+
+def test_check_absent_lowers_the_minimums_as_replan_does(tmp_path):
+    """`staffline check --absent`: E1 away Tuesday-Wednesday of week 2 works 4 h there; a violation without --absent, none with it."""
+    from staffline.io import write_instance
+
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(1, roles, min_hours_week=12.0, max_hours_week=16.0)], fairness=NO_FAIRNESS)
+    write_instance(inst, tmp_path / "b")
+    days = [WEEK + dt.timedelta(days=k) for k in (0, 1, 2, 7)]  # 12 h in week 1, 4 h in week 2 (the absence takes 8 h of it)
+    rows = pd.DataFrame(
+        [("E1", d.isoformat(), "10:00", "14:00", "counter") for d in days], columns=["employee", "date", "start", "end", "role"]
+    )
+    rows.to_csv(tmp_path / "roster.csv", index=False)
+    base = ["check", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--weeks", "2", "--model", "profile", "--json"]
+
+    def contract_violations(result):
+        return [v for v in json.loads(result.output)["violations"] if v["employee"] == "E1" and "hours" in v["rule"]]
+
+    whole = CliRunner().invoke(main, base)
+    assert whole.exit_code == 1 and contract_violations(whole), whole.output
+    away = CliRunner().invoke(main, [*base, "--absent", "E1=2026-12-08:2026-12-09"])
+    assert contract_violations(away) == [], away.output

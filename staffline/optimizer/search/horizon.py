@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from staffline.constraints.rules import ContractHours, Fairness, Rule, WorkingDays
+from staffline.constraints.rules import ContractHours, Fairness, Rule, StaffRequest, WorkingDays
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
@@ -90,7 +90,12 @@ def search_horizon(
     horizon): the caller searches the whole model instead, which also
     diagnoses it. A week that finds no roster in its time gives the bound
     its search proved, and a neighbouring week's roster stands in
-    (:func:`stand_in`).
+    (:func:`stand_in`). With two or more workers, a week not begun when the
+    weeks' share of the time is up is skipped (its bound 0, a neighbour's
+    roster): under load CBC's root cuts overran every week's share, and
+    with forecast at 11 s the fourth week began about 2 s after the share ended,
+    left the joined rosters 6 s and the plan ended without a roster (jiangdong,
+    four weeks, 120 s, load 5). A roster with a weaker bound beats none.
     """
     started = time.perf_counter()
     days = built.days
@@ -104,12 +109,18 @@ def search_horizon(
         wdays, wwaits = days[first : first + 7], week_waits(built.waits, first)
         this = week_of(alone, w)
         rules = [r for r in rules_of_week(this, wdays, wwaits, w == 0) if not isinstance(r, Fairness)]
-        budget = max(1.0, WEEKS_SHARE * time_limit / weeks)  # fixed shares: a one-worker plan repeats on a busy machine
+        budget = week_budget(time_limit, weeks, w, elapsed(started), workers == 1)
         factory = ModelFactory(this, wdays, wwaits, rules)
+        if workers > 1 and elapsed(started) >= WEEKS_SHARE * time_limit:  # out of the weeks' time: a roster comes first
+            missing[w] = factory()
+            log.info("week %d alone: skipped (the weeks' share is up at %.1f s), bound 0", w + 1, elapsed(started))
+            continue
         wb, solver, bound_solver, status, _ = SEARCHES[week_search(backend, factory, workers)](factory, this, budget, workers, seed, None)
         if status == cp_model.INFEASIBLE:
             return None
-        bound += bound_solver.BestObjectiveBound()  # proven even when the search found no roster (perhaps weak)
+        # proven even when the search found no roster (CBC's root bound, perhaps weak); never below 0, which every
+        # objective term is at least (a bound CBC logged before its first LP can be -1e50)
+        bound += max(0.0, bound_solver.BestObjectiveBound())
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if found:
             week = {(i, d): t for (i, d), options in wb.x.items() for t, var in options.items() if solver.Value(var)}
@@ -129,24 +140,65 @@ def search_horizon(
     # completing the joined rosters is what makes them a roster of the whole model (and CP-SAT's first solution)
     completion = max(2.0, COMPLETION_SHARE * left())
     _, joined = warm_start(b, symmetry_groups(b, instance), left(), seed, deterministic, chosen=chosen, budget=completion)
+    if joined is None and not deterministic and left() > 1.0:
+        # out of time rather than broken (under load 7 the four weeks' completion needed more than its 6 s, and the
+        # whole model found nothing in the 5 s after it: no roster at all): its first roster, with the time left
+        log.info("weeks joined: not in %.1f s, again to the first roster at %.1f s", completion, elapsed(started))
+        b.model.ClearHints()  # the failed completion hinted its shifts; twice is an invalid model
+        _, joined = warm_start(b, symmetry_groups(b, instance), left(), seed, False, chosen=chosen, budget=left(), stop_at_first=True)
     log.info("weeks joined: %s at %.1f s", joined and joined.ObjectiveValue() / SCALE, elapsed(started))
     then = max(1.0, left() - (completion if deterministic else 0.0))
     if joined is not None:
         start = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if joined.Value(x)}
         solver = joined
-        handed = hand_round(b, joined, start, HAND_ROUND_SHARE * then, workers, seed)
+        if progress is not None:  # the horizon's first roster (the web worker's chart, the CLI's progress line)
+            progress(elapsed(started), joined.ObjectiveValue() / SCALE, bound / SCALE)
+        handing = hand_round_budget(then, completion)
+        handed = hand_round(b, joined, start, handing, workers, seed)
         if handed is not None and handed != start:
-            budget = max(1.0, then - HAND_ROUND_SHARE * then) if deterministic else max(1.0, time_limit - elapsed(started))
+            budget = max(1.0, then - handing) if deterministic else max(1.0, time_limit - elapsed(started))
             b.model.ClearHints()  # warm_start hints the handed roster instead
             _, verified = warm_start(b, symmetry_groups(b, instance), budget, seed, deterministic, chosen=handed, budget=budget)
             if verified is not None and verified.ObjectiveValue() < joined.ObjectiveValue():
                 solver = verified
+                if progress is not None:
+                    progress(elapsed(started), verified.ObjectiveValue() / SCALE, bound / SCALE)
         log.info("schedules handed round: %.1f at %.1f s", solver.ObjectiveValue() / SCALE, elapsed(started))
         return b, solver, ProvenBound(bound), cp_model.FEASIBLE, elapsed(started)
     # the joined rosters break a rule of the whole model (or completing them took too long): CP-SAT on it from them
     solver, status = solve_model(b, then, workers, seed, progress)
     log.info("whole model: status %s, at %.1f s", solver.StatusName(status), elapsed(started))
     return b, solver, ProvenBound(max(bound, solver.BestObjectiveBound())), status, elapsed(started)
+
+
+def hand_round_budget(then: float, completion: float) -> float:
+    """Seconds for :func:`hand_round` out of ``then``: its share, but never eating into what checking its answer needs.
+
+    Why: the handed roster is kept only once the whole model has completed
+    it, which takes about as long as completing the joined rosters did
+    (``completion``). Under load 5 the hand round's 60% left 3 s for that
+    where the joined rosters had taken 8 s: the completion failed and a
+    roster with Saturday spread 4 was kept (jiangdong, four weeks, 120 s).
+    """
+    return max(1.0, min(HAND_ROUND_SHARE * then, then - completion))
+
+
+def week_budget(time_limit: float, weeks: int, w: int, spent: float, deterministic: bool) -> float:
+    """Seconds for week ``w`` alone: an equal share of :data:`WEEKS_SHARE` of the limit, plus what earlier weeks left.
+
+    Why: a week that proves its optimum early (jiangdong idle: 10-35 s on
+    CBC) leaves seconds a later, harder week needs (weeks 2-3 of the
+    four-week plan had no roster from CBC in 14 s under load 3.5). Never
+    less than the equal share: under load CBC's root cuts run past each
+    week's limit, and passing the overrun on left the last week 10 s, too
+    little for even its bound (a week's bound was then 0). One-worker plans
+    keep fixed shares (``deterministic``): their time is deterministic, not
+    measured, so that the plan repeats on a busy machine.
+    """
+    share = max(1.0, WEEKS_SHARE * time_limit / weeks)
+    if deterministic:
+        return share
+    return max(share, (WEEKS_SHARE * time_limit - spent) / (weeks - w))
 
 
 def stand_in(wb: RosterBuilder, days: list[DayGrid], chosen: dict[tuple[int, int], int], w: int, donors: list[int]) -> dict:
@@ -200,7 +252,8 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
     searching the whole model from the joined roster did not find (jiangdong,
     20 s under load: spread still 4; it needed 5 s to presolve and 2-4 s per
     neighbourhood). This model is small enough to search well: the fairness
-    spreads and labour cost as the roster model prices them, and in every
+    spreads, labour cost and staff requests (days off or on, shifts wished
+    for) as the roster model prices them, and in every
     slot the same staff per role as in the joined roster (``joined``, the
     solver that holds it), so waits, coverage and minimums stay as they are;
     each class of certificates must be able to cover its share. Contract
@@ -211,14 +264,18 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
     model = cp_model.CpModel()
     staff = range(len(b.employees))
     weeks = len(b.days) // 7
-    cost_weight = b.branch.objective.cost_weight
     per_week = {
         (w, j): {d: t for d in range(7 * w, 7 * w + 7) if (t := chosen.get((j, d))) is not None} for w in range(weeks) for j in staff
     }
     limits = _week_limits(b)
+    requests: dict[int, list[StaffRequest]] = {}  # priced as the model prices them: a day off, on, or a shift wished for
+    for r in b.rules:
+        if isinstance(r, StaffRequest) and r.weight:
+            requests.setdefault(r.employee, []).append(r)
     takes: dict[tuple[int, int, int], cp_model.IntVar] = {}
     cost = []
     for w in range(weeks):
+        week_days = range(7 * w, 7 * w + 7)
         for i in staff:
             for j in staff:
                 plan = per_week[w, j]
@@ -230,7 +287,7 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
                     continue
                 takes[w, i, j] = model.NewBoolVar(f"takes_{w}_{i}_{j}")
                 model.AddHint(takes[w, i, j], int(i == j))
-                cost.append(round(cost_weight * SCALE * minutes / 60 * b.employees[i].contract.cost_per_hour) * takes[w, i, j])
+                cost.append(round(SCALE * schedule_price(b, i, plan, week_days, requests.get(i, ()))) * takes[w, i, j])
         for i in staff:
             model.AddExactlyOne(takes[k] for k in takes if k[0] == w and k[1] == i)
             model.AddExactlyOne(takes[k] for k in takes if k[0] == w and k[2] == i)
@@ -265,6 +322,16 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
         if solver.Value(var):
             handed.update({(i, d): t for d, t in per_week[w, j].items()})
     return handed
+
+
+def schedule_price(b: RosterBuilder, i: int, plan: dict[int, int], week_days: range, requests) -> float:
+    """What employee ``i`` working ``plan`` (day -> template) in ``week_days`` costs: labour x cost weight, plus ``requests`` unmet.
+
+    Both as the roster model prices them (its ``requests`` are ``i``'s :class:`StaffRequest` rules).
+    """
+    minutes = sum(b.days[d].templates[t].paid_minutes for d, t in plan.items())
+    labour = b.branch.objective.cost_weight * minutes / 60 * b.employees[i].contract.cost_per_hour
+    return labour + sum(r.weight * r.missed(b.days, plan, week_days) for r in requests)
 
 
 def _week_limits(b: RosterBuilder) -> dict[tuple[int, int], tuple[int, int, int, int]]:

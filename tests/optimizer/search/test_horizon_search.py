@@ -6,7 +6,7 @@ import datetime as dt
 from staffline.constraints.rules import FAIRNESS_ASPECTS, Fairness
 from staffline.optimizer.core.branch_model import SCALE, WaitData, plan_days
 from staffline.optimizer.roster import build_waits, week_rules
-from staffline.optimizer.search.horizon import hand_round, week_waits
+from staffline.optimizer.search.horizon import hand_round, schedule_price
 from staffline.optimizer.search.portfolio import SEARCHES, ModelFactory, symmetry_groups, warm_start
 from staffline.pipeline import demand_from, fit_walk_ins
 from tests.optimizer.branches import WEEK, person
@@ -19,28 +19,38 @@ def saturdays(b, solver) -> dict[int, int]:
     return {i: sum(solver.Value(b.works[i, d]) for d, day in enumerate(b.days) if day.date.weekday() == 5) for i in range(len(b.employees))}
 
 
+def week_one_optimum(inst) -> dict[tuple[int, int], int]:
+    """Week 1 alone, solved (CP-SAT, one worker): its shifts (employee, day) -> template."""
+    days = plan_days(inst, WEEK, 1)
+    walk_ins, _ = fit_walk_ins(inst, WEEK, "profile", weeks=1)
+    waits, _ = build_waits(inst, demand_from(inst, walk_ins), days, inst.branch.objective.wait_method)
+    first = ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))
+    fb, solver, _, status, _ = SEARCHES["cpsat"](first, inst, 3, 1, 0, None)
+    return {(i, d): t for (i, d), options in fb.x.items() for t, var in options.items() if solver.Value(var)}
+
+
+def copied_weeks(inst, week: dict[tuple[int, int], int]):
+    """The whole model of WEEKS weeks and its roster with ``week`` copied to every week: (builder, solver, shifts)."""
+    walk_ins, _ = fit_walk_ins(inst, WEEK, "profile", weeks=WEEKS)
+    demand = demand_from(inst, walk_ins)
+    days = plan_days(inst, WEEK, WEEKS)
+    waits, _ = build_waits(inst, demand, days, inst.branch.objective.wait_method)
+    b = ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))()
+    copied = {(i, 7 * w + d): t for w in range(WEEKS) for (i, d), t in week.items()}
+    _, joined = warm_start(b, symmetry_groups(b, inst), 5, 0, True, chosen=copied, budget=3)
+    assert joined is not None
+    start = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if joined.Value(x)}
+    return b, joined, start
+
+
 def test_handing_the_weeks_schedules_round_evens_saturdays_and_the_model_prices_the_spread():
     """Week 1's optimum copied to every week puts the same people on every Saturday; handed round, the spread is at most 1."""
     roles = ("counter", "lobby")
     staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
     inst = four_hour_branch(staff, fairness=dataclasses.replace(NO_FAIRNESS, saturdays=100.0))
-    walk_ins, _ = fit_walk_ins(inst, WEEK, "profile", weeks=WEEKS)
-    demand = demand_from(inst, walk_ins)
-    days = plan_days(inst, WEEK, WEEKS)
-    waits, _ = build_waits(inst, demand, days, inst.branch.objective.wait_method)
-    whole = ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))
-
-    first = ModelFactory(inst, days[:7], week_waits(waits, 0), week_rules(inst, days[:7], week_waits(waits, 0), None, None, None))
-    fb, solver, _, status, _ = SEARCHES["cpsat"](first, inst, 3, 1, 0, None)
-    week = {(i, d): t for (i, d), options in fb.x.items() for t, var in options.items() if solver.Value(var)}
-    copied = {(i, 7 * w + d): t for w in range(WEEKS) for (i, d), t in week.items()}
-
-    b = whole()
-    _, joined = warm_start(b, symmetry_groups(b, inst), 5, 0, True, chosen=copied, budget=3)
-    assert joined is not None
+    b, joined, start = copied_weeks(inst, week_one_optimum(inst))
     before = saturdays(b, joined)
     assert max(before.values()) - min(before.values()) == WEEKS  # the same people every Saturday: weeks alone know nothing else
-    start = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if joined.Value(x)}
     for rule in [Fairness(name=aspect, aspect=aspect) for aspect in FAIRNESS_ASPECTS]:  # the hand round's counts are the model's
         for i in range(len(staff)):
             assert rule.count_of(b.days, {d: t for (j, d), t in start.items() if j == i}) == joined.Value(rule.counted(b, i))
@@ -57,6 +67,32 @@ def test_handing_the_weeks_schedules_round_evens_saturdays_and_the_model_prices_
     assert spread <= 1
     assert b.penalty_values(verified).get("fair Saturdays", 0.0) == 100.0 * spread  # the rule prices what it counts
     assert verified.ObjectiveValue() <= joined.ObjectiveValue() - 100 * SCALE * (WEEKS - 1 - spread)
+
+
+def test_the_hand_round_prices_staff_requests_as_the_model_does():
+    """No fairness: the hand round moves a Saturday-off request's owner off the Saturday schedules only because it prices the request."""
+    from staffline.constraints.rules import StaffRequest
+    from staffline.model import Request
+
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    plain = four_hour_branch(staff, fairness=NO_FAIRNESS)
+    week = week_one_optimum(plain)
+    saturday = next(i for (i, d), _ in sorted(week.items()) if d == 5)  # works week 1's Saturday
+    assert any((i, 5) not in week for i in range(len(staff)))  # someone to hand that schedule to
+    inst = four_hour_branch(staff, requests=[Request(staff[saturday].id, "sat", "off", weight=50.0)], fairness=NO_FAIRNESS)
+    b, joined, start = copied_weeks(inst, week)
+    request = next(r for r in b.rules if isinstance(r, StaffRequest))
+    mine = {d: t for (j, d), t in start.items() if j == saturday}
+    assert request.missed(b.days, mine) == WEEKS  # the copied roster misses it every week
+    assert request.missed(b.days, mine, among=range(7, 14)) == 1
+    assert b.penalty_values(joined)[request.name] == 50.0 * WEEKS  # the model prices what missed counts
+    weeks_plan = {d: t for d, t in mine.items() if 7 <= d < 14}
+    labour = schedule_price(b, saturday, weeks_plan, range(7, 14), [])
+    assert schedule_price(b, saturday, weeks_plan, range(7, 14), [request]) == labour + 50.0  # the hand round's price of it
+    handed = hand_round(b, joined, start, 5, 1, 0)
+    assert handed is not None
+    assert request.missed(b.days, {d: t for (j, d), t in handed.items() if j == saturday}) == 0
 
 
 def test_a_three_week_plan_rotates_saturdays_and_the_checker_sees_the_same_spread():
@@ -96,3 +132,80 @@ def test_a_week_without_a_roster_takes_its_neighbours_shifts_where_they_are_allo
     first = {(i, d): 0 for i in (0, 1) for d in (0, 1, 2)}  # both work Monday-Wednesday of week 1
     moved = stand_in(week2, days, first, 1, donors=[0])
     assert moved == {(0, 7): 0, (0, 8): 0, (0, 9): 0, (1, 7): 0, (1, 9): 0}
+
+
+def test_weeks_share_their_time_and_pass_on_what_an_early_week_left():
+    """Equal shares for one-worker (repeatable) plans; otherwise what earlier weeks left goes to the weeks still to run, never less."""
+    from staffline.optimizer.search.horizon import WEEKS_SHARE, week_budget
+
+    share = WEEKS_SHARE * 100 / 4
+    assert week_budget(100, 4, 1, spent=1.0, deterministic=True) == share
+    assert week_budget(100, 4, 0, spent=0.0, deterministic=False) == share
+    assert week_budget(100, 4, 1, spent=5.0, deterministic=False) == (WEEKS_SHARE * 100 - 5) / 3  # week 1 proved early
+    assert week_budget(100, 4, 3, spent=WEEKS_SHARE * 100 + 9, deterministic=False) == share  # earlier weeks overran: still a share
+
+
+def test_the_horizon_search_reports_its_rosters_to_the_progress_callback():
+    """The hand-round path calls progress with each roster it keeps; the last is the plan's objective, above the plan's bound."""
+    import staffline
+    from tests.optimizer.branches import FAST
+
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    inst = four_hour_branch(staff, fairness=dataclasses.replace(NO_FAIRNESS, saturdays=100.0))
+    seen: list[tuple[float, float, float]] = []
+    p = staffline.plan(inst, WEEK, weeks=2, progress=lambda *point: seen.append(point), **{**FAST, "time_limit": 3})
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert seen, "no progress on the horizon search"
+    _, objective, bound = seen[-1]
+    assert abs(objective - p.kpis["objective"]) < 1e-3 and bound <= objective
+    assert abs(bound - p.kpis["bound"]) < 1e-3
+
+
+def test_the_hand_round_leaves_its_check_the_time_the_joined_rosters_took():
+    from staffline.optimizer.search.horizon import HAND_ROUND_SHARE, hand_round_budget
+
+    assert hand_round_budget(20.0, 2.0) == HAND_ROUND_SHARE * 20.0  # plenty left: its share
+    assert hand_round_budget(9.0, 6.0) == 3.0  # the completion's 6 s stay for checking the handed roster
+    assert hand_round_budget(5.0, 6.0) == 1.0  # never nothing
+
+
+def test_joined_completions_out_of_time_leave_the_whole_model_a_valid_search(monkeypatch):
+    """Two workers: both completions of the joined weeks fail (as out of time under load, each hinting its shifts).
+
+    The retry stops at its first roster; after it CP-SAT searches the whole model, whose hints must not repeat (twice
+    is MODEL_INVALID: jiangdong, four weeks, load 6.6, ended without a roster that way).
+    """
+    import staffline
+    from staffline.optimizer.search import horizon
+    from staffline.optimizer.search.warm_start import add_hint
+
+    calls = []
+
+    def out_of_time(b, *args, **kwargs):
+        calls.append(kwargs.get("stop_at_first", False))
+        add_hint(b, {})  # what a failed completion leaves behind
+        return 0.0, None
+
+    monkeypatch.setattr(horizon, "warm_start", out_of_time)
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)], fairness=NO_FAIRNESS)
+    p = staffline.plan(inst, WEEK, weeks=2, time_limit=8, workers=2, seed=0, model="profile")
+    assert calls == [False, True]
+    assert p.status in ("optimal", "feasible"), p.result.message
+
+
+def test_weeks_not_begun_when_their_share_is_up_are_skipped_for_a_roster(monkeypatch):
+    """Two workers, the weeks' share already up: no week is searched (each counts 0 in the bound); greedy shifts stand in and the plan still has a roster."""
+    import staffline
+    from staffline.optimizer.search import horizon
+
+    searched = []
+    monkeypatch.setattr(horizon, "WEEKS_SHARE", 0.0)
+    monkeypatch.setattr(horizon, "week_search", lambda *args: searched.append(args) or "cbc")
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)], fairness=NO_FAIRNESS)
+    p = staffline.plan(inst, WEEK, weeks=2, time_limit=8, workers=2, seed=0, model="profile")
+    assert searched == []
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert p.kpis["bound"] == 0.0  # the skipped weeks' bound: 0, which every objective term is at least
