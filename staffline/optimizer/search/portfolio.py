@@ -344,15 +344,16 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     cb, cbc, _, status, _ = search_cbc(built, instance, 0.5 * time_limit, workers, seed, progress, kill_after=time_limit)
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         return cb, cbc, cbc, status, clock.elapsed()
-    known = cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else None
-    if known is not None and close_enough(cbc.ObjectiveValue(), known):
+    # CBC's bound holds with or without its roster (a run stopped before its first one keeps its root cuts' bound)
+    known = cbc.BestObjectiveBound() if cbc.bound is not None else None
+    if status == cp_model.FEASIBLE and known is not None and close_enough(cbc.ObjectiveValue(), known):
         return cb, cbc, cbc, cp_model.FEASIBLE, clock.elapsed()  # CP-SAT could close the last hundredths; role assignment gains more
     hint = cb.model.values() if status == cp_model.FEASIBLE else None
     b, solver, bound_solver, cp_status, _ = search_cpsat(
         built, instance, clock.remaining(), workers, seed, progress, hint=hint, known_bound=known
     )
     seconds = clock.elapsed()
-    bound = ProvenBound(max(cbc.BestObjectiveBound() if status == cp_model.FEASIBLE else float("-inf"), bound_solver.BestObjectiveBound()))
+    bound = ProvenBound(max(cbc.BestObjectiveBound(), bound_solver.BestObjectiveBound()))
     cp_found = cp_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if status == cp_model.FEASIBLE and (not cp_found or cbc.ObjectiveValue() < solver.ObjectiveValue()):
         return cb, cbc, bound, cp_model.FEASIBLE, seconds

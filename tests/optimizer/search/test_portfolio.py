@@ -1,0 +1,30 @@
+"""The portfolio keeps CBC's proven bound even when CBC stopped before its first roster."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from staffline.constraints.registry import build_rules
+from staffline.optimizer.core.cbc_backend import CbcSolution
+from staffline.optimizer.roster import build_waits, plan_days
+from staffline.optimizer.search import portfolio
+from staffline.pipeline import forecast_week
+from tests.optimizer.branches import WEEK, small_branch
+
+
+def test_a_cbc_bound_without_a_roster_still_bounds_the_roster(monkeypatch):
+    inst = small_branch(n_staff=5, n_roles=2, seed=3)
+    days = plan_days(inst, WEEK)
+    waits, _ = build_waits(inst, forecast_week(inst, WEEK), days, "lagged")
+    built = portfolio.ModelFactory(inst, days, waits, build_rules(inst, None, None, None))
+    # the true optimum (CBC proves it), then a CBC that stopped on time without a roster but with a bound just below it
+    _, solver, _, status, _ = portfolio.search_cbc(built, inst, 60.0, 1, 0, None)
+    assert status == cp_model.OPTIMAL
+    optimum = solver.ObjectiveValue()
+    cbc_bound = optimum - 1.0  # valid: below the optimum, and above what CP-SAT proves when stopped at once
+    stopped = CbcSolution(cp_model.UNKNOWN, None, cbc_bound, 0.1)
+    monkeypatch.setattr(portfolio, "search_cbc", lambda built, *a, **k: (built(), stopped, stopped, cp_model.UNKNOWN, 0.1))
+    monkeypatch.setattr(portfolio, "CBC_MIN_SECONDS", 0.0)
+    _, found, bound, status, _ = portfolio.search_portfolio(built, inst, 3.0, 2, 0, None)
+    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert cbc_bound <= bound.BestObjectiveBound() <= found.ObjectiveValue() + 1e-6
