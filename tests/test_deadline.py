@@ -9,6 +9,7 @@ from staffline.deadline import (
     ROLE_SECONDS_PER_EMPLOYEE_DAY,
     TAIL_SECONDS_PER_EMPLOYEE_DAY,
     Deadline,
+    SharedWall,
     after_search_reserve,
     role_day_budget,
     role_day_seconds,
@@ -79,3 +80,25 @@ def test_role_assignment_takes_the_time_an_early_search_leaves_within_a_cap():
     assert role_day_budget(2.4, 1.0) == 2.4  # a search that used its time: the base budget
     assert role_day_budget(2.4, 9.0) == 9.0  # one that proved its optimum early: the days take what is left
     assert role_day_budget(2.4, 500.0) == ROLE_DAY_MOST_SECONDS  # within a cap
+
+
+def test_shared_wall_starts_equal_and_a_job_ending_early_leaves_its_time_to_the_rest():
+    clock = FakeClock()
+    shares = SharedWall(Deadline(12.0, clock), threads=2, tasks=4, floor=0.5)
+    assert shares.start() == pytest.approx(6.0)  # 12 s x 2 threads over 4 jobs
+    assert shares.start() == pytest.approx(6.0)  # 3 waiting + 1 running
+    clock.now += 1.0
+    shares.done()  # the first ended after 1 s of its 6
+    assert shares.start() == pytest.approx(11.0 * 2 / 3)  # 2 waiting + 1 running share the 22 thread-seconds left
+    clock.now += 10.5
+    shares.done()
+    assert shares.start() == pytest.approx(0.5)  # 0.5 s left: never more than that, never less than the floor
+    clock.now += 5.0
+    assert shares.start() == 0.5  # past the deadline: the floor
+
+
+def test_one_thread_one_job_gets_all_the_time_left():
+    clock = FakeClock()
+    shares = SharedWall(Deadline(30.0, clock), threads=1, tasks=1)
+    clock.now += 4.0
+    assert shares.start() == pytest.approx(26.0)

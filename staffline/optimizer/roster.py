@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.constraints.rules import BusyCoverage, Rule
-from staffline.deadline import Deadline, after_search_reserve, role_day_budget, role_day_seconds
+from staffline.deadline import Deadline, SharedWall, after_search_reserve, role_day_budget, role_day_seconds
 from staffline.forecasting.intervals import rate_variance
 from staffline.model import ROLE_CHANGES, Instance, minutes_of
 from staffline.optimizer.assign_roles import assign_day
@@ -436,10 +436,13 @@ def extract_roster(
     """Solver values -> long roster rows (one per block of one role), the role count mismatch and the desk changes.
 
     Each day's role assignment has ``per_day_limit`` of deterministic time
-    and, with a ``deadline``, an equal share of the wall time left to it but
-    never less than :data:`ROLE_DAY_FLOOR_SECONDS` (on a loaded machine less
-    left CP-SAT without even a first assignment, and the fallback keeps no
-    hard role minimum). ``threads`` days are assigned at once.
+    and, with a ``deadline``, a share of the wall time left to it, set when
+    the day starts (:class:`~staffline.deadline.SharedWall`: a day that ends
+    early leaves its time to the days after it), but never less than
+    :data:`ROLE_DAY_FLOOR_SECONDS` (on a loaded machine less left CP-SAT
+    without even a first assignment, and the fallback keeps no hard role
+    minimum). ``threads`` days are assigned at once, the busiest first (most
+    person-slots), so that the days left for last are the quick ones.
 
     With a deadline (the runs that are not one-worker repeatable ones), a
     search that ended early, by proving its optimum, leaves its time to role
@@ -450,21 +453,25 @@ def extract_roster(
     """
     block = max(1, instance.branch.shift_rules.min_role_block_minutes // instance.branch.slot_minutes)
     threads = max(1, threads)
-    # each day's share of the wall time left; days run ``threads`` at a time
-    wall = max(ROLE_DAY_FLOOR_SECONDS, deadline.remaining() * threads / max(1, len(b.days))) if deadline is not None else None
-    per_day_limit = role_day_budget(per_day_limit, wall)
+    worked = {d: _worked_templates(b, solver, d) for d in range(len(b.days))}
+    # each day's share of the wall time left, set as it starts; days run ``threads`` at a time
+    working = sum(1 for shifts in worked.values() if shifts)  # a closed day takes no share
+    shares = SharedWall(deadline, threads, working, floor=ROLE_DAY_FLOOR_SECONDS) if deadline is not None else None
 
     def one_day(d: int) -> tuple[list, int, int]:
-        day = b.days[d]
-        people, shifts = [], {}
-        for i, e in enumerate(b.employees):
-            chosen = [t for t, var in b.x[i, d].items() if solver.Value(var)]
-            if chosen:
-                tpl = day.templates[chosen[0]]
-                shifts[e.id] = tpl
-                people.append((e.id, e.roles, tpl.slots))
+        shifts = worked[d]
+        people = [(e.id, e.roles, shifts[e.id].slots) for e in b.employees if e.id in shifts]
         if not people:
             return [], 0, 0
+        wall = shares.start() if shares is not None else None
+        try:
+            return _assign_one_day(d, people, shifts, role_day_budget(per_day_limit, wall), wall)
+        finally:
+            if shares is not None:
+                shares.done()
+
+    def _assign_one_day(d: int, people: list, shifts: dict, day_limit: float, wall: float | None) -> tuple[list, int, int]:
+        day = b.days[d]
         targets = {(c, s, r): solver.Value(v) for (c, dd, s, r), v in b.y.items() if dd == d}
         slot = instance.branch.slot_minutes
         open_m = minutes_of(day.slots[0])
@@ -477,7 +484,7 @@ def extract_roster(
             minimums=minimums_of_day(b, d),
             maximums=maximums_of_day(b, d),
             wait_values=b.wait_values(d),
-            time_limit=per_day_limit,
+            time_limit=day_limit,
             change_weight=round(instance.branch.objective.role_change_weight * SCALE),
             prefer=prefer,
             prefer_weight=round(anchor.weight * SCALE) if anchor else 0,
@@ -488,13 +495,24 @@ def extract_roster(
 
     # CP-SAT releases the GIL while it solves: days side by side cut the wall time, and each day's
     # deterministic budget keeps the answer the same as one after another
+    busiest_first = sorted(range(len(b.days)), key=lambda d: -sum(len(t.slots) for t in worked[d].values()))
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        done = list(pool.map(one_day, range(len(b.days))))
+        done = list(pool.map(one_day, busiest_first))
     rows = [row for day_rows_, _, _ in done for row in day_rows_]
     mismatch = sum(dev for _, dev, _ in done)
     changes = sum(moved for _, _, moved in done)
     frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS).sort_values(["date", "employee", "start"], kind="stable")
     return frame.reset_index(drop=True), mismatch, changes
+
+
+def _worked_templates(b: RosterBuilder, solver, d: int) -> dict:
+    """Employee id -> the shift template they work on day ``d`` in the solver's roster (absent: off)."""
+    out = {}
+    for i, e in enumerate(b.employees):
+        chosen = [t for t, var in b.x[i, d].items() if solver.Value(var)]
+        if chosen:
+            out[e.id] = b.days[d].templates[chosen[0]]
+    return out
 
 
 def day_rows(people, roles_of: Mapping[tuple[str, int], str], date: dt.date, open_minute: int, slot: int) -> list[tuple]:
