@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from staffline.simulation.queue_sim import QueueSpec, _draw, _Draws, _run_day
+from staffline.simulation.queue_sim import QueueSpec, _draw, _Draws, _run_day, with_appointments
 
 
 @dataclass(frozen=True)
@@ -90,20 +90,8 @@ def state_at(spec: QueueSpec, arrive: np.ndarray, vip: np.ndarray, at: float, re
         patience = (
             rng.exponential(spec.patience_minutes, arrive.size) if spec.patience_minutes is not None else np.full(arrive.size, np.inf)
         )
-        walk_in = np.ones(arrive.size, dtype=bool)
-        times, svc, deadline, prio, walk = arrive, service, arrive + patience, vip, walk_in
-        if spec.appointments is not None and len(spec.appointments):
-            appt = np.asarray(spec.appointments, dtype=float)
-            early = appt < at
-            times = np.concatenate([times, appt[early]])
-            svc = np.concatenate([svc, np.asarray(spec.appointment_minutes, dtype=float)[early]])
-            deadline = np.concatenate([deadline, np.full(int(early.sum()), np.inf)])
-            prio = np.concatenate([prio, np.ones(int(early.sum()), dtype=bool)])
-            walk = np.concatenate([walk, np.zeros(int(early.sum()), dtype=bool)])
-        order = np.argsort(times, kind="stable")
-        slot = np.minimum((times // spec.slot_minutes).astype(int), len(spec.servers) - 1)
-        draws = _Draws(times[order], svc[order], deadline[order], prio[order], walk[order], slot[order])
-        t = _times(spec, draws)
+        slot = np.minimum((arrive // spec.slot_minutes).astype(int), len(spec.servers) - 1)
+        t = _times(spec, with_appointments(spec, arrive, service, arrive + patience, vip, slot, before=at))
         started = t["start"].to_numpy()
         in_service = (started <= at) & (t["end"].to_numpy() > at)
         waiting = t["walk_in"].to_numpy() & (t["arrive"].to_numpy() <= at) & ~(started <= at) & (t["left"].to_numpy() > at)

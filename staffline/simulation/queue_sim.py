@@ -146,15 +146,37 @@ def _draw(spec: QueueSpec, rng: np.random.Generator) -> _Draws:
     else:
         deadline = arrive + rng.exponential(spec.patience_minutes, slot.size)
     vip = rng.random(slot.size) < spec.vip_share
-    walk_in = np.ones(slot.size, dtype=bool)
+    return with_appointments(spec, arrive, service, deadline, vip, slot)
+
+
+def with_appointments(
+    spec: QueueSpec,
+    arrive: np.ndarray,
+    service: np.ndarray,
+    deadline: np.ndarray,
+    vip: np.ndarray,
+    slot: np.ndarray,
+    before: float = np.inf,
+) -> _Draws:
+    """Walk-ins (``arrive`` ... ``slot``) joined by the spec's appointments that start before ``before``, in arrival order.
+
+    Appointments are priority customers who never give up; the event loop
+    takes everybody in arrival order (stable: walk-ins first on a tie).
+    One place for the day's draws (:func:`_draw`) and for a morning replayed
+    from known tickets (:func:`~staffline.simulation.carryover.state_at`).
+    """
+    walk_in = np.ones(arrive.size, dtype=bool)
     if spec.appointments is not None and len(spec.appointments):
         appt = np.asarray(spec.appointments, dtype=float)
+        early = appt < before
+        appt = appt[early]
         arrive = np.concatenate([arrive, appt])
-        service = np.concatenate([service, np.asarray(spec.appointment_minutes, dtype=float)])
+        service = np.concatenate([service, np.asarray(spec.appointment_minutes, dtype=float)[early]])
         deadline = np.concatenate([deadline, np.full(appt.size, np.inf)])
         vip = np.concatenate([vip, np.ones(appt.size, dtype=bool)])
         walk_in = np.concatenate([walk_in, np.zeros(appt.size, dtype=bool)])
-        slot = np.concatenate([slot, np.minimum((appt // length).astype(int), rates.size - 1)])
+        last = np.asarray(spec.arrival_rate).size - 1
+        slot = np.concatenate([slot, np.minimum((appt // spec.slot_minutes).astype(int), last)])
     order = np.argsort(arrive, kind="stable")
     return _Draws(arrive[order], service[order], deadline[order], vip[order], walk_in[order], slot[order])
 
