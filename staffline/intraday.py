@@ -27,7 +27,6 @@ at ``now`` (:mod:`staffline.intraday_queue`).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
@@ -328,7 +327,7 @@ def steer(
         today_only = [g if k == d else dataclasses.replace(g, slots=[]) for k, g in enumerate(days)]  # the other days need no curves
         for name, candidate in candidate_demands(rest, queue, levels, day, start_text).items():
             cand_waits, _ = build_waits(instance, candidate, today_only, instance.branch.objective.wait_method, variance)
-            plans[name] = assigned(_wait_values(b, cand_waits, d))
+            plans[name] = assigned(b.wait_values(d, cand_waits))
         steered, decision = _cheapest(instance, plans, rest_of_day, published, day, first, open_m, slot)
         customers = rest_of_day.customers()
         simulated = {
@@ -372,13 +371,6 @@ def candidate_demands(rest: Demand, queue: dict, levels: dict, day: dt.date, sta
     if not any(q.waiting > 0 for q in queue.values()):
         return {"upper": upper}
     return {"backlog": with_backlog(rest, queue, day, start), "upper": upper}
-
-
-def _wait_values(b, waits, d: int) -> dict:
-    """``b.wait_values(d)`` on other wait curves (a candidate demand's), the model's rules unchanged."""
-    alt = copy.copy(b)
-    alt.waits = waits
-    return alt.wait_values(d)
 
 
 def _cheapest(instance: Instance, plans: dict, rest_of_day: RestOfDay, published, day, first, open_m, slot) -> tuple[pd.DataFrame, dict]:

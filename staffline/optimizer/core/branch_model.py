@@ -362,20 +362,23 @@ class RosterBuilder(ShiftModel):
         )
 
     # ----- objective ---------------------------------------------------------
-    def wait_values(self, d: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def wait_values(self, d: int, waits: WaitData | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per role on day d: (objective value of n staff per slot as int[slot, n + 1], busy advisors per slot).
 
         The wait curve in objective units (customer-minutes x weight x SCALE),
         shared by the roster model and by role assignment, so persons get the
         roles that matter most for the objective the roster was solved for.
+        ``waits`` values other curves (intraday's candidate demands) in the
+        same units; by default the model's own.
         """
+        waits = self.waits if waits is None else waits
         weight = self.branch.objective.wait_per_customer_minute
         out = {}
-        for r, per_day in self.waits.curves.items():
+        for r, per_day in waits.curves.items():
             if d not in per_day:
                 continue
             curves = per_day[d]
-            busy = self.waits.busy.get(r, {}).get(d)
+            busy = waits.busy.get(r, {}).get(d)
             out[r] = (
                 np.round(curves * weight * SCALE).astype(np.int64),
                 np.zeros(curves.shape[0], dtype=np.int64) if busy is None else np.asarray(busy, dtype=np.int64),
