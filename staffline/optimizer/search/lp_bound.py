@@ -1,0 +1,115 @@
+"""Proven lower bounds from linear programs, whatever the accuracy of the LP solver's answer.
+
+Why: an LP solver computes in floating point, so its objective value is not
+a proof. The bound used here is the Lagrangian
+dual value of the solver's row duals ``y`` (:func:`dual_bound`). For *any* ``y``
+and any ``x`` in the LP, ``c x = (c - A^T y) x + y A x``; each ``y_i a_i
+x`` is at least ``y_i lo_i`` (``y_i > 0``) or ``y_i hi_i`` (``y_i < 0``),
+and each reduced cost term at least its value at the better end of the
+variable's bounds. So that sum is a lower bound whatever the duals'
+accuracy; with optimal duals it equals the LP optimum. It is computed in
+float64 from the integer data and then lowered by a margin far above
+float64's summation error and floored.
+
+The LP is solved by CLP, CBC's LP solver, which PuLP already runs for the
+portfolio (:func:`~staffline.optimizer.core.cbc_backend.solve_lp`). The LPs
+come from :mod:`~staffline.optimizer.search.staffing_bound`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from staffline.optimizer.core.cbc_backend import solve_lp
+
+MARGIN = 1e-9  # relative to the sum of the bound's absolute terms: far above float64's error on a million terms (~1e-10)
+
+
+@dataclass
+class LinearRelaxation:
+    """``min cost x + offset`` s.t. ``row_lo <= A x <= row_hi``, ``lower <= x <= upper``; A as (rows, cols, vals) triplets."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    cost: np.ndarray
+    offset: float
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+
+
+def dual_bound(lp: LinearRelaxation, duals: np.ndarray) -> float:
+    """A proven lower bound of ``lp``'s optimum from any row duals (the module docstring says why), rounded down.
+
+    A dual whose side is infinite (``y_i > 0`` on a row without a lower side)
+    counts as zero, which keeps the inequality true.
+    """
+    y = np.where((duals > 0) & np.isfinite(lp.row_lo), duals, 0.0) + np.where((duals < 0) & np.isfinite(lp.row_hi), duals, 0.0)
+    rhs = np.where(y > 0, lp.row_lo, 0.0) + np.where(y < 0, lp.row_hi, 0.0)
+    row_terms = y * np.where(y != 0, rhs, 0.0)
+    products = lp.vals * y[lp.rows]
+    reduced = lp.cost - np.bincount(lp.cols, weights=products, minlength=len(lp.cost))
+    ends = np.where(reduced > 0, lp.lower, lp.upper)
+    var_terms = reduced * np.where(reduced != 0, ends, 0.0)
+    if not np.all(np.isfinite(var_terms)) or not np.all(np.isfinite(row_terms)):
+        return -math.inf
+    value = float(row_terms.sum() + var_terms.sum() + lp.offset)
+    size = np.abs(lp.cost) + np.bincount(lp.cols, weights=np.abs(products), minlength=len(lp.cost))
+    scale = float(np.abs(row_terms).sum() + (size * np.maximum(np.abs(lp.lower), np.abs(lp.upper))).sum() + abs(lp.offset))
+    return math.floor(value - MARGIN * scale - 1e-6)
+
+
+@dataclass
+class LpResult:
+    """What one LP solve gave: the proven bound (the LP's units, -inf for none), the solver's own value, whether optimal, seconds."""
+
+    bound: float
+    lp_value: float | None
+    optimal: bool
+    seconds: float
+
+
+def as_pulp(lp: LinearRelaxation) -> tuple[pulp.LpProblem, list[list[pulp.LpConstraint]]]:
+    """``lp`` as a PuLP problem, and per row the constraints it became (a two-sided row is two); CLP writes their duals in ``pi``."""
+    problem = pulp.LpProblem("relaxation", pulp.LpMinimize)
+    columns = [
+        pulp.LpVariable(f"v{j}", lowBound=None if math.isinf(lo) else lo, upBound=None if math.isinf(hi) else hi)
+        for j, (lo, hi) in enumerate(zip(lp.lower.tolist(), lp.upper.tolist()))
+    ]
+    problem += pulp.LpAffineExpression([(columns[j], lp.cost[j]) for j in np.flatnonzero(lp.cost)]) + lp.offset
+    order = np.argsort(lp.rows, kind="stable")
+    cols, vals = lp.cols[order].tolist(), lp.vals[order].tolist()
+    ends = np.searchsorted(lp.rows[order], np.arange(len(lp.row_lo) + 1)).tolist()
+    made: list[list[pulp.LpConstraint]] = []
+    for k, (lo, hi) in enumerate(zip(lp.row_lo.tolist(), lp.row_hi.tolist())):
+        expr = pulp.LpAffineExpression([(columns[c], v) for c, v in zip(cols[ends[k] : ends[k + 1]], vals[ends[k] : ends[k + 1]])])
+        if lo == hi:
+            parts = [(expr == lo, f"e{k}")]
+        else:
+            parts = ([(expr >= lo, f"l{k}")] if math.isfinite(lo) else []) + ([(expr <= hi, f"u{k}")] if math.isfinite(hi) else [])
+        for constraint, name in parts:
+            problem += (constraint, name)
+        made.append([constraint for constraint, _ in parts])
+    return problem, made
+
+
+def clp_bound(lp: LinearRelaxation, time_limit: float) -> LpResult:
+    """A proven lower bound of ``lp``'s optimum (:func:`dual_bound` of CLP's duals), within ``time_limit`` wall seconds.
+
+    -inf when CLP does not end optimal in time: its barrier has no
+    dual-feasible point before it ends.
+    """
+    started = time.perf_counter()
+    problem, made = as_pulp(lp)
+    if not solve_lp(problem, time_limit - (time.perf_counter() - started)):
+        return LpResult(-math.inf, None, False, time.perf_counter() - started)
+    duals = np.array([sum(constraint.pi or 0.0 for constraint in row) for row in made])
+    value = float(pulp.value(problem.objective) or 0.0)
+    return LpResult(dual_bound(lp, duals), value, True, time.perf_counter() - started)
