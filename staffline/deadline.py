@@ -129,14 +129,14 @@ class SharedWall:
         self.floor = floor
         self._lock = threading.Lock()
 
-    def start(self) -> float:
-        """The wall seconds of the job starting now (call :meth:`done` when it ends)."""
+    def start(self, floor: float | None = None) -> float:
+        """The wall seconds of the job starting now, at least ``floor`` (default: the one given at creation); call :meth:`done` when it ends."""
         with self._lock:
             left = self.deadline.remaining()
             share = left * self.threads / max(1, self.pending + self.running)
             self.pending = max(0, self.pending - 1)
             self.running += 1
-        return max(self.floor, min(share, left))
+        return max(self.floor if floor is None else floor, min(share, left))
 
     def done(self) -> None:
         with self._lock:

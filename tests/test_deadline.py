@@ -102,3 +102,16 @@ def test_one_thread_one_job_gets_all_the_time_left():
     shares = SharedWall(Deadline(30.0, clock), threads=1, tasks=1)
     clock.now += 4.0
     assert shares.start() == pytest.approx(26.0)
+
+
+def test_a_job_may_ask_for_a_floor_of_its_own():
+    """A big day's role assignment takes its own floor past the deadline; others keep the shared one."""
+    from staffline.optimizer.roster import ROLE_DAY_FLOOR_SECONDS, role_day_floor
+
+    clock = FakeClock()
+    shares = SharedWall(Deadline(1.0, clock), threads=2, tasks=3, floor=0.5)
+    clock.now += 2.0  # past the deadline
+    assert shares.start(floor=1.8) == 1.8
+    assert shares.start() == 0.5
+    assert role_day_floor(60) == pytest.approx(1.8)  # 60 people on duty: their first assignment needs about that
+    assert role_day_floor(5) == ROLE_DAY_FLOOR_SECONDS

@@ -74,10 +74,11 @@ class LpResult:
     lp_value: float | None
     optimal: bool
     seconds: float
+    values: np.ndarray | None = None  # the LP's solution, column by column (when optimal)
 
 
-def as_pulp(lp: LinearRelaxation) -> tuple[pulp.LpProblem, list[list[pulp.LpConstraint]]]:
-    """``lp`` as a PuLP problem, and per row the constraints it became (a two-sided row is two); CLP writes their duals in ``pi``."""
+def as_pulp(lp: LinearRelaxation) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[list[pulp.LpConstraint]]]:
+    """``lp`` as a PuLP problem, its columns, and per row the constraints it became (a two-sided row is two; CLP writes duals in ``pi``)."""
     problem = pulp.LpProblem("relaxation", pulp.LpMinimize)
     columns = [
         pulp.LpVariable(f"v{j}", lowBound=None if math.isinf(lo) else lo, upBound=None if math.isinf(hi) else hi)
@@ -97,7 +98,7 @@ def as_pulp(lp: LinearRelaxation) -> tuple[pulp.LpProblem, list[list[pulp.LpCons
         for constraint, name in parts:
             problem += (constraint, name)
         made.append([constraint for constraint, _ in parts])
-    return problem, made
+    return problem, columns, made
 
 
 def clp_bound(lp: LinearRelaxation, time_limit: float) -> LpResult:
@@ -107,9 +108,10 @@ def clp_bound(lp: LinearRelaxation, time_limit: float) -> LpResult:
     dual-feasible point before it ends.
     """
     started = time.perf_counter()
-    problem, made = as_pulp(lp)
+    problem, columns, made = as_pulp(lp)
     if not solve_lp(problem, time_limit - (time.perf_counter() - started)):
         return LpResult(-math.inf, None, False, time.perf_counter() - started)
     duals = np.array([sum(constraint.pi or 0.0 for constraint in row) for row in made])
     value = float(pulp.value(problem.objective) or 0.0)
-    return LpResult(dual_bound(lp, duals), value, True, time.perf_counter() - started)
+    values = np.array([v.varValue or 0.0 for v in columns], dtype=float)
+    return LpResult(dual_bound(lp, duals), value, True, time.perf_counter() - started, values)

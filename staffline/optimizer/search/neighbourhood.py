@@ -12,7 +12,11 @@ incumbent, which CP-SAT's presolve then removes:
 * employees of two classes on two days;
 * one class (a random part of it, if it is large);
 * members of the classes that can take the role of the worst wait in the
-  roster, half of them on duty at that moment.
+  roster, half of them on duty at that moment;
+* with a target (the staffing LP's on-duty staff per class and slot, once
+  it is solved: :mod:`~staffline.optimizer.search.staffing_bound`), members
+  of one class on the two days whose on-duty staff stray furthest from it
+  (``lp_gap``).
 
 Shift choices ``x`` outside the neighbourhood are fixed, and so are the role
 counts ``y`` of every (class, day) in which no shift is free: their on-duty
@@ -46,6 +50,9 @@ SUB_SECONDS = 2.0  # deterministic seconds a sub-problem gets
 MIN_SUB_SECONDS = 0.2  # less than this left of the budget is not worth a sub-problem (presolve alone takes about that)
 MIN_FREE, START_FREE, MAX_FREE = 3, 6, 40  # employees a neighbourhood frees: at least, at first, at most
 KINDS = ("employees", "days", "class", "worst_wait")
+GUIDED_KINDS = (*KINDS, "lp_gap")  # with a target: the LP's on-duty staff per (class, day, slot)
+
+Target = dict[tuple[frozenset, int, int], float]
 
 
 @dataclass
@@ -77,7 +84,9 @@ def incumbent_of(solver: cp_model.CpSolver) -> Incumbent:
     return Incumbent(list(response.solution), int(round(response.objective_value)), solver)
 
 
-def choose(b: RosterBuilder, inc: Incumbent, kind: str, size: int, rng: random.Random) -> set[tuple[int, int]]:
+def choose(
+    b: RosterBuilder, inc: Incumbent, kind: str, size: int, rng: random.Random, target: Target | None = None
+) -> set[tuple[int, int]]:
     """The (employee, day) shifts a neighbourhood of ``kind`` frees: about ``size`` employees of one or two classes.
 
     Few classes on purpose: a (class, day) with a free shift gets its role
@@ -91,7 +100,10 @@ def choose(b: RosterBuilder, inc: Incumbent, kind: str, size: int, rng: random.R
     class_of = {i: c for c, members in b.classes.items() for i in members}
     people: list[int]
     days = list(range(n_days))
-    if kind == "worst_wait":  # members of the classes that can take the worst slot's role, on duty there or not
+    if kind == "lp_gap" and target is not None:
+        c, days = farthest_days(b, inc, target, rng)
+        people = rng.sample(b.classes[c], min(len(b.classes[c]), 3 * size))
+    elif kind == "worst_wait":  # members of the classes that can take the worst slot's role, on duty there or not
         d, s, role = worst_slot(b, inc)
         able = [i for i, c in class_of.items() if role in c]
         classes = {class_of[i] for i in rng.sample(able, min(2, len(able)))}
@@ -103,12 +115,31 @@ def choose(b: RosterBuilder, inc: Incumbent, kind: str, size: int, rng: random.R
     else:
         picked = rng.sample(range(len(b.employees)), min(1 if kind == "class" else 2, len(b.employees)))
         pool = [i for i in range(len(b.employees)) if class_of[i] in {class_of[j] for j in picked}]
-        if kind == "days":  # shifts move between two days (contract hours tie a person's days together)
+        if kind in ("days", "lp_gap"):  # shifts move between two days (contract hours tie a person's days together)
             days = sorted(rng.sample(days, min(2, n_days)))
             people = rng.sample(pool, min(len(pool), 3 * size))
         else:
             people = rng.sample(pool, min(len(pool), size))
     return {(i, d) for i in people for d in days}
+
+
+def farthest_days(b: RosterBuilder, inc: Incumbent, target: Target, rng: random.Random) -> tuple[frozenset, list[int]]:
+    """A class and two of its days whose on-duty staff differ most from ``target`` (drawn in proportion to the difference).
+
+    Why: the LP's staffing is what the cheapest rosters look like in
+    aggregate; where the incumbent's on-duty counts stray from it is where a
+    better roster most likely differs (the generic kinds pick classes and
+    days blindly).
+    """
+    apart: dict[tuple[frozenset, int], float] = {}
+    for (c, d, s), want in target.items():
+        have = sum(inc.values[b.y[c, d, s, r].Index()] for r in c)
+        apart[c, d] = apart.get((c, d), 0.0) + abs(have - want)
+    keys = [k for k, v in apart.items() if v > 0] or list(apart)
+    c, d = rng.choices(keys, weights=[apart[k] + 1e-9 for k in keys])[0]
+    others = [k for k in keys if k[0] == c and k[1] != d]
+    days = [d] + ([rng.choices(others, weights=[apart[k] + 1e-9 for k in others])[0][1]] if others else [])
+    return c, sorted(days)
 
 
 def worst_slot(b: RosterBuilder, inc: Incumbent) -> tuple[int, int, str]:
@@ -162,12 +193,15 @@ def improve(
     stop: threading.Event | None = None,
     progress: Callable[[Incumbent], None] | None = None,
     sub_seconds: float = SUB_SECONDS,
+    guide: Callable[[], Target | None] | None = None,
 ) -> tuple[Incumbent, LnsStats]:
     """Neighbourhoods of ``start``'s roster until ``budget`` deterministic seconds are spent: the best roster and what was tried.
 
     ``deadline`` (wall clock) and ``stop`` (set by a caller whose time is
     up) end it sooner; both only guard the run, the choices stay seeded.
-    The result is never worse than ``start``.
+    ``guide`` returns the LP's on-duty target once there is one (None
+    before): the ``lp_gap`` kind joins the rotation then. The result is
+    never worse than ``start``.
     """
     rng = random.Random(seed)
     inc = incumbent_of(start)
@@ -177,9 +211,11 @@ def improve(
     while budget - stats.deterministic_seconds >= MIN_SUB_SECONDS:
         if (stop is not None and stop.is_set()) or (deadline is not None and deadline.remaining() < 0.5):
             break
-        kind = KINDS[k % len(KINDS)]
+        target = guide() if guide is not None else None
+        kinds = KINDS if target is None else GUIDED_KINDS
+        kind = kinds[k % len(kinds)]
         k += 1
-        sub = sub_model(b, inc, choose(b, inc, kind, size, rng))
+        sub = sub_model(b, inc, choose(b, inc, kind, size, rng, target))
         solver = cp_model.CpSolver()
         limit = min(sub_seconds, budget - stats.deterministic_seconds)
         wall = None if deadline is None else deadline.remaining()

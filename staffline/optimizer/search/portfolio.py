@@ -274,8 +274,8 @@ def search_neighbourhoods(
 
         def solve_staffing() -> None:
             found["lp"] = staffing_bound(b, built.wall(clock) or clock.remaining())
-            if found["lp"].optimal:
-                bound[0] = max(bound[0], found["lp"].bound / SCALE)
+            if found["lp"].result.optimal:
+                bound[0] = max(bound[0], found["lp"].result.bound / SCALE)
 
         def solve_full(threads: int) -> None:
             found["full"] = solve_model(b, clock.remaining(), threads, seed, full_progress, wall_limit=built.wall(clock))
@@ -295,12 +295,18 @@ def search_neighbourhoods(
         for thread in threads:
             thread.start()
         inc, _ = improve(
-            b, start, seed, float("inf"), deadline=Deadline(built.wall(clock) or 0.0), progress=lambda i: show(i.objective / SCALE)
+            b,
+            start,
+            seed,
+            float("inf"),
+            deadline=Deadline(built.wall(clock) or 0.0),
+            progress=lambda i: show(i.objective / SCALE),
+            guide=lambda: found["lp"].on_duty if "lp" in found else None,
         )
         for thread in threads:
             thread.join()
         full, status = found["full"]
-        relaxed = max(relaxed, found["lp"].bound)
+        relaxed = max(relaxed, found["lp"].result.bound)
     seconds = clock.elapsed()
     proven = ProvenBound(max(full.BestObjectiveBound(), relaxed))
     if status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective):

@@ -287,7 +287,15 @@ def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> dict[tuple[str, int, int], int
     return W
 
 
-def staffing_bound(b: RosterBuilder, time_limit: float) -> LpResult:
+@dataclass
+class StaffingBound:
+    """The LP's proven bound (``result.bound``, scaled units) and, when solved, its on-duty staff per (class, day, slot)."""
+
+    result: LpResult
+    on_duty: dict[tuple[frozenset, int, int], float] | None = None
+
+
+def staffing_bound(b: RosterBuilder, time_limit: float) -> StaffingBound:
     """A proven lower bound of ``b``'s objective (scaled units, as ``BestObjectiveBound``) from :func:`staffing_lp`.
 
     ``time_limit`` wall seconds for everything (building the LP included).
@@ -296,7 +304,9 @@ def staffing_bound(b: RosterBuilder, time_limit: float) -> LpResult:
     started = time.perf_counter()
     built = staffing_lp(b)
     if built is None:
-        return LpResult(-math.inf, None, False, time.perf_counter() - started)
+        return StaffingBound(LpResult(-math.inf, None, False, time.perf_counter() - started))
     result = clp_bound(built.relaxation, time_limit - (time.perf_counter() - started))
     result.seconds = time.perf_counter() - started
-    return result
+    if result.values is None:
+        return StaffingBound(result)
+    return StaffingBound(result, {key: float(result.values[col]) for key, col in built.O.items()})

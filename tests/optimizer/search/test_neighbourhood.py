@@ -50,6 +50,26 @@ def test_a_sub_model_keeps_what_is_outside_the_neighbourhood():
                 assert domain == [inc.values[var.Index()]] * 2
 
 
+def test_the_lp_gap_neighbourhood_frees_the_class_and_days_farthest_from_the_target():
+    """With a target equal to the incumbent's on-duty counts except on one (class, day), that is where it frees shifts."""
+    import random
+
+    from staffline.optimizer.search.neighbourhood import farthest_days
+
+    b, start = started(small_branch(8, 3, seed=1))
+    inc = incumbent_of(start)
+    target = {(c, d, s): float(sum(inc.values[b.y[c, d, s, r].Index()] for r in c)) for (c, d, s, _r) in b.y}
+    c0, d0 = max(((c, d) for (c, d, _s) in target), key=lambda k: (len(b.classes[k[0]]), -k[1]))
+    for key in [k for k in target if k[:2] == (c0, d0)]:
+        target[key] += 2.0
+    for seed in range(5):
+        c, days = farthest_days(b, inc, target, random.Random(seed))
+        assert c == c0 and d0 in days
+        free = choose(b, inc, "lp_gap", 3, random.Random(seed), target)
+        assert free and {d for _, d in free} == set(days) and all(i in b.classes[c0] for i, _ in free)
+    assert choose(b, inc, "lp_gap", 3, random.Random(0)) == choose(b, inc, "days", 3, random.Random(0))  # no target yet
+
+
 def checked(inst, b, solver):
     """The independent checker's report on the roster ``solver`` holds, persons' roles assigned as in a plan."""
     roster, _, _ = extract_roster(b, solver, inst, 0, per_day_limit=1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
@@ -40,6 +41,9 @@ def test_any_duals_give_a_bound_and_clp_reaches_the_optimum(lp, raw):
     """Random duals bound the LP's optimum from below; CLP's duals reach it (less the margin and the floor)."""
     solved = clp_bound(lp, 20.0)
     assert solved.optimal
+    activity = np.bincount(lp.rows, weights=lp.vals * solved.values[lp.cols], minlength=len(lp.row_lo))
+    assert np.all(lp.row_lo - 1e-6 <= activity) and np.all(activity <= lp.row_hi + 1e-6)  # CLP's solution is a point of it
+    assert lp.cost @ solved.values == pytest.approx(solved.lp_value, abs=1e-6)
     assert dual_bound(lp, np.resize(np.asarray(raw), len(lp.row_lo))) <= solved.lp_value + 1e-6
     assert solved.lp_value - 2.0 < solved.bound <= solved.lp_value + 1e-6
 
@@ -87,14 +91,14 @@ def test_every_roster_is_a_point_of_the_lp_at_no_more_than_its_objective(n_staff
     activity = np.bincount(lp.rows, weights=lp.vals * point[lp.cols], minlength=len(lp.row_lo))
     assert np.all(lp.row_lo - 1e-6 <= activity) and np.all(activity <= lp.row_hi + 1e-6)
     assert lp.cost @ point <= solver.ObjectiveValue() + 1e-6
-    bound = staffing_bound(b, 20.0)
+    bound = staffing_bound(b, 20.0).result
     assert bound.optimal and bound.bound <= solver.ObjectiveValue()
 
 
 def test_prices_waiting_that_the_per_person_bound_cannot():
     """One staff member too few for the demand: the per-person relaxation sees labour only, the LP the waiting too."""
     b = small_model(small_branch(4, 2, seed=3))
-    lp = staffing_bound(b, 20.0)
+    lp = staffing_bound(b, 20.0).result
     assert lp.optimal
     assert lp.bound > personal_bound(b, 2.0, 0) + 100  # more than a value unit above (scaled objective)
 
@@ -111,5 +115,6 @@ def test_the_plans_bound_takes_the_staffing_bound(monkeypatch):
     monkeypatch.setattr(portfolio, "staffing_bound", lambda b, _limit: runs.append(solve(b, 20.0)) or runs[-1])
     p = plan(small_branch(4, 2, seed=3), WEEK, time_limit=4, workers=2, seed=0, model="profile")
     assert p.status in ("optimal", "feasible"), p.result.message
-    assert len(runs) == 1 and runs[0].optimal and runs[0].bound > 0
-    assert runs[0].bound / 100 - 1e-6 <= p.result.bound <= p.result.objective + 1e-6
+    lp = runs[0].result
+    assert len(runs) == 1 and lp.optimal and lp.bound > 0
+    assert lp.bound / 100 - 1e-6 <= p.result.bound <= p.result.objective + 1e-6
