@@ -106,7 +106,7 @@ def test_one_thread_one_job_gets_all_the_time_left():
 
 def test_a_job_may_ask_for_a_floor_of_its_own():
     """A big day's role assignment takes its own floor past the deadline; others keep the shared one."""
-    from staffline.optimizer.roster import ROLE_DAY_FLOOR_SECONDS, role_day_floor
+    from staffline.optimizer.roster import ROLE_DAY_FLOOR_MOST_SECONDS, ROLE_DAY_FLOOR_SECONDS, role_day_floor
 
     clock = FakeClock()
     shares = SharedWall(Deadline(1.0, clock), threads=2, tasks=3, floor=0.5)
@@ -115,3 +115,4 @@ def test_a_job_may_ask_for_a_floor_of_its_own():
     assert shares.start() == 0.5
     assert role_day_floor(60) == pytest.approx(1.8)  # 60 people on duty: their first assignment needs about that
     assert role_day_floor(5) == ROLE_DAY_FLOOR_SECONDS
+    assert role_day_floor(300) == ROLE_DAY_FLOOR_MOST_SECONDS  # capped: seven such days past the deadline broke limit + 10 s

@@ -207,6 +207,7 @@ def build_waits(
 
 ROLE_DAY_FLOOR_SECONDS = 0.5  # the least wall time one day's role assignment gets, deadline or not
 ROLE_FIRST_SECONDS_PER_PERSON = 0.03  # wall seconds a day's role assignment needs per person on duty before its first assignment
+ROLE_DAY_FLOOR_MOST_SECONDS = 2.0  # ... but never more: 300 staff's 9 s a day ended a 300 s run at 316 s (limit + 10 s is the promise)
 
 
 def role_day_floor(people: int) -> float:
@@ -219,7 +220,7 @@ def role_day_floor(people: int) -> float:
     load: presolve, then the hint) and the roster as written was 15,451
     against 14,425-14,538 for the same class-level roster.
     """
-    return max(ROLE_DAY_FLOOR_SECONDS, ROLE_FIRST_SECONDS_PER_PERSON * people)
+    return max(ROLE_DAY_FLOOR_SECONDS, min(ROLE_DAY_FLOOR_MOST_SECONDS, ROLE_FIRST_SECONDS_PER_PERSON * people))
 
 
 ONE_WORKER_GRACE_SECONDS = 5.0  # a one-worker search may pass the run's deadline by this much before the wall clock stops it
