@@ -17,6 +17,8 @@ import tempfile
 
 import pytest
 
+from tests.library_guide import FirstBlock, run_first_block
+
 SESSION_CACHE = tempfile.mkdtemp(prefix="staffline-test-cache-")
 os.environ["STAFFLINE_CACHE_DIR"] = SESSION_CACHE  # inherited by the CLI processes tests start
 
@@ -40,3 +42,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def library_guide_first_block(tmp_path_factory) -> FirstBlock:
+    """docs/guide/library.md's first block (README's library lines), run once: the guide test and the jiangdong roster test check its plan."""
+    return run_first_block(tmp_path_factory.mktemp("library-guide"))

@@ -6,7 +6,7 @@ import pytest
 
 from staffline.io import load_instance
 from staffline.optimizer.check import check_roster
-from staffline.pipeline import forecast_week, plan, write_plan
+from staffline.pipeline import default_week, forecast_week, plan, write_plan
 from tests.optimizer.branches import WEEK, small_branch
 
 
@@ -60,9 +60,14 @@ def test_headcount_what_if_lowers_staff_on_duty():
 
 
 @pytest.mark.slow
-def test_jiangdong_staffs_the_two_peaks():
+def test_jiangdong_staffs_the_two_peaks(library_guide_first_block):
+    """jiangdong's default week planned with 20 s and two workers: the library guide's first block, run once for both tests (CI time)."""
+    first = library_guide_first_block
+    # the block still makes this test's call: plan(jiangdong, its default week, time_limit=20, default two workers)
+    assert "time_limit=20," in first.code and "workers" not in first.code
     inst = load_instance("instances/jiangdong")
-    p = plan(inst, time_limit=20, workers=2)  # 20 s: a roster with both peaks; CI time
+    p = first.namespace["p"]
+    assert p.week_start == default_week(inst)
     assert p.result.status in ("optimal", "feasible")
     assert_checked(inst, p)
     cov = p.result.coverage
@@ -81,7 +86,6 @@ def test_expected_demand_roster_passes_the_checker_on_the_same_objective():
     """With demand = "expected" the checker scores the expected curves too: its customer-minutes are the roster's."""
     from staffline.model import ObjectiveWeights
     from staffline.optimizer.roster import solve_roster
-    from staffline.pipeline import default_week
 
     inst = small_branch(objective=ObjectiveWeights(demand="expected", vip_wait_multiplier=1.0))  # kpis count VIPs once
     week = default_week(inst)
