@@ -48,3 +48,17 @@ def pytest_collection_modifyitems(config, items):
 def library_guide_first_block(tmp_path_factory) -> FirstBlock:
     """docs/guide/library.md's first block (README's library lines), run once: the guide test and the jiangdong roster test check its plan."""
     return run_first_block(tmp_path_factory.mktemp("library-guide"))
+
+
+@pytest.fixture(scope="session")
+def small_plan():
+    """(small_branch(), its plan with 5 s on one worker, seed 0): made once for the tests that check that plan (CI time).
+
+    One worker runs on deterministic time, so every test that asked for this
+    plan itself got this very roster.
+    """
+    from staffline.pipeline import plan
+    from tests.optimizer.branches import small_branch
+
+    branch = small_branch()
+    return branch, plan(branch, time_limit=5, workers=1, seed=0)

@@ -32,8 +32,8 @@ def test_small_week_solves_and_passes_the_checker(branch5):
     assert p.kpis["hard_violations"] == []
 
 
-def test_outputs_are_written(branch5, tmp_path):
-    p = plan(branch5, time_limit=5, workers=1)
+def test_outputs_are_written(small_plan, tmp_path):
+    branch5, p = small_plan  # plan(small_branch(), time_limit=5, workers=1, seed=0), shared with tests/test_api.py
     paths = write_plan(p, branch5, tmp_path)
     assert {x.name for x in paths} == {"forecast.csv", "requirements.csv", "roster.csv", "roster_wide.csv", "coverage.csv", "kpis.json"}
     kpis = json.loads((tmp_path / "kpis.json").read_text())
@@ -44,10 +44,11 @@ def test_outputs_are_written(branch5, tmp_path):
     assert "off" in (tmp_path / "roster_wide.csv").read_text()
 
 
-def test_same_seed_one_worker_gives_the_same_roster(branch5):
-    a = plan(branch5, time_limit=4, workers=1, seed=7).roster
-    b = plan(branch5, time_limit=4, workers=1, seed=7).roster
-    assert a.equals(b)
+def test_same_seed_one_worker_gives_the_same_roster(small_plan):
+    """A second run of the session's small plan (same branch, seed, limit, one worker) gives its roster again."""
+    branch5, first = small_plan
+    again = plan(branch5, time_limit=5, workers=1, seed=0).roster
+    assert first.roster.equals(again)
 
 
 def test_headcount_what_if_lowers_staff_on_duty():
