@@ -62,3 +62,20 @@ def small_plan():
 
     branch = small_branch()
     return branch, plan(branch, time_limit=5, workers=1, seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_quick_plan():
+    """(small_branch(), its quick plan for WEEK: tests/optimizer/branches.py's FAST, what published_roster makes), made once.
+
+    Re-planning and intraday tests start from its roster, the forecast-model
+    test checks its profile forecast; each asked for this same one-worker
+    plan itself (CI time).
+    """
+    import staffline
+    from tests.optimizer.branches import FAST, WEEK, small_branch
+
+    branch = small_branch()
+    p = staffline.plan(branch, WEEK, **FAST)
+    assert p.status in ("optimal", "feasible"), p.result.message
+    return branch, p

@@ -2,16 +2,9 @@
 
 import pytest
 
-from tests.optimizer.branches import published_roster, small_branch
+from tests.optimizer.branches import small_branch
 
 
 @pytest.fixture
 def branch5():
     return small_branch()
-
-
-@pytest.fixture(scope="session")
-def small_published():
-    """(small_branch(), published_roster of it): the quick plan re-planning and intraday tests start from, made once (CI time)."""
-    branch = small_branch()
-    return branch, published_roster(branch)

@@ -23,14 +23,14 @@ NOW = dt.datetime.combine(WED, dt.time(11, 0))
 
 
 @pytest.fixture(scope="module")
-def branch(small_published):
-    return small_published[0]
+def branch(small_quick_plan):
+    return small_quick_plan[0]
 
 
 @pytest.fixture(scope="module")
-def published(small_published):
-    """published_roster(branch), shared with the other module that starts from it (tests/optimizer/conftest.py); a copy per module."""
-    return small_published[1].copy()
+def published(small_quick_plan):
+    """published_roster(branch): the session's quick plan of it (tests/conftest.py), a copy per module."""
+    return small_quick_plan[1].roster.copy()
 
 
 def surge_tickets(branch, role: str, factor: float, date: dt.date = WED) -> pd.DataFrame:
