@@ -66,16 +66,12 @@ def small_plan():
 
 @pytest.fixture(scope="session")
 def small_quick_plan():
-    """(small_branch(), its quick plan for WEEK: tests/optimizer/branches.py's FAST, what published_roster makes), made once.
+    """(small_branch(), quick_plan of it): made once for the tests that each asked for this same one-worker plan (CI time).
 
-    Re-planning and intraday tests start from its roster, the forecast-model
-    test checks its profile forecast; each asked for this same one-worker
-    plan itself (CI time).
+    Re-planning and intraday tests start from its roster; the forecast-model
+    test checks its profile forecast.
     """
-    import staffline
-    from tests.optimizer.branches import FAST, WEEK, small_branch
+    from tests.optimizer.branches import quick_plan, small_branch
 
     branch = small_branch()
-    p = staffline.plan(branch, WEEK, **FAST)
-    assert p.status in ("optimal", "feasible"), p.result.message
-    return branch, p
+    return branch, quick_plan(branch)

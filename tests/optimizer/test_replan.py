@@ -34,7 +34,7 @@ def branch(small_quick_plan):
 
 @pytest.fixture(scope="module")
 def published(small_quick_plan):
-    """published_roster(branch): the session's quick plan of it (tests/conftest.py), a copy per module."""
+    """The roster of the session's quick plan of ``branch`` (tests/conftest.py), a copy per module."""
     return small_quick_plan[1].roster.copy()
 
 
