@@ -17,6 +17,8 @@ import tempfile
 
 import pytest
 
+from tests.library_guide import FirstBlock, run_first_block
+
 SESSION_CACHE = tempfile.mkdtemp(prefix="staffline-test-cache-")
 os.environ["STAFFLINE_CACHE_DIR"] = SESSION_CACHE  # inherited by the CLI processes tests start
 
@@ -40,3 +42,36 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def library_guide_first_block(tmp_path_factory) -> FirstBlock:
+    """docs/guide/library.md's first block (README's library lines), run once: the guide test and the jiangdong roster test check its plan."""
+    return run_first_block(tmp_path_factory.mktemp("library-guide"))
+
+
+@pytest.fixture(scope="session")
+def small_plan():
+    """(small_branch(), its plan with 5 s on one worker, seed 0): made once for the tests that check that plan (CI time).
+
+    One worker runs on deterministic time, so every test that asked for this
+    plan itself got this very roster.
+    """
+    from staffline.pipeline import plan
+    from tests.optimizer.branches import small_branch
+
+    branch = small_branch()
+    return branch, plan(branch, time_limit=5, workers=1, seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_quick_plan():
+    """(small_branch(), quick_plan of it): made once for the tests that each asked for this same one-worker plan (CI time).
+
+    Re-planning and intraday tests start from its roster; the forecast-model
+    test checks its profile forecast.
+    """
+    from tests.optimizer.branches import quick_plan, small_branch
+
+    branch = small_branch()
+    return branch, quick_plan(branch)

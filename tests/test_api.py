@@ -11,20 +11,20 @@ from staffline.api import RosterResult, Simulation
 from staffline.errors import InputError
 from staffline.optimizer.check import check_roster
 from staffline.pipeline import forecast_week
-from tests.optimizer.branches import small_branch
 from tests.paths import REPO
 
 ROSTER_COLUMNS = ["employee", "date", "start", "end", "role"]
 
 
 @pytest.fixture(scope="module")
-def branch():
-    return small_branch()
+def branch(small_plan):
+    return small_plan[0]
 
 
 @pytest.fixture(scope="module")
-def planned(branch):
-    return staffline.plan(branch, time_limit=5, workers=1, seed=0)
+def planned(small_plan):
+    """``staffline.plan(branch, time_limit=5, workers=1, seed=0)``: tests/conftest.py's small_plan."""
+    return small_plan[1]
 
 
 def test_every_documented_name_is_exported_and_documented():

@@ -31,18 +31,14 @@ from staffline.branch_config import (
 )
 from staffline.errors import ProblemLog
 from staffline.io import parse_staff
+from tests.library_guide import LIBRARY_GUIDE, blocks
 from tests.paths import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DOCS = REPO / "docs"
 CONFIGURATION = (DOCS / "guide" / "configuration.md").read_text(encoding="utf-8")
 INSTANCE_FORMAT = (DOCS / "guide" / "instance-format.md").read_text(encoding="utf-8")
-LIBRARY_GUIDE = (DOCS / "guide" / "library.md").read_text(encoding="utf-8")
 VENV_BIN = Path(sys.executable).parent
-
-
-def blocks(text: str, lang: str) -> list[str]:
-    return re.findall(r"```" + lang + r"\n(.*?)```", text, flags=re.S)
 
 
 def section(text: str, heading: str) -> str:
@@ -126,17 +122,22 @@ def test_readme_cron_example_runs(tmp_path):
 
 
 @pytest.mark.slow
-def test_library_guide_examples_run(workdir):
-    """Every block of docs/guide/library.md in one namespace, from an empty folder; the first is README's and writes out/ only."""
+def test_library_guide_examples_run(library_guide_first_block, monkeypatch):
+    """Every block of docs/guide/library.md in one namespace, from an empty folder; the first is README's and writes out/ only.
+
+    The first block ran once for the session (tests/library_guide.py): the
+    jiangdong roster test checks the same plan.
+    """
+    first = library_guide_first_block
     codes = blocks(LIBRARY_GUIDE, "python")
-    namespace: dict = {}
-    exec(compile(codes[0], "README.md / docs/guide/library.md block 0", "exec"), namespace)
+    assert first.code == codes[0]
+    namespace = dict(first.namespace)
     plan = namespace["p"]
     assert plan.status in ("optimal", "feasible")
     assert list(plan.roster.columns) == ["employee", "date", "start", "end", "role"]
-    written = sorted(p.name for p in (workdir / "out" / "jiangdong").iterdir())
-    assert {"roster.csv", "kpis.json", "report.html", "roster.xlsx"} <= set(written)
-    assert sorted(p.name for p in workdir.iterdir()) == ["instances", "out"]
+    assert {"roster.csv", "kpis.json", "report.html", "roster.xlsx"} <= set(first.written)
+    assert first.top_level == ["instances", "out"]
+    monkeypatch.chdir(first.folder)
     for number, code in enumerate(codes[1:], start=1):
         exec(compile(code, f"docs/guide/library.md block {number}", "exec"), namespace)
     assert namespace["result"].status in ("optimal", "feasible")

@@ -26,9 +26,10 @@ def test_auto_is_the_default_and_its_pick_is_recorded(branch):
     assert p.forecast_info is not None and p.forecast_info.model == info["model"]
 
 
-def test_a_different_model_changes_the_demand_the_roster_sees(branch):
+def test_a_different_model_changes_the_demand_the_roster_sees(branch, small_quick_plan):
     naive = staffline.plan(branch, time_limit=3, workers=1, model="naive")
-    profile = staffline.plan(branch, time_limit=3, workers=1, model="profile")
+    profile = small_quick_plan[1]  # plan(small_branch(), its default week, time_limit=3, workers=1, model="profile"), made once
+    assert small_quick_plan[0] == branch and profile.week_start == naive.week_start
     assert naive.kpis["forecast"]["model"] == "naive" and profile.kpis["forecast"]["model"] == "profile"
     assert not naive.forecast["mean"].equals(profile.forecast["mean"])
     arrivals = [sum(r["arrivals"] for r in p.kpis["roles"].values()) for p in (naive, profile)]

@@ -31,10 +31,10 @@ def person(i, roles, **contract):
 FAST = dict(time_limit=3, workers=1, seed=0, model="profile")  # one worker: deterministic time, the same roster on a busy machine
 
 
-def published_roster(inst, week=WEEK):
-    """The roster a planner published for ``week`` (a quick plan of ``inst``), for re-planning and intraday tests."""
+def quick_plan(inst, week=WEEK):
+    """The plan a planner published for ``week`` (FAST: quick, one worker), for re-planning and intraday tests."""
     import staffline
 
     p = staffline.plan(inst, week, **FAST)
     assert p.status in ("optimal", "feasible"), p.result.message
-    return p.roster
+    return p

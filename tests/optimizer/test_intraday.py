@@ -16,20 +16,21 @@ from staffline.intraday import steer
 from staffline.io import write_instance
 from staffline.optimizer.check import check_roster
 from staffline.pipeline import forecast_week
-from tests.optimizer.branches import WEEK, published_roster, small_branch
+from tests.optimizer.branches import WEEK, small_branch
 
 WED = WEEK + dt.timedelta(days=2)
 NOW = dt.datetime.combine(WED, dt.time(11, 0))
 
 
 @pytest.fixture(scope="module")
-def branch():
-    return small_branch()
+def branch(small_quick_plan):
+    return small_quick_plan[0]
 
 
 @pytest.fixture(scope="module")
-def published(branch):
-    return published_roster(branch)
+def published(small_quick_plan):
+    """The roster of the session's quick plan of ``branch`` (tests/conftest.py), a copy per module."""
+    return small_quick_plan[1].roster.copy()
 
 
 def surge_tickets(branch, role: str, factor: float, date: dt.date = WED) -> pd.DataFrame:

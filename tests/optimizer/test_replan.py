@@ -21,20 +21,21 @@ from staffline.io import write_instance
 from staffline.optimizer.check import check_roster
 from staffline.optimizer.replan import Absence, parse_absence, parse_moment, person_days, read_pins, slot_roles
 from staffline.pipeline import forecast_week
-from tests.optimizer.branches import FAST, WEEK, published_roster, small_branch
+from tests.optimizer.branches import FAST, WEEK
 from tests.paths import REPO
 
 WED, THU = WEEK + dt.timedelta(days=2), WEEK + dt.timedelta(days=3)
 
 
 @pytest.fixture(scope="module")
-def branch():
-    return small_branch()
+def branch(small_quick_plan):
+    return small_quick_plan[0]
 
 
 @pytest.fixture(scope="module")
-def published(branch):
-    return published_roster(branch)
+def published(small_quick_plan):
+    """The roster of the session's quick plan of ``branch`` (tests/conftest.py), a copy per module."""
+    return small_quick_plan[1].roster.copy()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from staffline.io import load_instance
 from staffline.optimizer.check import check_roster
-from staffline.pipeline import forecast_week, plan, write_plan
+from staffline.pipeline import default_week, forecast_week, plan, write_plan
 from tests.optimizer.branches import WEEK, small_branch
 
 
@@ -19,8 +19,9 @@ def assert_checked(inst, p):
     return report
 
 
-def test_small_week_solves_and_passes_the_checker(branch5):
-    p = plan(branch5, time_limit=8, workers=1, seed=0)
+def test_small_week_solves_and_passes_the_checker(small_plan):
+    """The session's small plan (5 s, one worker, seed 0; this test made its own with 8 s): nothing here depends on the limit."""
+    branch5, p = small_plan
     assert p.result.status in ("optimal", "feasible")
     assert p.week_start == WEEK
     roster = p.roster
@@ -32,8 +33,8 @@ def test_small_week_solves_and_passes_the_checker(branch5):
     assert p.kpis["hard_violations"] == []
 
 
-def test_outputs_are_written(branch5, tmp_path):
-    p = plan(branch5, time_limit=5, workers=1)
+def test_outputs_are_written(small_plan, tmp_path):
+    branch5, p = small_plan  # plan(small_branch(), time_limit=5, workers=1, seed=0), shared with tests/test_api.py
     paths = write_plan(p, branch5, tmp_path)
     assert {x.name for x in paths} == {"forecast.csv", "requirements.csv", "roster.csv", "roster_wide.csv", "coverage.csv", "kpis.json"}
     kpis = json.loads((tmp_path / "kpis.json").read_text())
@@ -44,10 +45,11 @@ def test_outputs_are_written(branch5, tmp_path):
     assert "off" in (tmp_path / "roster_wide.csv").read_text()
 
 
-def test_same_seed_one_worker_gives_the_same_roster(branch5):
-    a = plan(branch5, time_limit=4, workers=1, seed=7).roster
-    b = plan(branch5, time_limit=4, workers=1, seed=7).roster
-    assert a.equals(b)
+def test_same_seed_one_worker_gives_the_same_roster(small_plan):
+    """A second run of the session's small plan (same branch, seed, limit, one worker) gives its roster again."""
+    branch5, first = small_plan
+    again = plan(branch5, time_limit=5, workers=1, seed=0).roster
+    assert first.roster.equals(again)
 
 
 def test_headcount_what_if_lowers_staff_on_duty():
@@ -60,9 +62,14 @@ def test_headcount_what_if_lowers_staff_on_duty():
 
 
 @pytest.mark.slow
-def test_jiangdong_staffs_the_two_peaks():
+def test_jiangdong_staffs_the_two_peaks(library_guide_first_block):
+    """jiangdong's default week planned with 20 s and two workers: the library guide's first block, run once for both tests (CI time)."""
+    first = library_guide_first_block
+    # the block still makes this test's call: plan(jiangdong, its default week, time_limit=20, default two workers)
+    assert "time_limit=20," in first.code and "workers" not in first.code
     inst = load_instance("instances/jiangdong")
-    p = plan(inst, time_limit=20, workers=2)  # 20 s: a roster with both peaks; CI time
+    p = first.namespace["p"]
+    assert p.week_start == default_week(inst)
     assert p.result.status in ("optimal", "feasible")
     assert_checked(inst, p)
     cov = p.result.coverage
@@ -81,7 +88,6 @@ def test_expected_demand_roster_passes_the_checker_on_the_same_objective():
     """With demand = "expected" the checker scores the expected curves too: its customer-minutes are the roster's."""
     from staffline.model import ObjectiveWeights
     from staffline.optimizer.roster import solve_roster
-    from staffline.pipeline import default_week
 
     inst = small_branch(objective=ObjectiveWeights(demand="expected", vip_wait_multiplier=1.0))  # kpis count VIPs once
     week = default_week(inst)

@@ -45,6 +45,9 @@ def cpsat_schedules_within(exact: EmployeePricer, duals, budget: float) -> set[t
     solver = cp_model.CpSolver()
     solver.parameters.enumerate_all_solutions = True
     solver.parameters.num_workers = 1
+    # no LP relaxation: the search is still complete (OPTIMAL or INFEASIBLE below), but a one-employee model
+    # enumerates 10-25x faster without it (5,565 schedules: 0.7 s instead of 19 s, the same set)
+    solver.parameters.linearization_level = 0
     assert solver.Solve(model, Collect()) in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
     return seen
 
