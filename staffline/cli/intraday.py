@@ -26,6 +26,8 @@ from staffline.cli.common import (
 )
 from staffline.io import load_instance
 
+DECISIONS = ("simulated", "posterior", "mean")
+
 
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
@@ -50,6 +52,20 @@ from staffline.io import load_instance
     is_flag=True,
     help="Permit overtime: today's shifts may start earlier or end later (slot grid) within contract maximums and opening hours.",
 )
+@click.option(
+    "--decide-on",
+    type=click.Choice(DECISIONS),  # staffline.intraday.DECISIONS, without importing the solver stack to build --help
+    default="simulated",
+    show_default=True,
+    help="How the moves are chosen: simulated from the queue at --now (a shortlist of plans), the posterior plan as it is, or at the level's mean.",
+)
+@click.option(
+    "--reps",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Simulated replications of the rest of the day per plan (--decide-on simulated).",
+)
 @previous_option
 @model_option
 @history_option
@@ -57,7 +73,21 @@ from staffline.io import load_instance
 @quiet_option
 @handle_errors
 def intraday(
-    path, roster_file, now_text, tickets_file, out_dir, time_limit, seed, allow_extend, previous_file, model, history, as_json, quiet
+    path,
+    roster_file,
+    now_text,
+    tickets_file,
+    out_dir,
+    time_limit,
+    seed,
+    allow_extend,
+    decide_on,
+    reps,
+    previous_file,
+    model,
+    history,
+    as_json,
+    quiet,
 ) -> None:
     """Move on-duty staff between roles for the rest of today, on a forecast updated from today's tickets.
 
@@ -78,7 +108,17 @@ def intraday(
     tickets = read_today(tickets_file, instance.branch, now)
     previous = read_roster_csv(previous_file) if previous_file is not None else None
     result = steer(
-        instance, roster_file, now, tickets, model=model, time_limit=time_limit, seed=seed, allow_extend=allow_extend, previous=previous
+        instance,
+        roster_file,
+        now,
+        tickets,
+        model=model,
+        time_limit=time_limit,
+        seed=seed,
+        allow_extend=allow_extend,
+        previous=previous,
+        decide_on=decide_on,
+        reps=reps,
     )
     paths = write_intraday(result, out_dir) if out_dir is not None else []
     if as_json:

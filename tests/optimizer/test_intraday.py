@@ -297,6 +297,30 @@ def test_cli_allow_extend_reports_extensions(branch, late_starter, counter_surge
     assert all(m["cost"] > 0 for m in moves if m["kind"] == "extension")
 
 
+def test_cli_decide_on_and_reps_reach_steer(branch, published, counter_surge, tmp_path):
+    """--decide-on posterior skips the simulated choice (no decision in --json); a bad choice or --reps 0 exits 2."""
+    import json
+
+    from staffline.cli.intraday import DECISIONS as CLI_DECISIONS
+    from staffline.intraday import DECISIONS
+
+    assert CLI_DECISIONS == DECISIONS
+    write_instance(branch, tmp_path / "b")
+    published.to_csv(tmp_path / "roster.csv", index=False)
+    counter_surge.to_csv(tmp_path / "today.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    args = ["intraday", str(tmp_path / "b"), "--roster", str(tmp_path / "roster.csv"), "--now", f"{WED}T11:00"]
+    args += ["--tickets", str(tmp_path / "today.csv"), "--model", "profile", "--time-limit", "1", "--json"]
+    posterior = CliRunner().invoke(main, [*args, "--decide-on", "posterior"])
+    assert posterior.exit_code == 0, posterior.output
+    assert not json.loads(posterior.output).get("decision")
+    simulated = CliRunner().invoke(main, [*args, "--reps", "5"])
+    assert simulated.exit_code == 0, simulated.output
+    assert json.loads(simulated.output)["decision"]["chosen"]
+    for bad in (["--decide-on", "guess"], ["--reps", "0"]):
+        out = CliRunner().invoke(main, [*args, *bad])
+        assert out.exit_code == 2 and "Traceback" not in out.output, out.output
+
+
 def test_a_bad_now_is_bad_input_naming_the_option(tmp_path):
     for name in ("roster.csv", "today.csv"):
         (tmp_path / name).write_text("employee,date,start,end,role\n")
