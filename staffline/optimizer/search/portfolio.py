@@ -9,10 +9,12 @@ which answer the same questions. ``solve_roster`` picks one by ``backend``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
+import pulp
 from ortools.sat.python import cp_model
 
 from staffline.deadline import Deadline
@@ -21,10 +23,13 @@ from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitDa
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
 from staffline.optimizer.core.cpsat_backend import ProvenBound, close_enough, configure, solve_model
 from staffline.optimizer.core.shift_model import SCALE
+from staffline.optimizer.search.lp_bound import LpResult
 from staffline.optimizer.search.neighbourhood import improve
 from staffline.optimizer.search.relaxed_bound import personal_bound
-from staffline.optimizer.search.staffing_bound import staffing_bound
+from staffline.optimizer.search.staffing_bound import StaffingBound, staffing_bound
 from staffline.optimizer.search.warm_start import add_hint, greedy_roster
+
+log = logging.getLogger(__name__)
 
 
 def symmetry_groups(b: RosterBuilder, instance: Instance) -> list[list[int]]:
@@ -273,7 +278,11 @@ def search_neighbourhoods(
         found: dict = {}
 
         def solve_staffing() -> None:
-            found["lp"] = staffing_bound(b, built.wall(clock) or clock.remaining())
+            try:
+                found["lp"] = staffing_bound(b, built.wall(clock) or clock.remaining())
+            except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or it failed: the bound is an extra, never the run's end
+                log.warning("staffing LP bound skipped: %s", error)
+                found["lp"] = StaffingBound(LpResult(float("-inf"), None, False, 0.0))
             if found["lp"].result.optimal:
                 bound[0] = max(bound[0], found["lp"].result.bound / SCALE)
 

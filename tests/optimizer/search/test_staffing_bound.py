@@ -118,3 +118,20 @@ def test_the_plans_bound_takes_the_staffing_bound(monkeypatch):
     lp = runs[0].result
     assert len(runs) == 1 and lp.optimal and lp.bound > 0
     assert lp.bound / 100 - 1e-6 <= p.result.bound <= p.result.objective + 1e-6
+
+
+def test_a_failing_lp_costs_the_bound_not_the_roster(monkeypatch):
+    """No CBC binary (or CLP failing) on the neighbourhood path: the plan still has its roster and a bound from elsewhere."""
+    import pulp
+
+    import staffline.optimizer.search.portfolio as portfolio
+    from staffline.pipeline import plan
+
+    def broken(b, _limit):
+        raise pulp.PulpSolverError("cbc: not found")
+
+    monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
+    monkeypatch.setattr(portfolio, "staffing_bound", broken)
+    p = plan(small_branch(4, 2, seed=3), WEEK, time_limit=4, workers=2, seed=0, model="profile")
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert 0 < p.result.bound <= p.result.objective + 1e-6
