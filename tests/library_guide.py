@@ -1,9 +1,9 @@
 """The code blocks of the docs, and the library guide's first block run once per test session.
 
 Why once: that block plans the demo branch jiangdong for its default week
-with ``time_limit=20`` and the default two workers, the very call the
+with ``time_limit=30`` and the default two workers, the very call the
 jiangdong roster test makes. Running it once and letting both tests check
-the same plan saves a 20 s solve of CI's budget; the guide test still runs
+the same plan saves a 30 s solve of CI's budget; the guide test still runs
 every block, in order, from an empty folder.
 """
 

@@ -63,10 +63,10 @@ def test_headcount_what_if_lowers_staff_on_duty():
 
 @pytest.mark.slow
 def test_jiangdong_staffs_the_two_peaks(library_guide_first_block):
-    """jiangdong's default week planned with 20 s and two workers: the library guide's first block, run once for both tests (CI time)."""
+    """jiangdong's default week planned with 30 s and two workers: the library guide's first block, run once for both tests (CI time)."""
     first = library_guide_first_block
-    # the block still makes this test's call: plan(jiangdong, its default week, time_limit=20, default two workers)
-    assert "time_limit=20," in first.code and "workers" not in first.code
+    # the block still makes this test's call: plan(jiangdong, its default week, time_limit=30, default two workers)
+    assert "time_limit=30," in first.code and "workers" not in first.code
     inst = load_instance("instances/jiangdong")
     p = first.namespace["p"]
     assert p.week_start == default_week(inst)
