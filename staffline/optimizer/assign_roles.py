@@ -70,20 +70,20 @@ def assign_day(
     everyone on duty in those slots.
 
     ``time_limit`` is CP-SAT's deterministic time (repeatable); ``wall_limit``
-    caps the wall clock too, for a run's deadline. The search starts from
-    :func:`whole_day_roles`, and if the wall clock stops it before it holds
-    any assignment, that simple one stands (every block rule kept, roles
-    chosen from the targets, hard role minima held where whole-day roles
-    can hold them).
+    caps the wall clock too, for a run's deadline.
 
-    Both the simple start and CP-SAT's answer are then polished person by
+    The start is :func:`whole_day_roles` (every block rule kept, hard role
+    minima held where whole-day roles can hold them), polished person by
     person (:func:`~staffline.optimizer.role_polish.polish_roles`: each
-    person's exact best roles given everyone else's), and the cheaper of the
-    two stands. From about 40 people on duty CP-SAT alone is far from its
-    best in the time a day gets (a 60-staff week: 608,000 after CP-SAT's
-    0.5 deterministic seconds a day, 534,000 for the polished start alone,
-    in a tenth of a second a day); on small days CP-SAT's search is what
-    finds the best assignment and polishing rarely adds to it. Runs with
+    person's exact best roles given everyone else's). CP-SAT then searches
+    from it with the time left, its answer is polished too, and the cheaper
+    of the two stands; a day whose polishing left no time for CP-SAT keeps
+    the polished start. Why both: from about 40 people on duty CP-SAT alone
+    is far from its best in the time a day gets (a 60-staff week: 608,000
+    after CP-SAT's 0.5 deterministic seconds a day, 533,000 for the polished
+    start alone, in a tenth of a second a day, and CP-SAT with 4 workers for
+    10 s a day improved that by 0.4%); on small days (10 people) CP-SAT
+    finds assignments 4% better than the polished start. Runs with
     ``extensions`` (intraday overtime) keep CP-SAT's answer as it is.
     """
     started = time.monotonic()
@@ -98,18 +98,19 @@ def assign_day(
         prefer_weight,
         fixed or {},
     )
-    m, z = day_model(people, block_slots, prices, extensions or {}, on_duty_max)
     simple = whole_day_roles(people, targets, fixed or {}, minimums or {}, maximums or {}, seed)
-    reserve = 0.0
+    polish = time.monotonic()
     if not extensions:  # overtime slots are not in ``people``: polishing knows nothing of them
-        polishing = time.monotonic()
-        simple = polish_roles(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit, POLISH_WALL_SHARE))
-        reserve = time.monotonic() - polishing  # about what polishing CP-SAT's answer will take
+        simple = polish_roles(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
+    polish = time.monotonic() - polish  # about what polishing CP-SAT's answer will take
+    if wall_limit is not None and wall_limit - (time.monotonic() - started) < 2 * polish + CP_SAT_LEAST_SECONDS:
+        return _counted(simple, people, targets, change_weight)  # a big day that polishing took to its end: no time to search on
+    m, z = day_model(people, block_slots, prices, extensions or {}, on_duty_max)
     for (pid, s, r), v in z.items():  # extension slots (not worked in the simple assignment) hinted off
         m.AddHint(v, int(simple.get((pid, s)) == r))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = time_limit  # repeatable unless the wall-clock guard ends it first
-    left = None if wall_limit is None else wall_limit - (time.monotonic() - started) - reserve
+    left = None if wall_limit is None else wall_limit - (time.monotonic() - started) - polish
     solver.parameters.max_time_in_seconds = 4 * time_limit if left is None else max(0.0, min(4 * time_limit, left))
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -118,9 +119,17 @@ def assign_day(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # else stopped by the wall clock before any assignment
         best = {(pid, s): r for (pid, s, r), v in z.items() if solver.Value(v)}
         if not extensions:
-            found = polish_roles(people, best, block_slots, prices, seed, stop=_stop_at(started, wall_limit, 1.0))
+            found = polish_roles(people, best, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
             best = min((simple, found), key=lambda roles_of: day_objective(people, roles_of, prices))
-    return best, count_mismatch(best, people, targets), count_changes(best, people) if change_weight else 0
+    return _counted(best, people, targets, change_weight)
+
+
+CP_SAT_LEAST_SECONDS = 0.5  # wall seconds below which a day's CP-SAT model is not built (at 235 people building it took 0.6 s)
+
+
+def _counted(roles_of: dict, people, targets: dict, change_weight: int) -> tuple[dict, int, int]:
+    """``assign_day``'s answer: the roles, their count mismatch and (when weighted) their desk changes."""
+    return roles_of, count_mismatch(roles_of, people, targets), count_changes(roles_of, people) if change_weight else 0
 
 
 def rule_weight_of(wait_values: dict) -> int:
@@ -182,14 +191,11 @@ def day_model(people, block_slots: int, prices: DayPrices, extensions: dict, on_
     return m, z
 
 
-POLISH_WALL_SHARE = 0.25  # of a day's wall time, the most polishing the start may take (CP-SAT and the final polish need the rest)
-
-
-def _stop_at(started: float, wall_limit: float | None, share: float):
-    """A ``stop`` for :func:`polish_roles`: true once ``share`` of ``wall_limit`` has passed since ``started`` (never without a limit)."""
+def _stop_at(started: float, wall_limit: float | None):
+    """A ``stop`` for :func:`polish_roles`: true once ``wall_limit`` seconds have passed since ``started`` (never without a limit)."""
     if wall_limit is None:
         return None
-    end = started + share * wall_limit
+    end = started + wall_limit
     return lambda: time.monotonic() >= end
 
 
