@@ -40,7 +40,7 @@ from staffline.errors import InputError, Problem
 from staffline.forecasting.diversion import apply_diversion
 from staffline.forecasting.intraday import prior_shape, update_forecast
 from staffline.intraday_queue import QueueAtNow, RestOfDay, queue_at_now, service_samplers, with_backlog
-from staffline.model import Instance, minutes_of
+from staffline.model import INTRADAY_DECISIONS, Instance, minutes_of
 from staffline.optimizer.assign_roles import Extension, assign_day
 from staffline.optimizer.continuity import previous_week
 from staffline.optimizer.core.branch_model import SCALE, plan_days
@@ -54,7 +54,7 @@ from staffline.replanning import expected_waits
 MOVE_COLUMNS = ["time", "employee", "from", "to", "until", "kind"]  # and ``cost`` (:func:`with_cost`)
 # what the moves minimise: the simulated rest of day from the queue at now (a shortlist of plans scored by
 # simulation), or the per-slot wait averaged over the level's posterior, or at its mean
-DECISIONS = ("simulated", "posterior", "mean")
+DECISIONS = INTRADAY_DECISIONS
 OFF = "off"  # ``from`` of an extension: the person was not rostered then
 
 

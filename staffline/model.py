@@ -24,6 +24,7 @@ OUTCOMES = ("served", "abandoned", "diverted")
 REQUEST_KINDS = ("off", "on", "prefer_shift")
 ROLE_CHANGE_WEIGHT = 2.0  # value of one desk change (branch.toml [objective] role_change_weight; chosen on jiangdong, CHANGELOG)
 ROLE_CHANGES = "role changes"  # that soft rule's name in penalties, wherever it is scored
+INTRADAY_DECISIONS = ("simulated", "posterior", "mean")  # how intraday steering picks its plan (staffline.intraday.steer's decide_on)
 
 
 class RoleKind(str, Enum):

@@ -25,8 +25,7 @@ from staffline.cli.common import (
     seed_option,
 )
 from staffline.io import load_instance
-
-DECISIONS = ("simulated", "posterior", "mean")
+from staffline.model import INTRADAY_DECISIONS
 
 
 @click.command()
@@ -54,7 +53,7 @@ DECISIONS = ("simulated", "posterior", "mean")
 )
 @click.option(
     "--decide-on",
-    type=click.Choice(DECISIONS),  # staffline.intraday.DECISIONS, without importing the solver stack to build --help
+    type=click.Choice(INTRADAY_DECISIONS),  # from the light model module: --help imports no solver
     default="simulated",
     show_default=True,
     help="How the moves are chosen: simulated from the queue at --now (a shortlist of plans), the posterior plan as it is, or at the level's mean.",

@@ -301,10 +301,6 @@ def test_cli_decide_on_and_reps_reach_steer(branch, published, counter_surge, tm
     """--decide-on posterior skips the simulated choice (no decision in --json); a bad choice or --reps 0 exits 2."""
     import json
 
-    from staffline.cli.intraday import DECISIONS as CLI_DECISIONS
-    from staffline.intraday import DECISIONS
-
-    assert CLI_DECISIONS == DECISIONS
     write_instance(branch, tmp_path / "b")
     published.to_csv(tmp_path / "roster.csv", index=False)
     counter_surge.to_csv(tmp_path / "today.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")

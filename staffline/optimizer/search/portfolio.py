@@ -23,7 +23,6 @@ from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitDa
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
 from staffline.optimizer.core.cpsat_backend import ProvenBound, close_enough, configure, solve_model
 from staffline.optimizer.core.shift_model import SCALE
-from staffline.optimizer.search.lp_bound import LpResult
 from staffline.optimizer.search.neighbourhood import improve
 from staffline.optimizer.search.relaxed_bound import personal_bound
 from staffline.optimizer.search.staffing_bound import StaffingBound, staffing_bound
@@ -282,7 +281,7 @@ def search_neighbourhoods(
                 found["lp"] = staffing_bound(b, built.wall(clock) or clock.remaining())
             except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or it failed: the bound is an extra, never the run's end
                 log.warning("staffing LP bound skipped: %s", error)
-                found["lp"] = StaffingBound(LpResult(float("-inf"), None, False, 0.0))
+                found["lp"] = StaffingBound.none()
             if found["lp"].result.optimal:
                 bound[0] = max(bound[0], found["lp"].result.bound / SCALE)
 

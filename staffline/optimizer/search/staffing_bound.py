@@ -177,6 +177,7 @@ def _contract_rows(b: RosterBuilder, lp: _Lp, X: dict, group_of: dict, members: 
         sums[0][0] += lo
         sums[0][1] += hi
         sums[1].append(r.employee)
+    of_group = _columns_by(X, lambda key: key[0])  # group -> its ((g, d, t), column) pairs
     for table, weight in ((minutes, lambda d, t: b.days[d].templates[t].paid_minutes), (days_worked, lambda d, t: 1)):
         for (g, days), ((lo, hi), ruled) in table.items():
             if len(set(ruled)) != len(ruled):
@@ -184,7 +185,7 @@ def _contract_rows(b: RosterBuilder, lp: _Lp, X: dict, group_of: dict, members: 
             if len(set(ruled)) < len(members[g]):
                 hi = math.inf  # a member without such a rule has no upper limit here
             chosen = set(days)
-            terms = {col: weight(d, t) for (gg, d, t), col in X.items() if gg == g and d in chosen}
+            terms = {col: weight(d, t) for (_, d, t), col in of_group.get(g, ()) if d in chosen}
             if terms:
                 lp.row(terms, lo, hi)
 
@@ -255,14 +256,24 @@ def staff_on_role(Y: dict) -> dict[tuple[str, int, int], dict[int, float]]:
 
 def _caps(b: RosterBuilder, lp: _Lp, X: dict, O: dict) -> None:
     """The hard headcount per slot and staff per day."""
+    on_duty_at = _columns_by(O, lambda key: (key[1], key[2]))  # (day, slot) -> the classes' on-duty columns
+    working_on = _columns_by(X, lambda key: key[1])  # day -> the groups' template columns
     for rule in b.rules:
         if isinstance(rule, HeadcountOnDuty):
             for d, day in enumerate(b.days):
                 for s in range(len(day.slots)):
-                    lp.row({col: 1.0 for (c, dd, ss), col in O.items() if dd == d and ss == s}, -math.inf, rule.maximum)
+                    lp.row({col: 1.0 for _, col in on_duty_at.get((d, s), ())}, -math.inf, rule.maximum)
         elif isinstance(rule, StaffPerDay):
             for d in range(len(b.days)):
-                lp.row({col: 1.0 for (g, dd, t), col in X.items() if dd == d}, -math.inf, rule.maximum)
+                lp.row({col: 1.0 for _, col in working_on.get(d, ())}, -math.inf, rule.maximum)
+
+
+def _columns_by(columns: dict, key_of) -> dict:
+    """``columns`` (key -> column) as (key, column) pairs grouped by ``key_of(key)``, in one pass: each row then reads only its own."""
+    grouped: dict = defaultdict(list)
+    for key, col in columns.items():
+        grouped[key_of(key)].append((key, col))
+    return grouped
 
 
 def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> dict[tuple[str, int, int], int]:
@@ -294,6 +305,11 @@ class StaffingBound:
     result: LpResult
     on_duty: dict[tuple[frozenset, int, int], float] | None = None
 
+    @classmethod
+    def none(cls, seconds: float = 0.0) -> "StaffingBound":
+        """No bound (-inf) and no target: there was no LP, or solving it failed."""
+        return cls(LpResult(-math.inf, None, False, seconds))
+
 
 def staffing_bound(b: RosterBuilder, time_limit: float) -> StaffingBound:
     """A proven lower bound of ``b``'s objective (scaled units, as ``BestObjectiveBound``) from :func:`staffing_lp`.
@@ -304,7 +320,7 @@ def staffing_bound(b: RosterBuilder, time_limit: float) -> StaffingBound:
     started = time.perf_counter()
     built = staffing_lp(b)
     if built is None:
-        return StaffingBound(LpResult(-math.inf, None, False, time.perf_counter() - started))
+        return StaffingBound.none(time.perf_counter() - started)
     result = clp_bound(built.relaxation, time_limit - (time.perf_counter() - started))
     result.seconds = time.perf_counter() - started
     if result.values is None:
