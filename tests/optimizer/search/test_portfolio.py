@@ -6,6 +6,7 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.optimizer.core.cbc_backend import CbcSolution
+from staffline.optimizer.core.shift_model import SCALE
 from staffline.optimizer.roster import build_waits, plan_days
 from staffline.optimizer.search import portfolio
 from staffline.pipeline import forecast_week
@@ -28,3 +29,33 @@ def test_a_cbc_bound_without_a_roster_still_bounds_the_roster(monkeypatch):
     _, found, bound, status, _ = portfolio.search_portfolio(built, inst, 3.0, 2, 0, None)
     assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert cbc_bound <= bound.BestObjectiveBound() <= found.ObjectiveValue() + 1e-6
+
+
+def test_when_cbc_overran_and_cp_sat_had_no_time_the_first_roster_stands(monkeypatch):
+    """CBC ran into CP-SAT's time without a roster and CP-SAT found none: the roster found beside CBC is the answer, a valid one."""
+    inst = small_branch(n_staff=5, n_roles=2, seed=3)
+    days = plan_days(inst, WEEK)
+    waits, _ = build_waits(inst, forecast_week(inst, WEEK), days, "lagged")
+    built = portfolio.ModelFactory(inst, days, waits, build_rules(inst, None, None, None))
+    stopped = CbcSolution(cp_model.UNKNOWN, None, None, 0.1)
+    monkeypatch.setattr(portfolio, "search_cbc", lambda built, *a, **k: (built(), stopped, stopped, cp_model.UNKNOWN, 0.1))
+    hints = []
+
+    def nothing_found(built, instance, time_limit, workers, seed, progress, hint=None, known_bound=None):
+        hints.append(hint)
+        b = built()
+        return b, None, portfolio.ProvenBound(0.0), cp_model.UNKNOWN, 0.0
+
+    monkeypatch.setattr(portfolio, "search_cpsat", nothing_found)
+    shown = []
+    b, found, bound, status, _ = portfolio.search_portfolio(built, inst, 10.0, 2, 0, lambda *a: shown.append(a))
+    assert status == cp_model.FEASIBLE
+    assert hints[0] is not None and len(hints[0]) == len(b.model.Proto().variables)  # CP-SAT was to start from it
+    objective = found.ObjectiveValue()
+    assert shown and shown[0][1] * SCALE == objective  # the progress callback saw it arrive
+    # a roster of the model: every shift variable has a value, and fixing them to it leaves the model feasible
+    fixed = b.with_shifts_fixed({(i, d): t for (i, d), options in b.x.items() for t, var in options.items() if found.Value(var)})
+    check = cp_model.CpSolver()
+    check.parameters.max_time_in_seconds = 10
+    assert check.Solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert check.ObjectiveValue() <= objective + 1e-6
