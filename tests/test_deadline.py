@@ -7,6 +7,7 @@ from staffline.deadline import (
     AFTER_SEARCH_SHARE,
     ROLE_DAY_MOST_SECONDS,
     ROLE_SECONDS_PER_EMPLOYEE_DAY,
+    ROLE_SHARE,
     TAIL_SECONDS_PER_EMPLOYEE_DAY,
     Deadline,
     SharedWall,
@@ -60,15 +61,15 @@ def test_after_search_reserve_grows_with_the_roster_and_never_takes_the_limit():
     roles, small_tail = after_search_reserve(5, 7, 60.0)
     assert roles == pytest.approx(7 * ROLE_SECONDS_PER_EMPLOYEE_DAY * 5)  # small days: under a day's budget
     assert small_tail == pytest.approx(AFTER_SEARCH_FLOOR + TAIL_SECONDS_PER_EMPLOYEE_DAY * 35)
-    jiangdong_roles, tail = after_search_reserve(11, 7, 60.0)
-    assert jiangdong_roles == pytest.approx(7 * role_day_seconds(60.0)) and tail > small_tail
+    jiangdong_roles, tail = after_search_reserve(11, 7, 60.0, threads=2)
+    assert jiangdong_roles == pytest.approx(4 * role_day_seconds(60.0)) and tail > small_tail  # four rounds of two days
     big_roles, big_tail = after_search_reserve(150, 7, 300.0)
     assert big_roles == pytest.approx(7 * role_day_seconds(300.0)) and big_tail > tail  # a day's budget caps role assignment
+    assert after_search_reserve(11, 7, 60.0)[0] == pytest.approx(ROLE_SHARE * 60.0)  # one thread: 7 days' budgets, capped
+    assert after_search_reserve(11, 28, 120.0, threads=2)[0] == pytest.approx(ROLE_SHARE * 120.0)  # four weeks: capped
     assert sum(after_search_reserve(300, 7, 60.0)) == pytest.approx(AFTER_SEARCH_SHARE * 60.0)  # the search keeps most
-    squeezed = after_search_reserve(11, 7, 2.0)
-    assert sum(squeezed) == pytest.approx(AFTER_SEARCH_SHARE * 2.0) and squeezed[0] / squeezed[1] == pytest.approx(
-        7 * role_day_seconds(2.0) / tail
-    )
+    squeezed = after_search_reserve(11, 7, 2.0, threads=2)
+    assert sum(squeezed) == pytest.approx(AFTER_SEARCH_SHARE * 2.0) and squeezed[0] / squeezed[1] == pytest.approx(ROLE_SHARE * 2.0 / tail)
 
 
 def test_role_day_seconds_grow_with_the_limit_between_half_a_second_and_three():
