@@ -30,9 +30,9 @@ AFTER_SEARCH_FLOOR = 1.0  # even a five-staff week needs about this much (Python
 AFTER_SEARCH_SHARE = 0.35  # never more than this share of the limit: the search must keep most of it
 # Role assignment's reserve at most this share of the limit. A four-week jiangdong plan (28 days, 120 s, 2 threads)
 # reserved 40 s and left each week alone about 15 s of CBC, which found no roster for 3 of 4 weeks (roster gap
-# 7.8% / 10.0%); with about 15 s reserved the weeks got 19 s, 2 of 4 had CBC rosters (5.7% / 6.4%), and role
-# assignment, polished person by person, lost no more (0.90-0.97% of the objective, against 0.75-0.95%). One-week
-# plans with two threads reserve 10-16% and keep their time.
+# 7.8% / 10.0%); capped (24 s) the weeks got 18 s, 2 of 4 had CBC rosters (6.0% / 6.3%), and role assignment,
+# polished person by person, lost no more (0.80-0.94% of the objective, against 0.75-0.95%). One-week plans with
+# two threads reserve 10-16% and keep their time.
 ROLE_SHARE = 0.2
 
 

@@ -29,7 +29,7 @@ from ortools.sat.python import cp_model
 
 from staffline.optimizer.core.branch_model import add_wait_cuts
 from staffline.optimizer.core.templates import shift_parts
-from staffline.optimizer.role_polish import DayPrices, day_objective, polish_roles
+from staffline.optimizer.role_polish import DayPrices, count_changes, count_mismatch, day_objective, polish_roles
 
 MINIMUM_WEIGHT = 1000
 WHOLE_DAY_SECONDS = 0.3  # deterministic budget of the whole-day start (:func:`whole_day_roles`)
@@ -99,18 +99,18 @@ def assign_day(
         fixed or {},
     )
     simple = whole_day_roles(people, targets, fixed or {}, minimums or {}, maximums or {}, seed)
-    polish = time.monotonic()
+    polishing = time.monotonic()
     if not extensions:  # overtime slots are not in ``people``: polishing knows nothing of them
         simple = polish_roles(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
-    polish = time.monotonic() - polish  # about what polishing CP-SAT's answer will take
-    if wall_limit is not None and wall_limit - (time.monotonic() - started) < 2 * polish + CP_SAT_LEAST_SECONDS:
+    polish_seconds = time.monotonic() - polishing  # about what polishing CP-SAT's answer will take
+    if wall_limit is not None and wall_limit - (time.monotonic() - started) < 2 * polish_seconds + CP_SAT_LEAST_SECONDS:
         return _counted(simple, people, targets, change_weight)  # a big day that polishing took to its end: no time to search on
     m, z = day_model(people, block_slots, prices, extensions or {}, on_duty_max)
     for (pid, s, r), v in z.items():  # extension slots (not worked in the simple assignment) hinted off
         m.AddHint(v, int(simple.get((pid, s)) == r))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = time_limit  # repeatable unless the wall-clock guard ends it first
-    left = None if wall_limit is None else wall_limit - (time.monotonic() - started) - polish
+    left = None if wall_limit is None else wall_limit - (time.monotonic() - started) - polish_seconds
     solver.parameters.max_time_in_seconds = 4 * time_limit if left is None else max(0.0, min(4 * time_limit, left))
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -292,23 +292,6 @@ def one_role_each(people, targets: dict, fixed: dict[tuple[str, int], str]) -> d
         for s in slots:
             roles_of[pid, s] = fixed.get((pid, s), best)
     return roles_of
-
-
-def count_mismatch(roles_of: dict[tuple[str, int], str], people, targets: dict) -> int:
-    """Total |persons on a role - the class count wanted| over classes, slots and roles."""
-    have: dict[tuple[frozenset, int, str], int] = {}
-    for pid, roles, slots in people:
-        for s in slots:
-            for r in roles:  # every (class, slot, role) someone could fill, as the model counts them
-                have.setdefault((frozenset(roles), s, r), 0)
-            key = (frozenset(roles), s, roles_of[pid, s])
-            have[key] += 1
-    return int(sum(abs(n - targets.get(k, 0)) for k, n in have.items()))
-
-
-def count_changes(roles_of: dict[tuple[str, int], str], people) -> int:
-    """Desk changes: neighbouring worked slots of a person on different roles (as :func:`_desk_changes` counts)."""
-    return sum(roles_of[pid, a] != roles_of[pid, b] for pid, _, slots in people for a, b in zip(slots, slots[1:]))
 
 
 @dataclass(frozen=True)

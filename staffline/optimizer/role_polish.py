@@ -105,13 +105,22 @@ def _tangents_at(values: np.ndarray, load: int) -> int:
 def day_objective(people: list[Person], roles_of: Mapping[tuple[str, int], str], prices: DayPrices) -> int:
     """The day's objective of a complete assignment as the CP-SAT model prices it: waits, mismatch, desk changes, moves, broken limits."""
     counts = _Counts.of(people, roles_of, prices)
-    total = counts.waits() + counts.mismatch() + prices.rule_weight * counts.broken()
+    total = (
+        counts.waits() + counts.mismatch() + prices.rule_weight * counts.broken() + prices.change_weight * count_changes(roles_of, people)
+    )
     for pid, roles, slots in people:
-        sequence = [roles_of[pid, s] for s in slots]
-        if len(roles) > 1:
-            total += prices.change_weight * sum(a != b for a, b in zip(sequence, sequence[1:]))
-        total += prices.prefer_weight * sum(prices.moved(pid, s, roles, r) for s, r in zip(slots, sequence))
+        total += prices.prefer_weight * sum(prices.moved(pid, s, roles, roles_of[pid, s]) for s in slots)
     return int(total)
+
+
+def count_mismatch(roles_of: Mapping[tuple[str, int], str], people: list[Person], targets: Mapping) -> int:
+    """Total |persons on a role - the class count wanted| over classes, slots and roles."""
+    return _Counts.of(people, roles_of, DayPrices(targets)).mismatch()
+
+
+def count_changes(roles_of: Mapping[tuple[str, int], str], people: list[Person]) -> int:
+    """Desk changes: neighbouring worked slots of a person on different roles (as the day model counts them; one role never changes)."""
+    return sum(roles_of[pid, a] != roles_of[pid, b] for pid, _, slots in people for a, b in zip(slots, slots[1:]))
 
 
 @dataclass
