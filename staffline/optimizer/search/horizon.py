@@ -22,21 +22,28 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
+import pulp
 from ortools.sat.python import cp_model
 
 from staffline.constraints.rules import ContractHours, Fairness, Rule, StaffRequest, WorkingDays
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData
+from staffline.optimizer.core.cbc_backend import CbcModel
 from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
+from staffline.optimizer.search.lp_bound import relaxation_bound
 from staffline.optimizer.search.portfolio import CBC_MAX_SHIFT_OPTIONS, SEARCHES, ModelFactory, symmetry_groups, warm_start
 from staffline.optimizer.search.warm_start import greedy_roster
 
 WEEKS_SHARE = 0.7  # of the time limit for the weeks alone: the bound, and a roster per week
 COMPLETION_SHARE = 0.35  # of what is left, at most, for completing the joined rosters (roles); the rest hands them round
+LP_END_MARGIN = 3.0  # seconds before the search's end by which the horizon's LP beside the weeks has ended, solved or not
 HAND_ROUND_SHARE = 0.6  # of what is then left for handing the weeks' schedules round; the rest completes that roster
 
 log = logging.getLogger(__name__)  # where the time goes (benchmarks/horizon.py --verbose shows it)
@@ -90,7 +97,8 @@ def search_horizon(
     horizon): the caller searches the whole model instead, which also
     diagnoses it. A week that finds no roster in its time gives the bound
     its search proved, and a neighbouring week's roster stands in
-    (:func:`stand_in`). With two or more workers, a week not begun when the
+    (:func:`stand_in`). Weeks on CBC run side by side, one per worker
+    (:func:`parallel_weeks`). With two or more workers, a week not begun when the
     weeks' share of the time is up is skipped (its bound 0, a neighbour's
     roster): under load CBC's root cuts overran every week's share, and
     with forecast at 11 s the fourth week began about 2 s after the share ended,
@@ -101,36 +109,58 @@ def search_horizon(
     days = built.days
     weeks = len(days) // 7
     alone = without_horizon_limits(instance)
-    chosen: dict[tuple[int, int], int] = {}
-    bound = 0.0
-    missing: dict[int, RosterBuilder] = {}  # weeks that found no roster in their time
-    for w in range(weeks):
+    side_by_side, lp_beside = week_cores(backend, workers, weeks, ModelFactory(instance, days[:7], week_waits(built.waits, 0), []))
+    relaxed: dict[str, float] = {}
+    if lp_beside:  # until the search's end: idle it ends before the weeks do, under load the bound is worth the shared core
+        lp_limit = time_limit - LP_END_MARGIN
+        beside = threading.Thread(target=lambda: relaxed.update(lp=horizon_lp_bound(built, lp_limit)), daemon=True)
+        beside.start()
+
+    def search_week(w: int) -> WeekAlone:
         first = 7 * w
         wdays, wwaits = days[first : first + 7], week_waits(built.waits, first)
         this = week_of(alone, w)
         rules = [r for r in rules_of_week(this, wdays, wwaits, w == 0) if not isinstance(r, Fairness)]
-        budget = week_budget(time_limit, weeks, w, elapsed(started), workers == 1)
+        budget = week_budget(time_limit, weeks, w, elapsed(started), workers == 1, side_by_side)
         factory = ModelFactory(this, wdays, wwaits, rules)
         if workers > 1 and elapsed(started) >= WEEKS_SHARE * time_limit:  # out of the weeks' time: a roster comes first
-            missing[w] = factory()
             log.info("week %d alone: skipped (the weeks' share is up at %.1f s), bound 0", w + 1, elapsed(started))
-            continue
-        wb, solver, bound_solver, status, _ = SEARCHES[week_search(backend, factory, workers)](factory, this, budget, workers, seed, None)
+            return WeekAlone(factory(), None, 0.0)
+        threads = workers if side_by_side == 1 and not lp_beside else 1  # weeks on CBC: a process (one core) each
+        wb, solver, bound_solver, status, _ = SEARCHES[week_search(backend, factory, workers)](factory, this, budget, threads, seed, None)
         if status == cp_model.INFEASIBLE:
-            return None
+            return WeekAlone(wb, None, 0.0, infeasible=True)
         # proven even when the search found no roster (CBC's root bound, perhaps weak); never below 0, which every
         # objective term is at least (a bound CBC logged before its first LP can be -1e50)
-        bound += max(0.0, bound_solver.BestObjectiveBound())
+        week_bound = max(0.0, bound_solver.BestObjectiveBound())
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        shifts = None
         if found:
             week = {(i, d): t for (i, d), options in wb.x.items() for t, var in options.items() if solver.Value(var)}
-            chosen.update({(i, first + d): t for (i, d), t in week.items()})
-        else:
-            missing[w] = wb
+            shifts = {(i, first + d): t for (i, d), t in week.items()}
         value = solver.ObjectiveValue() / SCALE if found else None
-        log.info(
-            "week %d alone: roster %s, bound %.1f, at %.1f s", w + 1, value, bound_solver.BestObjectiveBound() / SCALE, elapsed(started)
-        )
+        log.info("week %d alone: roster %s, bound %.1f, at %.1f s", w + 1, value, week_bound / SCALE, elapsed(started))
+        return WeekAlone(wb, shifts, week_bound)
+
+    with ThreadPoolExecutor(max_workers=side_by_side) as pool:  # in week order: a week starts when a core is free
+        results = list(pool.map(search_week, range(weeks)))
+    if any(r.infeasible for r in results):
+        return None  # (an LP still running ends at its limit)
+    chosen: dict[tuple[int, int], int] = {}
+    for r in results:
+        chosen.update(r.shifts or {})
+    weeks_bound = sum(r.bound for r in results)
+
+    def proven() -> float:
+        """The best bound so far: the weeks', or the whole horizon's LP once it is solved."""
+        return max(weeks_bound, relaxed.get("lp", 0.0))
+
+    def with_lp() -> float:
+        """The bound once the LP beside has ended (by the search's end at the latest)."""
+        if lp_beside:
+            beside.join()
+        return proven()
+    missing = {w: r.builder for w, r in enumerate(results) if r.shifts is None}  # weeks that found no roster in their time
     for w, wb in missing.items():
         chosen.update(stand_in(wb, days, chosen, w, sorted(set(range(weeks)) - set(missing), key=lambda k: abs(k - w))))
     b = built()
@@ -152,7 +182,7 @@ def search_horizon(
         start = {(i, d): t for (i, d), options in b.x.items() for t, x in options.items() if joined.Value(x)}
         solver = joined
         if progress is not None:  # the horizon's first roster (the web worker's chart, the CLI's progress line)
-            progress(elapsed(started), joined.ObjectiveValue() / SCALE, bound / SCALE)
+            progress(elapsed(started), joined.ObjectiveValue() / SCALE, proven() / SCALE)
         handing = hand_round_budget(then, completion)
         handed = hand_round(b, joined, start, handing, workers, seed)
         if handed is not None and handed != start:
@@ -162,13 +192,13 @@ def search_horizon(
             if verified is not None and verified.ObjectiveValue() < joined.ObjectiveValue():
                 solver = verified
                 if progress is not None:
-                    progress(elapsed(started), verified.ObjectiveValue() / SCALE, bound / SCALE)
+                    progress(elapsed(started), verified.ObjectiveValue() / SCALE, proven() / SCALE)
         log.info("schedules handed round: %.1f at %.1f s", solver.ObjectiveValue() / SCALE, elapsed(started))
-        return b, solver, ProvenBound(bound), cp_model.FEASIBLE, elapsed(started)
+        return b, solver, ProvenBound(with_lp()), cp_model.FEASIBLE, elapsed(started)
     # the joined rosters break a rule of the whole model (or completing them took too long): CP-SAT on it from them
     solver, status = solve_model(b, then, workers, seed, progress)
     log.info("whole model: status %s, at %.1f s", solver.StatusName(status), elapsed(started))
-    return b, solver, ProvenBound(max(bound, solver.BestObjectiveBound())), status, elapsed(started)
+    return b, solver, ProvenBound(max(with_lp(), solver.BestObjectiveBound())), status, elapsed(started)
 
 
 def hand_round_budget(then: float, completion: float) -> float:
@@ -183,8 +213,61 @@ def hand_round_budget(then: float, completion: float) -> float:
     return max(1.0, min(HAND_ROUND_SHARE * then, then - completion))
 
 
-def week_budget(time_limit: float, weeks: int, w: int, spent: float, deterministic: bool) -> float:
+@dataclasses.dataclass
+class WeekAlone:
+    """What a week alone gave: its model, its shifts in the horizon's day numbers (None: no roster in its time) and its proven bound."""
+
+    builder: RosterBuilder
+    shifts: dict[tuple[int, int], int] | None
+    bound: float
+    infeasible: bool = False
+
+
+def week_cores(backend: str, workers: int, weeks: int, factory: ModelFactory) -> tuple[int, bool]:
+    """How the weeks alone share the workers: (weeks searched at once, whether the horizon's LP runs beside them on a core of its own).
+
+    Why: a week on CBC is one process on one core (PuLP's CBC with two
+    threads gave the same rosters as with one: jiangdong weeks, 15 s each,
+    3,552 / 3,069 / 3,105 / 3,062 both ways), so with two workers the second
+    core sat idle for the weeks' whole share. It now solves the whole
+    horizon's LP relaxation (:func:`horizon_lp_bound`), and further workers
+    take weeks side by side. CP-SAT weeks (one worker, or weeks too big for
+    CBC) use every worker themselves: one at a time, no LP. ``factory`` is
+    any week's model (they are the same size).
+    """
+    if workers > 1 and week_search(backend, factory, workers) == "cbc":
+        return max(1, min(workers - 1, weeks)), True
+    return 1, False
+
+
+def horizon_lp_bound(built: ModelFactory, time_limit: float) -> float:
+    """A proven bound of the whole horizon's model from its LP relaxation (scaled units; 0 when there is none in ``time_limit``).
+
+    Why: the weeks alone bound the horizon without its ``[fairness]``
+    rules, which are not free. Evening out hours means giving hours to
+    dearer staff, and the LP relaxation of the whole model sees that trade
+    (jiangdong, four weeks: the weeks' bounds add up to 12,711, the LP of
+    the whole model is 12,823; it takes CLP's barrier about 50 s on one
+    core, idle). The LP cannot see the Saturday and late-shift spreads,
+    which fractional shifts even out.
+    """
+    started = time.perf_counter()
+    try:
+        problem = built(CbcModel()).model.problem
+        result = relaxation_bound(problem, time_limit - (time.perf_counter() - started))
+    except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or CLP failed: the bound is an extra
+        log.warning("horizon LP bound skipped: %s", error)
+        return 0.0
+    log.info("horizon LP: bound %s after %.1f s", result.bound / SCALE if result.optimal else None, time.perf_counter() - started)
+    return max(0.0, result.bound) if result.optimal else 0.0
+
+
+def week_budget(time_limit: float, weeks: int, w: int, spent: float, deterministic: bool, side_by_side: int = 1) -> float:
     """Seconds for week ``w`` alone: an equal share of :data:`WEEKS_SHARE` of the limit, plus what earlier weeks left.
+
+    ``side_by_side`` weeks run at once (:func:`parallel_weeks`), so the
+    share is per *wave* of that many weeks: four weeks two at a time get
+    half the share each, not a quarter.
 
     Why: a week that proves its optimum early (jiangdong idle: 10-35 s on
     CBC) leaves seconds a later, harder week needs (weeks 2-3 of the
@@ -195,10 +278,10 @@ def week_budget(time_limit: float, weeks: int, w: int, spent: float, determinist
     keep fixed shares (``deterministic``): their time is deterministic, not
     measured, so that the plan repeats on a busy machine.
     """
-    share = max(1.0, WEEKS_SHARE * time_limit / weeks)
+    share = max(1.0, WEEKS_SHARE * time_limit / math.ceil(weeks / side_by_side))
     if deterministic:
         return share
-    return max(share, (WEEKS_SHARE * time_limit - spent) / (weeks - w))
+    return max(share, (WEEKS_SHARE * time_limit - spent) / math.ceil((weeks - w) / side_by_side))
 
 
 def stand_in(wb: RosterBuilder, days: list[DayGrid], chosen: dict[tuple[int, int], int], w: int, donors: list[int]) -> dict:

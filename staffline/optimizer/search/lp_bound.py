@@ -13,13 +13,15 @@ float64's summation error and floored.
 
 The LP is solved by CLP, CBC's LP solver, which PuLP already runs for the
 portfolio (:func:`~staffline.optimizer.core.cbc_backend.solve_lp`). The LPs
-come from :mod:`~staffline.optimizer.search.staffing_bound`.
+come from :mod:`~staffline.optimizer.search.staffing_bound`, or are the
+relaxation of a whole roster model built for CBC (:func:`relaxation_bound`).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,3 +117,64 @@ def clp_bound(lp: LinearRelaxation, time_limit: float) -> LpResult:
     value = float(pulp.value(problem.objective) or 0.0)
     values = np.array([v.varValue or 0.0 for v in columns], dtype=float)
     return LpResult(dual_bound(lp, duals), value, True, time.perf_counter() - started, values)
+
+
+def relaxation_of(problem: pulp.LpProblem, rows: Sequence[pulp.LpConstraint]) -> LinearRelaxation:
+    """``problem``'s linear relaxation (integrality dropped) as arrays, its rows in the order of ``rows`` (its constraints).
+
+    PuLP keeps a row as ``expression + constant (sense) 0``: ``>=`` rows get
+    the lower side ``-constant``, ``<=`` rows the upper one, ``==`` both.
+    """
+    columns = problem.variables()
+    index = {var.name: j for j, var in enumerate(columns)}
+    row_ids, col_ids, values = [], [], []
+    row_lo = np.full(len(rows), -np.inf)
+    row_hi = np.full(len(rows), np.inf)
+    for k, row in enumerate(rows):
+        for var, coef in row.items():
+            row_ids.append(k)
+            col_ids.append(index[var.name])
+            values.append(coef)
+        side = -float(row.constant)
+        if row.sense >= 0:  # >= or ==
+            row_lo[k] = side
+        if row.sense <= 0:  # <= or ==
+            row_hi[k] = side
+    cost = np.zeros(len(columns))
+    for var, coef in problem.objective.items():
+        cost[index[var.name]] = coef
+    bounds = lambda value, default: default if value is None else float(value)  # noqa: E731
+    return LinearRelaxation(
+        lower=np.array([bounds(v.lowBound, -np.inf) for v in columns]),
+        upper=np.array([bounds(v.upBound, np.inf) for v in columns]),
+        cost=cost,
+        offset=float(problem.objective.constant),
+        row_lo=row_lo,
+        row_hi=row_hi,
+        rows=np.array(row_ids, dtype=np.int64),
+        cols=np.array(col_ids, dtype=np.int64),
+        vals=np.array(values, dtype=float),
+    )
+
+
+def constraints_of(problem: pulp.LpProblem) -> list[pulp.LpConstraint]:
+    """``problem``'s constraints in order: PuLP 3.3 calls ``constraints`` (a list; the mapping is deprecated), older PuLP has a dict."""
+    if callable(problem.constraints):
+        return list(problem.constraints())
+    return list(problem.constraints.values())
+
+
+def relaxation_bound(problem: pulp.LpProblem, time_limit: float) -> LpResult:
+    """A proven lower bound of a MILP built for CBC (a :class:`~staffline.optimizer.core.cbc_backend.CbcModel`'s problem) from its LP relaxation.
+
+    CLP's barrier solves the relaxation in place (the variables then hold its
+    values: the problem serves the bound only), and :func:`dual_bound` of its
+    duals is the proof, as for the staffing LP.
+    """
+    started = time.perf_counter()
+    if not solve_lp(problem, time_limit):
+        return LpResult(-math.inf, None, False, time.perf_counter() - started)
+    rows = constraints_of(problem)
+    duals = np.array([row.pi or 0.0 for row in rows])
+    value = float(pulp.value(problem.objective) or 0.0)
+    return LpResult(dual_bound(relaxation_of(problem, rows), duals), value, True, time.perf_counter() - started)

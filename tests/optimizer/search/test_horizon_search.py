@@ -134,6 +134,45 @@ def test_a_week_without_a_roster_takes_its_neighbours_shifts_where_they_are_allo
     assert moved == {(0, 7): 0, (0, 8): 0, (0, 9): 0, (1, 7): 0, (1, 9): 0}
 
 
+def test_weeks_side_by_side_share_the_time_per_wave():
+    """Four weeks two at a time get half the weeks' share each (a wave), and what is left goes to the waves still to run."""
+    from staffline.optimizer.search.horizon import WEEKS_SHARE, week_budget
+
+    assert week_budget(100, 4, 0, spent=0.0, deterministic=False, side_by_side=2) == WEEKS_SHARE * 100 / 2
+    assert week_budget(100, 4, 2, spent=10.0, deterministic=False, side_by_side=2) == WEEKS_SHARE * 100 - 10  # the last wave
+    assert week_budget(100, 3, 0, spent=0.0, deterministic=False, side_by_side=2) == WEEKS_SHARE * 100 / 2  # 3 weeks: 2 waves
+
+
+def test_cbc_weeks_leave_a_core_to_the_horizons_lp_and_cp_sat_weeks_take_every_worker():
+    from staffline.optimizer.search.horizon import week_cores
+
+    roles = ("counter", "lobby")
+    inst = four_hour_branch([person(i, roles) for i in (1, 2, 3)], fairness=NO_FAIRNESS)
+    week = ModelFactory(inst, plan_days(inst, WEEK, 1), WaitData(curves={}, busy={}), [])
+    assert week_cores("portfolio", 2, 4, week) == (1, True)  # CBC on one core, the LP on the other
+    assert week_cores("portfolio", 4, 4, week) == (3, True)
+    assert week_cores("portfolio", 1, 4, week) == (1, False)  # one worker: CP-SAT, repeatable
+    assert week_cores("cpsat", 2, 4, week) == (1, False)
+
+
+def test_the_horizons_lp_bound_is_at_most_the_proven_optimum_of_the_whole_model():
+    """Two weeks with every fairness rule on: CP-SAT proves the whole model's optimum; the LP relaxation's bound is below it and above 0."""
+    from staffline.optimizer.search.horizon import horizon_lp_bound
+
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    fairness = dataclasses.replace(NO_FAIRNESS, saturdays=100.0, late_shifts=10.0, hours_above_minimum=2.0)
+    inst = four_hour_branch(staff, fairness=fairness)
+    walk_ins, _ = fit_walk_ins(inst, WEEK, "profile", weeks=2)
+    days = plan_days(inst, WEEK, 2)
+    waits, _ = build_waits(inst, demand_from(inst, walk_ins), days, inst.branch.objective.wait_method)
+    whole = ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))
+    _, solver, _, status, _ = SEARCHES["cpsat"](whole, inst, 10, 1, 0, None)
+    assert solver.StatusName(status) == "OPTIMAL"
+    bound = horizon_lp_bound(whole, 20.0)
+    assert 0 < bound <= solver.ObjectiveValue() + 1e-6
+
+
 def test_weeks_share_their_time_and_pass_on_what_an_early_week_left():
     """Equal shares for one-worker (repeatable) plans; otherwise what earlier weeks left goes to the weeks still to run, never less."""
     from staffline.optimizer.search.horizon import WEEKS_SHARE, week_budget
@@ -196,16 +235,19 @@ def test_joined_completions_out_of_time_leave_the_whole_model_a_valid_search(mon
 
 
 def test_weeks_not_begun_when_their_share_is_up_are_skipped_for_a_roster(monkeypatch):
-    """Two workers, the weeks' share already up: no week is searched (each counts 0 in the bound); greedy shifts stand in and the plan still has a roster."""
+    """Two workers, the weeks' share already up: no week is searched (each counts 0); greedy shifts stand in and the plan still has a roster.
+
+    Its bound is then the whole horizon's LP relaxation, solved beside the weeks.
+    """
     import staffline
     from staffline.optimizer.search import horizon
 
     searched = []
     monkeypatch.setattr(horizon, "WEEKS_SHARE", 0.0)
-    monkeypatch.setattr(horizon, "week_search", lambda *args: searched.append(args) or "cbc")
+    monkeypatch.setattr(horizon, "SEARCHES", {name: lambda *args: searched.append(args) for name in horizon.SEARCHES})
     roles = ("counter", "lobby")
     inst = four_hour_branch([person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)], fairness=NO_FAIRNESS)
     p = staffline.plan(inst, WEEK, weeks=2, time_limit=8, workers=2, seed=0, model="profile")
     assert searched == []
     assert p.status in ("optimal", "feasible"), p.result.message
-    assert p.kpis["bound"] == 0.0  # the skipped weeks' bound: 0, which every objective term is at least
+    assert 0 < p.kpis["bound"] <= p.kpis["objective"]  # the LP's: the skipped weeks count 0

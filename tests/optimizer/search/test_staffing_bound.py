@@ -135,3 +135,21 @@ def test_a_failing_lp_costs_the_bound_not_the_roster(monkeypatch):
     p = plan(small_branch(4, 2, seed=3), WEEK, time_limit=4, workers=2, seed=0, model="profile")
     assert p.status in ("optimal", "feasible"), p.result.message
     assert 0 < p.result.bound <= p.result.objective + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_lps(), st.floats(-50, 50, allow_nan=False), st.lists(st.booleans(), min_size=5, max_size=5))
+def test_a_milps_relaxation_bound_is_its_lp_optimum(lp, offset, integer):
+    """relaxation_bound on a PuLP problem (some variables integer, constants on both sides) proves what CLP finds for the same LP as arrays."""
+    from staffline.optimizer.search.lp_bound import as_pulp, relaxation_bound
+
+    lp.offset = offset
+    reference = clp_bound(lp, 20.0)
+    problem, columns, _ = as_pulp(lp)
+    for var, whole in zip(columns, integer):
+        if whole:
+            var.cat = "Integer"  # dropped by the relaxation
+    result = relaxation_bound(problem, 20.0)
+    assert result.optimal and reference.optimal
+    assert result.lp_value == pytest.approx(reference.lp_value, abs=1e-6)
+    assert reference.lp_value - 2.0 < result.bound <= reference.lp_value + 1e-6
