@@ -160,6 +160,7 @@ def search_horizon(
         if lp_beside:
             beside.join()
         return proven()
+
     missing = {w: r.builder for w, r in enumerate(results) if r.shifts is None}  # weeks that found no roster in their time
     for w, wb in missing.items():
         chosen.update(stand_in(wb, days, chosen, w, sorted(set(range(weeks)) - set(missing), key=lambda k: abs(k - w))))
