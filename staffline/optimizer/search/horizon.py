@@ -98,7 +98,7 @@ def search_horizon(
     diagnoses it. A week that finds no roster in its time gives the bound
     its search proved, and a neighbouring week's roster stands in
     (:func:`stand_in`). Weeks on CBC run side by side, one per worker
-    (:func:`parallel_weeks`). With two or more workers, a week not begun when the
+    (:func:`week_cores`), with the horizon's LP beside them. With two or more workers, a week not begun when the
     weeks' share of the time is up is skipped (its bound 0, a neighbour's
     roster): under load CBC's root cuts overran every week's share, and
     with forecast at 11 s the fourth week began about 2 s after the share ended,
@@ -111,7 +111,7 @@ def search_horizon(
     alone = without_horizon_limits(instance)
     side_by_side, lp_beside = week_cores(backend, workers, weeks, ModelFactory(instance, days[:7], week_waits(built.waits, 0), []))
     relaxed: dict[str, float] = {}
-    if lp_beside:  # until the search's end: idle it ends before the weeks do, under load the bound is worth the shared core
+    if lp_beside:  # until the search's end at the latest (7 s on jiangdong's four weeks, idle)
         lp_limit = time_limit - LP_END_MARGIN
         beside = threading.Thread(target=lambda: relaxed.update(lp=horizon_lp_bound(built, lp_limit)), daemon=True)
         beside.start()
@@ -126,7 +126,7 @@ def search_horizon(
         if workers > 1 and elapsed(started) >= WEEKS_SHARE * time_limit:  # out of the weeks' time: a roster comes first
             log.info("week %d alone: skipped (the weeks' share is up at %.1f s), bound 0", w + 1, elapsed(started))
             return WeekAlone(factory(), None, 0.0)
-        threads = workers if side_by_side == 1 and not lp_beside else 1  # weeks on CBC: a process (one core) each
+        threads = workers if side_by_side == 1 else 1  # weeks on CBC: a process (one core) each
         wb, solver, bound_solver, status, _ = SEARCHES[week_search(backend, factory, workers)](factory, this, budget, threads, seed, None)
         if status == cp_model.INFEASIBLE:
             return WeekAlone(wb, None, 0.0, infeasible=True)
@@ -225,19 +225,19 @@ class WeekAlone:
 
 
 def week_cores(backend: str, workers: int, weeks: int, factory: ModelFactory) -> tuple[int, bool]:
-    """How the weeks alone share the workers: (weeks searched at once, whether the horizon's LP runs beside them on a core of its own).
+    """How the weeks alone share the workers: (weeks searched at once, whether the horizon's LP runs beside them).
 
     Why: a week on CBC is one process on one core (PuLP's CBC with two
     threads gave the same rosters as with one: jiangdong weeks, 15 s each,
     3,552 / 3,069 / 3,105 / 3,062 both ways), so with two workers the second
-    core sat idle for the weeks' whole share. It now solves the whole
-    horizon's LP relaxation (:func:`horizon_lp_bound`), and further workers
-    take weeks side by side. CP-SAT weeks (one worker, or weeks too big for
-    CBC) use every worker themselves: one at a time, no LP. ``factory`` is
-    any week's model (they are the same size).
+    core sat idle for the weeks' whole share. Now each worker takes a week,
+    and the whole horizon's LP relaxation (:func:`horizon_lp_bound`, 7 s
+    on jiangdong's four weeks) runs beside them at the start. CP-SAT weeks
+    (one worker, or weeks too big for CBC) use every worker themselves: one
+    at a time, no LP. ``factory`` is any week's model (they are the same size).
     """
     if workers > 1 and week_search(backend, factory, workers) == "cbc":
-        return max(1, min(workers - 1, weeks)), True
+        return max(1, min(workers, weeks)), True
     return 1, False
 
 
@@ -245,16 +245,18 @@ def horizon_lp_bound(built: ModelFactory, time_limit: float) -> float:
     """A proven bound of the whole horizon's model from its LP relaxation (scaled units; 0 when there is none in ``time_limit``).
 
     Why: the weeks alone bound the horizon without its ``[fairness]``
-    rules, which are not free. Evening out hours means giving hours to
-    dearer staff, and the LP relaxation of the whole model sees that trade
-    (jiangdong, four weeks: the weeks' bounds add up to 12,711, the LP of
-    the whole model is 12,823; it takes CLP's barrier about 50 s on one
-    core, idle). The LP cannot see the Saturday and late-shift spreads,
-    which fractional shifts even out.
+    rules, which are not free, and the LP relaxation of the whole model sees
+    part of their price (jiangdong, four weeks: the weeks' bounds add up to
+    12,711, this LP is 12,823; without the fairness rules it is 12,707, and
+    without the desk-change bound 12,720: the two together are what it
+    prices). The LP cannot see the Saturday and late-shift spreads as such:
+    fractional shifts even them out. The class role-block cuts are left out:
+    they raised this LP by nothing and made CLP's barrier take 51 s instead
+    of 7 s.
     """
     started = time.perf_counter()
     try:
-        problem = built(CbcModel()).model.problem
+        problem = built(CbcModel(), block_cuts=False).model.problem
         result = relaxation_bound(problem, time_limit - (time.perf_counter() - started))
     except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or CLP failed: the bound is an extra
         log.warning("horizon LP bound skipped: %s", error)
@@ -266,7 +268,7 @@ def horizon_lp_bound(built: ModelFactory, time_limit: float) -> float:
 def week_budget(time_limit: float, weeks: int, w: int, spent: float, deterministic: bool, side_by_side: int = 1) -> float:
     """Seconds for week ``w`` alone: an equal share of :data:`WEEKS_SHARE` of the limit, plus what earlier weeks left.
 
-    ``side_by_side`` weeks run at once (:func:`parallel_weeks`), so the
+    ``side_by_side`` weeks run at once (:func:`week_cores`), so the
     share is per *wave* of that many weeks: four weeks two at a time get
     half the share each, not a quarter.
 

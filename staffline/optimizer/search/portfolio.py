@@ -138,9 +138,9 @@ def _symmetric(b: RosterBuilder, groups: list[list[int]], chosen: dict) -> dict:
     return chosen
 
 
-def build_model(instance, days, waits, rules, diagnose=False, model=None) -> RosterBuilder:
-    """The roster model with every rule; ``model`` = a :class:`CbcModel` builds it for CBC."""
-    b = RosterBuilder(instance, days, waits, diagnose=diagnose, model=model)
+def build_model(instance, days, waits, rules, diagnose=False, model=None, block_cuts=True) -> RosterBuilder:
+    """The roster model with every rule; ``model`` = a :class:`CbcModel` builds it for CBC (``block_cuts``: see :class:`RosterBuilder`)."""
+    b = RosterBuilder(instance, days, waits, diagnose=diagnose, model=model, block_cuts=block_cuts)
     b.add_rules(rules)
     return b
 
@@ -171,8 +171,8 @@ class ModelFactory:
         left = [x.remaining() for x in (clock, self.deadline) if x is not None]
         return min(left) if left else None
 
-    def __call__(self, model=None) -> RosterBuilder:
-        b = build_model(self.instance, self.days, self.waits, self.rules, model=model)
+    def __call__(self, model=None, block_cuts: bool = True) -> RosterBuilder:
+        b = build_model(self.instance, self.days, self.waits, self.rules, model=model, block_cuts=block_cuts)
         _symmetry_breaking(b, symmetry_groups(b, self.instance))
         b.build_objective()
         return b

@@ -143,14 +143,14 @@ def test_weeks_side_by_side_share_the_time_per_wave():
     assert week_budget(100, 3, 0, spent=0.0, deterministic=False, side_by_side=2) == WEEKS_SHARE * 100 / 2  # 3 weeks: 2 waves
 
 
-def test_cbc_weeks_leave_a_core_to_the_horizons_lp_and_cp_sat_weeks_take_every_worker():
+def test_cbc_weeks_run_one_per_worker_beside_the_horizons_lp_and_cp_sat_weeks_take_every_worker():
     from staffline.optimizer.search.horizon import week_cores
 
     roles = ("counter", "lobby")
     inst = four_hour_branch([person(i, roles) for i in (1, 2, 3)], fairness=NO_FAIRNESS)
     week = ModelFactory(inst, plan_days(inst, WEEK, 1), WaitData(curves={}, busy={}), [])
-    assert week_cores("portfolio", 2, 4, week) == (1, True)  # CBC on one core, the LP on the other
-    assert week_cores("portfolio", 4, 4, week) == (3, True)
+    assert week_cores("portfolio", 2, 4, week) == (2, True)  # a CBC process a core, the LP beside them
+    assert week_cores("portfolio", 8, 4, week) == (4, True)
     assert week_cores("portfolio", 1, 4, week) == (1, False)  # one worker: CP-SAT, repeatable
     assert week_cores("cpsat", 2, 4, week) == (1, False)
 
