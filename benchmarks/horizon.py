@@ -61,9 +61,10 @@ def main() -> None:
     if args.verbose:
         logging.basicConfig(format="%(relativeCreated)7.0f ms %(message)s")
     phases = Phases()
-    horizon_log = logging.getLogger("staffline.optimizer.search.horizon")
-    horizon_log.setLevel(logging.INFO)
-    horizon_log.addHandler(phases)
+    for name in ("staffline.optimizer.search.horizon", "staffline.optimizer.search.horizon_bound"):
+        horizon_log = logging.getLogger(name)
+        horizon_log.setLevel(logging.INFO)
+        horizon_log.addHandler(phases)
     instance = staffline.load_instance(args.branch)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()

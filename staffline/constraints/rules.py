@@ -280,6 +280,7 @@ class Fairness(Rule):
         top = (24 * 60 if self.aspect == "hours" else 1) * len(b.days) + max((abs(v) for v in self.offsets.values()), default=0)
         hi = b.new_int(-top, top, f"fair_hi_{self.name}")
         lo = b.new_int(-top, top, f"fair_lo_{self.name}")
+        b.spreads[self.name] = (hi, lo)  # a bound may branch on them (horizon_lp_bound)
         for i in people:
             expr = self.counted(b, i) + self.offsets.get(i, 0)
             b.model.Add(hi >= expr)

@@ -39,6 +39,7 @@ class ShiftModel:
         self.rules: list = []
         self.rule_literals: dict[str, cp_model.IntVar] = {}
         self.penalties: dict[str, list[tuple[cp_model.LinearExpr, int]]] = defaultdict(list)
+        self.spreads: dict[str, tuple] = {}  # a [fairness] rule's name -> its (most, least) count variables
         self.x: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
         self.works: dict[tuple[int, int], cp_model.IntVar] = {}
         # what hard rules decide outright, for heuristics that pick shifts without the model (the greedy warm start):

@@ -29,15 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
-import pulp
 from ortools.sat.python import cp_model
 
 from staffline.constraints.rules import ContractHours, Fairness, Rule, StaffRequest, WorkingDays
 from staffline.model import Instance
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData
-from staffline.optimizer.core.cbc_backend import CbcModel
 from staffline.optimizer.core.cpsat_backend import ProvenBound, configure, solve_model
-from staffline.optimizer.search.lp_bound import relaxation_bound
+from staffline.optimizer.search.horizon_bound import horizon_lp_bound
 from staffline.optimizer.search.portfolio import CBC_MAX_SHIFT_OPTIONS, SEARCHES, ModelFactory, symmetry_groups, warm_start
 from staffline.optimizer.search.warm_start import greedy_roster
 
@@ -239,30 +237,6 @@ def week_cores(backend: str, workers: int, weeks: int, factory: ModelFactory) ->
     if workers > 1 and week_search(backend, factory, workers) == "cbc":
         return max(1, min(workers, weeks)), True
     return 1, False
-
-
-def horizon_lp_bound(built: ModelFactory, time_limit: float) -> float:
-    """A proven bound of the whole horizon's model from its LP relaxation (scaled units; 0 when there is none in ``time_limit``).
-
-    Why: the weeks alone bound the horizon without its ``[fairness]``
-    rules, which are not free, and the LP relaxation of the whole model sees
-    part of their price (jiangdong, four weeks: the weeks' bounds add up to
-    12,711, this LP is 12,823; without the fairness rules it is 12,707, and
-    without the desk-change bound 12,720: the two together are what it
-    prices). The LP cannot see the Saturday and late-shift spreads as such:
-    fractional shifts even them out. The class role-block cuts are left out:
-    they raised this LP by nothing and made CLP's barrier take 51 s instead
-    of 7 s.
-    """
-    started = time.perf_counter()
-    try:
-        problem = built(CbcModel(), block_cuts=False).model.problem
-        result = relaxation_bound(problem, time_limit - (time.perf_counter() - started))
-    except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or CLP failed: the bound is an extra
-        log.warning("horizon LP bound skipped: %s", error)
-        return 0.0
-    log.info("horizon LP: bound %s after %.1f s", result.bound / SCALE if result.optimal else None, time.perf_counter() - started)
-    return max(0.0, result.bound) if result.optimal else 0.0
 
 
 def week_budget(time_limit: float, weeks: int, w: int, spent: float, deterministic: bool, side_by_side: int = 1) -> float:

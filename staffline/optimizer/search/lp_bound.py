@@ -169,11 +169,13 @@ def relaxation_bound(problem: pulp.LpProblem, time_limit: float) -> LpResult:
 
     CLP's barrier solves the relaxation in place (the variables then hold its
     values: the problem serves the bound only), and :func:`dual_bound` of its
-    duals is the proof, as for the staffing LP.
+    duals is the proof, as for the staffing LP. A relaxation CLP finds
+    infeasible has the bound +inf (no roster at all), and is not optimal.
     """
     started = time.perf_counter()
     if not solve_lp(problem, time_limit):
-        return LpResult(-math.inf, None, False, time.perf_counter() - started)
+        infeasible = problem.status == pulp.LpStatusInfeasible
+        return LpResult(math.inf if infeasible else -math.inf, None, False, time.perf_counter() - started)
     rows = constraints_of(problem)
     duals = np.array([row.pi or 0.0 for row in rows])
     value = float(pulp.value(problem.objective) or 0.0)
