@@ -155,24 +155,6 @@ def test_cbc_weeks_run_one_per_worker_beside_the_horizons_lp_and_cp_sat_weeks_ta
     assert week_cores("cpsat", 2, 4, week) == (1, False)
 
 
-def test_the_horizons_lp_bound_is_at_most_the_proven_optimum_of_the_whole_model():
-    """Two weeks with every fairness rule on: CP-SAT proves the whole model's optimum; the LP relaxation's bound is below it and above 0."""
-    from staffline.optimizer.search.horizon import horizon_lp_bound
-
-    roles = ("counter", "lobby")
-    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
-    fairness = dataclasses.replace(NO_FAIRNESS, saturdays=100.0, late_shifts=10.0, hours_above_minimum=2.0)
-    inst = four_hour_branch(staff, fairness=fairness)
-    walk_ins, _ = fit_walk_ins(inst, WEEK, "profile", weeks=2)
-    days = plan_days(inst, WEEK, 2)
-    waits, _ = build_waits(inst, demand_from(inst, walk_ins), days, inst.branch.objective.wait_method)
-    whole = ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))
-    _, solver, _, status, _ = SEARCHES["cpsat"](whole, inst, 10, 1, 0, None)
-    assert solver.StatusName(status) == "OPTIMAL"
-    bound = horizon_lp_bound(whole, 20.0)
-    assert 0 < bound <= solver.ObjectiveValue() + 1e-6
-
-
 def test_weeks_share_their_time_and_pass_on_what_an_early_week_left():
     """Equal shares for one-worker (repeatable) plans; otherwise what earlier weeks left goes to the weeks still to run, never less."""
     from staffline.optimizer.search.horizon import WEEKS_SHARE, week_budget
