@@ -10,7 +10,9 @@ its share of the horizon: the horizon's objective is the sum of its weeks'
 only constraints (the horizon's hour limits, days worked across its
 boundaries). So the weeks' proven bounds add up to a valid bound of the
 horizon, and their rosters together are a complete starting roster for the
-whole model. What the weeks alone cannot see is fairness between them:
+whole model. The LP relaxation of the whole model, solved beside the weeks
+(:mod:`~staffline.optimizer.search.horizon_bound`), bounds it better: it
+sees part of what the fairness rules cost. What the weeks alone cannot see is fairness between them:
 handing each week's schedules round among the staff (:func:`hand_round`, a
 small assignment model) fixes that, and the whole model checks and prices
 the result before it is kept. When the
@@ -96,8 +98,8 @@ def search_horizon(
     diagnoses it. A week that finds no roster in its time gives the bound
     its search proved, and a neighbouring week's roster stands in
     (:func:`stand_in`). Weeks on CBC run side by side, one per worker
-    (:func:`week_cores`), with the horizon's LP beside them. With two or more workers, a week not begun when the
-    weeks' share of the time is up is skipped (its bound 0, a neighbour's
+    (:func:`week_cores`), with the horizon's LP beside them. With two or
+    more workers, a week not begun when the weeks' share of the time is up is skipped (its bound 0, a neighbour's
     roster): under load CBC's root cuts overran every week's share, and
     with forecast at 11 s the fourth week began about 2 s after the share ended,
     left the joined rosters 6 s and the plan ended without a roster (jiangdong,
