@@ -100,6 +100,24 @@ class StaffPerDay(Rule):
 
 
 @dataclass
+class DayHeadcount(Rule):
+    """``count`` of ``employees`` (None: everybody) at work on day index ``day``, hard or soft.
+
+    Not a branch rule: how the weeks alone of a multi-week plan follow the
+    Saturday staffing the horizon's LP found cheapest (soft, weighted as the
+    Saturday fairness rule), so that handing schedules round can even them out.
+    """
+
+    day: int = 0
+    count: int = 0
+    employees: tuple[int, ...] | None = None
+
+    def add_to(self, b) -> None:
+        people = range(len(b.employees)) if self.employees is None else self.employees
+        self.limit(b, sum(b.works[i, self.day] for i in people), self.count, self.count, f"headcount_{self.day}")
+
+
+@dataclass
 class ContractHours(Rule):
     """Paid minutes within [min, max] over ``days`` (day indices: one week of a longer horizon; empty = every day)."""
 

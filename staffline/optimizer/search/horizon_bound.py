@@ -52,22 +52,7 @@ Constrain = Callable[[RosterBuilder], None]
 
 def horizon_lp_bound(built: ModelFactory, time_limit: float) -> float:
     """A proven bound of the whole horizon's model (scaled units; 0 when there is none in ``time_limit``)."""
-    started = time.perf_counter()
-    try:
-        plain, b = _solve(built, time_limit, None)
-        if not plain.optimal:
-            return 0.0
-        bound = plain.bound
-        rule = branching_rule(built.rules)
-        if rule is not None:
-            split = spread_split_bound(built, rule, _mean_count(b, rule), time_limit - (time.perf_counter() - started))
-            if split is not None:
-                bound = max(bound, split)
-    except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or CLP failed: the bound is an extra
-        log.warning("horizon LP bound skipped: %s", error)
-        return 0.0
-    log.info("horizon LP: bound %.1f (plain LP %.1f) after %.1f s", bound / SCALE, plain.bound / SCALE, time.perf_counter() - started)
-    return max(0.0, bound)
+    return HorizonLp(built, time_limit).bound()
 
 
 def branching_rule(rules: list) -> Fairness | None:
@@ -80,49 +65,114 @@ def branching_rule(rules: list) -> Fairness | None:
     return max(candidates, key=lambda r: r.weight, default=None)
 
 
-def spread_split_bound(built: ModelFactory, rule: Fairness, mean: float, time_limit: float) -> float | None:
-    """The least bound over the branches "spread >= 1" and "every count == k" (the module docstring), or None if not all solved."""
-    started = time.perf_counter()
-    left = lambda: time_limit - (time.perf_counter() - started)  # noqa: E731
-    apart, _ = _solve(built, left(), lambda b: _spread_at_least_one(b, rule))
-    if not apart.optimal and apart.bound != math.inf:
-        return None
-    lowest, highest = _count_range(built, rule)
-    solved: dict[int, LpResult] = {}
+class HorizonLp:
+    """The whole horizon's LP and its branches on the weightiest count spread, each solved once, on demand, within one deadline.
 
-    def at(k: int) -> LpResult | None:
-        if k not in solved:
-            if not lowest <= k <= highest:  # nobody can count that many (or that few): no roster in this branch
-                solved[k] = LpResult(math.inf, None, False, 0.0)
-            elif len(solved) >= MOST_BRANCH_LPS:
-                return None
+    :meth:`bound` is the proven bound (the module docstring); :meth:`count_plan`
+    reads the cheapest branch as a plan for the weeks alone. Two threads
+    may solve different branches at once.
+    """
+
+    def __init__(self, built: ModelFactory, time_limit: float):
+        self.built = built
+        self.end = time.perf_counter() + time_limit
+        self.rule = branching_rule(built.rules)
+        self.lowest, self.highest = _count_range(built, self.rule) if self.rule is not None else (0, -1)
+        self.solved: dict[object, tuple[LpResult, dict[int, float]]] = {}  # None: plain, "apart": spread >= 1, k: all count k
+
+    def left(self) -> float:
+        return self.end - time.perf_counter()
+
+    def solve(self, key) -> LpResult:
+        """The LP of branch ``key`` (solved now unless it was), with the day totals its solution staffs."""
+        if key not in self.solved:
+            if isinstance(key, int) and not self.lowest <= key <= self.highest:  # nobody can count that: no roster here
+                self.solved[key] = LpResult(math.inf, None, False, 0.0), {}
             else:
-                solved[k], _ = _solve(built, left(), lambda b: _all_count(b, rule, k))
-        result = solved[k]
-        return result if result.optimal or result.bound == math.inf else None  # else: not solved in time
+                constrain = {None: None, "apart": self._spread_at_least_one}.get(key, lambda b: _all_count(b, self.rule, key))
+                result, b = _solve(self.built, self.left(), constrain)
+                self.solved[key] = result, (_counted_days(b, self.rule) if result.optimal and self.rule is not None else {})
+        return self.solved[key][0]
 
-    start = min(max(round(mean), lowest), highest)
-    first = at(start)
-    if first is None or first.bound == math.inf:  # the branch nearest the LP's mean count is no guide to either side
-        return None
-    for step in (1, -1):
-        k, before = start, first
-        while True:
-            k += step
-            here = at(k)
-            if here is None:
-                return None
-            if here.bound == math.inf or here.lp_value >= before.lp_value:  # convex: every k further out costs as much
-                break
-            before = here
-    least = min([apart.bound, *(r.bound for r in solved.values())])
-    log.info(
-        "spread of %s split: >= 1 %.1f; equal counts %s",
-        rule.name,
-        apart.bound / SCALE,
-        {k: round(r.bound / SCALE, 1) for k, r in sorted(solved.items())},
-    )
-    return least
+    def _spread_at_least_one(self, b: RosterBuilder) -> None:
+        most, least = b.spreads[self.rule.name]
+        b.model.Add(most - least >= 1)
+
+    def start(self) -> int | None:
+        """The branch ``k`` nearest the plain LP's mean count (None before the plain LP is solved, or without a rule)."""
+        plain = self.solved.get(None)
+        if self.rule is None or plain is None or not plain[0].optimal:
+            return None
+        counts = plain[1]
+        people = len(range(len(self.built.instance.staff)) if self.rule.employees is None else self.rule.employees)
+        return min(max(round(sum(counts.values()) / people), self.lowest), self.highest)
+
+    def bound(self) -> float:
+        """The proven bound: the plain LP's, raised by the branches when all that are needed are solved (0 for none)."""
+        started = time.perf_counter()
+        try:
+            plain = self.solve(None)
+            if not plain.optimal:
+                return 0.0
+            split = self._split() if self.rule is not None else None
+        except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or CLP failed: the bound is an extra
+            log.warning("horizon LP bound skipped: %s", error)
+            return 0.0
+        bound = plain.bound if split is None else max(plain.bound, split)
+        log.info("horizon LP: bound %.1f (plain LP %.1f) after %.1f s", bound / SCALE, plain.bound / SCALE, time.perf_counter() - started)
+        return max(0.0, bound)
+
+    def _usable(self, result: LpResult) -> bool:
+        return result.optimal or result.bound == math.inf
+
+    def _split(self) -> float | None:
+        """The least bound over "spread >= 1" and "every count == k" (k outward from the mean, stopped by convexity)."""
+        apart = self.solve("apart")
+        start = self.start()
+        if not self._usable(apart) or start is None:
+            return None
+        first = self.solve(start)
+        if not first.optimal:  # the branch nearest the LP's mean is no guide to either side
+            return None
+        for step in (1, -1):
+            k, before = start, first
+            while True:
+                k += step
+                if len(self.solved) > MOST_BRANCH_LPS + 1 and k not in self.solved:
+                    return None
+                here = self.solve(k)
+                if not self._usable(here):
+                    return None
+                if here.bound == math.inf or here.lp_value >= before.lp_value:  # convex: every k further out costs as much
+                    break
+                before = here
+        branches = {k: r for k, (r, _) in self.solved.items() if isinstance(k, int)}
+        log.info(
+            "spread of %s split: >= 1 %.1f; equal counts %s",
+            self.rule.name,
+            apart.bound / SCALE,
+            {k: round(r.bound / SCALE, 1) for k, r in sorted(branches.items())},
+        )
+        return min([apart.bound, *(r.bound for r in branches.values())])
+
+    def equal_count_plan(self) -> dict[int, int] | None:
+        """Whole staff counts per counted day (Saturdays) for everybody counting the plain LP's mean, rounded (None without).
+
+        Why: the weeks alone fix how many work each Saturday, and handing
+        schedules round can only permute them: with 28 Saturday shifts among
+        11 people the spread stays at least 1 (jiangdong, four weeks,
+        penalty 100), where the LP's branch with everybody on 3 Saturdays
+        (33 shifts) is 66 below its branch with a spread. The plain LP's day
+        totals are scaled to that total and rounded to whole numbers.
+        """
+        k = self.start()
+        totals = self.solved[None][1] if k is not None else {}
+        if not totals:
+            return None
+        people = range(len(self.built.instance.staff)) if self.rule.employees is None else self.rule.employees
+        total = k * len(people) - sum(self.rule.offsets.get(i, 0) for i in people)
+        scale = total / max(sum(totals.values()), 1e-9)
+        return _rounded({d: v * scale for d, v in totals.items()}, total)
 
 
 def _solve(built: ModelFactory, time_limit: float, constrain: Constrain | None) -> tuple[LpResult, RosterBuilder]:
@@ -139,20 +189,30 @@ def _counts(b: RosterBuilder, rule: Fairness) -> list:
     return [rule.counted(b, i) + rule.offsets.get(i, 0) for i in people]
 
 
-def _spread_at_least_one(b: RosterBuilder, rule: Fairness) -> None:
-    most, least = b.spreads[rule.name]
-    b.model.Add(most - least >= 1)
-
-
 def _all_count(b: RosterBuilder, rule: Fairness, k: int) -> None:
     for count in _counts(b, rule):
         b.model.Add(count == k)
 
 
-def _mean_count(b: RosterBuilder, rule: Fairness) -> float:
-    """The people's mean count in the solved plain LP (where the ``k`` branches start)."""
-    values = [pulp.value(count) or 0.0 for count in _counts(b, rule)]
-    return sum(values) / len(values)
+def _counted_days(b: RosterBuilder, rule: Fairness) -> dict[int, float]:
+    """Per day the rule counts (Saturdays, weekend days; late shifts: every day), its people's total in the solved LP."""
+    people = range(len(b.employees)) if rule.employees is None else rule.employees
+    if rule.aspect == "late":
+        return {}  # late shifts are templates, not days: no plan
+    weekdays = (5, 6) if rule.aspect == "weekend" else (5,)
+    days = [d for d, day in enumerate(b.days) if day.date.weekday() in weekdays]
+    return {d: sum(pulp.value(b.works[i, d]) or 0.0 for i in people) for d in days}
+
+
+def _rounded(totals: dict[int, float], total: int) -> dict[int, int] | None:
+    """``totals`` rounded to whole numbers that add up to ``total`` (largest remainders first), or None without days."""
+    if not totals:
+        return None
+    floors = {d: math.floor(v + 1e-6) for d, v in totals.items()}
+    extra = total - sum(floors.values())
+    for d in sorted(totals, key=lambda d: totals[d] - floors[d], reverse=True)[: max(0, extra)]:
+        floors[d] += 1
+    return floors
 
 
 def _count_range(built: ModelFactory, rule: Fairness) -> tuple[int, int]:

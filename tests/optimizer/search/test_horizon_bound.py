@@ -7,7 +7,7 @@ import pytest
 
 from staffline.optimizer.core.branch_model import plan_days
 from staffline.optimizer.roster import build_waits, week_rules
-from staffline.optimizer.search.horizon_bound import _solve, branching_rule, horizon_lp_bound, spread_split_bound
+from staffline.optimizer.search.horizon_bound import HorizonLp, _rounded, _solve, branching_rule, horizon_lp_bound
 from staffline.optimizer.search.portfolio import SEARCHES, ModelFactory
 from staffline.pipeline import demand_from, fit_walk_ins
 from tests.optimizer.branches import WEEK, person
@@ -53,16 +53,25 @@ def test_the_branched_bound_is_above_the_plain_lp_and_at_most_the_proven_optimum
     assert plain.bound < bound <= solver.ObjectiveValue() + 1e-6
 
 
-def test_each_branch_holds_its_share_of_the_rosters():
-    """The Saturday rule is the one branched on; its split bound is at most the optimum, and a count nobody can reach is no roster."""
+def test_the_plain_lps_mean_count_becomes_a_saturday_plan_with_its_total():
+    """Everybody on the plain LP's mean count of Saturdays, rounded: each Saturday staffed with whole numbers adding up to k x people."""
     staff, weights = CASES["three alike, every spread weighted"]
     whole = two_weeks(staff, dataclasses.replace(NO_FAIRNESS, **weights))
-    rule = branching_rule(whole.rules)
-    assert rule is not None and rule.aspect == "saturday"
+    lp = HorizonLp(whole, 60.0)
+    assert lp.rule is not None and lp.rule.aspect == "saturday"
+    assert lp.equal_count_plan() is None  # nothing solved yet
     _, solver, _, status, _ = SEARCHES["cpsat"](whole, whole.instance, 20, 1, 0, None)
-    split = spread_split_bound(whole, rule, mean=1.0, time_limit=60.0)
-    assert split is not None and split <= solver.ObjectiveValue() + 1e-6
-    assert spread_split_bound(whole, rule, mean=7.0, time_limit=60.0) == split  # starts at the highest count two Saturdays allow
+    assert lp.bound() <= solver.ObjectiveValue() + 1e-6
+    plan = lp.equal_count_plan()
+    saturdays = [d for d, day in enumerate(whole.days) if day.date.weekday() == 5]
+    assert plan is not None and sorted(plan) == saturdays
+    assert sum(plan.values()) == lp.start() * len(staff) and all(0 <= n <= len(staff) for n in plan.values())
+
+
+def test_rounding_keeps_the_total():
+    assert _rounded({5: 7.6, 12: 8.2, 19: 8.1, 26: 9.1}, 33) == {5: 8, 12: 8, 19: 8, 26: 9}
+    assert _rounded({5: 2.0, 12: 1.0}, 3) == {5: 2, 12: 1}
+    assert _rounded({}, 3) is None
 
 
 def test_no_count_spread_to_branch_on():
