@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from typing import Callable
 
@@ -79,12 +80,17 @@ class HorizonLp:
         self.rule = branching_rule(built.rules)
         self.lowest, self.highest = _count_range(built, self.rule) if self.rule is not None else (0, -1)
         self.solved: dict[object, tuple[LpResult, dict[int, float]]] = {}  # None: plain, "apart": spread >= 1, k: all count k
+        self._solving: dict[object, threading.Lock] = {}  # one solve per branch: a second caller waits for the first's
 
     def left(self) -> float:
         return self.end - time.perf_counter()
 
     def solve(self, key) -> LpResult:
         """The LP of branch ``key`` (solved now unless it was), with the day totals its solution staffs."""
+        with self._solving.setdefault(key, threading.Lock()):
+            return self._solve_once(key)
+
+    def _solve_once(self, key) -> LpResult:
         if key not in self.solved:
             if isinstance(key, int) and not self.lowest <= key <= self.highest:  # nobody can count that: no roster here
                 self.solved[key] = LpResult(math.inf, None, False, 0.0), {}
