@@ -32,6 +32,7 @@ from concurrent.futures import wait as wait_futures
 from typing import Callable
 
 import numpy as np
+import pulp
 from ortools.sat.python import cp_model
 
 from staffline.constraints.rules import ContractHours, DayHeadcount, Fairness, Rule, StaffRequest, WorkingDays
@@ -252,11 +253,14 @@ def count_plan(lp: HorizonLp, wait: float) -> dict[int, int] | None:
     try:
         if not futures_done([pool.submit(lp.solve, None), pool.submit(lp.solve, "apart")], wait):
             return None
-        plan = lp.equal_count_plan()
-        log.info("Saturday plan from the horizon's LP: %s at %.1f s", plan, elapsed(started))
-        return plan
+    except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or CLP failed: the weeks plan alone
+        log.warning("Saturday plan skipped: %s", error)
+        return None
     finally:
         pool.shutdown(wait=False)
+    plan = lp.equal_count_plan()
+    log.info("Saturday plan from the horizon's LP: %s at %.1f s", plan, elapsed(started))
+    return plan
 
 
 def futures_done(futures: list, timeout: float) -> bool:

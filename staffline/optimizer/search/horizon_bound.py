@@ -14,7 +14,9 @@ of them. So the bound branches once on that, as a MILP solver would:
 * or every person counts the same whole number ``k`` (an LP per ``k``).
 
 Every roster is in one branch, so the least of the branches' bounds is a
-bound of the plan. The LP optimum is a convex function of ``k`` (``k`` is a
+bound of the plan. The plain LP also plans the weeks alone
+(:meth:`HorizonLp.equal_count_plan`): everybody on its mean count, rounded,
+so that the weeks staff Saturdays in a total everybody can share evenly. The LP optimum is a convex function of ``k`` (``k`` is a
 right-hand side), so the ``k`` branches are solved outward from the plain
 LP's mean count and stop on each side once the optimum rises (or the
 branch is infeasible): every ``k`` further out is at least as dear. Each
@@ -69,9 +71,9 @@ def branching_rule(rules: list) -> Fairness | None:
 class HorizonLp:
     """The whole horizon's LP and its branches on the weightiest count spread, each solved once, on demand, within one deadline.
 
-    :meth:`bound` is the proven bound (the module docstring); :meth:`count_plan`
-    reads the cheapest branch as a plan for the weeks alone. Two threads
-    may solve different branches at once.
+    :meth:`bound` is the proven bound (the module docstring);
+    :meth:`equal_count_plan` reads the plain LP as a Saturday plan for the
+    weeks alone. Two threads may solve different branches at once.
     """
 
     def __init__(self, built: ModelFactory, time_limit: float):
@@ -81,6 +83,7 @@ class HorizonLp:
         self.lowest, self.highest = _count_range(built, self.rule) if self.rule is not None else (0, -1)
         self.solved: dict[object, tuple[LpResult, dict[int, float]]] = {}  # None: plain, "apart": spread >= 1, k: all count k
         self._solving: dict[object, threading.Lock] = {}  # one solve per branch: a second caller waits for the first's
+        self.mean: float | None = None  # the people's mean count in the plain LP, once it is solved
 
     def left(self) -> float:
         return self.end - time.perf_counter()
@@ -97,7 +100,10 @@ class HorizonLp:
             else:
                 constrain = {None: None, "apart": self._spread_at_least_one}.get(key, lambda b: _all_count(b, self.rule, key))
                 result, b = _solve(self.built, self.left(), constrain)
-                self.solved[key] = result, (_counted_days(b, self.rule) if result.optimal and self.rule is not None else {})
+                known = result.optimal and self.rule is not None
+                if known and key is None:
+                    self.mean = _mean_count(b, self.rule)
+                self.solved[key] = result, (_counted_days(b, self.rule) if known else {})
         return self.solved[key][0]
 
     def _spread_at_least_one(self, b: RosterBuilder) -> None:
@@ -106,12 +112,9 @@ class HorizonLp:
 
     def start(self) -> int | None:
         """The branch ``k`` nearest the plain LP's mean count (None before the plain LP is solved, or without a rule)."""
-        plain = self.solved.get(None)
-        if self.rule is None or plain is None or not plain[0].optimal:
+        if self.rule is None or self.mean is None:
             return None
-        counts = plain[1]
-        people = len(range(len(self.built.instance.staff)) if self.rule.employees is None else self.rule.employees)
-        return min(max(round(sum(counts.values()) / people), self.lowest), self.highest)
+        return min(max(round(self.mean), self.lowest), self.highest)
 
     def bound(self) -> float:
         """The proven bound: the plain LP's, raised by the branches when all that are needed are solved (0 for none)."""
@@ -198,6 +201,12 @@ def _counts(b: RosterBuilder, rule: Fairness) -> list:
 def _all_count(b: RosterBuilder, rule: Fairness, k: int) -> None:
     for count in _counts(b, rule):
         b.model.Add(count == k)
+
+
+def _mean_count(b: RosterBuilder, rule: Fairness) -> float:
+    """The people's mean count (offsets included) in the solved LP."""
+    values = [pulp.value(count) or 0.0 for count in _counts(b, rule)]
+    return sum(values) / len(values)
 
 
 def _counted_days(b: RosterBuilder, rule: Fairness) -> dict[int, float]:

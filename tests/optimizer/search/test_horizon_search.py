@@ -233,3 +233,20 @@ def test_weeks_not_begun_when_their_share_is_up_are_skipped_for_a_roster(monkeyp
     assert searched == []
     assert p.status in ("optimal", "feasible"), p.result.message
     assert 0 < p.kpis["bound"] <= p.kpis["objective"]  # the LP's: the skipped weeks count 0
+
+
+def test_a_failing_horizon_lp_leaves_the_weeks_to_plan_alone(monkeypatch):
+    """No CBC binary (or CLP failing): no Saturday plan and no LP bound, but the plan has its roster and the weeks' bound."""
+    import staffline
+    from staffline.optimizer.search.horizon_bound import HorizonLp
+
+    def broken(self, key):
+        raise OSError("no CBC binary")
+
+    monkeypatch.setattr(HorizonLp, "solve", broken)
+    roles = ("counter", "lobby")
+    staff = [person(i, roles, max_hours_week=16.0, max_days_week=4) for i in (1, 2, 3)]
+    inst = four_hour_branch(staff, fairness=dataclasses.replace(NO_FAIRNESS, saturdays=100.0))
+    p = staffline.plan(inst, WEEK, weeks=2, time_limit=8, workers=2, seed=0, model="profile")
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert 0 < p.kpis["bound"] <= p.kpis["objective"]
