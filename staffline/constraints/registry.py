@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from staffline.branch_config import FieldError, parse_time, toml_number
 from staffline.constraints.rules import (
+    FAIRNESS_WEEKDAYS,
     Availability,
     Budget,
     ConsecutiveDays,
@@ -260,9 +261,6 @@ def fairness_rules(instance: Instance, dates: Sequence[dt.date], previous_days: 
                 offsets[i] = sum(int(w) for k, w in enumerate(before) if k % 7 in FAIRNESS_WEEKDAYS[aspect])
         rules.append(Fairness(name=name, hard=False, weight=float(weights[key]), aspect=aspect, employees=people, offsets=offsets))
     return rules
-
-
-FAIRNESS_WEEKDAYS = {"saturday": (5,), "weekend": (5, 6)}
 
 
 def fairness_applies(instance: Instance, aspect: str, employee, dates: Sequence[dt.date]) -> bool:

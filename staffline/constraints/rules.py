@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from staffline.model import WEEKDAYS, Request, minutes_of
@@ -229,6 +230,7 @@ class MaxWeekendDays(Rule):
 
 
 FAIRNESS_ASPECTS = ("weekend", "saturday", "late", "hours")
+FAIRNESS_WEEKDAYS = {"saturday": (5,), "weekend": (5, 6)}  # the day-count aspects and the weekdays they count
 
 
 @dataclass
@@ -264,13 +266,16 @@ class Fairness(Rule):
         common = max(set(values), key=lambda v: (values.count(v), -abs(v)))
         return tuple(i for i, v in zip(people, values) if v != common)
 
+    def people(self, staff: int) -> Sequence[int]:
+        """Whom the rule compares: its ``employees``, or every one of ``staff`` people."""
+        return range(staff) if self.employees is None else self.employees
+
     def counted(self, b, i: int):
         """The model expression of employee i's count (before the offset)."""
         if self.aspect == "hours":
             return b.paid_minutes(i)
-        if self.aspect in ("weekend", "saturday"):
-            weekdays = (5, 6) if self.aspect == "weekend" else (5,)
-            return sum(b.works[i, d] for d, day in enumerate(b.days) if day.date.weekday() in weekdays)
+        if self.aspect in FAIRNESS_WEEKDAYS:
+            return sum(b.works[i, d] for d, day in enumerate(b.days) if day.date.weekday() in FAIRNESS_WEEKDAYS[self.aspect])
         late = []
         for d, day in enumerate(b.days):
             if day.templates:
@@ -285,14 +290,14 @@ class Fairness(Rule):
             day = days[d]
             if self.aspect == "hours":
                 n += day.templates[t].paid_minutes
-            elif self.aspect in ("weekend", "saturday"):
-                n += day.date.weekday() in ((5, 6) if self.aspect == "weekend" else (5,))
+            elif self.aspect in FAIRNESS_WEEKDAYS:
+                n += day.date.weekday() in FAIRNESS_WEEKDAYS[self.aspect]
             else:
                 n += day.templates[t].end == max(x.end for x in day.templates)
         return n
 
     def add_to(self, b) -> None:
-        people = range(len(b.employees)) if self.employees is None else self.employees
+        people = self.people(len(b.employees))
         if len(people) < 2:
             return
         top = (24 * 60 if self.aspect == "hours" else 1) * len(b.days) + max((abs(v) for v in self.offsets.values()), default=0)

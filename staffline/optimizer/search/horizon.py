@@ -115,7 +115,7 @@ def search_horizon(
     side_by_side, lp_beside = week_cores(backend, workers, weeks, ModelFactory(instance, days[:7], week_waits(built.waits, 0), []))
     relaxed: dict[str, float] = {}
     lp = HorizonLp(built, time_limit - LP_END_MARGIN) if lp_beside else None  # until the search's end at the latest
-    plan = count_plan(lp, min(PLAN_SHARE * time_limit, WEEKS_SHARE * time_limit)) if lp is not None else None
+    plan = count_plan(lp, PLAN_SHARE * time_limit) if lp is not None else None
     planning = elapsed(started)
     if lp is not None:  # the rest of the bound beside the weeks (7 s an LP on jiangdong's four weeks, idle)
         beside = threading.Thread(target=lambda: relaxed.update(lp=lp.bound()), daemon=True)
@@ -164,7 +164,7 @@ def search_horizon(
 
     def with_lp() -> float:
         """The bound once the LP beside has ended (by the search's end at the latest)."""
-        if lp_beside:
+        if lp is not None:
             beside.join()
         return proven()
 
@@ -296,7 +296,7 @@ def week_cores(backend: str, workers: int, weeks: int, factory: ModelFactory) ->
     threads gave the same rosters as with one: jiangdong weeks, 15 s each,
     3,552 / 3,069 / 3,105 / 3,062 both ways), so with two workers the second
     core sat idle for the weeks' whole share. Now each worker takes a week,
-    and the whole horizon's LP relaxation (:func:`horizon_lp_bound`, 7 s
+    and the whole horizon's LP relaxation (:class:`HorizonLp`, 7 s
     on jiangdong's four weeks) runs beside them at the start. CP-SAT weeks
     (one worker, or weeks too big for CBC) use every worker themselves: one
     at a time, no LP. ``factory`` is any week's model (they are the same size).
@@ -426,7 +426,7 @@ def hand_round(b: RosterBuilder, joined, chosen: dict[tuple[int, int], int], tim
     for r in b.rules:
         if not isinstance(r, Fairness) or not r.weight:
             continue
-        people = list(staff) if r.employees is None else list(r.employees)
+        people = list(r.people(len(b.employees)))
         unit = 60 if r.aspect == "hours" else 1
         counts = {
             i: r.offsets.get(i, 0) + sum(r.count_of(b.days, per_week[w, j]) * takes[w, i, j] for (w, k, j) in takes if k == i)

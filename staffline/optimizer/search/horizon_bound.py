@@ -39,7 +39,7 @@ from typing import Callable
 
 import pulp
 
-from staffline.constraints.rules import Fairness
+from staffline.constraints.rules import FAIRNESS_WEEKDAYS, Fairness
 from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
 from staffline.optimizer.core.cbc_backend import CbcModel
 from staffline.optimizer.search.lp_bound import LpResult, relaxation_bound
@@ -178,7 +178,7 @@ class HorizonLp:
         totals = self.solved[None][1] if k is not None else {}
         if not totals:
             return None
-        people = range(len(self.built.instance.staff)) if self.rule.employees is None else self.rule.employees
+        people = self.rule.people(len(self.built.instance.staff))
         total = k * len(people) - sum(self.rule.offsets.get(i, 0) for i in people)
         scale = total / max(sum(totals.values()), 1e-9)
         return _rounded({d: v * scale for d, v in totals.items()}, total)
@@ -194,8 +194,7 @@ def _solve(built: ModelFactory, time_limit: float, constrain: Constrain | None) 
 
 
 def _counts(b: RosterBuilder, rule: Fairness) -> list:
-    people = range(len(b.employees)) if rule.employees is None else rule.employees
-    return [rule.counted(b, i) + rule.offsets.get(i, 0) for i in people]
+    return [rule.counted(b, i) + rule.offsets.get(i, 0) for i in rule.people(len(b.employees))]
 
 
 def _all_count(b: RosterBuilder, rule: Fairness, k: int) -> None:
@@ -210,13 +209,15 @@ def _mean_count(b: RosterBuilder, rule: Fairness) -> float:
 
 
 def _counted_days(b: RosterBuilder, rule: Fairness) -> dict[int, float]:
-    """Per day the rule counts (Saturdays, weekend days; late shifts: every day), its people's total in the solved LP."""
-    people = range(len(b.employees)) if rule.employees is None else rule.employees
-    if rule.aspect == "late":
-        return {}  # late shifts are templates, not days: no plan
-    weekdays = (5, 6) if rule.aspect == "weekend" else (5,)
-    days = [d for d, day in enumerate(b.days) if day.date.weekday() in weekdays]
-    return {d: sum(pulp.value(b.works[i, d]) or 0.0 for i in people) for d in days}
+    """Per day the rule counts (Saturdays, weekend days), its people's total in the solved LP; none for late shifts (templates, not days)."""
+    people = rule.people(len(b.employees))
+    return {d: sum(pulp.value(b.works[i, d]) or 0.0 for i in people) for d in _weekday_indices(b.days, rule)}
+
+
+def _weekday_indices(days: list, rule: Fairness) -> list[int]:
+    """The indices of ``days`` on the weekdays a day-count rule counts (:data:`FAIRNESS_WEEKDAYS`; none for late shifts)."""
+    weekdays = FAIRNESS_WEEKDAYS.get(rule.aspect, ())
+    return [d for d, day in enumerate(days) if day.date.weekday() in weekdays]
 
 
 def _rounded(totals: dict[int, float], total: int) -> dict[int, int] | None:
@@ -232,12 +233,6 @@ def _rounded(totals: dict[int, float], total: int) -> dict[int, int] | None:
 
 def _count_range(built: ModelFactory, rule: Fairness) -> tuple[int, int]:
     """The ``k`` every person could count at all: from the largest offset to the smallest offset plus the days counted."""
-    days = built.days
-    if rule.aspect == "late":
-        counted = len(days)
-    else:
-        weekdays = (5, 6) if rule.aspect == "weekend" else (5,)
-        counted = sum(day.date.weekday() in weekdays for day in days)
-    people = range(len(built.instance.staff)) if rule.employees is None else rule.employees
-    offsets = [rule.offsets.get(i, 0) for i in people]
+    counted = len(built.days) if rule.aspect == "late" else len(_weekday_indices(built.days, rule))
+    offsets = [rule.offsets.get(i, 0) for i in rule.people(len(built.instance.staff))]
     return max(offsets), min(offsets) + counted
