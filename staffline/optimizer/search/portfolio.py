@@ -23,7 +23,7 @@ from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitDa
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
 from staffline.optimizer.core.cpsat_backend import ProvenBound, close_enough, configure, solve_model
 from staffline.optimizer.core.shift_model import SCALE
-from staffline.optimizer.search.neighbourhood import improve
+from staffline.optimizer.search.neighbourhood import SharedIncumbent, improve, incumbent_of
 from staffline.optimizer.search.relaxed_bound import personal_bound
 from staffline.optimizer.search.staffing_bound import StaffingBound, staffing_bound
 from staffline.optimizer.search.warm_start import add_hint, greedy_roster
@@ -230,25 +230,29 @@ LNS_SHARE_ONE_WORKER = 0.75  # one worker: the neighbourhoods' share of the dete
 def search_neighbourhoods(
     b: RosterBuilder, start, built: ModelFactory, clock: Deadline, time_limit: float, workers: int, seed: int, progress
 ):
-    """The neighbourhood search from the warm start's roster, beside CP-SAT on the full model (the bound, and its own search).
+    """The neighbourhood search from the warm start's roster, on every core; the bound from relaxations.
 
-    Why both: the neighbourhoods improve big rosters far faster than CP-SAT's
+    Why: the neighbourhoods improve big rosters far faster than CP-SAT's
     generic LNS (:mod:`~staffline.optimizer.search.neighbourhood`), but only
-    the full model's linear relaxation proves a bound. With several workers
-    the full model runs on all but one of them in a thread (CP-SAT frees the
-    GIL) while the neighbourhoods take the last one, both until the clock
-    ends; with one worker (repeatable) the neighbourhoods get
-    :data:`LNS_SHARE_ONE_WORKER` of the deterministic time, then the full
-    model, hinted with their roster, the rest. The better roster wins. The
-    bound is the best of the full model's, a relaxation's without the rules
-    that link people (:mod:`~staffline.optimizer.search.relaxed_bound`) and,
-    with several workers, the grouped staffing LP's
+    relaxations prove a bound. The bound is the best of a relaxation's
+    without the rules that link people
+    (:mod:`~staffline.optimizer.search.relaxed_bound`) and, with several
+    workers, the grouped staffing LP's
     (:mod:`~staffline.optimizer.search.staffing_bound`), which CLP solves in
-    its own process (7-23 s at 60-300 staff, idle) on a core of its own:
-    with two workers the full model's, before the full model starts (its
-    bound is far weaker there, and three busy processes on two cores slowed
-    the neighbourhoods). One worker leaves it out: its run is repeatable
-    CP-SAT time on one core.
+    its own process (7-23 s at 60-300 staff, idle) on a core of its own.
+
+    With several workers, neighbourhood searches share one incumbent, one a
+    core (threads: CP-SAT frees the GIL); the LP's core joins them once the
+    LP is solved. Until stop 43 that core ran CP-SAT on the full model
+    instead, for its bound and its own search; at 60-300 staff its bound is
+    far below the LP's. A second search instead took the 60-staff roster at
+    60 s from 13,544 to 13,503 (kinds drawn by success then to 13,454-13,505,
+    docs/benchmarks.md). Only when the LP gives no bound (no CBC binary, or it
+    failed) does the full model run on that core, for a bound.
+
+    With one worker (repeatable) the neighbourhoods get
+    :data:`LNS_SHARE_ONE_WORKER` of the deterministic time, then the full
+    model, hinted with their roster, the rest; the better roster wins.
     """
     bound = [0.0]
     shown = [float("inf")]
@@ -275,8 +279,15 @@ def search_neighbourhoods(
         full, status = solve_model(b, max(1.0, (1 - LNS_SHARE_ONE_WORKER) * left), 1, seed, full_progress, wall_limit=built.wall(None))
     else:
         found: dict = {}
+        best = SharedIncumbent(incumbent_of(start), lambda i: show(i.objective / SCALE))
+        lns_deadline = Deadline(built.wall(clock) or 0.0)
 
-        def solve_staffing() -> None:
+        def neighbourhoods(worker: int) -> None:
+            improve(
+                b, best, seed + worker, float("inf"), deadline=lns_deadline, guide=lambda: found["lp"].on_duty if "lp" in found else None
+            )
+
+        def staffing_then_search() -> None:
             try:
                 found["lp"] = staffing_bound(b, built.wall(clock) or clock.remaining())
             except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or it failed: the bound is an extra, never the run's end
@@ -284,40 +295,23 @@ def search_neighbourhoods(
                 found["lp"] = StaffingBound.none()
             if found["lp"].result.optimal:
                 bound[0] = max(bound[0], found["lp"].result.bound / SCALE)
+                neighbourhoods(workers - 1)  # the LP's core joins the neighbourhoods
+            else:  # no LP bound: the full model proves what it can instead
+                found["full"] = solve_model(b, clock.remaining(), 1, seed, full_progress, wall_limit=built.wall(clock))
 
-        def solve_full(threads: int) -> None:
-            found["full"] = solve_model(b, clock.remaining(), threads, seed, full_progress, wall_limit=built.wall(clock))
-
-        def staffing_then_full() -> None:
-            solve_staffing()
-            solve_full(1)
-
-        # each process or thread its own core: with two workers the LP comes first on the full model's core
-        if workers == 2:
-            threads = [threading.Thread(target=staffing_then_full, daemon=True)]
-        else:
-            threads = [
-                threading.Thread(target=solve_staffing, daemon=True),
-                threading.Thread(target=solve_full, args=(workers - 2,), daemon=True),
-            ]
+        threads = [threading.Thread(target=staffing_then_search, daemon=True)]
+        threads += [threading.Thread(target=neighbourhoods, args=(worker,), daemon=True) for worker in range(1, workers - 1)]
         for thread in threads:
             thread.start()
-        inc, _ = improve(
-            b,
-            start,
-            seed,
-            float("inf"),
-            deadline=Deadline(built.wall(clock) or 0.0),
-            progress=lambda i: show(i.objective / SCALE),
-            guide=lambda: found["lp"].on_duty if "lp" in found else None,
-        )
+        neighbourhoods(0)
         for thread in threads:
             thread.join()
-        full, status = found["full"]
+        inc = best.best
+        full, status = found.get("full", (None, cp_model.UNKNOWN))
         relaxed = max(relaxed, found["lp"].result.bound)
     seconds = clock.elapsed()
-    proven = ProvenBound(max(full.BestObjectiveBound(), relaxed))
-    if status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective):
+    proven = ProvenBound(relaxed if full is None else max(full.BestObjectiveBound(), relaxed))
+    if full is not None and (status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective)):
         return b, full, proven, status, seconds
     return b, inc.solver, proven, cp_model.FEASIBLE, seconds
 

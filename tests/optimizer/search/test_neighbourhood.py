@@ -99,3 +99,68 @@ def test_a_plan_on_the_neighbourhood_path_passes_the_checker(monkeypatch):
     demand = forecast_week(inst, p.week_start)
     report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
     assert report.ok, [str(v) for v in report.violations]
+
+
+def test_searches_sharing_an_incumbent_keep_the_best_roster_either_found():
+    """Two searches in threads on one incumbent: the result is what the better of them offered, feasible, never worse than the start."""
+    import threading
+
+    from staffline.optimizer.search.neighbourhood import SharedIncumbent
+
+    inst = small_branch(8, 3, seed=1)
+    b, start = started(inst)
+    seen: list[int] = []
+    shared = SharedIncumbent(incumbent_of(start), lambda inc: seen.append(inc.objective))
+    results = {}
+
+    def search(worker: int) -> None:
+        results[worker] = improve(b, shared, seed=worker, budget=1.2, sub_seconds=0.4)
+
+    threads = [threading.Thread(target=search, args=(worker,)) for worker in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    best = shared.best
+    assert best.objective <= incumbent_of(start).objective
+    assert all(found.objective == best.objective for found, _ in results.values())  # both return the shared best
+    assert seen == sorted(seen, reverse=True) and (not seen or seen[-1] == best.objective)  # every improvement reported, in order
+    assert checked(inst, b, best.solver).ok
+
+
+def test_a_worse_roster_offered_to_the_shared_incumbent_is_refused():
+    from staffline.optimizer.search.neighbourhood import Incumbent, SharedIncumbent
+
+    shared = SharedIncumbent(Incumbent([1, 2], 100, None))
+    assert not shared.offer(Incumbent([3, 4], 100, None))  # a tie is not better
+    assert not shared.offer(Incumbent([3, 4], 120, None))
+    assert shared.offer(Incumbent([5, 6], 90, None))
+    assert shared.best.values == [5, 6]
+
+
+def test_kinds_that_improve_are_drawn_more_often():
+    import random
+
+    from staffline.optimizer.search.neighbourhood import LnsStats
+
+    stats = LnsStats()
+    for _ in range(10):
+        stats.count("days", True)
+        stats.count("employees", False)
+    rng = random.Random(0)
+    drawn = [stats.pick(("days", "employees", "class"), rng) for _ in range(3000)]
+    # weights 11/12, 1/12 and 1/2 (untried): days about 61%, employees about 6%
+    assert drawn.count("days") > 5 * drawn.count("employees")
+    assert drawn.count("class") > 3 * drawn.count("employees")
+
+
+def test_a_two_worker_plan_on_the_neighbourhood_path_passes_the_checker(monkeypatch):
+    """Two searches share the incumbent once the staffing LP is solved; the bound is the LP's (or the relaxation's) and holds."""
+    monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
+    inst = small_branch(8, 3, seed=1)
+    p = plan(inst, WEEK, time_limit=6, workers=2, seed=0, model="profile")
+    assert p.status == "feasible", p.result.message
+    assert 0 < p.result.bound <= p.result.objective + 1e-6
+    demand = forecast_week(inst, p.week_start)
+    report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
+    assert report.ok, [str(v) for v in report.violations]
