@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -154,13 +155,54 @@ def test_kinds_that_improve_are_drawn_more_often():
     assert drawn.count("class") > 3 * drawn.count("employees")
 
 
-def test_a_two_worker_plan_on_the_neighbourhood_path_passes_the_checker(monkeypatch):
-    """Two searches share the incumbent once the staffing LP is solved; the bound is the LP's (or the relaxation's) and holds."""
+def neighbourhood_path(monkeypatch) -> list[int]:
+    """Send small branches down the big-branch path (size threshold 0); the list counts the calls that took it."""
     monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
+    calls: list[int] = []
+    search = portfolio.search_neighbourhoods
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(portfolio, "search_neighbourhoods", counted)
+    return calls
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_plan_with_several_searches_passes_the_checker(monkeypatch, workers):
+    """One search per worker shares the incumbent once the staffing LP is solved; the bound is the LP's (or the relaxation's) and holds."""
+    calls = neighbourhood_path(monkeypatch)
     inst = small_branch(8, 3, seed=1)
-    p = plan(inst, WEEK, time_limit=6, workers=2, seed=0, model="profile")
+    p = plan(inst, WEEK, time_limit=6, workers=workers, seed=0, model="profile")
+    assert calls == [1]
     assert p.status == "feasible", p.result.message
     assert 0 < p.result.bound <= p.result.objective + 1e-6
     demand = forecast_week(inst, p.week_start)
     report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
     assert report.ok, [str(v) for v in report.violations]
+
+
+def test_without_the_staffing_lp_the_full_model_runs_for_a_bound(monkeypatch):
+    """No LP (no CBC binary, or it failed): the LP's core runs CP-SAT on the full model instead, and the run still ends with a checked roster."""
+    calls = neighbourhood_path(monkeypatch)
+
+    def no_lp(*_args, **_kwargs):
+        raise OSError("no CBC here")
+
+    full_runs = []
+    solve_model = portfolio.solve_model
+
+    def counted(*args, **kwargs):
+        full_runs.append(args[1])
+        return solve_model(*args, **kwargs)
+
+    monkeypatch.setattr(portfolio, "staffing_bound", no_lp)
+    monkeypatch.setattr(portfolio, "solve_model", counted)
+    inst = small_branch(8, 3, seed=1)
+    p = plan(inst, WEEK, time_limit=6, workers=2, seed=0, model="profile")
+    assert calls == [1] and len(full_runs) == 1
+    assert p.status in ("optimal", "feasible"), p.result.message
+    assert 0 < p.result.bound <= p.result.objective + 1e-6
+    demand = forecast_week(inst, p.week_start)
+    assert check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes).ok
