@@ -117,3 +117,26 @@ def test_assign_day_returns_the_polished_assignment_when_cp_sat_has_no_time():
     roles_of, mismatch, changes = assign_day(people, targets, block_slots=2, time_limit=0.0, change_weight=1, wall_limit=1.0)
     assert [roles_of["A", s] for s in range(8)] == ["counter"] * 4 + ["lobby"] * 4
     assert (mismatch, changes) == (0, 1)
+
+
+def test_a_day_with_more_people_than_cp_sat_improves_keeps_the_polished_start(monkeypatch):
+    """Above CP_SAT_MOST_PEOPLE on duty the day model is never built (one-worker runs have no wall clock to stop it); at or below, it is."""
+    import staffline.optimizer.assign_roles as assign_roles
+
+    built = []
+    real_day_model = assign_roles.day_model
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return real_day_model(*args, **kwargs)
+
+    monkeypatch.setattr(assign_roles, "day_model", counted)
+    monkeypatch.setattr(assign_roles, "CP_SAT_MOST_PEOPLE", 2)
+    cls = frozenset({"counter", "lobby"})
+    people = [(f"E{k}", ("counter", "lobby"), tuple(range(8))) for k in range(3)]
+    targets = {(cls, s, "counter"): 2 for s in range(8)} | {(cls, s, "lobby"): 1 for s in range(8)}
+    roles_of, mismatch, _ = assign_day(people, targets, block_slots=2, time_limit=1.0)
+    assert built == [] and mismatch == 0  # three people: polished alone, and the whole-day split meets the targets
+    assert sorted(roles_of[p, 0] for p, _, _ in people) == ["counter", "counter", "lobby"]
+    assign_day(people[:2], targets, block_slots=2, time_limit=1.0)
+    assert built == [1]  # two people: CP-SAT searches on
