@@ -53,7 +53,6 @@ depends on timing; a lone search stays deterministic.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import random
 import threading
@@ -252,11 +251,12 @@ def release_freed_memory() -> None:
 
 
 def _glibc():
+    """The running process's own symbols when they include glibc's ``malloc_trim`` (no library search, no subprocess)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):  # TypeError: platforms whose CDLL needs a library name
         return None
+    return libc if hasattr(libc, "malloc_trim") else None
 
 
 _LIBC = _glibc()
@@ -286,9 +286,8 @@ def improve(
     rng = random.Random(seed)
     shared = start if isinstance(start, SharedIncumbent) else SharedIncumbent(incumbent_of(start), progress)
     stats = LnsStats()
-    sizes: dict[
-        str, int
-    ] = {}  # per kind, grows while its sub-problems solve to optimality (a fixed share of the staff made 150-staff ones too slow)
+    # each kind's size grows while its sub-problems solve to optimality (a fixed share of the staff made 150-staff ones too slow)
+    sizes: dict[str, int] = {}
     while budget - stats.deterministic_seconds >= MIN_SUB_SECONDS:
         if (stop is not None and stop.is_set()) or (deadline is not None and deadline.remaining() < 0.5):
             break

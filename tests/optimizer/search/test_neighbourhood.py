@@ -90,15 +90,35 @@ def test_neighbourhood_rosters_pass_the_checker_and_never_lose(n_staff, n_roles,
     assert report.ok, [str(v) for v in report.violations]
 
 
+def neighbourhood_path(monkeypatch) -> list[int]:
+    """Send small branches down the big-branch path (size threshold 0); the list counts the calls that took it."""
+    monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
+    calls: list[int] = []
+    search = portfolio.search_neighbourhoods
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(portfolio, "search_neighbourhoods", counted)
+    return calls
+
+
+def planned_and_checked(workers: int, time_limit: float):
+    """A plan of the small test branch and the independent checker's report on the roster it wrote."""
+    inst = small_branch(8, 3, seed=1)
+    p = plan(inst, WEEK, time_limit=time_limit, workers=workers, seed=0, model="profile")
+    demand = forecast_week(inst, p.week_start)
+    return p, check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
+
+
 def test_a_plan_on_the_neighbourhood_path_passes_the_checker(monkeypatch):
     """The search's wiring (warm start, relaxed bound, neighbourhoods, full model) on a small branch, its size threshold lowered to 0."""
-    monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
-    inst = small_branch(8, 3, seed=1)
-    p = plan(inst, WEEK, time_limit=4, workers=1, seed=0, model="profile")
+    calls = neighbourhood_path(monkeypatch)
+    p, report = planned_and_checked(workers=1, time_limit=4)
+    assert calls == [1]
     assert p.status in ("optimal", "feasible"), p.result.message
     assert p.result.bound <= p.result.objective + 1e-6
-    demand = forecast_week(inst, p.week_start)
-    report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
     assert report.ok, [str(v) for v in report.violations]
 
 
@@ -155,31 +175,14 @@ def test_kinds_that_improve_are_drawn_more_often():
     assert drawn.count("class") > 3 * drawn.count("employees")
 
 
-def neighbourhood_path(monkeypatch) -> list[int]:
-    """Send small branches down the big-branch path (size threshold 0); the list counts the calls that took it."""
-    monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
-    calls: list[int] = []
-    search = portfolio.search_neighbourhoods
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return search(*args, **kwargs)
-
-    monkeypatch.setattr(portfolio, "search_neighbourhoods", counted)
-    return calls
-
-
 @pytest.mark.parametrize("workers", [2, 3])
 def test_a_plan_with_several_searches_passes_the_checker(monkeypatch, workers):
     """One search per worker shares the incumbent once the staffing LP is solved; the bound is the LP's (or the relaxation's) and holds."""
     calls = neighbourhood_path(monkeypatch)
-    inst = small_branch(8, 3, seed=1)
-    p = plan(inst, WEEK, time_limit=6, workers=workers, seed=0, model="profile")
+    p, report = planned_and_checked(workers=workers, time_limit=6)
     assert calls == [1]
     assert p.status == "feasible", p.result.message
     assert 0 < p.result.bound <= p.result.objective + 1e-6
-    demand = forecast_week(inst, p.week_start)
-    report = check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes)
     assert report.ok, [str(v) for v in report.violations]
 
 
@@ -199,10 +202,8 @@ def test_without_the_staffing_lp_the_full_model_runs_for_a_bound(monkeypatch):
 
     monkeypatch.setattr(portfolio, "staffing_bound", no_lp)
     monkeypatch.setattr(portfolio, "solve_model", counted)
-    inst = small_branch(8, 3, seed=1)
-    p = plan(inst, WEEK, time_limit=6, workers=2, seed=0, model="profile")
+    p, report = planned_and_checked(workers=2, time_limit=6)
     assert calls == [1] and len(full_runs) == 1
     assert p.status in ("optimal", "feasible"), p.result.message
     assert 0 < p.result.bound <= p.result.objective + 1e-6
-    demand = forecast_week(inst, p.week_start)
-    assert check_roster(inst, p.roster, p.week_start, demand.frame, demand.aht_minutes).ok
+    assert report.ok, [str(v) for v in report.violations]
