@@ -36,9 +36,11 @@ is at most the roster optimum. CLP's barrier solves it
 (:func:`~staffline.optimizer.search.lp_bound.clp_bound`): 6.6 s at 60
 staff, 23 s at 300 (idle), where GLOP's dual simplex had not finished at
 60 staff after 120 s. What it drops (rest, consecutive days,
-role blocks, desk changes, per-person integrality) only weakens it; the
-per-person bound covers per-person integrality, and the better of the two
-is reported.
+role blocks, per-person integrality) only weakens it; the per-person bound
+covers per-person integrality, and the better of the two is reported.
+Desk changes are optional (``desk_changes``, :func:`_desk_change_rows`):
+they raise the bound by about 1% at 20-60 staff, but take CLP 6-7x as
+long there, so the search gets the plain LP first and this one later.
 """
 
 from __future__ import annotations
@@ -110,10 +112,15 @@ class StaffingLp:
     O: dict[tuple[frozenset, int, int], int]
     Y: dict[tuple[frozenset, int, int, str], int]
     W: dict[tuple[str, int, int], int]
+    changes: dict[tuple, int]  # the desk-change columns, when asked for (:func:`_desk_change_rows`)
 
 
-def staffing_lp(b: RosterBuilder) -> StaffingLp | None:
+def staffing_lp(b: RosterBuilder, desk_changes: bool = False) -> StaffingLp | None:
     """The grouped LP of the module docstring for the built model ``b`` (objective in the model's scaled units).
+
+    ``desk_changes`` adds the model's lower bound on desk changes, priced
+    (:func:`_desk_change_rows`): a tighter LP that takes CLP several times
+    as long.
 
     None when the model has a soft rule with a negative weight (its
     penalty could then be negative, and leaving it out would not be a
@@ -153,7 +160,8 @@ def staffing_lp(b: RosterBuilder) -> StaffingLp | None:
     Y = _roles(b, lp, O)
     _caps(b, lp, X, O)
     W = _waits(b, lp, Y)
-    return StaffingLp(lp.relaxation(), X, O, Y, W)
+    changes = _desk_change_rows(b, lp, X, members, Y) if desk_changes else {}
+    return StaffingLp(lp.relaxation(), X, O, Y, W, changes)
 
 
 def _most(domain) -> int:
@@ -193,32 +201,21 @@ def _contract_rows(b: RosterBuilder, lp: _Lp, X: dict, group_of: dict, members: 
 def _on_duty(b: RosterBuilder, lp: _Lp, X: dict, members: dict) -> dict[tuple[frozenset, int, int], int]:
     """``O[c, d, s]``: class c's staff on duty, chained: ``O[s] = O[s-1] + parts starting at s - parts ending at s-1``."""
     O = {}
-    classes: dict[frozenset, list[tuple]] = defaultdict(list)
-    for g in members:
-        classes[g[0]].append(g)
-    for c, groups in classes.items():
+    for c, groups in _classes(members).items():
         size = sum(len(members[g]) for g in groups)
         for d, day in enumerate(b.days):
-            starts: dict[int, dict[int, float]] = defaultdict(dict)
-            ends: dict[int, dict[int, float]] = defaultdict(dict)
-            for g in groups:
-                for t, tpl in enumerate(day.templates):
-                    col = X.get((g, d, t))
-                    if col is None:
-                        continue
-                    for part in tpl.parts:
-                        starts[part[0]][col] = starts[part[0]].get(col, 0) + 1
-                        ends[part[-1]][col] = ends[part[-1]].get(col, 0) + 1
+            events = _part_events(_class_columns(X, groups, d, day), day)
             previous = None
             for s in range(len(day.slots)):
                 O[c, d, s] = lp.var(0, size)
                 terms = {O[c, d, s]: 1.0}
                 if previous is not None:
                     terms[previous] = -1.0
-                for col, k in starts.get(s, {}).items():
+                for col, k in events["arrive"][s].items():
                     terms[col] = terms.get(col, 0) - k
-                for col, k in ends.get(s - 1, {}).items():
-                    terms[col] = terms.get(col, 0) + k
+                if s:
+                    for col, k in events["leave"][s - 1].items():
+                        terms[col] = terms.get(col, 0) + k
                 lp.row(terms, 0, 0)
                 previous = O[c, d, s]
     return O
@@ -298,6 +295,79 @@ def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> dict[tuple[str, int, int], int
     return W
 
 
+def _desk_change_rows(b: RosterBuilder, lp: _Lp, X: dict, members: dict, Y: dict) -> dict[tuple, int]:
+    """The roster model's lower bound on desk changes within shift parts (``RosterBuilder._role_change_bound``), over group counts, priced.
+
+    Why: the LP without it moves its role split from slot to slot for free,
+    where a person-level roster pays a desk change for most such moves: on
+    the generated 60-staff week the bound rises from 13,239.6 to 13,356.1
+    with it (the roster as written pays 130-160 for desk changes).
+
+    Per class, day and slot, the members who start a shift part there
+    (``arrive``: shift start or back from a break) and who end one after it
+    (``leave``) are split by role within the role counts ``y``; a switch
+    into role r at s is at least ``y[s, r] - y[s-1, r] + leave[s-1, r] -
+    arrive[s, r]``. The events are the groups' template counts summed over
+    the class, so every roster gives the splits their true values and the
+    rows hold: the LP stays a relaxation. The model's bound on changes over
+    a break is left out: on a 30-staff week it added 3.6 to the 104 these
+    rows add, and doubled CLP's time. Returns the columns by (what, class,
+    day, slot, role), for tests.
+    """
+    coef = round(b.branch.objective.role_change_weight * SCALE)
+    if not coef:
+        return {}
+    columns: dict[tuple, int] = {}
+    for c, groups in _classes(members).items():
+        if len(c) < 2:
+            continue
+        roles = sorted(c)
+        size = sum(len(members[g]) for g in groups)
+        for d, day in enumerate(b.days):
+            events = _part_events(_class_columns(X, groups, d, day), day)
+            for what, at in (("arrive", events["arrive"]), ("leave", events["leave"])):
+                for s, counted in enumerate(at):
+                    if counted:
+                        for r in roles:
+                            columns[what, c, d, s, r] = lp.var(0, size)
+                            lp.row({columns[what, c, d, s, r]: 1.0, Y[c, d, s, r]: -1.0}, -math.inf, 0)
+                        lp.row({**{columns[what, c, d, s, r]: 1.0 for r in roles}, **{col: -k for col, k in counted.items()}}, 0, 0)
+            for s in range(1, len(day.slots)):
+                for r in roles:
+                    switch = columns["switch", c, d, s, r] = lp.var(0, size, coef)
+                    terms = defaultdict(float, {switch: 1.0, Y[c, d, s, r]: -1.0})
+                    terms[Y[c, d, s - 1, r]] += 1.0
+                    if ("leave", c, d, s - 1, r) in columns:
+                        terms[columns["leave", c, d, s - 1, r]] -= 1.0
+                    if ("arrive", c, d, s, r) in columns:
+                        terms[columns["arrive", c, d, s, r]] += 1.0
+                    lp.row(terms, 0, math.inf)
+    return columns
+
+
+def _classes(members: dict[tuple, list[int]]) -> dict[frozenset, list[tuple]]:
+    """The groups of each class (a group is (certificates, pay); its class, the certificates)."""
+    classes: dict[frozenset, list[tuple]] = defaultdict(list)
+    for g in members:
+        classes[g[0]].append(g)
+    return classes
+
+
+def _class_columns(X: dict, groups: list[tuple], d: int, day) -> list[tuple[int, int]]:
+    """The (template, column) pairs of ``groups`` (one class) on day d."""
+    return [(t, X[g, d, t]) for g in groups for t in range(len(day.templates)) if (g, d, t) in X]
+
+
+def _part_events(columns: list[tuple[int, int]], day) -> dict[str, list[dict[int, float]]]:
+    """Per slot, the (template, column) pairs' columns, with multiplicity, whose shift parts start there (``arrive``) or end there (``leave``)."""
+    events = {what: [defaultdict(float) for _ in day.slots] for what in ("arrive", "leave")}
+    for t, col in columns:
+        for part in day.templates[t].parts:
+            events["arrive"][part[0]][col] += 1
+            events["leave"][part[-1]][col] += 1
+    return events
+
+
 @dataclass
 class StaffingBound:
     """The LP's proven bound (``result.bound``, scaled units) and, when solved, its on-duty staff per (class, day, slot)."""
@@ -311,14 +381,14 @@ class StaffingBound:
         return cls(LpResult(-math.inf, None, False, seconds))
 
 
-def staffing_bound(b: RosterBuilder, time_limit: float) -> StaffingBound:
+def staffing_bound(b: RosterBuilder, time_limit: float, desk_changes: bool = False) -> StaffingBound:
     """A proven lower bound of ``b``'s objective (scaled units, as ``BestObjectiveBound``) from :func:`staffing_lp`.
 
     ``time_limit`` wall seconds for everything (building the LP included).
     The bound is -inf when there is none (no LP, or not solved in time).
     """
     started = time.perf_counter()
-    built = staffing_lp(b)
+    built = staffing_lp(b, desk_changes)
     if built is None:
         return StaffingBound.none(time.perf_counter() - started)
     result = clp_bound(built.relaxation, time_limit - (time.perf_counter() - started))

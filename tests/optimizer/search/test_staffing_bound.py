@@ -55,9 +55,14 @@ def small_model(inst):
     return ModelFactory(inst, days, waits, week_rules(inst, days, waits, None, None, None))()
 
 
-def roster_point(b, solver) -> np.ndarray:
-    """A solved roster as a point of the staffing LP: group shift counts, class on-duty and role counts, the waits."""
-    built = staffing_lp(b)
+def roster_point(b, solver, built) -> np.ndarray:
+    """A solved roster as a point of the staffing LP ``built``: group shift counts, class on-duty and role counts, the waits.
+
+    With desk changes: per class, slot and role the members who start a
+    shift part there (``arrive``) or end one (``leave``), as the roster
+    model splits them, and the least switches the LP's rows then allow
+    (the model pays at least as many).
+    """
     point = np.zeros(len(built.relaxation.cost))
     for (i, d), options in b.x.items():
         e = b.employees[i]
@@ -70,29 +75,49 @@ def roster_point(b, solver) -> np.ndarray:
         point[col] = solver.Value(b.y[c, d, s, r])
     for key, col in built.W.items():
         point[col] = solver.Value(b.wait_vars[key])
+    for (what, c, d, s, r), col in built.changes.items():
+        if what != "switch":
+            splits = b._role_splits(c, d)[0 if what == "arrive" else 1][s]
+            point[col] = sum(solver.Value(split[r]) for split in splits.values())
+    value = {key: point[col] for key, col in built.changes.items()}
+    for (what, c, d, s, r), col in built.changes.items():
+        if what == "switch":
+            rise = solver.Value(b.y[c, d, s, r]) - solver.Value(b.y[c, d, s - 1, r])
+            point[col] = max(0, rise + value.get(("leave", c, d, s - 1, r), 0) - value.get(("arrive", c, d, s, r), 0))
     return point
 
 
-@settings(max_examples=4, deadline=None)
-@given(st.integers(3, 6), st.integers(1, 3), st.integers(0, 10_000))
-def test_every_roster_is_a_point_of_the_lp_at_no_more_than_its_objective(n_staff, n_roles, seed):
+@settings(max_examples=6, deadline=None)
+@given(st.integers(3, 6), st.integers(1, 3), st.integers(0, 10_000), st.booleans())
+def test_every_roster_is_a_point_of_the_lp_at_no_more_than_its_objective(n_staff, n_roles, seed, desk_changes):
     """The greedy's shifts completed into a roster satisfy every LP row, and the LP prices them at most the model's objective.
 
     With :func:`test_any_duals_give_a_bound_and_clp_reaches_the_optimum`,
-    this is the whole proof that the bound never exceeds the roster optimum.
+    this is the whole proof that the bound never exceeds the roster optimum;
+    with ``desk_changes`` it holds for the tighter LP too.
     """
     b = small_model(small_branch(n_staff, n_roles, seed=seed))
     solver = cp_model.CpSolver()
     configure(solver, 5.0, 1, 0)
     assume(solver.Solve(b.with_shifts_fixed(greedy_roster(b))) in (cp_model.OPTIMAL, cp_model.FEASIBLE))
-    lp = staffing_lp(b).relaxation
-    point = roster_point(b, solver)
+    built = staffing_lp(b, desk_changes)
+    assert bool(built.changes) == (desk_changes and any(len(c) > 1 for c in b.classes))
+    lp = built.relaxation
+    point = roster_point(b, solver, built)
     assert np.all(lp.lower - 1e-9 <= point) and np.all(point <= lp.upper + 1e-9)
     activity = np.bincount(lp.rows, weights=lp.vals * point[lp.cols], minlength=len(lp.row_lo))
     assert np.all(lp.row_lo - 1e-6 <= activity) and np.all(activity <= lp.row_hi + 1e-6)
     assert lp.cost @ point <= solver.ObjectiveValue() + 1e-6
-    bound = staffing_bound(b, 20.0).result
+    bound = staffing_bound(b, 20.0, desk_changes).result
     assert bound.optimal and bound.bound <= solver.ObjectiveValue()
+
+
+def test_desk_changes_tighten_the_lp():
+    """A branch whose role split must move over the day: the LP that prices desk changes proves more than the one that does not."""
+    b = small_model(small_branch(6, 3, seed=1))
+    plain, tighter = (staffing_bound(b, 20.0, desk_changes).result for desk_changes in (False, True))
+    assert plain.optimal and tighter.optimal
+    assert tighter.bound > plain.bound
 
 
 def test_prices_waiting_that_the_per_person_bound_cannot():
@@ -103,21 +128,34 @@ def test_prices_waiting_that_the_per_person_bound_cannot():
     assert lp.bound > personal_bound(b, 2.0, 0) + 100  # more than a value unit above (scaled objective)
 
 
-def test_the_plans_bound_takes_the_staffing_bound(monkeypatch):
-    """On the neighbourhood path (threshold lowered to 0, two workers) the plan's bound is at least the LP's, and below its roster."""
+@pytest.mark.parametrize("time_ratio", [0.0, 1e9])
+def test_the_plans_bound_takes_the_staffing_bounds(monkeypatch, time_ratio):
+    """On the neighbourhood path (threshold lowered to 0, two workers) the plan's bound is at least the LPs', and below its roster.
+
+    The LP with desk changes runs after the plain one only when enough time
+    is left (``TIGHTER_LP_TIME_RATIO`` times the plain LP's): 0 always,
+    1e9 never.
+    """
     import staffline.optimizer.search.portfolio as portfolio
     from staffline.pipeline import plan
 
     monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
-    runs = []
+    monkeypatch.setattr(portfolio, "TIGHTER_LP_TIME_RATIO", time_ratio)
+    runs = {}
     solve = portfolio.staffing_bound
-    # the LP gets 20 s whatever the search's time (a 4 s plan under load could end first): the wiring is what is tested
-    monkeypatch.setattr(portfolio, "staffing_bound", lambda b, _limit: runs.append(solve(b, 20.0)) or runs[-1])
-    p = plan(small_branch(4, 2, seed=3), WEEK, time_limit=4, workers=2, seed=0, model="profile")
+    # the LPs get 20 s whatever the search's time (a 4 s plan under load could end first): the wiring is what is tested
+    monkeypatch.setattr(
+        portfolio, "staffing_bound", lambda b, _limit, desk_changes=False: runs.setdefault(desk_changes, solve(b, 20.0, desk_changes))
+    )
+    p = plan(small_branch(6, 3, seed=1), WEEK, time_limit=4, workers=2, seed=0, model="profile")
     assert p.status in ("optimal", "feasible"), p.result.message
-    lp = runs[0].result
-    assert len(runs) == 1 and lp.optimal and lp.bound > 0
-    assert lp.bound / 100 - 1e-6 <= p.result.bound <= p.result.objective + 1e-6
+    assert sorted(runs) == ([False] if time_ratio else [False, True])
+    best = max(run.result.bound for run in runs.values())
+    assert all(run.result.optimal for run in runs.values()) and best > 0
+    assert best / 100 - 1e-6 <= p.result.bound <= p.result.objective + 1e-6
+    if not time_ratio:
+        assert runs[True].result.bound > runs[False].result.bound  # the branch of test_desk_changes_tighten_the_lp
+        assert p.result.bound >= runs[True].result.bound / 100 - 1e-6
 
 
 def test_a_failing_lp_costs_the_bound_not_the_roster(monkeypatch):
@@ -127,7 +165,7 @@ def test_a_failing_lp_costs_the_bound_not_the_roster(monkeypatch):
     import staffline.optimizer.search.portfolio as portfolio
     from staffline.pipeline import plan
 
-    def broken(b, _limit):
+    def broken(b, _limit, desk_changes=False):
         raise pulp.PulpSolverError("cbc: not found")
 
     monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
