@@ -34,6 +34,10 @@ AFTER_SEARCH_SHARE = 0.35  # never more than this share of the limit: the search
 # polished person by person, lost no more (0.80-0.94% of the objective, against 0.75-0.95%). One-week plans with
 # two threads reserve 10-16% and keep their time.
 ROLE_SHARE = 0.2
+# A day with more people on duty than role assignment gives CP-SAT (assign_roles.CP_SAT_MOST_PEOPLE) keeps its
+# polished roles: 2.2 s for a 60-staff week on one thread (46-54 people a day), about 0.005 s per employee-day;
+# twice that is reserved.
+ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY = 0.01
 
 
 def role_day_seconds(limit: float) -> float:
@@ -101,18 +105,30 @@ class Deadline:
 def after_search_reserve(staff: int, days: int, limit: float, threads: int = 1) -> tuple[float, float]:
     """Seconds to keep after the search: (role assignment, then checker + KPIs + writing) for ``staff`` x ``days``.
 
-    Role assignment gets a day's :func:`role_day_seconds` or about
-    :data:`ROLE_SECONDS_PER_EMPLOYEE_DAY` per person, whichever is less; the
-    rest grows with employee-days from :data:`AFTER_SEARCH_FLOOR`. Role
-    assignment's part is at most :data:`ROLE_SHARE` of the limit, and both
+    Role assignment gets :func:`role_assignment_seconds` with a CP-SAT model
+    every day (the most it may need: the roster does not exist yet); the
+    rest grows with employee-days from :data:`AFTER_SEARCH_FLOOR`. Both
     shrink together so that they never take more than
     :data:`AFTER_SEARCH_SHARE` of the limit. ``threads`` days are assigned at once.
     """
-    roles = -(-days // max(1, threads)) * min(role_day_seconds(limit), ROLE_SECONDS_PER_EMPLOYEE_DAY * staff)
-    roles = min(roles, ROLE_SHARE * limit)
+    roles = role_assignment_seconds(staff, days, 0, limit, threads)
     tail = AFTER_SEARCH_FLOOR + TAIL_SECONDS_PER_EMPLOYEE_DAY * staff * days
     scale = min(1.0, AFTER_SEARCH_SHARE * limit / (roles + tail))
     return roles * scale, tail * scale
+
+
+def role_assignment_seconds(staff: int, solved_days: int, polished_days: int, limit: float, threads: int = 1) -> float:
+    """Seconds role assignment needs for ``solved_days`` with a CP-SAT day model and ``polished_days`` polished alone, at most :data:`ROLE_SHARE` of the limit.
+
+    A solved day gets :func:`role_day_seconds` or about
+    :data:`ROLE_SECONDS_PER_EMPLOYEE_DAY` per person, whichever is less, a
+    polished one :data:`ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY` per person;
+    ``threads`` days are assigned at once.
+    """
+    threads = max(1, threads)
+    solved = -(-solved_days // threads) * min(role_day_seconds(limit), ROLE_SECONDS_PER_EMPLOYEE_DAY * staff)
+    polished = polished_days * staff * ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY / threads
+    return min(solved + polished, ROLE_SHARE * limit)
 
 
 class SharedWall:

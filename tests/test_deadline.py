@@ -6,12 +6,14 @@ from staffline.deadline import (
     AFTER_SEARCH_FLOOR,
     AFTER_SEARCH_SHARE,
     ROLE_DAY_MOST_SECONDS,
+    ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY,
     ROLE_SECONDS_PER_EMPLOYEE_DAY,
     ROLE_SHARE,
     TAIL_SECONDS_PER_EMPLOYEE_DAY,
     Deadline,
     SharedWall,
     after_search_reserve,
+    role_assignment_seconds,
     role_day_budget,
     role_day_seconds,
 )
@@ -117,3 +119,13 @@ def test_a_job_may_ask_for_a_floor_of_its_own():
     assert role_day_floor(60) == pytest.approx(1.8)  # 60 people on duty: their first assignment needs about that
     assert role_day_floor(5) == ROLE_DAY_FLOOR_SECONDS
     assert role_day_floor(300) == ROLE_DAY_FLOOR_MOST_SECONDS  # capped: seven such days past the deadline broke limit + 10 s
+
+
+def test_polished_days_need_far_less_role_assignment_time_than_solved_ones():
+    """A 60-staff week whose days are only polished reserves a few seconds; with a CP-SAT model a day it reserves four rounds of a day's budget."""
+    solved = role_assignment_seconds(60, 7, 0, 60.0, threads=2)
+    polished = role_assignment_seconds(60, 0, 7, 60.0, threads=2)
+    assert solved == pytest.approx(4 * role_day_seconds(60.0)) == pytest.approx(after_search_reserve(60, 7, 60.0, threads=2)[0])
+    assert polished == pytest.approx(7 * 60 * ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY / 2) and polished < solved / 3
+    assert role_assignment_seconds(60, 3, 4, 60.0, threads=2) == pytest.approx(2 * role_day_seconds(60.0) + polished * 4 / 7)
+    assert role_assignment_seconds(300, 0, 28, 60.0) == pytest.approx(ROLE_SHARE * 60.0)  # capped as ever

@@ -365,7 +365,9 @@ def solve_roster(
     else:
         search_limit = deadline.budget(reserve=roles_reserve, floor=min(0.5, time_limit), cap=time_limit)
         stop_by = deadline.before(roles_reserve)
-    built = ModelFactory(instance, days, waits, rules, deadline=stop_by)
+    built = ModelFactory(
+        instance, days, waits, rules, deadline=stop_by, role_reserve=roles_reserve, role_limit=time_limit, role_threads=threads
+    )
     found = None
     if weeks > 1 and backend in ("portfolio", "cpsat", "auto") and not extra_rules:  # cbc and columns search the whole model alone
 

@@ -10,6 +10,7 @@ which answer the same questions. ``solve_roster`` picks one by ``backend``.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 import pulp
 from ortools.sat.python import cp_model
 
-from staffline.deadline import Deadline
+from staffline.deadline import Deadline, role_assignment_seconds
 from staffline.model import Instance
+from staffline.optimizer.assign_roles import CP_SAT_MOST_PEOPLE
 from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
 from staffline.optimizer.core.cpsat_backend import ProvenBound, close_enough, configure, solve_model
@@ -160,6 +162,25 @@ class ModelFactory:
     waits: WaitData
     rules: list
     deadline: Deadline | None = None
+    role_reserve: float = 0.0  # seconds the caller keeps for role assignment after the search (see spared_role_seconds)
+    role_limit: float = 0.0  # the run's time limit, which sizes role assignment's day budget
+    role_threads: int = 1
+
+    def spared_role_seconds(self, people_on_duty: list[int]) -> float:
+        """Seconds of :attr:`role_reserve` a roster with ``people_on_duty`` a day leaves unused, which the search may take.
+
+        Why: the reserve is sized before any roster exists, for a CP-SAT day
+        model every day, but a day with more people on duty than
+        :data:`~staffline.optimizer.assign_roles.CP_SAT_MOST_PEOPLE` is only
+        polished, in a fraction of the time: a 60-staff week at 60 s ended
+        its run 10 s early. A day counts as solved up to
+        :data:`SOLVED_DAY_MOST_PEOPLE` people on duty, a margin for the
+        search's later rosters.
+        """
+        solved = sum(1 for people in people_on_duty if people <= SOLVED_DAY_MOST_PEOPLE)
+        staff = len(self.instance.staff)
+        need = role_assignment_seconds(staff, solved, len(people_on_duty) - solved, self.role_limit, self.role_threads)
+        return max(0.0, self.role_reserve - need)
 
     def wall(self, clock: Deadline | None) -> float | None:
         """Wall seconds a solve may take now: what is left of ``clock`` and of the run's deadline (None: no wall limit).
@@ -224,6 +245,10 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
 LNS_MIN_SHIFT_OPTIONS = 8000  # the size from which the neighbourhood search runs beside CP-SAT (docs/benchmarks.md, "Roster at scale")
 FIRST_ROSTER_SHARE = 0.5  # the most of the limit the completion of the warm start may take on a big model (it stops at its first roster)
 RELAXED_BOUND_SHARE = 0.02  # of the limit, in deterministic seconds (at least 1), for the bound without the rules that link people
+# the LP with desk changes (staffing_bound's desk_changes) took 6-7x the plain LP's time at 30-60 staff (1.5 -> 10 s,
+# 3.9 -> 21-27 s idle) and 1.5x at 300 (23 -> 34 s): it starts only when this many times the plain LP's time is left
+TIGHTER_LP_TIME_RATIO = 8
+SOLVED_DAY_MOST_PEOPLE = round(1.5 * CP_SAT_MOST_PEOPLE)  # see ModelFactory.spared_role_seconds
 LNS_SHARE_ONE_WORKER = 0.75  # one worker: the neighbourhoods' share of the deterministic time; the full model (the bound) gets the rest
 
 
@@ -249,6 +274,14 @@ def search_neighbourhoods(
     60 s from 13,544 to 13,503 (kinds drawn by success then to 13,454-13,505,
     docs/benchmarks.md). Only when the LP gives no bound (no CBC binary, or it
     failed) does the full model run on that core, for a bound.
+
+    Once the plain LP is solved, CLP solves it again with desk changes
+    priced, in its own process beside the searches, when
+    :data:`TIGHTER_LP_TIME_RATIO` times the plain LP's time is left: on the
+    60-staff week the bound rises by 116 (0.9%), and sharing the cores with
+    CLP for 20-25 s costs the roster about 30 to 45. The searches' wall time
+    includes what role assignment will not need of its reserve
+    (:meth:`ModelFactory.spared_role_seconds`).
 
     With one worker (repeatable) the neighbourhoods get
     :data:`LNS_SHARE_ONE_WORKER` of the deterministic time, then the full
@@ -280,12 +313,26 @@ def search_neighbourhoods(
     else:
         found: dict = {}
         best = SharedIncumbent(incumbent_of(start), lambda i: show(i.objective / SCALE))
-        lns_deadline = Deadline(built.wall(clock) or 0.0)
+        # the search's wall time, and what role assignment will not need of its reserve with rosters like the first
+        lns_deadline = Deadline((built.wall(clock) or 0.0) + built.spared_role_seconds(people_on_duty(b, start)))
 
         def neighbourhoods(worker: int) -> None:
             improve(
                 b, best, seed + worker, float("inf"), deadline=lns_deadline, guide=lambda: found["lp"].on_duty if "lp" in found else None
             )
+
+        def desk_change_bound(plain_seconds: float) -> None:
+            """The LP again with desk changes priced, in CLP's process beside the searches; a tighter bound when it ends in time."""
+            left = lns_deadline.remaining()
+            if left < TIGHTER_LP_TIME_RATIO * plain_seconds:
+                return
+            try:
+                found["desk"] = staffing_bound(b, left, desk_changes=True)
+            except (OSError, pulp.PulpSolverError) as error:
+                log.warning("staffing LP bound with desk changes skipped: %s", error)
+                return
+            if found["desk"].result.optimal:
+                bound[0] = max(bound[0], found["desk"].result.bound / SCALE)
 
         def staffing_then_search() -> None:
             try:
@@ -295,7 +342,10 @@ def search_neighbourhoods(
                 found["lp"] = StaffingBound.none()
             if found["lp"].result.optimal:
                 bound[0] = max(bound[0], found["lp"].result.bound / SCALE)
+                tighter = threading.Thread(target=desk_change_bound, args=(found["lp"].result.seconds,), daemon=True)
+                tighter.start()
                 neighbourhoods(workers - 1)  # the LP's core joins the neighbourhoods
+                tighter.join()
             else:  # no LP bound: the full model proves what it can instead
                 found["full"] = solve_model(b, clock.remaining(), 1, seed, full_progress, wall_limit=built.wall(clock))
 
@@ -308,12 +358,17 @@ def search_neighbourhoods(
             thread.join()
         inc = best.best
         full, status = found.get("full", (None, cp_model.UNKNOWN))
-        relaxed = max(relaxed, found["lp"].result.bound)
+        relaxed = max(relaxed, found["lp"].result.bound, found["desk"].result.bound if "desk" in found else -math.inf)
     seconds = clock.elapsed()
     proven = ProvenBound(relaxed if full is None else max(full.BestObjectiveBound(), relaxed))
     if full is not None and (status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective)):
         return b, full, proven, status, seconds
     return b, inc.solver, proven, cp_model.FEASIBLE, seconds
+
+
+def people_on_duty(b: RosterBuilder, solver: cp_model.CpSolver) -> list[int]:
+    """How many people work each day in ``solver``'s roster."""
+    return [sum(solver.Value(b.works[i, d]) for i in range(len(b.employees)) if (i, d) in b.works) for d in range(len(b.days))]
 
 
 def hint_all(b: RosterBuilder, values: list[int]) -> None:
