@@ -25,10 +25,10 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
 from staffline.constraints.rules import BusyCoverage, Rule
-from staffline.deadline import Deadline, SharedWall, after_search_reserve, role_day_budget, role_day_seconds
+from staffline.deadline import Deadline, SharedWall, after_search_reserve, role_assignment_seconds, role_day_budget, role_day_seconds
 from staffline.forecasting.intervals import rate_variance
 from staffline.model import ROLE_CHANGES, Instance, minutes_of
-from staffline.optimizer.assign_roles import assign_day
+from staffline.optimizer.assign_roles import CP_SAT_MOST_PEOPLE, assign_day
 from staffline.optimizer.check import role_changes
 from staffline.optimizer.core.branch_model import SCALE, DayGrid, RosterBuilder, WaitData, plan_days
 from staffline.optimizer.core.cpsat_backend import STATUS, configure, fix_variable, solve_model
@@ -365,9 +365,8 @@ def solve_roster(
     else:
         search_limit = deadline.budget(reserve=roles_reserve, floor=min(0.5, time_limit), cap=time_limit)
         stop_by = deadline.before(roles_reserve)
-    built = ModelFactory(
-        instance, days, waits, rules, deadline=stop_by, role_reserve=roles_reserve, role_limit=time_limit, role_threads=threads
-    )
+    spare = functools.partial(spared_role_seconds, len(instance.staff), roles_reserve, time_limit, threads)
+    built = ModelFactory(instance, days, waits, rules, deadline=stop_by, spare_role_time=spare)
     found = None
     if weeks > 1 and backend in ("portfolio", "cpsat", "auto") and not extra_rules:  # cbc and columns search the whole model alone
 
@@ -435,6 +434,26 @@ def solve_roster(
         }
     )
     return RosterResult(name, roster, objective, bound, gap, seconds, kpis, coverage)
+
+
+SOLVED_DAY_MOST_PEOPLE = round(1.5 * CP_SAT_MOST_PEOPLE)  # see spared_role_seconds
+
+
+def spared_role_seconds(staff: int, reserve: float, limit: float, threads: int, people_on_duty: list[int]) -> float:
+    """Seconds of role assignment's ``reserve`` that a roster with ``people_on_duty`` a day leaves unused: the search may take them.
+
+    Why: the reserve (:func:`~staffline.deadline.after_search_reserve`) is
+    sized before any roster exists, for a CP-SAT day model every day, but a
+    day with more people on duty than
+    :data:`~staffline.optimizer.assign_roles.CP_SAT_MOST_PEOPLE` is only
+    polished, in a fraction of the time: a 60-staff week at 60 s ended its
+    run 10 s early. A day counts as solved up to
+    :data:`SOLVED_DAY_MOST_PEOPLE` people on duty, a margin for the search's
+    later rosters.
+    """
+    solved = sum(1 for people in people_on_duty if people <= SOLVED_DAY_MOST_PEOPLE)
+    need = role_assignment_seconds(staff, solved, len(people_on_duty) - solved, limit, threads)
+    return max(0.0, reserve - need)
 
 
 def role_threads(workers: int) -> int:

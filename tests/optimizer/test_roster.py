@@ -101,3 +101,22 @@ def test_expected_demand_roster_passes_the_checker_on_the_same_objective():
     plain = small_branch(objective=ObjectiveWeights(vip_wait_multiplier=1.0))
     mean = check_roster(plain, result.roster, week, demand.frame, demand.aht_minutes)
     assert report.customer_minutes > mean.customer_minutes  # Jensen: an uncertain rate waits more
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_search_takes_the_role_reserve_that_polished_days_leave(threads):
+    """Days with more people on duty than CP-SAT's day model takes are only polished: the search may use the rest of role assignment's reserve.
+
+    A roster of small days spares nothing (the reserve was sized for them);
+    one of big days spares all but their polishing; a day at the margin
+    still counts as solved.
+    """
+    from staffline.deadline import after_search_reserve, role_assignment_seconds
+    from staffline.optimizer.roster import SOLVED_DAY_MOST_PEOPLE, spared_role_seconds
+
+    reserve, _ = after_search_reserve(6, 7, 60.0, threads)
+    assert spared_role_seconds(6, reserve, 60.0, threads, [5] * 7) == pytest.approx(0.0)
+    assert spared_role_seconds(6, reserve, 60.0, threads, [SOLVED_DAY_MOST_PEOPLE] * 7) == pytest.approx(0.0)
+    spared = spared_role_seconds(6, reserve, 60.0, threads, [SOLVED_DAY_MOST_PEOPLE + 1] * 7)
+    assert spared == pytest.approx(reserve - role_assignment_seconds(6, 0, 7, 60.0, threads)) and spared > 0
+    assert spared_role_seconds(6, 0.0, 60.0, threads, [SOLVED_DAY_MOST_PEOPLE + 1] * 7) == 0.0  # no reserve: nothing to spare

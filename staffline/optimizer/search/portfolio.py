@@ -14,13 +14,13 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import pulp
 from ortools.sat.python import cp_model
 
-from staffline.deadline import Deadline, role_assignment_seconds
+from staffline.deadline import Deadline
 from staffline.model import Instance
-from staffline.optimizer.assign_roles import CP_SAT_MOST_PEOPLE
 from staffline.optimizer.core.branch_model import DayGrid, RosterBuilder, WaitData
 from staffline.optimizer.core.cbc_backend import ROSTER_OPTIONS, CbcModel, solve_cbc
 from staffline.optimizer.core.cpsat_backend import ProvenBound, close_enough, configure, solve_model
@@ -162,25 +162,9 @@ class ModelFactory:
     waits: WaitData
     rules: list
     deadline: Deadline | None = None
-    role_reserve: float = 0.0  # seconds the caller keeps for role assignment after the search (see spared_role_seconds)
-    role_limit: float = 0.0  # the run's time limit, which sizes role assignment's day budget
-    role_threads: int = 1
-
-    def spared_role_seconds(self, people_on_duty: list[int]) -> float:
-        """Seconds of :attr:`role_reserve` a roster with ``people_on_duty`` a day leaves unused, which the search may take.
-
-        Why: the reserve is sized before any roster exists, for a CP-SAT day
-        model every day, but a day with more people on duty than
-        :data:`~staffline.optimizer.assign_roles.CP_SAT_MOST_PEOPLE` is only
-        polished, in a fraction of the time: a 60-staff week at 60 s ended
-        its run 10 s early. A day counts as solved up to
-        :data:`SOLVED_DAY_MOST_PEOPLE` people on duty, a margin for the
-        search's later rosters.
-        """
-        solved = sum(1 for people in people_on_duty if people <= SOLVED_DAY_MOST_PEOPLE)
-        staff = len(self.instance.staff)
-        need = role_assignment_seconds(staff, solved, len(people_on_duty) - solved, self.role_limit, self.role_threads)
-        return max(0.0, self.role_reserve - need)
+    # what the search may take back of role assignment's reserve, given the people on duty each day of its first
+    # roster (set by the roster's caller, which knows role assignment: optimizer.roster.spared_role_seconds)
+    spare_role_time: Callable[[list[int]], float] | None = None
 
     def wall(self, clock: Deadline | None) -> float | None:
         """Wall seconds a solve may take now: what is left of ``clock`` and of the run's deadline (None: no wall limit).
@@ -248,7 +232,6 @@ RELAXED_BOUND_SHARE = 0.02  # of the limit, in deterministic seconds (at least 1
 # the LP with desk changes (staffing_bound's desk_changes) took 6-7x the plain LP's time at 30-60 staff (1.5 -> 10 s,
 # 3.9 -> 21-27 s idle) and 1.5x at 300 (23 -> 34 s): it starts only when this many times the plain LP's time is left
 TIGHTER_LP_TIME_RATIO = 8
-SOLVED_DAY_MOST_PEOPLE = round(1.5 * CP_SAT_MOST_PEOPLE)  # see ModelFactory.spared_role_seconds
 LNS_SHARE_ONE_WORKER = 0.75  # one worker: the neighbourhoods' share of the deterministic time; the full model (the bound) gets the rest
 
 
@@ -281,7 +264,7 @@ def search_neighbourhoods(
     60-staff week the bound rises by 116 (0.9%), and sharing the cores with
     CLP for 20-25 s costs the roster about 30 to 45. The searches' wall time
     includes what role assignment will not need of its reserve
-    (:meth:`ModelFactory.spared_role_seconds`).
+    (:attr:`ModelFactory.spare_role_time`).
 
     With one worker (repeatable) the neighbourhoods get
     :data:`LNS_SHARE_ONE_WORKER` of the deterministic time, then the full
@@ -314,7 +297,8 @@ def search_neighbourhoods(
         found: dict = {}
         best = SharedIncumbent(incumbent_of(start), lambda i: show(i.objective / SCALE))
         # the search's wall time, and what role assignment will not need of its reserve with rosters like the first
-        lns_deadline = Deadline((built.wall(clock) or 0.0) + built.spared_role_seconds(people_on_duty(b, start)))
+        spared = built.spare_role_time(people_on_duty(b, start)) if built.spare_role_time else 0.0
+        lns_deadline = Deadline((built.wall(clock) or 0.0) + spared)
 
         def neighbourhoods(worker: int) -> None:
             improve(

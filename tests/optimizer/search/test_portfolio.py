@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
@@ -60,25 +59,3 @@ def test_when_cbc_overran_and_cp_sat_had_no_time_the_first_roster_stands(monkeyp
     check.parameters.max_time_in_seconds = 10
     assert check.Solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert check.ObjectiveValue() <= objective + 1e-6
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-def test_the_search_takes_the_role_reserve_that_polished_days_leave(threads):
-    """Days with more people on duty than CP-SAT's day model takes are only polished: the search may use the rest of role assignment's reserve.
-
-    A roster of small days spares nothing (the reserve was sized for them);
-    one of big days spares all but their polishing; a day just under the
-    margin still counts as solved.
-    """
-    from staffline.deadline import after_search_reserve, role_assignment_seconds
-    from staffline.optimizer.search.portfolio import SOLVED_DAY_MOST_PEOPLE, ModelFactory
-
-    instance = small_branch(6, 2, seed=0)
-    reserve, _ = after_search_reserve(6, 7, 60.0, threads)
-    built = ModelFactory(instance, [], None, [], role_reserve=reserve, role_limit=60.0, role_threads=threads)
-    assert built.spared_role_seconds([5] * 7) == pytest.approx(0.0)
-    assert built.spared_role_seconds([SOLVED_DAY_MOST_PEOPLE] * 7) == pytest.approx(0.0)
-    big = [SOLVED_DAY_MOST_PEOPLE + 1] * 7
-    spared = built.spared_role_seconds(big)
-    assert spared == pytest.approx(reserve - role_assignment_seconds(6, 0, 7, 60.0, threads)) and spared > 0
-    assert ModelFactory(instance, [], None, []).spared_role_seconds(big) == 0.0  # no reserve given: nothing to spare
