@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from staffline.optimizer.core.cbc_backend import solve_lp
+from staffline.optimizer.core.cbc_backend import LpBasis, solve_lp
 
 MARGIN = 1e-9  # relative to the sum of the bound's absolute terms: far above float64's error on a million terms (~1e-10)
 
@@ -77,13 +77,20 @@ class LpResult:
     optimal: bool
     seconds: float
     values: np.ndarray | None = None  # the LP's solution, column by column (when optimal)
+    basis: LpBasis | None = None  # CLP's optimal basis, when asked for (clp_bound's keep_basis)
 
 
 def as_pulp(lp: LinearRelaxation) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[list[pulp.LpConstraint]]]:
-    """``lp`` as a PuLP problem, its columns, and per row the constraints it became (a two-sided row is two; CLP writes duals in ``pi``)."""
+    """``lp`` as a PuLP problem, its columns, and per row the constraints it became (a two-sided row is two; CLP writes duals in ``pi``).
+
+    Column names are zero-padded so that PuLP's order (by name) is the
+    columns' order: an LP that extends ``lp`` by columns and rows added
+    after its own then gives the shared ones the same names in the file
+    CLP reads, and can restart from ``lp``'s basis (:class:`~staffline.optimizer.core.cbc_backend.LpBasis`).
+    """
     problem = pulp.LpProblem("relaxation", pulp.LpMinimize)
     columns = [
-        pulp.LpVariable(f"v{j}", lowBound=None if math.isinf(lo) else lo, upBound=None if math.isinf(hi) else hi)
+        pulp.LpVariable(f"v{j:09d}", lowBound=None if math.isinf(lo) else lo, upBound=None if math.isinf(hi) else hi)
         for j, (lo, hi) in enumerate(zip(lp.lower.tolist(), lp.upper.tolist()))
     ]
     problem += pulp.LpAffineExpression([(columns[j], lp.cost[j]) for j in np.flatnonzero(lp.cost)]) + lp.offset
@@ -103,20 +110,24 @@ def as_pulp(lp: LinearRelaxation) -> tuple[pulp.LpProblem, list[pulp.LpVariable]
     return problem, columns, made
 
 
-def clp_bound(lp: LinearRelaxation, time_limit: float) -> LpResult:
+def clp_bound(lp: LinearRelaxation, time_limit: float, start: LpBasis | None = None, keep_basis: bool = False) -> LpResult:
     """A proven lower bound of ``lp``'s optimum (:func:`dual_bound` of CLP's duals), within ``time_limit`` wall seconds.
 
     -inf when CLP does not end optimal in time: its barrier has no
-    dual-feasible point before it ends.
+    dual-feasible point before it ends. ``start`` and ``keep_basis``: see
+    :func:`~staffline.optimizer.core.cbc_backend.solve_lp` (an LP that
+    extends ``lp`` by columns and rows added after its own can start from
+    the basis kept here).
     """
     started = time.perf_counter()
     problem, columns, made = as_pulp(lp)
-    if not solve_lp(problem, time_limit - (time.perf_counter() - started)):
+    optimal, basis = solve_lp(problem, time_limit - (time.perf_counter() - started), start, keep_basis)
+    if not optimal:
         return LpResult(-math.inf, None, False, time.perf_counter() - started)
     duals = np.array([sum(constraint.pi or 0.0 for constraint in row) for row in made])
     value = float(pulp.value(problem.objective) or 0.0)
     values = np.array([v.varValue or 0.0 for v in columns], dtype=float)
-    return LpResult(dual_bound(lp, duals), value, True, time.perf_counter() - started, values)
+    return LpResult(dual_bound(lp, duals), value, True, time.perf_counter() - started, values, basis)
 
 
 def relaxation_of(problem: pulp.LpProblem, rows: Sequence[pulp.LpConstraint]) -> LinearRelaxation:
@@ -173,7 +184,7 @@ def relaxation_bound(problem: pulp.LpProblem, time_limit: float) -> LpResult:
     infeasible has the bound +inf (no roster at all), and is not optimal.
     """
     started = time.perf_counter()
-    if not solve_lp(problem, time_limit):
+    if not solve_lp(problem, time_limit)[0]:
         infeasible = problem.status == pulp.LpStatusInfeasible
         return LpResult(math.inf if infeasible else -math.inf, None, False, time.perf_counter() - started)
     rows = constraints_of(problem)

@@ -305,13 +305,13 @@ def search_neighbourhoods(
                 b, best, seed + worker, float("inf"), deadline=lns_deadline, guide=lambda: found["lp"].on_duty if "lp" in found else None
             )
 
-        def desk_change_bound(plain_seconds: float) -> None:
-            """The LP again with desk changes priced, in CLP's process beside the searches; a tighter bound when it ends in time."""
+        def desk_change_bound(plain: StaffingBound) -> None:
+            """The LP again with desk changes priced, from the plain LP's basis, in CLP's process beside the searches; a tighter bound when it ends in time."""
             left = lns_deadline.remaining()
-            if left < TIGHTER_LP_TIME_RATIO * plain_seconds:
+            if left < TIGHTER_LP_TIME_RATIO * plain.result.seconds:
                 return
             try:
-                found["desk"] = staffing_bound(b, left, desk_changes=True)
+                found["desk"] = staffing_bound(b, left, desk_changes=True, start=plain.result.basis)
             except (OSError, pulp.PulpSolverError) as error:
                 log.warning("staffing LP bound with desk changes skipped: %s", error)
                 return
@@ -326,7 +326,7 @@ def search_neighbourhoods(
                 found["lp"] = StaffingBound.none()
             if found["lp"].result.optimal:
                 bound[0] = max(bound[0], found["lp"].result.bound / SCALE)
-                tighter = threading.Thread(target=desk_change_bound, args=(found["lp"].result.seconds,), daemon=True)
+                tighter = threading.Thread(target=desk_change_bound, args=(found["lp"],), daemon=True)
                 tighter.start()
                 neighbourhoods(workers - 1)  # the LP's core joins the neighbourhoods
                 tighter.join()

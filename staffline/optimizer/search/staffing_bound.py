@@ -54,6 +54,7 @@ import numpy as np
 
 from staffline.constraints.rules import ContractHours, Coverage, HeadcountOnDuty, MinOnDuty, StaffPerDay, WorkingDays
 from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
+from staffline.optimizer.core.cbc_backend import LpBasis
 from staffline.optimizer.search.lp_bound import LinearRelaxation, LpResult, clp_bound
 
 
@@ -381,17 +382,20 @@ class StaffingBound:
         return cls(LpResult(-math.inf, None, False, seconds))
 
 
-def staffing_bound(b: RosterBuilder, time_limit: float, desk_changes: bool = False) -> StaffingBound:
+def staffing_bound(b: RosterBuilder, time_limit: float, desk_changes: bool = False, start: LpBasis | None = None) -> StaffingBound:
     """A proven lower bound of ``b``'s objective (scaled units, as ``BestObjectiveBound``) from :func:`staffing_lp`.
 
     ``time_limit`` wall seconds for everything (building the LP included).
     The bound is -inf when there is none (no LP, or not solved in time).
+    The plain LP keeps CLP's basis (``result.basis``); the LP with desk
+    changes, which only adds columns and rows after the plain LP's, can
+    ``start`` from it (60 staff: 6.6 s instead of 21-27 s).
     """
     started = time.perf_counter()
     built = staffing_lp(b, desk_changes)
     if built is None:
         return StaffingBound.none(time.perf_counter() - started)
-    result = clp_bound(built.relaxation, time_limit - (time.perf_counter() - started))
+    result = clp_bound(built.relaxation, time_limit - (time.perf_counter() - started), start=start, keep_basis=not desk_changes)
     result.seconds = time.perf_counter() - started
     if result.values is None:
         return StaffingBound(result)

@@ -143,10 +143,13 @@ def test_the_plans_bound_takes_the_staffing_bounds(monkeypatch, time_ratio):
     monkeypatch.setattr(portfolio, "TIGHTER_LP_TIME_RATIO", time_ratio)
     runs = {}
     solve = portfolio.staffing_bound
+
     # the LPs get 20 s whatever the search's time (a 4 s plan under load could end first): the wiring is what is tested
-    monkeypatch.setattr(
-        portfolio, "staffing_bound", lambda b, _limit, desk_changes=False: runs.setdefault(desk_changes, solve(b, 20.0, desk_changes))
-    )
+    def recorded(b, _limit, desk_changes=False, start=None):
+        assert (start is not None) == desk_changes  # the LP with desk changes starts from the plain LP's basis
+        return runs.setdefault(desk_changes, solve(b, 20.0, desk_changes, start))
+
+    monkeypatch.setattr(portfolio, "staffing_bound", recorded)
     p = plan(small_branch(6, 3, seed=1), WEEK, time_limit=4, workers=2, seed=0, model="profile")
     assert p.status in ("optimal", "feasible"), p.result.message
     assert sorted(runs) == ([False] if time_ratio else [False, True])
@@ -165,7 +168,7 @@ def test_a_failing_lp_costs_the_bound_not_the_roster(monkeypatch):
     import staffline.optimizer.search.portfolio as portfolio
     from staffline.pipeline import plan
 
-    def broken(b, _limit, desk_changes=False):
+    def broken(b, _limit, desk_changes=False, start=None):
         raise pulp.PulpSolverError("cbc: not found")
 
     monkeypatch.setattr(portfolio, "LNS_MIN_SHIFT_OPTIONS", 0)
@@ -191,3 +194,15 @@ def test_a_milps_relaxation_bound_is_its_lp_optimum(lp, offset, integer):
     assert result.optimal and reference.optimal
     assert result.lp_value == pytest.approx(reference.lp_value, abs=1e-6)
     assert reference.lp_value - 2.0 < result.bound <= reference.lp_value + 1e-6
+
+
+def test_the_desk_change_lp_from_the_plain_lps_basis_proves_the_same_bound():
+    """The plain LP keeps CLP's basis; the LP with desk changes started from it (dual simplex) reaches the optimum CLP's barrier finds from scratch."""
+    b = small_model(small_branch(6, 3, seed=1))
+    plain = staffing_bound(b, 20.0)
+    assert plain.result.optimal and plain.result.basis is not None and plain.result.basis.text.strip()
+    cold = staffing_bound(b, 20.0, desk_changes=True).result
+    warm = staffing_bound(b, 20.0, desk_changes=True, start=plain.result.basis).result
+    assert cold.optimal and warm.optimal and cold.basis is None  # only the plain LP keeps its basis
+    assert warm.lp_value == pytest.approx(cold.lp_value, rel=1e-7)
+    assert abs(warm.bound - cold.bound) <= 1  # both proven by their own duals, floored
