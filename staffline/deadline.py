@@ -34,10 +34,11 @@ AFTER_SEARCH_SHARE = 0.35  # never more than this share of the limit: the search
 # polished person by person, lost no more (0.80-0.94% of the objective, against 0.75-0.95%). One-week plans with
 # two threads reserve 10-16% and keep their time.
 ROLE_SHARE = 0.2
-# A day with more people on duty than role assignment gives CP-SAT (assign_roles.CP_SAT_MOST_PEOPLE) keeps its
-# polished roles: 2.2 s for a 60-staff week on one thread (46-54 people a day), about 0.005 s per employee-day;
-# twice that is reserved.
-ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY = 0.01
+# A day with more people on duty than role assignment gives CP-SAT (assign_roles.CP_SAT_MOST_PEOPLE) is polished
+# (2.2 s for a 60-staff week on one thread, 46-54 people a day: about 0.005 s per employee-day) and then kicked
+# (role_polish.kick_and_polish) until its share of the time ends: 30 kicks a day took 12 s on that week, 0.03 s per
+# employee-day, and gained 62 of the 13,578 as written; with two threads this reserves 6.3 s there.
+ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY = 0.03
 
 
 def role_day_seconds(limit: float) -> float:

@@ -121,11 +121,11 @@ def test_a_job_may_ask_for_a_floor_of_its_own():
     assert role_day_floor(300) == ROLE_DAY_FLOOR_MOST_SECONDS  # capped: seven such days past the deadline broke limit + 10 s
 
 
-def test_polished_days_need_far_less_role_assignment_time_than_solved_ones():
-    """A 60-staff week whose days are only polished reserves a few seconds; with a CP-SAT model a day it reserves four rounds of a day's budget."""
+def test_polished_days_need_less_role_assignment_time_than_solved_ones():
+    """A 60-staff week whose days are only polished and kicked reserves less than with a CP-SAT model a day (four rounds of a day's budget)."""
     solved = role_assignment_seconds(60, 7, 0, 60.0, threads=2)
     polished = role_assignment_seconds(60, 0, 7, 60.0, threads=2)
     assert solved == pytest.approx(4 * role_day_seconds(60.0)) == pytest.approx(after_search_reserve(60, 7, 60.0, threads=2)[0])
-    assert polished == pytest.approx(7 * 60 * ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY / 2) and polished < solved / 3
+    assert polished == pytest.approx(7 * 60 * ROLE_POLISH_SECONDS_PER_EMPLOYEE_DAY / 2) and polished < solved
     assert role_assignment_seconds(60, 3, 4, 60.0, threads=2) == pytest.approx(2 * role_day_seconds(60.0) + polished * 4 / 7)
     assert role_assignment_seconds(300, 0, 28, 60.0) == pytest.approx(ROLE_SHARE * 60.0)  # capped as ever

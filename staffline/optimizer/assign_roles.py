@@ -29,7 +29,7 @@ from ortools.sat.python import cp_model
 
 from staffline.optimizer.core.branch_model import add_wait_cuts
 from staffline.optimizer.core.templates import shift_parts
-from staffline.optimizer.role_polish import DayPrices, count_changes, count_mismatch, day_objective, polish_roles
+from staffline.optimizer.role_polish import DayPrices, count_changes, count_mismatch, day_objective, kick_and_polish, polish_roles
 
 MINIMUM_WEIGHT = 1000
 WHOLE_DAY_SECONDS = 0.3  # deterministic budget of the whole-day start (:func:`whole_day_roles`)
@@ -104,10 +104,12 @@ def assign_day(
     if not extensions:  # overtime slots are not in ``people``: polishing knows nothing of them
         simple = polish_roles(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
     polish_seconds = time.monotonic() - polishing  # about what polishing CP-SAT's answer will take
+    if not extensions and len(people) > CP_SAT_MOST_PEOPLE:  # a big day: CP-SAT does not improve the polished start
+        if wall_limit is not None:  # kicks use the day's wall time (one-worker runs keep the polished start: repeatable)
+            simple = kick_and_polish(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
+        return _counted(simple, people, targets, change_weight)
     if wall_limit is not None and wall_limit - (time.monotonic() - started) < 2 * polish_seconds + CP_SAT_LEAST_SECONDS:
-        return _counted(simple, people, targets, change_weight)  # a big day that polishing took to its end: no time to search on
-    if not extensions and len(people) > CP_SAT_MOST_PEOPLE:
-        return _counted(simple, people, targets, change_weight)  # a big day: CP-SAT does not improve the polished start
+        return _counted(simple, people, targets, change_weight)  # polishing took the day to its end: no time to search on
     m, z = day_model(people, block_slots, prices, extensions or {}, on_duty_max)
     for (pid, s, r), v in z.items():  # extension slots (not worked in the simple assignment) hinted off
         m.AddHint(v, int(simple.get((pid, s)) == r))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from staffline.optimizer.assign_roles import assign_day, day_model, rule_weight_of, whole_day_roles
-from staffline.optimizer.role_polish import DayPrices, day_objective, polish_roles
+from staffline.optimizer.role_polish import DayPrices, day_objective, kick_and_polish, polish_roles
 
 ROLES = ("advisory", "counter", "lobby")
 
@@ -140,3 +140,43 @@ def test_a_day_with_more_people_than_cp_sat_improves_keeps_the_polished_start(mo
     assert sorted(roles_of[p, 0] for p, _, _ in people) == ["counter", "counter", "lobby"]
     assign_day(people[:2], targets, block_slots=2, time_limit=1.0)
     assert built == [1]  # two people: CP-SAT searches on
+
+
+@settings(max_examples=40, deadline=None)
+@given(days(), st.integers(0, 3), st.booleans())
+def test_kicks_are_never_worse_than_the_polished_start_keep_the_block_rule_and_fixed_roles(day, seed, pin_first):
+    """Kicked and re-polished roles cost at most the polished start's, the model accepts them, and a person with fixed roles keeps them."""
+    people, block, prices = day
+    if pin_first:  # the first person's roles published and kept (re-planning): kicks must leave them
+        pid, roles, slots = people[0]
+        prices = dataclasses.replace(prices, fixed={(pid, s): roles[0] for s in slots})
+    start = whole_day_roles(people, prices.targets, prices.fixed, prices.minimums, prices.maximums, seed)
+    polished = polish_roles(people, start, block, prices, seed)
+    kicked = kick_and_polish(people, polished, block, prices, seed, rounds=8)
+    assert set(kicked) == set(polished) and all(kicked[p, s] in roles for p, roles, slots in people for s in slots)
+    assert day_objective(people, kicked, prices) <= day_objective(people, polished, prices)
+    assert model_objective(people, block, prices, kicked) == day_objective(people, kicked, prices)
+    if pin_first:
+        assert all(kicked[key] == role for key, role in prices.fixed.items())
+
+
+def test_big_days_are_kicked_only_with_a_wall_clock(monkeypatch):
+    """Above CP_SAT_MOST_PEOPLE, assign_day kicks the polished roles when the day has wall time (several workers), never in a repeatable run."""
+    import staffline.optimizer.assign_roles as assign_roles
+
+    kicks = []
+    real_kicks = assign_roles.kick_and_polish
+
+    def counted(*args, **kwargs):
+        kicks.append(kwargs.get("stop") is not None)
+        return real_kicks(*args, **kwargs)
+
+    monkeypatch.setattr(assign_roles, "kick_and_polish", counted)
+    monkeypatch.setattr(assign_roles, "CP_SAT_MOST_PEOPLE", 2)
+    cls = frozenset({"counter", "lobby"})
+    people = [(f"E{k}", ("counter", "lobby"), tuple(range(8))) for k in range(3)]
+    targets = {(cls, s, "counter"): 2 for s in range(8)} | {(cls, s, "lobby"): 1 for s in range(8)}
+    assign_day(people, targets, block_slots=2, time_limit=1.0)
+    assert kicks == []  # no wall clock: the polished start, repeatable
+    roles_of, mismatch, _ = assign_day(people, targets, block_slots=2, time_limit=1.0, wall_limit=0.5)
+    assert kicks == [True] and mismatch == 0

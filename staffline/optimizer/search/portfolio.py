@@ -229,8 +229,9 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
 LNS_MIN_SHIFT_OPTIONS = 8000  # the size from which the neighbourhood search runs beside CP-SAT (docs/benchmarks.md, "Roster at scale")
 FIRST_ROSTER_SHARE = 0.5  # the most of the limit the completion of the warm start may take on a big model (it stops at its first roster)
 RELAXED_BOUND_SHARE = 0.02  # of the limit, in deterministic seconds (at least 1), for the bound without the rules that link people
-# the LP with desk changes (staffing_bound's desk_changes) took 6-7x the plain LP's time at 30-60 staff (1.5 -> 10 s,
-# 3.9 -> 21-27 s idle) and 1.5x at 300 (23 -> 34 s): it starts only when this many times the plain LP's time is left
+# the LP with desk changes (staffing_bound's desk_changes), from the plain LP's basis, took 7x the plain LP's time at
+# 30 staff (1.5 -> 10.4 s idle), 2.5x at 60 (3.5 -> 8.8 s) and 1.6x at 300 (14 -> 22 s): it starts only when this many
+# times the plain LP's time is left
 TIGHTER_LP_TIME_RATIO = 8
 LNS_SHARE_ONE_WORKER = 0.75  # one worker: the neighbourhoods' share of the deterministic time; the full model (the bound) gets the rest
 
@@ -261,8 +262,9 @@ def search_neighbourhoods(
     Once the plain LP is solved, CLP solves it again with desk changes
     priced, in its own process beside the searches, when
     :data:`TIGHTER_LP_TIME_RATIO` times the plain LP's time is left: on the
-    60-staff week the bound rises by 116 (0.9%), and sharing the cores with
-    CLP for 20-25 s costs the roster about 30 to 45. The searches' wall time
+    60-staff week the bound rises by 116 (0.9%). CLP restarts from the
+    plain LP's basis (8.8 s there; 21-27 s from scratch had cost the
+    roster 30 to 45 in shared cores). The searches' wall time
     includes what role assignment will not need of its reserve
     (:attr:`ModelFactory.spare_role_time`).
 

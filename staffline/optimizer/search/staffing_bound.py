@@ -39,7 +39,7 @@ staff, 23 s at 300 (idle), where GLOP's dual simplex had not finished at
 role blocks, per-person integrality) only weakens it; the per-person bound
 covers per-person integrality, and the better of the two is reported.
 Desk changes are optional (``desk_changes``, :func:`_desk_change_rows`):
-they raise the bound by about 1% at 20-60 staff, but take CLP 6-7x as
+they raise the bound by about 1% at 20-60 staff, but take CLP 2.5-7x as
 long there, so the search gets the plain LP first and this one later.
 """
 
@@ -389,7 +389,7 @@ def staffing_bound(b: RosterBuilder, time_limit: float, desk_changes: bool = Fal
     The bound is -inf when there is none (no LP, or not solved in time).
     The plain LP keeps CLP's basis (``result.basis``); the LP with desk
     changes, which only adds columns and rows after the plain LP's, can
-    ``start`` from it (60 staff: 6.6 s instead of 21-27 s).
+    ``start`` from it (60 staff: 8.8 s instead of 21-27 s).
     """
     started = time.perf_counter()
     built = staffing_lp(b, desk_changes)
