@@ -18,7 +18,9 @@ until no person improves. Every step lowers the day's objective as the
 CP-SAT model prices it (:func:`day_objective`, a test checks they agree),
 so the result is never worse than the start. It is deterministic: the
 order of people comes from ``seed`` and nothing depends on the clock but
-the optional ``stop``.
+the optional ``stop``. :func:`kick_and_polish` leaves the point where no
+single person can improve by moving a few people at once and polishing
+again.
 """
 
 from __future__ import annotations

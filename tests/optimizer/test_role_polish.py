@@ -119,6 +119,13 @@ def test_assign_day_returns_the_polished_assignment_when_cp_sat_has_no_time():
     assert (mismatch, changes) == (0, 1)
 
 
+def three_on_counter_and_lobby():
+    """Three counter-and-lobby people all day (8 slots), two wanted on counter and one on lobby: (people, targets)."""
+    cls = frozenset({"counter", "lobby"})
+    people = [(f"E{k}", ("counter", "lobby"), tuple(range(8))) for k in range(3)]
+    return people, {(cls, s, "counter"): 2 for s in range(8)} | {(cls, s, "lobby"): 1 for s in range(8)}
+
+
 def test_a_day_with_more_people_than_cp_sat_improves_keeps_the_polished_start(monkeypatch):
     """Above CP_SAT_MOST_PEOPLE on duty the day model is never built (one-worker runs have no wall clock to stop it); at or below, it is."""
     import staffline.optimizer.assign_roles as assign_roles
@@ -132,9 +139,7 @@ def test_a_day_with_more_people_than_cp_sat_improves_keeps_the_polished_start(mo
 
     monkeypatch.setattr(assign_roles, "day_model", counted)
     monkeypatch.setattr(assign_roles, "CP_SAT_MOST_PEOPLE", 2)
-    cls = frozenset({"counter", "lobby"})
-    people = [(f"E{k}", ("counter", "lobby"), tuple(range(8))) for k in range(3)]
-    targets = {(cls, s, "counter"): 2 for s in range(8)} | {(cls, s, "lobby"): 1 for s in range(8)}
+    people, targets = three_on_counter_and_lobby()
     roles_of, mismatch, _ = assign_day(people, targets, block_slots=2, time_limit=1.0)
     assert built == [] and mismatch == 0  # three people: polished alone, and the whole-day split meets the targets
     assert sorted(roles_of[p, 0] for p, _, _ in people) == ["counter", "counter", "lobby"]
@@ -173,9 +178,7 @@ def test_big_days_are_kicked_only_with_a_wall_clock(monkeypatch):
 
     monkeypatch.setattr(assign_roles, "kick_and_polish", counted)
     monkeypatch.setattr(assign_roles, "CP_SAT_MOST_PEOPLE", 2)
-    cls = frozenset({"counter", "lobby"})
-    people = [(f"E{k}", ("counter", "lobby"), tuple(range(8))) for k in range(3)]
-    targets = {(cls, s, "counter"): 2 for s in range(8)} | {(cls, s, "lobby"): 1 for s in range(8)}
+    people, targets = three_on_counter_and_lobby()
     assign_day(people, targets, block_slots=2, time_limit=1.0)
     assert kicks == []  # no wall clock: the polished start, repeatable
     roles_of, mismatch, _ = assign_day(people, targets, block_slots=2, time_limit=1.0, wall_limit=0.5)
