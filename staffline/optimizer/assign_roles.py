@@ -77,9 +77,12 @@ def assign_day(
     person (:func:`~staffline.optimizer.role_polish.polish_roles`: each
     person's exact best roles given everyone else's). CP-SAT then searches
     from it with the time left, its answer is polished too, and the cheaper
-    of the two stands; a day whose polishing left no time for CP-SAT, or
-    with more than :data:`CP_SAT_MOST_PEOPLE` people on duty, keeps the
-    polished start. Why both: from about 40 people on duty CP-SAT alone
+    of the two stands; a day whose polishing left no time for CP-SAT keeps
+    the polished start, and one with more than :data:`CP_SAT_MOST_PEOPLE`
+    people on duty has it kicked instead
+    (:func:`~staffline.optimizer.role_polish.kick_and_polish`, until
+    ``wall_limit`` or, without one, :data:`KICK_PERSON_ROUNDS` person-rounds:
+    repeatable). Why both: from about 40 people on duty CP-SAT alone
     is far from its best in the time a day gets (a 60-staff week: 608,000
     after CP-SAT's 0.5 deterministic seconds a day, 533,000 for the polished
     start alone, in a tenth of a second a day, and CP-SAT with 4 workers for
@@ -105,8 +108,10 @@ def assign_day(
         simple = polish_roles(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
     polish_seconds = time.monotonic() - polishing  # about what polishing CP-SAT's answer will take
     if not extensions and len(people) > CP_SAT_MOST_PEOPLE:  # a big day: CP-SAT does not improve the polished start
-        if wall_limit is not None:  # kicks use the day's wall time (one-worker runs keep the polished start: repeatable)
+        if wall_limit is not None:  # kicks use the day's wall time
             simple = kick_and_polish(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
+        else:  # repeatable (one worker): a fixed amount of kicking, rounds fewer as the day has more people
+            simple = kick_and_polish(people, simple, block_slots, prices, seed, rounds=max(1, KICK_PERSON_ROUNDS // len(people)))
         return _counted(simple, people, targets, change_weight)
     if wall_limit is not None and wall_limit - (time.monotonic() - started) < 2 * polish_seconds + CP_SAT_LEAST_SECONDS:
         return _counted(simple, people, targets, change_weight)  # polishing took the day to its end: no time to search on
@@ -135,6 +140,9 @@ def assign_day(
 # 46-54 people (60 staff) 13,578.5 both ways, in 38.2 s against 2.2 s. One-worker runs have no wall clock for role
 # assignment, so those seconds came on top of the limit: a 60 s plan of 60 staff took 90 s.
 CP_SAT_MOST_PEOPLE = 20
+# Kicks of a big day without a wall clock (repeatable runs): this many person-rounds, so about the same time a day
+# whatever its size (0.056 s a round at 46-54 people: 20 rounds, about 1.1 s a day).
+KICK_PERSON_ROUNDS = 1000
 CP_SAT_LEAST_SECONDS = 0.5  # wall seconds below which a day's CP-SAT model is not built (at 235 people building it took 0.6 s)
 
 

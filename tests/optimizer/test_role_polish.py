@@ -165,21 +165,22 @@ def test_kicks_are_never_worse_than_the_polished_start_keep_the_block_rule_and_f
         assert all(kicked[key] == role for key, role in prices.fixed.items())
 
 
-def test_big_days_are_kicked_only_with_a_wall_clock(monkeypatch):
-    """Above CP_SAT_MOST_PEOPLE, assign_day kicks the polished roles when the day has wall time (several workers), never in a repeatable run."""
+def test_big_days_are_kicked_by_the_clock_or_by_a_fixed_count(monkeypatch):
+    """Above CP_SAT_MOST_PEOPLE, assign_day kicks the polished roles: until the day's wall time ends (several workers), or a fixed number of rounds (repeatable runs)."""
     import staffline.optimizer.assign_roles as assign_roles
 
     kicks = []
     real_kicks = assign_roles.kick_and_polish
 
     def counted(*args, **kwargs):
-        kicks.append(kwargs.get("stop") is not None)
+        kicks.append((kwargs.get("stop") is not None, kwargs.get("rounds")))
         return real_kicks(*args, **kwargs)
 
     monkeypatch.setattr(assign_roles, "kick_and_polish", counted)
     monkeypatch.setattr(assign_roles, "CP_SAT_MOST_PEOPLE", 2)
     people, targets = three_on_counter_and_lobby()
-    assign_day(people, targets, block_slots=2, time_limit=1.0)
-    assert kicks == []  # no wall clock: the polished start, repeatable
+    first, _, _ = assign_day(people, targets, block_slots=2, time_limit=1.0)
+    again, _, _ = assign_day(people, targets, block_slots=2, time_limit=1.0)
+    assert kicks == [(False, assign_roles.KICK_PERSON_ROUNDS // 3)] * 2 and first == again  # no wall clock: repeatable
     roles_of, mismatch, _ = assign_day(people, targets, block_slots=2, time_limit=1.0, wall_limit=0.5)
-    assert kicks == [True] and mismatch == 0
+    assert kicks[-1] == (True, None) and mismatch == 0
