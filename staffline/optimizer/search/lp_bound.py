@@ -110,6 +110,16 @@ def as_pulp(lp: LinearRelaxation) -> tuple[pulp.LpProblem, list[pulp.LpVariable]
     return problem, columns, made
 
 
+def objective_value(lp: LinearRelaxation, values: np.ndarray) -> float:
+    """``lp``'s objective at ``values`` (its columns' values), from the arrays.
+
+    Why not PuLP's value of the objective: an LP without columns (all its
+    terms constant) came back at 0 instead of its constant, below its own
+    proven bound.
+    """
+    return float(lp.cost @ values + lp.offset)
+
+
 def clp_bound(lp: LinearRelaxation, time_limit: float, start: LpBasis | None = None, keep_basis: bool = False) -> LpResult:
     """A proven lower bound of ``lp``'s optimum (:func:`dual_bound` of CLP's duals), within ``time_limit`` wall seconds.
 
@@ -125,9 +135,8 @@ def clp_bound(lp: LinearRelaxation, time_limit: float, start: LpBasis | None = N
     if not optimal:
         return LpResult(-math.inf, None, False, time.perf_counter() - started)
     duals = np.array([sum(constraint.pi or 0.0 for constraint in row) for row in made])
-    value = float(pulp.value(problem.objective) or 0.0)
     values = np.array([v.varValue or 0.0 for v in columns], dtype=float)
-    return LpResult(dual_bound(lp, duals), value, True, time.perf_counter() - started, values, basis)
+    return LpResult(dual_bound(lp, duals), objective_value(lp, values), True, time.perf_counter() - started, values, basis)
 
 
 def relaxation_of(problem: pulp.LpProblem, rows: Sequence[pulp.LpConstraint]) -> LinearRelaxation:
@@ -189,5 +198,6 @@ def relaxation_bound(problem: pulp.LpProblem, time_limit: float) -> LpResult:
         return LpResult(math.inf if infeasible else -math.inf, None, False, time.perf_counter() - started)
     rows = constraints_of(problem)
     duals = np.array([row.pi or 0.0 for row in rows])
-    value = float(pulp.value(problem.objective) or 0.0)
-    return LpResult(dual_bound(relaxation_of(problem, rows), duals), value, True, time.perf_counter() - started)
+    relaxation = relaxation_of(problem, rows)
+    values = np.array([v.varValue or 0.0 for v in problem.variables()], dtype=float)
+    return LpResult(dual_bound(relaxation, duals), objective_value(relaxation, values), True, time.perf_counter() - started)
