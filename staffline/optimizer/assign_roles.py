@@ -29,7 +29,15 @@ from ortools.sat.python import cp_model
 
 from staffline.optimizer.core.branch_model import add_wait_cuts
 from staffline.optimizer.core.templates import shift_parts
-from staffline.optimizer.role_polish import DayPrices, count_changes, count_mismatch, day_objective, kick_and_polish, polish_roles
+from staffline.optimizer.role_polish import (
+    KICK_MOST_ROUNDS,
+    DayPrices,
+    count_changes,
+    count_mismatch,
+    day_objective,
+    kick_and_polish,
+    polish_roles,
+)
 
 MINIMUM_WEIGHT = 1000
 WHOLE_DAY_SECONDS = 0.3  # deterministic budget of the whole-day start (:func:`whole_day_roles`)
@@ -108,10 +116,9 @@ def assign_day(
         simple = polish_roles(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
     polish_seconds = time.monotonic() - polishing  # about what polishing CP-SAT's answer will take
     if not extensions and len(people) > CP_SAT_MOST_PEOPLE:  # a big day: CP-SAT does not improve the polished start
-        if wall_limit is not None:  # kicks use the day's wall time
-            simple = kick_and_polish(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit))
-        else:  # repeatable (one worker): a fixed amount of kicking, rounds fewer as the day has more people
-            simple = kick_and_polish(people, simple, block_slots, prices, seed, rounds=max(1, KICK_PERSON_ROUNDS // len(people)))
+        # kicks until the day's wall time ends; repeatable (one worker, no wall clock): a fixed amount, fewer rounds the more people
+        rounds = KICK_MOST_ROUNDS if wall_limit is not None else max(1, KICK_PERSON_ROUNDS // len(people))
+        simple = kick_and_polish(people, simple, block_slots, prices, seed, stop=_stop_at(started, wall_limit), rounds=rounds)
         return _counted(simple, people, targets, change_weight)
     if wall_limit is not None and wall_limit - (time.monotonic() - started) < 2 * polish_seconds + CP_SAT_LEAST_SECONDS:
         return _counted(simple, people, targets, change_weight)  # polishing took the day to its end: no time to search on

@@ -157,11 +157,12 @@ def staffing_lp(b: RosterBuilder, desk_changes: bool = False) -> StaffingLp | No
             if cap:
                 lp.row({X[g, d, t]: 1 for t in cap}, 0, working)
     _contract_rows(b, lp, X, group_of, members)
-    O = _on_duty(b, lp, X, members)
+    events = _class_events(b, X, members)
+    O = _on_duty(b, lp, members, events)
     Y = _roles(b, lp, O)
     _caps(b, lp, X, O)
     W = _waits(b, lp, Y)
-    changes = _desk_change_rows(b, lp, X, members, Y) if desk_changes else {}
+    changes = _desk_change_rows(b, lp, members, events, Y) if desk_changes else {}
     return StaffingLp(lp.relaxation(), X, O, Y, W, changes)
 
 
@@ -199,23 +200,23 @@ def _contract_rows(b: RosterBuilder, lp: _Lp, X: dict, group_of: dict, members: 
                 lp.row(terms, lo, hi)
 
 
-def _on_duty(b: RosterBuilder, lp: _Lp, X: dict, members: dict) -> dict[tuple[frozenset, int, int], int]:
+def _on_duty(b: RosterBuilder, lp: _Lp, members: dict, events: dict) -> dict[tuple[frozenset, int, int], int]:
     """``O[c, d, s]``: class c's staff on duty, chained: ``O[s] = O[s-1] + parts starting at s - parts ending at s-1``."""
     O = {}
     for c, groups in _classes(members).items():
         size = sum(len(members[g]) for g in groups)
         for d, day in enumerate(b.days):
-            events = _part_events(_class_columns(X, groups, d, day), day)
+            arrive, leave = events[c, d]["arrive"], events[c, d]["leave"]
             previous = None
             for s in range(len(day.slots)):
                 O[c, d, s] = lp.var(0, size)
                 terms = {O[c, d, s]: 1.0}
                 if previous is not None:
                     terms[previous] = -1.0
-                for col, k in events["arrive"][s].items():
+                for col, k in arrive[s].items():
                     terms[col] = terms.get(col, 0) - k
                 if s:
-                    for col, k in events["leave"][s - 1].items():
+                    for col, k in leave[s - 1].items():
                         terms[col] = terms.get(col, 0) + k
                 lp.row(terms, 0, 0)
                 previous = O[c, d, s]
@@ -296,7 +297,7 @@ def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> dict[tuple[str, int, int], int
     return W
 
 
-def _desk_change_rows(b: RosterBuilder, lp: _Lp, X: dict, members: dict, Y: dict) -> dict[tuple, int]:
+def _desk_change_rows(b: RosterBuilder, lp: _Lp, members: dict, events: dict, Y: dict) -> dict[tuple, int]:
     """The roster model's lower bound on desk changes within shift parts (``RosterBuilder._role_change_bound``), over group counts, priced.
 
     Why: the LP without it moves its role split from slot to slot for free,
@@ -325,8 +326,7 @@ def _desk_change_rows(b: RosterBuilder, lp: _Lp, X: dict, members: dict, Y: dict
         roles = sorted(c)
         size = sum(len(members[g]) for g in groups)
         for d, day in enumerate(b.days):
-            events = _part_events(_class_columns(X, groups, d, day), day)
-            for what, at in (("arrive", events["arrive"]), ("leave", events["leave"])):
+            for what, at in events[c, d].items():
                 for s, counted in enumerate(at):
                     if counted:
                         for r in roles:
@@ -354,18 +354,23 @@ def _classes(members: dict[tuple, list[int]]) -> dict[frozenset, list[tuple]]:
     return classes
 
 
-def _class_columns(X: dict, groups: list[tuple], d: int, day) -> list[tuple[int, int]]:
-    """The (template, column) pairs of ``groups`` (one class) on day d."""
-    return [(t, X[g, d, t]) for g in groups for t in range(len(day.templates)) if (g, d, t) in X]
+def _class_events(b: RosterBuilder, X: dict, members: dict) -> dict[tuple[frozenset, int], dict[str, list[dict[int, float]]]]:
+    """Per (class, day) and slot, the template columns, with multiplicity, whose shift parts start there (``arrive``) or end there (``leave``).
 
-
-def _part_events(columns: list[tuple[int, int]], day) -> dict[str, list[dict[int, float]]]:
-    """Per slot, the (template, column) pairs' columns, with multiplicity, whose shift parts start there (``arrive``) or end there (``leave``)."""
-    events = {what: [defaultdict(float) for _ in day.slots] for what in ("arrive", "leave")}
-    for t, col in columns:
-        for part in day.templates[t].parts:
-            events["arrive"][part[0]][col] += 1
-            events["leave"][part[-1]][col] += 1
+    Built once: the on-duty chaining and the desk-change rows both read them.
+    """
+    events = {}
+    for c, groups in _classes(members).items():
+        for d, day in enumerate(b.days):
+            at = events[c, d] = {what: [defaultdict(float) for _ in day.slots] for what in ("arrive", "leave")}
+            for g in groups:
+                for t, tpl in enumerate(day.templates):
+                    col = X.get((g, d, t))
+                    if col is None:
+                        continue
+                    for part in tpl.parts:
+                        at["arrive"][part[0]][col] += 1
+                        at["leave"][part[-1]][col] += 1
     return events
 
 
