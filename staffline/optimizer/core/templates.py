@@ -55,6 +55,26 @@ def shift_parts(slots: tuple[int, ...]) -> list[list[int]]:
     return parts
 
 
+def lunch_pairs(templates) -> dict[int, int] | None:
+    """The day's lunches as (last slot before, first slot after) when each side names the other: leave slot -> back slot.
+
+    Why: desk-change bounds over class counts (the roster model's and the
+    staffing LP's) may then take the people back from lunch at slot v as
+    exactly those who left after slot u. The branch has one lunch length, so
+    this holds unless the slot grid cuts lunches unevenly; then None.
+    """
+    pairs: dict[int, set[int]] = {}
+    backs: dict[int, set[int]] = {}
+    for template in templates:
+        parts = template.parts
+        for before, after in zip(parts, parts[1:]):
+            pairs.setdefault(before[-1], set()).add(after[0])
+            backs.setdefault(after[0], set()).add(before[-1])
+    if any(len(v) != 1 for v in pairs.values()) or any(len(u) != 1 for u in backs.values()):
+        return None
+    return {u: next(iter(v)) for u, v in pairs.items()}
+
+
 def build_templates(branch: Branch, day: dt.date) -> list[ShiftTemplate]:
     """All shift templates of a day on the branch's grid (empty when closed)."""
     slots = branch.slots(day)

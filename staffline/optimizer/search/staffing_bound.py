@@ -55,6 +55,7 @@ import numpy as np
 from staffline.constraints.rules import ContractHours, Coverage, HeadcountOnDuty, MinOnDuty, StaffPerDay, WorkingDays
 from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
 from staffline.optimizer.core.cbc_backend import LpBasis
+from staffline.optimizer.core.templates import lunch_pairs
 from staffline.optimizer.search.lp_bound import LinearRelaxation, LpResult, clp_bound
 
 
@@ -326,13 +327,19 @@ def _desk_change_rows(b: RosterBuilder, lp: _Lp, members: dict, events: dict, Y:
         roles = sorted(c)
         size = sum(len(members[g]) for g in groups)
         for d, day in enumerate(b.days):
-            for what, at in events[c, d].items():
-                for s, counted in enumerate(at):
-                    if counted:
+            for what, within in (("arrive", None), ("leave", None), ("back", "arrive"), ("out", "leave")):
+                for s, counted in enumerate(events[c, d][what]):
+                    if counted:  # split by role within the role counts, or within the split of the events they are part of
                         for r in roles:
                             columns[what, c, d, s, r] = lp.var(0, size)
-                            lp.row({columns[what, c, d, s, r]: 1.0, Y[c, d, s, r]: -1.0}, -math.inf, 0)
+                            outer = Y[c, d, s, r] if within is None else columns[within, c, d, s, r]
+                            lp.row({columns[what, c, d, s, r]: 1.0, outer: -1.0}, -math.inf, 0)
                         lp.row({**{columns[what, c, d, s, r]: 1.0 for r in roles}, **{col: -k for col, k in counted.items()}}, 0, 0)
+            for u, v in (lunch_pairs(day.templates) or {}).items():
+                if ("out", c, d, u, roles[0]) in columns and ("back", c, d, v, roles[0]) in columns:
+                    for r in roles:  # back from lunch on r, more than left for it from r: that many changed desk
+                        over = columns["over_break", c, d, u, r] = lp.var(0, size, coef)
+                        lp.row({over: 1.0, columns["back", c, d, v, r]: -1.0, columns["out", c, d, u, r]: 1.0}, 0, math.inf)
             for s in range(1, len(day.slots)):
                 for r in roles:
                     switch = columns["switch", c, d, s, r] = lp.var(0, size, coef)
@@ -355,22 +362,26 @@ def _classes(members: dict[tuple, list[int]]) -> dict[frozenset, list[tuple]]:
 
 
 def _class_events(b: RosterBuilder, X: dict, members: dict) -> dict[tuple[frozenset, int], dict[str, list[dict[int, float]]]]:
-    """Per (class, day) and slot, the template columns, with multiplicity, whose shift parts start there (``arrive``) or end there (``leave``).
+    """Per (class, day) and slot, the template columns, with multiplicity, whose shift parts start there (``arrive``) or end there (``leave``), and of those the lunches' (``back``, ``out``).
 
     Built once: the on-duty chaining and the desk-change rows both read them.
     """
     events = {}
     for c, groups in _classes(members).items():
         for d, day in enumerate(b.days):
-            at = events[c, d] = {what: [defaultdict(float) for _ in day.slots] for what in ("arrive", "leave")}
+            at = events[c, d] = {what: [defaultdict(float) for _ in day.slots] for what in ("arrive", "leave", "back", "out")}
             for g in groups:
                 for t, tpl in enumerate(day.templates):
                     col = X.get((g, d, t))
                     if col is None:
                         continue
-                    for part in tpl.parts:
+                    parts = tpl.parts
+                    for part in parts:
                         at["arrive"][part[0]][col] += 1
                         at["leave"][part[-1]][col] += 1
+                    for before, after in zip(parts, parts[1:]):
+                        at["out"][before[-1]][col] += 1
+                        at["back"][after[0]][col] += 1
     return events
 
 

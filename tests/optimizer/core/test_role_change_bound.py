@@ -10,6 +10,8 @@ roster itself.
 
 import dataclasses
 
+import pandas as pd
+
 from hypothesis import HealthCheck, given, settings
 from ortools.sat.python import cp_model
 
@@ -85,3 +87,30 @@ def test_the_bound_sees_changes_on_a_branch_of_two_desk_people():
     """Everyone holds both desks and changes are free: the roster changes desk, and the model sees some of it."""
     inst = with_staff(small_branch(5, 2, seed=1), [person(i, ["counter", "lobby"], min_hours_week=16) for i in range(5)])
     assert assert_bound_holds(inst) > 0  # the comparison above is not between zeros
+
+
+def test_two_people_back_from_lunch_on_each_others_desk_count_two_changes():
+    """A counter person back on lobby and, an hour later, a lobby person back on counter: two desk changes.
+
+    Counted over the whole day, the returns cancel against the departures
+    (one back on each desk, one left from each) and the bound saw none;
+    each lunch returns the people who left an hour before it, so the model
+    pairs them and sees both.
+    """
+    base = small_branch(2, 2, seed=1)
+    roles = tuple(dataclasses.replace(role, min_on_duty=0) for role in base.branch.roles)
+    inst = weighted(with_staff(dataclasses.replace(base, branch=dataclasses.replace(base.branch, roles=roles)), []), WEIGHT)
+    inst = with_staff(inst, [person(i, ["counter", "lobby"]) for i in range(2)])
+    week = plan(inst, time_limit=1, workers=1).week_start
+    day = plan_days(inst, week)[0]
+    lunches = [t for t in day.templates if t.lunch_start is not None and t.start == minutes("09:00") and t.end == minutes("17:00")]
+    first, second = lunches[0], lunches[1]  # the same shift, lunch at two times
+    hhmm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    rows = []
+    for pid, tpl, before, after in (("E0", first, "counter", "lobby"), ("E1", second, "lobby", "counter")):
+        rows.append((pid, day.date.isoformat(), hhmm(tpl.start), hhmm(tpl.lunch_start), before))
+        rows.append((pid, day.date.isoformat(), hhmm(tpl.lunch_end), hhmm(tpl.end), after))
+    roster = pd.DataFrame(rows, columns=["employee", "date", "start", "end", "role"])
+    made = sum(role_changes(roster.itertuples()).values())
+    assert made == 2
+    assert model_changes_of(inst, roster, week) == WEIGHT * made

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from staffline.optimizer.core.cpsat_backend import configure
+from staffline.optimizer.core.templates import lunch_pairs
 from staffline.optimizer.roster import build_waits, plan_days, week_rules
 from staffline.optimizer.search.lp_bound import LinearRelaxation, clp_bound, dual_bound
 from staffline.optimizer.search.portfolio import ModelFactory
@@ -59,9 +60,10 @@ def roster_point(b, solver, built) -> np.ndarray:
     """A solved roster as a point of the staffing LP ``built``: group shift counts, class on-duty and role counts, the waits.
 
     With desk changes: per class, slot and role the members who start a
-    shift part there (``arrive``) or end one (``leave``), as the roster
-    model splits them, and the least switches the LP's rows then allow
-    (the model pays at least as many).
+    shift part there (``arrive``) or end one (``leave``), and of those the
+    lunches' (``back``, ``out``), as the roster model splits them, and the
+    least switches and changes over lunch the LP's rows then allow (the
+    model pays at least as many).
     """
     point = np.zeros(len(built.relaxation.cost))
     for (i, d), options in b.x.items():
@@ -75,15 +77,20 @@ def roster_point(b, solver, built) -> np.ndarray:
         point[col] = solver.Value(b.y[c, d, s, r])
     for key, col in built.W.items():
         point[col] = solver.Value(b.wait_vars[key])
+    parts_of = {"arrive": (0, ("st", "bk")), "leave": (1, ("fin", "ot")), "back": (0, ("bk",)), "out": (1, ("ot",))}
     for (what, c, d, s, r), col in built.changes.items():
-        if what != "switch":
-            splits = b._role_splits(c, d)[0 if what == "arrive" else 1][s]
-            point[col] = sum(solver.Value(split[r]) for split in splits.values())
+        if what in parts_of:
+            side, names = parts_of[what]
+            splits = b._role_splits(c, d)[side][s]
+            point[col] = sum(solver.Value(split[r]) for name, split in splits.items() if name in names)
     value = {key: point[col] for key, col in built.changes.items()}
     for (what, c, d, s, r), col in built.changes.items():
         if what == "switch":
             rise = solver.Value(b.y[c, d, s, r]) - solver.Value(b.y[c, d, s - 1, r])
             point[col] = max(0, rise + value.get(("leave", c, d, s - 1, r), 0) - value.get(("arrive", c, d, s, r), 0))
+        elif what == "over_break":
+            back = lunch_pairs(b.days[d].templates)[s]
+            point[col] = max(0, value[("back", c, d, back, r)] - value[("out", c, d, s, r)])
     return point
 
 
@@ -118,6 +125,7 @@ def test_desk_changes_tighten_the_lp():
     plain, tighter = (staffing_bound(b, 20.0, desk_changes).result for desk_changes in (False, True))
     assert plain.optimal and tighter.optimal
     assert tighter.bound > plain.bound
+    assert any(what == "over_break" for what, *_ in staffing_lp(b, True).changes)  # lunches paired: the point test covers those rows
 
 
 def test_prices_waiting_that_the_per_person_bound_cannot():
