@@ -330,12 +330,20 @@ class DpPricer:
         return columns, max(bound, exact_bound)
 
 
+# The most state memory one DP call may take (each pricing thread has its own). The DP keeps every day's states for
+# its walk back: Curtois Instances 13-22 need 0.01-1.6 GB, but 23 and 24 (a year, 100-150 staff, counted minutes and
+# weekends) 8-15 GB a call, and with two threads the process was killed at 24 GB before any roster.
+DP_SCRATCH_LIMIT_BYTES = 2 * 1024**3
+
+
 def make_pricer(employee_index: int, employee, days, rules: Sequence):
-    """The DP pricer when it understands every rule of the employee, else CP-SAT."""
+    """The DP pricer when it understands every rule of the employee and fits :data:`DP_SCRATCH_LIMIT_BYTES`, else CP-SAT."""
     schedule_rules = read_rules(employee, days, rules)
-    if schedule_rules is None:
-        return EmployeePricer(employee_index, employee, days, rules)
-    return DpPricer(employee_index, employee, days, rules, schedule_rules)
+    if schedule_rules is not None:
+        pricer = DpPricer(employee_index, employee, days, rules, schedule_rules)
+        if pricer.dp.scratch_bytes <= DP_SCRATCH_LIMIT_BYTES:
+            return pricer
+    return EmployeePricer(employee_index, employee, days, rules)
 
 
 class _Schedules(cp_model.CpSolverSolutionCallback):

@@ -302,6 +302,17 @@ class ScheduleDP:
         self._weekend_day = np.array([limited and v for v in self.weekend_day], dtype=np.int64)
         self._weekend_start = np.array([limited and v for v in self.weekend_start], dtype=np.bool_)
 
+    def _day_shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The shapes of every day's work and off states, as the forward pass keeps them all for the walk back."""
+        n_tail = int(np.prod(self.tail))
+        return (self.rules.n_days, self.n_classes, self.runs, 2, n_tail), (self.rules.n_days, self.q + 1, n_tail)
+
+    @property
+    def scratch_bytes(self) -> int:
+        """The state memory one call takes on its thread (:func:`_scratch`): every day's states, kept for the walk back."""
+        work_shape, off_shape = self._day_shapes()
+        return 8 * (math.prod(work_shape) + math.prod(off_shape))
+
     def _group_costs(self, costs: np.ndarray) -> np.ndarray:
         """[d, g]: the cheapest member of each group on each day (members are interchangeable to the state)."""
         group_costs = np.full((self.rules.n_days, len(self.groups)), INF)
@@ -339,8 +350,7 @@ class ScheduleDP:
         costs[~np.array(rules.available, dtype=bool)] = INF
         must_work = np.zeros(rules.n_days, dtype=bool) if must_work is None else must_work
         group_costs = self._group_costs(costs)
-        n_tail = int(np.prod(self.tail))
-        work_shape, off_shape = (rules.n_days, self.n_classes, self.runs, 2, n_tail), (rules.n_days, self.q + 1, n_tail)
+        work_shape, off_shape = self._day_shapes()
         scratch = _scratch(math.prod(work_shape) + math.prod(off_shape))
         days_work = scratch[: math.prod(work_shape)].reshape(work_shape)
         days_off = scratch[math.prod(work_shape) :].reshape(off_shape)

@@ -381,3 +381,22 @@ def test_a_hurried_dive_on_a_real_roster_ends_with_one_schedule_per_employee(mon
     assert chosen is not None and sorted(chosen) == list(range(len(b.employees)))
     assert all(chosen[i].shifts[d] == t for (i, d), t in master.cells.items())
     assert steps and max(steps) <= cg.MAX_HALVINGS and sum(steps) == stats.backtracks
+
+
+@needs_shared
+def test_an_employee_whose_dp_needs_more_memory_than_allowed_is_priced_by_cpsat_to_the_same_root(monkeypatch):
+    """Curtois 23 and 24 would need 8-15 GB of DP states a call: above the limit CP-SAT prices, and the root LP is the same."""
+    b, _, dp_pricers, master = _fresh("Instance1")
+    assert all(isinstance(p, DpPricer) for p in dp_pricers)
+    assert 0 < max(p.dp.scratch_bytes for p in dp_pricers) <= cg.DP_SCRATCH_LIMIT_BYTES
+    monkeypatch.setattr(cg, "DP_SCRATCH_LIMIT_BYTES", 0)
+    _, _, cp_pricers, cp_master = _fresh("Instance1")
+    assert all(isinstance(p, EmployeePricer) for p in cp_pricers)
+    values = []
+    for pricers, m in ((dp_pricers, master), (cp_pricers, cp_master)):
+        stats = CgStats()
+        with ThreadPoolExecutor(2) as pool:
+            generate(m, pricers, Deadline(float("inf")), pool, stats)
+        assert stats.converged
+        values.append(stats.lp_value)
+    assert values[1] == pytest.approx(values[0], abs=1e-6)
