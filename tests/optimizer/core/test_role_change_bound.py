@@ -11,7 +11,6 @@ roster itself.
 import dataclasses
 
 import pandas as pd
-
 from hypothesis import HealthCheck, given, settings
 from ortools.sat.python import cp_model
 
