@@ -53,12 +53,18 @@ def test_same_seed_one_worker_gives_the_same_roster(small_plan):
 
 
 def test_headcount_what_if_lowers_staff_on_duty():
+    """The cap holds in every slot, and the capped plan costs no less than the uncapped one can (its rosters are a subset).
+
+    Why not compare one role's wait: 5 s of one worker leaves both plans
+    short of their optimum, by amounts that depend on the search's path
+    (counter wait 1,177.7 uncapped against 970.7 capped, once).
+    """
     inst = small_branch(6, 2, seed=5)
     wide = plan(inst, time_limit=5, workers=1)
     tight = plan(inst, time_limit=5, workers=1, headcount=4)
     assert tight.result.status in ("optimal", "feasible")
     assert tight.result.coverage.groupby(["date", "slot_start"])["rostered"].sum().max() <= 4
-    assert tight.kpis["roles"]["counter"]["customer_minutes_waited"] >= wide.kpis["roles"]["counter"]["customer_minutes_waited"]
+    assert tight.kpis["objective"] >= wide.kpis["bound"] - 1e-6
 
 
 @pytest.mark.slow
