@@ -51,7 +51,7 @@ from ortools.sat.python import cp_model
 
 from staffline.constraints.shift_type_rules import ShiftCover
 from staffline.optimizer.core.shift_model import SCALE, ShiftModel
-from staffline.optimizer.decomposition.schedule_dp import ScheduleDP, counts, read_rules, request_cost
+from staffline.optimizer.decomposition.schedule_dp import DpTooLarge, ScheduleDP, counts, read_rules, request_cost
 
 MAX_HALVINGS = 2  # a dive step backs out at most this often once HURRY_SHARE of the dive's time has passed (dive_cells)
 HURRY_SHARE = 0.25
@@ -226,7 +226,7 @@ class DpPricer:
     def __init__(self, employee_index: int, employee, days, rules: Sequence, schedule_rules):
         self.employee = employee_index
         self.rules = schedule_rules
-        self.dp = ScheduleDP(schedule_rules)
+        self.dp = ScheduleDP(schedule_rules, max_scratch_bytes=DP_SCRATCH_LIMIT_BYTES)
         self.templates = [[tpl.id for tpl in day.templates] for day in days]
         self.base = np.zeros((schedule_rules.n_days, len(schedule_rules.template_ids)))
         for (d, t), cost in schedule_rules.request_costs.items():
@@ -340,9 +340,10 @@ def make_pricer(employee_index: int, employee, days, rules: Sequence):
     """The DP pricer when it understands every rule of the employee and fits :data:`DP_SCRATCH_LIMIT_BYTES`, else CP-SAT."""
     schedule_rules = read_rules(employee, days, rules)
     if schedule_rules is not None:
-        pricer = DpPricer(employee_index, employee, days, rules, schedule_rules)
-        if pricer.dp.scratch_bytes <= DP_SCRATCH_LIMIT_BYTES:
-            return pricer
+        try:
+            return DpPricer(employee_index, employee, days, rules, schedule_rules)
+        except DpTooLarge:
+            pass
     return EmployeePricer(employee_index, employee, days, rules)
 
 

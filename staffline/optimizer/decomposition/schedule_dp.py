@@ -193,6 +193,10 @@ def _inverse_moves(moves: np.ndarray) -> np.ndarray:
     return inverse
 
 
+class DpTooLarge(Exception):
+    """The DP would hold more state memory a call than it was allowed (:class:`ScheduleDP`'s ``max_scratch_bytes``)."""
+
+
 class ScheduleDP:
     """Forward DP over days with dense state arrays (compiled: :mod:`.schedule_dp_kernel`), then a backward walk.
 
@@ -204,10 +208,12 @@ class ScheduleDP:
 
     Shift-type maximums enter the state (tightest first) while the work
     states stay within ``max_states``; the rest are left to the caller
-    (:attr:`relaxed_limits`).
+    (:attr:`relaxed_limits`). A DP whose calls would hold more than
+    ``max_scratch_bytes`` of states (:attr:`scratch_bytes`) raises
+    :class:`DpTooLarge` before building anything else.
     """
 
-    def __init__(self, rules: ScheduleRules, max_states: int = 40_000):
+    def __init__(self, rules: ScheduleRules, max_states: int = 40_000, max_scratch_bytes: int | None = None):
         self.rules = rules
         n_t = len(rules.template_ids)
         self.usable = [t for t in range(n_t) if rules.allowed[t]]
@@ -258,6 +264,8 @@ class ScheduleDP:
                     self.weekend_day[d] = True
                 self.weekend_start[min(days)] = True
         self.tail = (self.n_minutes, self.n_counts, self.n_weekends, self.n_flags)
+        if max_scratch_bytes is not None and self.scratch_bytes > max_scratch_bytes:
+            raise DpTooLarge(f"{self.scratch_bytes / 1024**3:.1f} GB of states a call")  # before the tables: they took 13 s on Instance23
         self._kernel_tables()
 
     # ----- forward -----------------------------------------------------------
