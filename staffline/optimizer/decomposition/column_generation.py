@@ -233,6 +233,7 @@ class DpPricer:
             self.base[d, t] += cost
         self.column_of = {tid: t for t, tid in enumerate(schedule_rules.template_ids)}
         self.multipliers = {t: 0.0 for t in self.dp.relaxed_limits}
+        self._wider: ScheduleDP | None = None  # built on first need (_widen)
         self._exact_args = (employee_index, employee, days, rules)
         self._exact: EmployeePricer | None = None
         self.fallbacks = 0
@@ -252,6 +253,32 @@ class DpPricer:
         self.must_work[day] = False
         if self._exact is not None:
             self._exact.release(day)
+
+    def _widen(self, max_growth: float) -> bool:
+        """Swap in a DP that counts more shift-type maximums in its state if it has at most ``max_growth`` times the states.
+
+        Why: the DP prices maximums it does not count by Lagrange multipliers,
+        which often cannot decide whether a column exists when several
+        maximums bind; CP-SAT then answers (about 120 ms a call on Curtois
+        Instance15, where the DP takes 1-10 ms). Counting them makes each
+        call slower by the growth in states (Instance19: 22 times the states
+        for a maximum of 21 over 84 days, 1.4 -> 52 ms), so the caller
+        widens early (any binding maximum) only when that growth is small,
+        and otherwise only once CP-SAT would be needed. Root LP on 2 cores
+        without a time limit: Instance13 converged in 81 -> 52 s (CP-SAT
+        calls 350 -> 8), Instance15 72 -> 45 s, Instance19 unchanged (96-100 s).
+        """
+        if self._wider is None:
+            try:
+                wider = ScheduleDP(self.rules, max_states=WIDE_DP_STATES, max_scratch_bytes=WIDE_DP_SCRATCH_BYTES)
+            except DpTooLarge:
+                wider = self.dp
+            self._wider = wider if set(wider.relaxed_limits) < set(self.dp.relaxed_limits) else self.dp
+        if self._wider is self.dp or self._wider.states > max_growth * self.dp.states:
+            return False
+        self.dp = self._wider
+        self.multipliers = {t: self.multipliers.get(t, 0.0) for t in self.dp.relaxed_limits}
+        return True
 
     def _exact_pricer(self) -> EmployeePricer:
         if self._exact is None:
@@ -323,9 +350,13 @@ class DpPricer:
                     self.multipliers[t] = (low[t] + lam) / 2
         best = min(kept.values(), default=math.inf)
         ordered = [self._column(shifts) for shifts, _ in sorted(kept.items(), key=lambda item: item[1])]
+        if not certified and self._widen(WIDEN_EARLY_GROWTH):  # a maximum binds: count it when that is cheap
+            return self.price(duals, time_limit, threshold)
         if certified or (threshold is not None and (best < threshold - 1e-6 or bound >= threshold - 1e-9)):
             return ordered, bound
-        self.fallbacks += 1  # neither a column worth adding nor a proof that none exists: ask CP-SAT
+        if self._widen(math.inf):  # neither a column worth adding nor a proof that none exists: count more maximums first
+            return self.price(duals, time_limit, threshold)
+        self.fallbacks += 1  # still undecided: ask CP-SAT
         columns, exact_bound = self._exact_pricer().price(duals, time_limit)
         return columns, max(bound, exact_bound)
 
@@ -334,6 +365,10 @@ class DpPricer:
 # its walk back: Curtois Instances 13-22 need 0.01-1.6 GB, but 23 and 24 (a year, 100-150 staff, counted minutes and
 # weekends) 8-15 GB a call, and with two threads the process was killed at 24 GB before any roster.
 DP_SCRATCH_LIMIT_BYTES = 2 * 1024**3
+# The wider DP an undecided employee gets (DpPricer._widen): states and memory a call at most.
+WIDE_DP_STATES = 400_000
+WIDE_DP_SCRATCH_BYTES = 256 * 1024**2
+WIDEN_EARLY_GROWTH = 16.0  # the most states growth worth taking on a binding maximum alone (DpPricer._widen)
 
 
 def make_pricer(employee_index: int, employee, days, rules: Sequence):
@@ -378,6 +413,7 @@ class ColumnMaster:
     """
 
     BIG = 1e7  # cost of the artificial 'no schedule' column that keeps every LP feasible
+    PRESOLVE_FIRST = True  # GLOP presolves the first attempt of each solve (see solve)
 
     def __init__(self, n_employees: int, solver: str = "GLOP"):
         self.lp = pywraplp.Solver.CreateSolver(solver)
@@ -464,25 +500,30 @@ class ColumnMaster:
             var.SetBounds(1.0, 1.0) if j == k else var.SetBounds(0.0, 0.0)
 
     def solve(self) -> float:
-        """The LP's optimum; :class:`MasterLpError` when GLOP fails even from scratch without presolve.
+        """The LP's optimum; :class:`MasterLpError` when GLOP fails even from scratch, with and without presolve.
 
-        Why three attempts: GLOP can trip over a warm basis (once more from
-        scratch), and after many dive fixings and releases its presolve can
-        end ABNORMAL on an LP it then solves without presolve (Instance7,
-        after 100 s of dives: status 4 warm and cold, optimal without presolve).
+        Why :attr:`PRESOLVE_FIRST` is off for shift covers: GLOP only starts
+        from the last basis when it does not presolve (with presolve, adding
+        columns restarted it from scratch: 2,912 iterations where the warm
+        start took 176 on a random 600-row LP); Curtois Instance13's root LP
+        converged in 64 s instead of 80. Why three attempts: GLOP can trip over a warm basis (once
+        more from scratch), and after many dive fixings and releases the
+        other setting can solve an LP one of them ends ABNORMAL on
+        (Instance7, after 100 s of dives: status 4 with presolve, optimal
+        without).
         """
-        status = self.lp.Solve()
-        for presolve in (True, False):
-            if status == pywraplp.Solver.OPTIMAL:
-                break
-            again = pywraplp.MPSolverParameters()
-            again.SetIntegerParam(again.INCREMENTALITY, again.INCREMENTALITY_OFF)
+        status = None
+        first = self.PRESOLVE_FIRST
+        for incremental, presolve in ((True, first), (False, first), (False, not first)):
+            params = pywraplp.MPSolverParameters()
+            if not incremental:
+                params.SetIntegerParam(params.INCREMENTALITY, params.INCREMENTALITY_OFF)
             if not presolve:
-                again.SetIntegerParam(again.PRESOLVE, again.PRESOLVE_OFF)
-            status = self.lp.Solve(again)
-        if status != pywraplp.Solver.OPTIMAL:
-            raise MasterLpError(f"master LP not solved (GLOP status {status})")
-        return self.objective.Value()
+                params.SetIntegerParam(params.PRESOLVE, params.PRESOLVE_OFF)
+            status = self.lp.Solve(params)
+            if status == pywraplp.Solver.OPTIMAL:
+                return self.objective.Value()
+        raise MasterLpError(f"master LP not solved (GLOP status {status})")
 
     def weights(self, employee: int) -> list[float]:
         return [var.solution_value() for var in self.variables[employee]]
@@ -490,6 +531,8 @@ class ColumnMaster:
 
 class CoverMaster(ColumnMaster):
     """The master of shift covers: one row per covered (day, shift type) with shortfall and excess columns at their weights."""
+
+    PRESOLVE_FIRST = False  # warm starts (see ColumnMaster.solve)
 
     def __init__(self, n_employees: int, covers: Sequence[CoverRow], templates: list[list[str]]):
         super().__init__(n_employees)

@@ -316,6 +316,12 @@ class ScheduleDP:
         return (self.rules.n_days, self.n_classes, self.runs, 2, n_tail), (self.rules.n_days, self.q + 1, n_tail)
 
     @property
+    def states(self) -> int:
+        """Work and off states a day: what one call's time grows with."""
+        work_shape, off_shape = self._day_shapes()
+        return (math.prod(work_shape) + math.prod(off_shape)) // self.rules.n_days
+
+    @property
     def scratch_bytes(self) -> int:
         """The state memory one call takes on its thread (:func:`_scratch`): every day's states, kept for the walk back."""
         work_shape, off_shape = self._day_shapes()

@@ -114,7 +114,7 @@ def test_released_cells_give_back_the_root_lp_and_the_root_prices():
 
 @needs_shared
 def test_a_backtracking_dive_ends_with_one_schedule_per_employee_that_keeps_its_fixings():
-    b, _, pricers, master = _root("Instance3")
+    b, _, pricers, master = _root("Instance1")  # a fractional root (Instance3's GLOP now ends on an integral one)
     stats = CgStats()
     with ThreadPoolExecutor(2) as pool:
         # max_rise -1: no positive LP is low enough, so every step of two or more fixings backs out, whatever the LP's path
@@ -127,8 +127,8 @@ def test_a_backtracking_dive_ends_with_one_schedule_per_employee_that_keeps_its_
 
 @needs_shared
 def test_the_roster_cost_of_a_dive_is_the_referees_and_release_all_gives_back_the_root():
-    b, _, pricers, master = _root("Instance3")
-    inst = read_curtois(CURTOIS / "Instance3.txt")
+    b, _, pricers, master = _root("Instance1")  # a fractional root: the dive has steps to take
+    inst = read_curtois(CURTOIS / "Instance1.txt")
     root = master.solve()
     with ThreadPoolExecutor(2) as pool:
         chosen = dive_cells(master, pricers, Deadline(float("inf")), pool, CgStats(), share=0.4, rounds=4)
@@ -225,7 +225,7 @@ def test_the_master_lp_survives_two_glop_failures_and_names_the_third():
     _, _, _, master = _root("Instance3")
     optimum = master.solve()
     real = master.lp
-    master.lp = _FailingLp(real, 2)  # warm and cold fail: the third attempt, without presolve, solves it
+    master.lp = _FailingLp(real, 2)  # warm and cold fail: the third attempt, with the other presolve setting, solves it
     assert master.solve() == pytest.approx(optimum)
     master.lp = _FailingLp(real, 3)
     with pytest.raises(MasterLpError, match="GLOP status"):
@@ -371,8 +371,8 @@ def test_a_hurried_dive_backs_out_of_each_step_at_most_max_halvings_times(monkey
 
 @needs_shared
 def test_a_hurried_dive_on_a_real_roster_ends_with_one_schedule_per_employee(monkeypatch):
-    """The hurry rule on Instance3's LP: whatever path the LP takes, no step backs out more than MAX_HALVINGS times."""
-    b, _, pricers, master = _root("Instance3")
+    """The hurry rule on Instance1's LP (fractional at the root): whatever path the LP takes, no step backs out more than MAX_HALVINGS times."""
+    b, _, pricers, master = _root("Instance1")
     stats = CgStats()
     steps = _steps_recorder(monkeypatch, stats, cg.generate)
     monkeypatch.setattr(cg, "HURRY_SHARE", 0.0)

@@ -10,6 +10,7 @@ rules, and be costed as the referee costs it.
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from staffline.curtois.format import CurtoisInstance, Shift, ShiftRequest, Staff
 from staffline.curtois.model import FIRST_MONDAY, ShiftType, _rules
 from staffline.model import Employee
 from staffline.optimizer.core.branch_model import DayGrid
+from staffline.optimizer.decomposition import column_generation
 from staffline.optimizer.decomposition.column_generation import DpPricer, EmployeePricer, make_pricer
 from staffline.optimizer.decomposition.schedule_dp import ScheduleDP, _inverse_moves, read_rules
 
@@ -116,6 +118,61 @@ def test_a_fixed_assignment_is_kept_by_both_pricers(case, day, template):
     if cp_columns:
         assert reduced(dp_columns[0], duals) == pytest.approx(min(reduced(c, duals) for c in cp_columns), abs=1e-6)
         assert all(c.shifts[day] == template for c in dp_columns + cp_columns)
+
+
+def _narrowed(pricer: DpPricer) -> DpPricer:
+    """The pricer with a DP that counts no shift-type maximum (they all go to its multipliers), as on large instances."""
+    pricer.dp = ScheduleDP(pricer.rules, max_states=1)
+    pricer.multipliers = {t: 0.0 for t in pricer.dp.relaxed_limits}
+    return pricer
+
+
+def _binding_case():
+    """Two maximums of one shift each that the cover duals make every day want (found by a seeded search)."""
+    rng = random.Random(2)
+    shifts = {"E": Shift("E", 480, frozenset()), "D": Shift("D", 480, frozenset({"E"})), "L": Shift("L", 480, frozenset({"E", "D"}))}
+    staff = Staff(
+        "A", {"E": rng.choice([1, 2, 3]), "D": rng.choice([1, 2, 3]), "L": 14}, 14 * 480, rng.choice([0, 4 * 480]), 5, 1, 1, 2, frozenset()
+    )
+    duals = {(d, s): rng.randint(0, 40) / 4 for d in range(14) for s in "EDL"}
+    return CurtoisInstance("binding", 14, shifts, [staff], [], [], []), duals
+
+
+def test_maximums_left_to_multipliers_are_counted_once_they_bind_and_pricing_stays_exact():
+    inst, duals = _binding_case()
+    employee, grid, rules = pricing_inputs(inst)
+    pricer = _narrowed(make_pricer(0, employee, grid, rules))
+    assert set(pricer.dp.relaxed_limits) == {0, 1}
+    columns, bound = pricer.price(duals, 10.0, threshold=None)
+    cp_columns, _ = EmployeePricer(0, employee, grid, rules).price(duals, 10.0)
+    best = min(reduced(c, duals) for c in cp_columns)
+    assert reduced(columns[0], duals) == pytest.approx(best, abs=1e-6) and bound == pytest.approx(best, abs=1e-6)
+    assert pricer.dp.relaxed_limits == {} and pricer.fallbacks == 0  # the wider DP answered, not CP-SAT
+
+
+def test_without_memory_for_a_wider_dp_an_undecided_call_still_goes_to_cpsat(monkeypatch):
+    monkeypatch.setattr(column_generation, "WIDE_DP_SCRATCH_BYTES", 0)
+    inst, duals = _binding_case()
+    employee, grid, rules = pricing_inputs(inst)
+    pricer = _narrowed(make_pricer(0, employee, grid, rules))
+    columns, _ = pricer.price(duals, 10.0, threshold=None)
+    cp_columns, _ = EmployeePricer(0, employee, grid, rules).price(duals, 10.0)
+    assert reduced(columns[0], duals) == pytest.approx(min(reduced(c, duals) for c in cp_columns), abs=1e-6)
+    assert set(pricer.dp.relaxed_limits) == {0, 1}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_employee_instances())
+def test_a_dp_that_starts_with_every_maximum_relaxed_prices_exactly_what_cpsat_proves_optimal(case):
+    inst, duals = case
+    employee, grid, rules = pricing_inputs(inst)
+    pricer = _narrowed(make_pricer(0, employee, grid, rules))
+    columns, bound = pricer.price(duals, 10.0, threshold=None)
+    cp_columns, _ = EmployeePricer(0, employee, grid, rules).price(duals, 10.0)
+    assert bool(columns) == bool(cp_columns)
+    if cp_columns:
+        best = min(reduced(c, duals) for c in cp_columns)
+        assert reduced(columns[0], duals) == pytest.approx(best, abs=1e-6) and bound <= best + 1e-6
 
 
 def test_more_schedules_are_distinct_and_sorted():
