@@ -233,7 +233,7 @@ class DpPricer:
             self.base[d, t] += cost
         self.column_of = {tid: t for t, tid in enumerate(schedule_rules.template_ids)}
         self.multipliers = {t: 0.0 for t in self.dp.relaxed_limits}
-        self._wider: ScheduleDP | None = None  # built on first need (_widen)
+        self._wider: ScheduleDP | None = None  # built on first need (_widen); self.dp itself when none counts more
         self._exact_args = (employee_index, employee, days, rules)
         self._exact: EmployeePricer | None = None
         self.fallbacks = 0
@@ -506,9 +506,11 @@ class ColumnMaster:
         from the last basis when it does not presolve (with presolve, adding
         columns restarted it from scratch: 2,912 iterations where the warm
         start took 176 on a random 600-row LP); Curtois Instance13's root LP
-        converged in 64 s instead of 80. Why three attempts: GLOP can trip over a warm basis (once
-        more from scratch), and after many dive fixings and releases the
-        other setting can solve an LP one of them ends ABNORMAL on
+        converged in 64 s instead of 80.
+
+        Why three attempts: GLOP can trip over a warm basis (once more from
+        scratch), and after many dive fixings and releases the other
+        presolve setting can solve an LP one of them ends ABNORMAL on
         (Instance7, after 100 s of dives: status 4 with presolve, optimal
         without).
         """

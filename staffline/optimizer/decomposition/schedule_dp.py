@@ -319,13 +319,12 @@ class ScheduleDP:
     def states(self) -> int:
         """Work and off states a day: what one call's time grows with."""
         work_shape, off_shape = self._day_shapes()
-        return (math.prod(work_shape) + math.prod(off_shape)) // self.rules.n_days
+        return math.prod(work_shape[1:]) + math.prod(off_shape[1:])
 
     @property
     def scratch_bytes(self) -> int:
         """The state memory one call takes on its thread (:func:`_scratch`): every day's states, kept for the walk back."""
-        work_shape, off_shape = self._day_shapes()
-        return 8 * (math.prod(work_shape) + math.prod(off_shape))
+        return 8 * self.rules.n_days * self.states
 
     def _group_costs(self, costs: np.ndarray) -> np.ndarray:
         """[d, g]: the cheapest member of each group on each day (members are interchangeable to the state)."""
