@@ -309,6 +309,32 @@ class ScheduleDP:
         limited = self.n_flags == 2
         self._weekend_day = np.array([limited and v for v in self.weekend_day], dtype=np.int64)
         self._weekend_start = np.array([limited and v for v in self.weekend_start], dtype=np.bool_)
+        self._window = self._live_windows()
+
+    def _live_windows(self) -> np.ndarray:
+        """[d] = (lo, hi): the tail indices a state of day d can hold on a schedule that may still end within the contract.
+
+        Minutes lead the tail, so a bound on the minutes is one range of it:
+        at most the longest shift on every available day so far, and at
+        least the contract's minimum less the longest shift on every
+        available day still to come (fewer cannot reach the minimum). The
+        forward pass computes only these ranges (:func:`~.schedule_dp_kernel.forward`).
+        """
+        n_days, n_tail = self.rules.n_days, int(np.prod(self.tail))
+        window = np.zeros((n_days, 2), dtype=np.int64)
+        window[:, 1] = n_tail
+        if not self.step:
+            return window
+        longest = max((length for _, length, _, _, _ in self.groups), default=0)
+        per_day = np.where(np.array(self.rules.available, dtype=bool), longest, 0)
+        so_far = np.cumsum(per_day)  # minute steps reachable by the end of day d
+        to_come = per_day[::-1].cumsum()[::-1] - per_day  # after day d
+        short = -(-self.rules.min_minutes // self.step)
+        inner = n_tail // self.n_minutes
+        most = np.minimum(so_far, self.n_minutes - 1) + 1
+        least = np.minimum(np.maximum(0, short - to_come), most)  # an empty range when the minimum is out of reach
+        window[:, 0], window[:, 1] = least * inner, most * inner
+        return window
 
     def _day_shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The shapes of every day's work and off states, as the forward pass keeps them all for the walk back."""
@@ -381,6 +407,7 @@ class ScheduleDP:
             rules.min_work,
             rules.work_edges_exempt,
             rules.off_edges_exempt,
+            self._window,
         )
         final_work, final_off = self._final(
             days_work[-1].reshape((self.n_classes, self.runs, 2) + self.tail), days_off[-1].reshape((self.q + 1,) + self.tail)
@@ -415,6 +442,7 @@ class ScheduleDP:
             self._weekend_day,
             self._weekend_start,
             rules.min_work,
+            self._window,
         )
         # the member of each group that gave the group's cost, per day (-1 stays off)
         member = np.full((rules.n_days, len(self.groups) + 1), -1, dtype=np.int64)
@@ -463,5 +491,6 @@ class ScheduleDP:
             rules.work_edges_exempt,
             rules.off_edges_exempt,
             int(max_schedules),
+            self._window,
         )
         return [(tuple(int(t) for t in row), float(sum(costs[d, t] for d, t in enumerate(row) if t >= 0))) for row in found], complete

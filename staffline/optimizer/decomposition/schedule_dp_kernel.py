@@ -40,21 +40,41 @@ def reset_weekend(work: np.ndarray, off: np.ndarray):
 
 
 @njit(cache=True)
-def _arrive(target: np.ndarray, source: np.ndarray, cost: float, move: np.ndarray) -> None:
-    """target[move[t]] = min(target[move[t]], source[t] + cost) over the tail: one shift worked."""
-    for t in range(source.size):
-        t2 = move[t]
-        if t2 >= 0 and source[t] < INF:
-            value = source[t] + cost
+def _reset_into(dst: np.ndarray, src: np.ndarray, lo: int, hi: int) -> None:
+    """Rows of ``src`` with 'this weekend already counted' cleared, into ``dst``, over tail indices [lo, hi) (lo even)."""
+    for row in range(src.shape[0]):
+        into, live = dst[row, lo:hi], src[row, lo:hi]  # views, as in _arrive
+        for j in range(0, live.size, 2):
+            into[j] = live[j + 1] if live[j + 1] < live[j] else live[j]
+            into[j + 1] = INF
+
+
+@njit(cache=True)
+def _fill(rows: np.ndarray, lo: int, hi: int) -> None:
+    """Every row's tail indices [lo, hi) to infinity (unreached until the pass reaches them)."""
+    for row in range(rows.shape[0]):
+        rows[row, lo:hi] = INF
+
+
+@njit(cache=True)
+def _arrive(target: np.ndarray, source: np.ndarray, cost: float, move: np.ndarray, lo: int, hi: int) -> None:
+    """target[move[t]] = min(target[move[t]], source[t] + cost) over the tail indices [lo, hi): one shift worked."""
+    live, moves = source[lo:hi], move[lo:hi]  # views: a loop from 0 lets numba drop its negative-index checks
+    for t in range(live.size):
+        t2 = moves[t]
+        if t2 >= 0 and live[t] < INF:
+            value = live[t] + cost
             if value < target[t2]:
                 target[t2] = value
 
 
 @njit(cache=True)
-def _minimum_into(target: np.ndarray, source: np.ndarray) -> None:
-    for t in range(source.size):
-        if source[t] < target[t]:
-            target[t] = source[t]
+def _minimum_into(target: np.ndarray, source: np.ndarray, lo: int, hi: int) -> None:
+    """target = min(target, source) over the tail indices [lo, hi)."""
+    into, live = target[lo:hi], source[lo:hi]
+    for t in range(live.size):
+        if live[t] < into[t]:
+            into[t] = live[t]
 
 
 @njit(cache=True)
@@ -69,47 +89,51 @@ def _start(work, off, costs, groups, moves, available: bool, must_work: bool, we
         e = 1 if work_exempt else 0
         for g in range(groups.shape[0]):
             if costs[g] < INF:
-                _arrive(work[groups[g, 0], 0, e], origin, costs[g], moves[g, weekend])
+                _arrive(work[groups[g, 0], 0, e], origin, costs[g], moves[g, weekend], 0, 1)
 
 
 @njit(cache=True)
 def _step(
-    new_work, new_off, work, off, costs, groups, allowed_prev, moves, available: bool, must_work: bool, weekend: int, min_work: int
+    new_work, new_off, work, off, costs, groups, allowed_prev, moves, available: bool, must_work: bool, weekend: int, min_work: int, lo: int, hi: int, arriving
 ) -> None:
-    """Day d's states from day d - 1's (after any weekend reset); work is [c, r, e, tail], off [i, tail]."""
-    n_classes, runs, n_tail = work.shape[0], work.shape[1], work.shape[3]
+    """Day d's states from day d - 1's (after any weekend reset); work is [c, r, e, tail], off [i, tail].
+
+    Yesterday's states are read over its live tail indices [lo, hi) only
+    (see :func:`forward`); today's were set to infinity over its own.
+    ``arriving`` is scratch of shape [runs, 2, tail].
+    """
+    n_classes, runs = work.shape[0], work.shape[1]
     q = off.shape[0] - 1
     if not must_work:
         for i in range(1, q):
-            new_off[i, :] = off[i - 1]
-        _minimum_into(new_off[q - 1], off[q - 1])
-        new_off[q, :] = off[q]
+            new_off[i, lo:hi] = off[i - 1, lo:hi]
+        _minimum_into(new_off[q - 1], off[q - 1], lo, hi)
+        new_off[q, lo:hi] = off[q, lo:hi]
         for c in range(n_classes):  # a run ends: exempt runs (began on day 0) at any length, others at the minimum
             for r in range(runs):
-                _minimum_into(new_off[0], work[c, r, 1])
+                _minimum_into(new_off[0], work[c, r, 1], lo, hi)
                 if r >= min_work - 1:
-                    _minimum_into(new_off[0], work[c, r, 0])
+                    _minimum_into(new_off[0], work[c, r, 0], lo, hi)
     if not available:
         return
-    arriving = np.full((runs, 2, n_tail), INF)  # runs one day longer than yesterday's; run 0 starts from rest
     last_mask = -1
     for g in range(groups.shape[0]):
         if costs[g] == INF:
             continue
         mask = groups[g, 1]
         if mask != last_mask:  # groups come sorted by the classes they may follow: one minimum per set
-            arriving[:] = INF
-            arriving[0, 0, :] = off[q - 1]
-            _minimum_into(arriving[0, 0], off[q])
+            arriving[:, :, lo:hi] = INF  # runs one day longer than yesterday's; run 0 starts from rest
+            arriving[0, 0, lo:hi] = off[q - 1, lo:hi]
+            _minimum_into(arriving[0, 0], off[q], lo, hi)
             for r in range(1, runs):
                 for c in range(n_classes):
                     if allowed_prev[mask, c]:
-                        _minimum_into(arriving[r, 0], work[c, r - 1, 0])
-                        _minimum_into(arriving[r, 1], work[c, r - 1, 1])
+                        _minimum_into(arriving[r, 0], work[c, r - 1, 0], lo, hi)
+                        _minimum_into(arriving[r, 1], work[c, r - 1, 1], lo, hi)
             last_mask = mask
         for r in range(runs):
             for e in range(2):
-                _arrive(new_work[groups[g, 0], r, e], arriving[r, e], costs[g], moves[g, weekend])
+                _arrive(new_work[groups[g, 0], r, e], arriving[r, e], costs[g], moves[g, weekend], lo, hi)
 
 
 @njit(cache=True, nogil=True)
@@ -127,6 +151,7 @@ def forward(
     min_work: int,
     work_exempt: bool,
     off_exempt: bool,
+    window,
 ) -> None:
     """Fill every day's work states ``days_work[d, c, r, e, tail]`` and off states ``days_off[d, i, tail]``.
 
@@ -136,14 +161,36 @@ def forward(
     ``moves[g, 1]``), ``weekend_start[d]`` where a limited weekend begins.
     The arrays are the caller's (reused from call to call: allocating them
     anew cost more than the pass itself on 84-day horizons).
+
+    ``window[d] = (lo, hi)``: the tail indices that can be live on day d
+    (minutes reachable by then, and enough of them for the contract's
+    minimum to stay reachable; minutes lead the tail, so this is one
+    range). Only those are computed; elsewhere a day's arrays hold whatever
+    the scratch memory held, and every reader (:func:`walk_back`,
+    :func:`enumerate_paths`) looks inside the windows only. The last day is
+    set to infinity in full: the caller reads all of its end states. Why:
+    on Curtois Instance19 (84 days, 217 minute steps) a window is half the
+    tail on average, and setting every day's memory to infinity took a
+    third of a call.
     """
-    days_work[:] = INF
-    days_off[:] = INF
+    n_days = day_costs.shape[0]
+    n_tail = days_work.shape[4]
+    days_work[n_days - 1] = INF
+    days_off[n_days - 1] = INF
+    for d in range(n_days - 1):
+        _fill(days_work[d].reshape(-1, n_tail), window[d, 0], window[d, 1])
+        _fill(days_off[d], window[d, 0], window[d, 1])
     _start(days_work[0], days_off[0], day_costs[0], groups, moves, available[0], must_work[0], weekend_day[0], work_exempt, off_exempt)
-    for d in range(1, day_costs.shape[0]):
+    arriving = np.empty((days_work.shape[2], 2, n_tail))
+    reset_work = np.empty(days_work.shape[1:])
+    reset_off = np.empty(days_off.shape[1:])
+    for d in range(1, n_days):
+        lo, hi = window[d - 1, 0], window[d - 1, 1]
         work, off = days_work[d - 1], days_off[d - 1]
         if weekend_start[d]:
-            work, off = reset_weekend(work, off)
+            _reset_into(reset_work.reshape(-1, n_tail), work.reshape(-1, n_tail), lo, hi)
+            _reset_into(reset_off, off, lo, hi)
+            work, off = reset_work, reset_off
         _step(
             days_work[d],
             days_off[d],
@@ -157,20 +204,26 @@ def forward(
             must_work[d],
             weekend_day[d],
             min_work,
+            lo,
+            hi,
+            arriving,
         )
 
 
 @njit(cache=True)
-def _predecessor(d, kind, i, r, e, t, value, work, off, group_costs, groups, allowed_prev, inverse, weekend, min_work):
+def _predecessor(d, kind, i, r, e, t, value, work, off, group_costs, groups, allowed_prev, inverse, weekend, min_work, lo, hi):
     """(kind, i, r, e, t, group) of a state on day d - 1 (in the arrays day d started from) that reaches the given one.
 
     ``kind`` 0 is work (``i`` = class), 1 is off (``i`` = rest index);
     ``group`` is the group worked on day d, -1 for a day off. Values are
     compared exactly: the forward pass made each one by the same addition.
+    Day d - 1 is read inside its window [lo, hi) only (see :func:`forward`).
     """
     n_classes, runs = work.shape[0], work.shape[1]
     q = off.shape[0] - 1
     if kind == 1:
+        if t < lo or t >= hi:
+            return -1, 0, 0, 0, 0, -1
         if i == q and off[q, t] == value:
             return 1, q, 0, 0, t, -1
         if 0 < i < q and off[i - 1, t] == value:
@@ -190,7 +243,7 @@ def _predecessor(d, kind, i, r, e, t, value, work, off, group_costs, groups, all
             continue
         for s in range(inverse.shape[3]):
             ts = inverse[g, weekend, t, s]
-            if ts < 0:
+            if ts < lo or ts >= hi:  # no source (-1) or outside the window
                 continue
             if r == 0:
                 if e == 0:
@@ -205,11 +258,12 @@ def _predecessor(d, kind, i, r, e, t, value, work, off, group_costs, groups, all
 
 
 @njit(cache=True, nogil=True)
-def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, moves, inverse, weekend_day, weekend_start, min_work: int):
+def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, moves, inverse, weekend_day, weekend_start, min_work: int, window):
     """The group worked each day (-1 off) by the schedule ending in each of ``ends``.
 
     ``ends`` are flat indices into the last day's work states followed by
-    its off states. Raises if a state cannot be traced (a bug, not bad input).
+    its off states; ``window`` is :func:`forward`'s. Raises if a state
+    cannot be traced (a bug, not bad input).
     """
     n_days, n_classes, runs, _, n_tail = days_work.shape
     n_work = n_classes * runs * 2 * n_tail
@@ -238,7 +292,8 @@ def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, move
             if reset_at[d] >= 0:
                 work_in, off_in = resets_work[reset_at[d]], resets_off[reset_at[d]]
             kind, i, r, e, t, g = _predecessor(
-                d, kind, i, r, e, t, value, work_in, off_in, group_costs, groups, allowed_prev, inverse, weekend_day[d], min_work
+                d, kind, i, r, e, t, value, work_in, off_in, group_costs, groups, allowed_prev, inverse, weekend_day[d], min_work,
+                window[d - 1, 0], window[d - 1, 1],
             )
             if kind < 0:
                 raise AssertionError("schedule DP: a state is not traced back")
@@ -290,6 +345,7 @@ def enumerate_paths(
     work_exempt: bool,
     off_exempt: bool,
     max_paths: int,
+    window,
 ):
     """Every schedule whose cost is at most ``budget``, as template per day (-1 off): (schedules, complete).
 
@@ -301,6 +357,7 @@ def enumerate_paths(
     ``member_costs[d, g, j]`` is the cost of member ``member_ids[g, j]`` of
     group g on day d (members make the same move, so each is its own
     schedule). Stops after ``max_paths`` schedules (``complete`` False).
+    Day d's states are read inside ``window[d]`` only (:func:`forward`).
     A weekend reset at day d merged flags 0 and 1 of day d - 1 into flag 0:
     both are predecessors of flag 0.
     """
@@ -408,6 +465,8 @@ def enumerate_paths(
             if weekend_start[d] and pt % 2 == 1:
                 continue  # flag 1 is unreachable right after a reset
             for k in range(tails):
+                if pt + k < window[d - 1, 0] or pt + k >= window[d - 1, 1]:
+                    continue
                 value = _in_value(days_work, days_off, d - 1, pk, pi, pr, pe, pt + k)
                 if value + step + walked <= budget:
                     if top == stack_state.shape[0]:
