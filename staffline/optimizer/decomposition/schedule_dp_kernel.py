@@ -94,7 +94,21 @@ def _start(work, off, costs, groups, moves, available: bool, must_work: bool, we
 
 @njit(cache=True)
 def _step(
-    new_work, new_off, work, off, costs, groups, allowed_prev, moves, available: bool, must_work: bool, weekend: int, min_work: int, lo: int, hi: int, arriving
+    new_work,
+    new_off,
+    work,
+    off,
+    costs,
+    groups,
+    allowed_prev,
+    moves,
+    available: bool,
+    must_work: bool,
+    weekend: int,
+    min_work: int,
+    lo: int,
+    hi: int,
+    arriving,
 ) -> None:
     """Day d's states from day d - 1's (after any weekend reset); work is [c, r, e, tail], off [i, tail].
 
@@ -258,7 +272,9 @@ def _predecessor(d, kind, i, r, e, t, value, work, off, group_costs, groups, all
 
 
 @njit(cache=True, nogil=True)
-def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, moves, inverse, weekend_day, weekend_start, min_work: int, window):
+def walk_back(
+    days_work, days_off, ends, group_costs, groups, allowed_prev, moves, inverse, weekend_day, weekend_start, min_work: int, window
+):
     """The group worked each day (-1 off) by the schedule ending in each of ``ends``.
 
     ``ends`` are flat indices into the last day's work states followed by
@@ -292,8 +308,23 @@ def walk_back(days_work, days_off, ends, group_costs, groups, allowed_prev, move
             if reset_at[d] >= 0:
                 work_in, off_in = resets_work[reset_at[d]], resets_off[reset_at[d]]
             kind, i, r, e, t, g = _predecessor(
-                d, kind, i, r, e, t, value, work_in, off_in, group_costs, groups, allowed_prev, inverse, weekend_day[d], min_work,
-                window[d - 1, 0], window[d - 1, 1],
+                d,
+                kind,
+                i,
+                r,
+                e,
+                t,
+                value,
+                work_in,
+                off_in,
+                group_costs,
+                groups,
+                allowed_prev,
+                inverse,
+                weekend_day[d],
+                min_work,
+                window[d - 1, 0],
+                window[d - 1, 1],
             )
             if kind < 0:
                 raise AssertionError("schedule DP: a state is not traced back")

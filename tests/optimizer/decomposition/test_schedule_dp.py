@@ -23,7 +23,7 @@ from staffline.curtois.format import CurtoisInstance, Shift, ShiftRequest, Staff
 from staffline.curtois.model import FIRST_MONDAY, ShiftType, _rules
 from staffline.model import Employee
 from staffline.optimizer.core.branch_model import DayGrid
-from staffline.optimizer.decomposition import column_generation
+from staffline.optimizer.decomposition import column_generation, schedule_dp
 from staffline.optimizer.decomposition.column_generation import DpPricer, EmployeePricer, make_pricer
 from staffline.optimizer.decomposition.schedule_dp import ScheduleDP, _inverse_moves, read_rules
 
@@ -173,6 +173,35 @@ def test_a_dp_that_starts_with_every_maximum_relaxed_prices_exactly_what_cpsat_p
     if cp_columns:
         best = min(reduced(c, duals) for c in cp_columns)
         assert reduced(columns[0], duals) == pytest.approx(best, abs=1e-6) and bound <= best + 1e-6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(12, 20), st.booleans(), st.integers(0, 2**32 - 1), st.sampled_from([0.0, -1.0, None]))
+def test_what_the_scratch_memory_held_before_a_call_changes_no_answer(low_shifts, long_days, seed, poison):
+    """Each day's pass writes only its live minute range: the rest of the thread's scratch keeps an earlier call's values.
+
+    The walk back and the enumeration must read inside those ranges only. Four weeks with a contract minimum of
+    ``low_shifts`` short shifts leave narrow ranges at the bottom; with ``long_days`` (no run limit, long shifts
+    paid to work) the cheapest schedules run along the top of the ranges, where the walk back looks past them.
+    The scratch holds zeros, a value far below every cost, or NaN before each call, and the schedules and their
+    costs must be those of a call on fresh memory.
+    """
+    rng = np.random.default_rng(seed)
+    shifts = {"E": Shift("E", 480, frozenset()), "L": Shift("L", 600, frozenset())}
+    most, run = (28 * 600, 28) if long_days else ((low_shifts + 2) * 600, 5)
+    staff = Staff("A", {"E": 28, "L": 28}, most, low_shifts * 480, run, 1, 1, 4, frozenset())
+    inst = CurtoisInstance("four weeks", 28, shifts, [staff], [], [], [])
+    employee, grid, rules = pricing_inputs(inst)
+    read = read_rules(employee, grid, rules)
+    assert read is not None
+    dp = ScheduleDP(read)
+    costs = rng.integers(-8, 8, size=(28, 2)).astype(float) - ([0.0, 10.0] if long_days else 0.0)
+    schedule_dp._thread_scratch.buffer = None  # fresh memory: every value set by this call
+    clean = dp.cheapest(costs, count=4), dp.within(costs, dp.cheapest(costs)[0][1] + 4.0, 2000)
+    assert clean[0], "the contract leaves a schedule"
+    for _ in range(2):  # the second call reads memory the first one left
+        schedule_dp._scratch(dp.scratch_bytes // 8)[:] = np.nan if poison is None else poison
+        assert (dp.cheapest(costs, count=4), dp.within(costs, clean[0][0][1] + 4.0, 2000)) == clean
 
 
 def test_more_schedules_are_distinct_and_sorted():
