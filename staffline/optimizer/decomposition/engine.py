@@ -75,6 +75,7 @@ COMPACT_SHARE = 0.1  # the full model's own search ends by then: it takes a core
 DIVE_GAP = 0.01  # a root LP this close to its bound is dived in even if pricing still finds columns
 ROOT_EXTEND_GAP = 0.1  # a root LP this close to its bound at ROOT_SHARE may price on until ROOT_EXTEND_SHARE (see solve_decomposed)
 ROOT_EXTEND_SHARE = 0.6
+COMPLETION_SECONDS = 5.0  # a first try at completing a roster into the full model (see _complete)
 RESPONSE_SHARE = 0.5  # of the time left for best responses when they come first (see _responses_first), before CP-SAT's polish
 RESPONSE_GAP = 0.05  # a dive's roster further than this share above the bound also gets best responses first
 NEIGHBOURHOOD_MARGIN = 2.0  # seconds before the limit the neighbourhood search must end: its roster is completed and compared after it
@@ -216,16 +217,36 @@ def _dives(
     return best
 
 
-def _complete(b: ShiftModel, chosen: dict[tuple[int, int], int], seconds: float, seed: int) -> tuple[list[int], int] | None:
-    """The full model's solution for these shifts (every variable, slacks tight), or None if it refuses them."""
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(0.5, seconds)
-    status = solver.Solve(b.with_shifts_fixed(chosen))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return list(solver.response_proto.solution), int(round(solver.ObjectiveValue()))
+def _complete(
+    b: ShiftModel, chosen: dict[tuple[int, int], int], seconds: float, seed: int, then: float = 0.0
+) -> tuple[list[int], int] | None:
+    """The full model's solution for these shifts (every variable, slacks tight), or None if it refuses them.
+
+    ``then``: seconds for a second try when the first ran out of time
+    (not when the model refused the shifts). Why: the roster that column
+    generation hands on is often the run's only one. On Curtois
+    Instance24 (150 staff x 364 days, 1.7 million shift choices) one
+    ``--all`` run ended at 294 s of its 600 without a roster, where a run
+    of that instance alone completed its greedy roster (308,426 in the
+    end); a completion that ran out of its 5 s is the one way the run can
+    lose a roster it has (not confirmed: that run kept no details).
+    """
+    for limit in (seconds, then):
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_time_in_seconds = max(0.5, limit)
+        status = _solve_fixed(solver, b, chosen)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return list(solver.response_proto.solution), int(round(solver.ObjectiveValue()))
+        if status != cp_model.UNKNOWN or then <= seconds:
+            return None
+    return None
+
+
+def _solve_fixed(solver: cp_model.CpSolver, b: ShiftModel, chosen: dict[tuple[int, int], int]):
+    """``solver`` on the full model with ``chosen`` shifts fixed: its status (a seam the tests use to make it slow)."""
+    return solver.Solve(b.with_shifts_fixed(chosen))
 
 
 def _shifts_of(b: ShiftModel, solution: Sequence[int]) -> dict[tuple[int, int], int]:
@@ -343,7 +364,7 @@ def _best_responses(
     search.improve(deadline)
     info.update(response_objective=search.objective(), response_moves=search.stats.moves, response_calls=search.stats.responses)
     if search.objective() * SCALE < objective - 0.5:
-        completed = _complete(b, search.assignment(), 5.0, seed)
+        completed = _complete(b, search.assignment(), COMPLETION_SECONDS, seed)
         if completed and completed[1] < objective:
             return completed
     return solution, objective
@@ -393,7 +414,7 @@ def _neighbourhood_outcome(
     info["neighbourhood"] = search.summary()
     found = search.roster()
     if found is not None and found[1] * SCALE < objective - 0.5:
-        completed = _complete(b, found[0], 5.0, seed)
+        completed = _complete(b, found[0], COMPLETION_SECONDS, seed)
         if completed and completed[1] < objective:
             solution, objective = completed
     if search.proves_incumbent():
@@ -496,7 +517,9 @@ def solve_decomposed(
     completion_seconds = 1.0  # what finishing a roster into the full model costs (measured below when a roster exists)
     if chosen and len(chosen) == len(b.employees):
         before = time.perf_counter()
-        completed = _complete(b, {(i, d): t for i, col in chosen.items() for d, t in enumerate(col.shifts) if t >= 0}, 5.0, seed)
+        shifts = {(i, d): t for i, col in chosen.items() for d, t in enumerate(col.shifts) if t >= 0}
+        # often the run's only roster: a second try may take what is left, but for the polish's completion after it
+        completed = _complete(b, shifts, COMPLETION_SECONDS, seed, then=(time_limit - (before - started)) / 2)
         completion_seconds = time.perf_counter() - before
         if completed:
             candidates.append((*completed, dived))

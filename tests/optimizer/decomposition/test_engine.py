@@ -95,6 +95,32 @@ def test_the_polish_never_loses_the_incumbent_and_its_roster_passes_the_referee(
 
 
 @needs_shared
+def test_a_completion_that_runs_out_of_time_is_tried_again_with_more_and_a_refused_one_is_not(monkeypatch):
+    """Loading a huge model can outlast the first try (Curtois Instance24): the roster must not be lost for it."""
+    inst = read_curtois(CURTOIS / "Instance4.txt")
+    b = build_curtois_model(inst, _rules(inst))
+    solver, _ = solve_model(b, 1, 1, 0)
+    shifts = _shifts_of(b, list(solver.response_proto.solution))
+    tries = []
+    solved = engine._solve_fixed
+
+    def slow_to_load(solver, model, chosen):
+        tries.append(solver.parameters.max_time_in_seconds)
+        return cp_model.UNKNOWN if solver.parameters.max_time_in_seconds <= 5.0 else solved(solver, model, chosen)
+
+    monkeypatch.setattr(engine, "_solve_fixed", slow_to_load)
+    assert _complete(b, shifts, 5.0, 0) is None and tries == [5.0]  # no second try asked for
+    tries.clear()
+    completed = _complete(b, shifts, 5.0, 0, then=20.0)
+    assert completed is not None and tries == [5.0, 20.0]
+    check = check_curtois(inst, _assignment(b, lambda var: completed[0][var.Index()]))
+    assert check.violations == [] and check.objective * SCALE == completed[1]
+    tries.clear()  # a model that refuses the shifts says so at once: trying longer changes nothing
+    monkeypatch.setattr(engine, "_solve_fixed", lambda solver, model, chosen: (tries.append(1), cp_model.INFEASIBLE)[1])
+    assert _complete(b, shifts, 5.0, 0, then=20.0) is None and tries == [1]
+
+
+@needs_shared
 @pytest.mark.parametrize(
     "name, solves_before_failing, optimum",
     [
