@@ -28,18 +28,6 @@ INF = np.inf
 
 
 @njit(cache=True)
-def reset_weekend(work: np.ndarray, off: np.ndarray):
-    """Copies with 'this weekend already counted' cleared (a new weekend starts today; flag is the last axis)."""
-    work, off = work.copy(), off.copy()
-    for flat in (work.reshape(-1), off.reshape(-1)):
-        for j in range(0, flat.size, 2):
-            if flat[j + 1] < flat[j]:
-                flat[j] = flat[j + 1]
-            flat[j + 1] = INF
-    return work, off
-
-
-@njit(cache=True)
 def _reset_into(dst: np.ndarray, src: np.ndarray, lo: int, hi: int) -> None:
     """Rows of ``src`` with 'this weekend already counted' cleared, into ``dst``, over tail indices [lo, hi) (lo even)."""
     for row in range(src.shape[0]):
@@ -293,7 +281,9 @@ def walk_back(
     resets_off = np.empty((n_resets,) + days_off.shape[1:])
     for d in range(1, n_days):
         if reset_at[d] >= 0:
-            resets_work[reset_at[d]], resets_off[reset_at[d]] = reset_weekend(days_work[d - 1], days_off[d - 1])
+            lo, hi = window[d - 1, 0], window[d - 1, 1]  # outside it the copy stays unset: _predecessor reads inside only
+            _reset_into(resets_work[reset_at[d]].reshape(-1, n_tail), days_work[d - 1].reshape(-1, n_tail), lo, hi)
+            _reset_into(resets_off[reset_at[d]], days_off[d - 1], lo, hi)
     found = np.full((ends.size, n_days), -1, dtype=np.int64)
     for j in range(ends.size):
         flat = ends[j]
