@@ -637,6 +637,29 @@ def seed_columns(master: CoverMaster, pricers: Sequence, deadline: Deadline, poo
     return added
 
 
+def price_missing(master: ColumnMaster, pricers: Sequence, deadline: Deadline, pool: ThreadPoolExecutor, workers: int) -> int:
+    """Give each employee still without any schedule its cheapest one, with the time left shared among them; how many got one.
+
+    Why: pricing calls are capped at 2 s, and a one-employee CP-SAT pricer
+    over a year (Curtois Instance24, 364 days, 150 staff) may find no
+    schedule in that time. With one employee short the LP cannot be
+    completed into a roster, and the run ended at half its limit without
+    one (twice in an ``--all`` run of 20-24), although the same instance
+    alone had one. Here each such employee gets its share of what is left
+    (``workers`` calls run at a time).
+    """
+    missing = [p for p in pricers if p.employee not in master.fixed and not master.columns[p.employee]]
+    if not missing or deadline.passed():
+        return 0
+    rounds = -(-len(missing) // max(1, workers))
+    limit = max(2.0, deadline.left() / rounds)
+    added = 0
+    for p, (columns, _) in zip(missing, pool.map(lambda p: p.price({}, min(limit, max(0.01, deadline.left()))), missing)):
+        if columns:
+            added += master.add(min(columns, key=lambda column: column.cost))
+    return added
+
+
 def generate(
     master: CoverMaster,
     pricers: Sequence[EmployeePricer],

@@ -56,6 +56,7 @@ from staffline.optimizer.decomposition.column_generation import (
     dive_cells,
     generate,
     make_pricer,
+    price_missing,
     seed_columns,
     split_rules,
 )
@@ -493,6 +494,9 @@ def solve_decomposed(
                 if _near_converged(stats)
                 else None
             )
+            if chosen is None and not all(master.columns):  # the greedy completion below needs a schedule for everyone
+                info["without_schedule"] = sum(not columns for columns in master.columns)
+                stats.columns += price_missing(master, pricers, dive_end, pool, workers)
         except MasterLpError as error:  # the compact search's roster and the bound proved so far carry on
             info["master_lp_error"] = str(error)
             chosen, master_failed = None, True

@@ -120,6 +120,45 @@ def test_a_completion_that_runs_out_of_time_is_tried_again_with_more_and_a_refus
     assert _complete(b, shifts, 5.0, 0, then=20.0) is None and tries == [1]
 
 
+class _SlowToFindOne:
+    """A pricer that finds no schedule within the usual 2 s a call (a one-employee CP-SAT pricer over a year)."""
+
+    def __init__(self, pricer):
+        self._pricer = pricer
+        self.limits: list[float] = []
+
+    def __getattr__(self, name):
+        return getattr(self._pricer, name)
+
+    def price(self, duals, time_limit, threshold=None):
+        self.limits.append(time_limit)
+        return ([], -1e9) if time_limit <= 2.0 else self._pricer.price(duals, time_limit, threshold)  # timed out: a weak bound
+
+
+@needs_shared
+def test_an_employee_without_a_schedule_after_the_root_gets_time_to_find_one(monkeypatch):
+    """Curtois Instance24 in an --all run: the root ended with employees short of a schedule, and so did the run, at half its limit."""
+    slow = []
+
+    def make_pricer(i, *args):
+        pricer = engine.make_pricer.__wrapped__(i, *args)
+        if i == 0:
+            slow.append(_SlowToFindOne(pricer))
+            return slow[-1]
+        return pricer
+
+    make_pricer.__wrapped__ = engine.make_pricer
+    monkeypatch.setattr(engine, "make_pricer", make_pricer)
+    monkeypatch.setattr(engine._CompactSearch, "best", lambda self: None)  # the full model's search finds nothing either
+    inst = read_curtois(CURTOIS / "Instance2.txt")
+    result = solve_curtois(inst, time_limit=10, workers=2)
+    assert result.details["without_schedule"] == 1
+    assert result.status in ("optimal", "feasible")
+    assert max(slow[0].limits) > 2.0  # it was given more than a pricing call's cap
+    check = check_curtois(inst, result.assignment)
+    assert check.violations == [] and check.objective == result.objective
+
+
 @needs_shared
 @pytest.mark.parametrize(
     "name, solves_before_failing, optimum",
