@@ -46,7 +46,7 @@ def bench() -> None:
 def curtois_cmd(files, time_limit, workers, seed, repeat, method, out_dir, as_json, quiet) -> None:
     """Solve Curtois-Qu InstanceN.txt files; objective re-scored by the independent checker."""
     from staffline import atomic
-    from staffline.curtois.bench import run_curtois, spread, to_markdown
+    from staffline.curtois.bench import DETAILS, run_curtois, spread, to_markdown
 
     def show(row: dict) -> None:
         if not (quiet or as_json):
@@ -58,10 +58,11 @@ def curtois_cmd(files, time_limit, workers, seed, repeat, method, out_dir, as_js
 
     tables = [run_curtois(files, time_limit=time_limit, workers=workers, seed=seed + k, method=method, on_row=show) for k in range(repeat)]
     table = tables[0]
+    shown = table.drop(columns=[DETAILS])  # the details are for curtois.csv: JSON in a Markdown table helps nobody
     spread_table = spread(tables) if repeat > 1 else None
     if out_dir is not None:
         atomic.write_csv(out_dir / "curtois.csv", table)
-        atomic.write_text(out_dir / "curtois.md", to_markdown(table))
+        atomic.write_text(out_dir / "curtois.md", to_markdown(shown))
         if spread_table is not None:
             atomic.write_csv(out_dir / "curtois_spread.csv", spread_table)
             atomic.write_text(out_dir / "curtois_spread.md", to_markdown(spread_table))
@@ -75,6 +76,6 @@ def curtois_cmd(files, time_limit, workers, seed, repeat, method, out_dir, as_js
             ]
         )
     elif not quiet:
-        click.echo(to_markdown(table))
+        click.echo(to_markdown(shown))
         if spread_table is not None:
             click.echo(to_markdown(spread_table))

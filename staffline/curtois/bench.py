@@ -9,6 +9,7 @@ solver's, so a modelling error cannot flatter the table.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 from typing import Callable, Iterable
@@ -20,6 +21,9 @@ from staffline.curtois.model import solve_curtois
 from staffline.curtois.reader import read_curtois
 
 COLUMNS = ["instance", "employees", "days", "shift_types", "objective", "best_known", "ratio", "bound", "seconds", "feasible", "status"]
+# curtois.csv also keeps each run's engine details (root LP, dives, employees without a schedule...) as JSON:
+# without them a run that ended badly could not be explained afterwards (Instance24 in an --all run, stop 48)
+DETAILS = "details"
 
 
 def best_known(folder: Path) -> dict[str, int]:
@@ -67,11 +71,12 @@ def run_curtois(
             "seconds": round(result.seconds, 2),
             "feasible": bool(feasible),
             "status": result.status,
+            DETAILS: json.dumps(result.details, sort_keys=True, default=str),
         }
         rows.append(row)
         if on_row:
             on_row(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=[*COLUMNS, DETAILS])
 
 
 SPREAD_COLUMNS = ["instance", "best_known", "runs", "feasible_runs", "min", "median", "max", "min_ratio", "max_ratio"]

@@ -1,5 +1,6 @@
 """benchmarks/curtois.py: which instances it runs and where its tables go."""
 
+import json
 import subprocess
 import sys
 
@@ -22,7 +23,9 @@ def test_instances_picks_the_numbers_and_out_takes_the_tables(tmp_path):
     table = pd.read_csv(tmp_path / "curtois.csv")
     assert list(table["instance"]) == ["Instance1.txt", "Instance2.txt"]
     assert (table["feasible"]).all() and (table["objective"] >= table["bound"]).all()
-    assert (tmp_path / "curtois.md").exists()
+    assert "details" not in (tmp_path / "curtois.md").read_text()
+    details = [json.loads(text) for text in table["details"]]  # each run's engine details, for explaining it afterwards
+    assert all("root_lp" in d and "root_converged" in d for d in details)
 
 
 def test_a_bad_instance_choice_is_refused_in_one_line():
