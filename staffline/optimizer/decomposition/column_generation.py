@@ -43,7 +43,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -630,8 +630,13 @@ def seed_columns(master: CoverMaster, pricers: Sequence, deadline: Deadline, poo
     """
     free = [p for p in pricers if p.employee not in master.fixed]
     limit = max(0.01, min(2.0, deadline.left()))
+    return _add_cheapest(master, free, pool, lambda: limit)
+
+
+def _add_cheapest(master: ColumnMaster, pricers: Sequence, pool: ThreadPoolExecutor, limit: Callable[[], float]) -> int:
+    """Each of ``pricers``' cheapest schedule (cover ignored, ``limit()`` seconds a call) into the master; how many were added."""
     added = 0
-    for p, (columns, _) in zip(free, pool.map(lambda p: p.price({}, limit), free)):
+    for columns, _ in pool.map(lambda p: p.price({}, limit()), pricers):
         if columns:
             added += master.add(min(columns, key=lambda column: column.cost))
     return added
@@ -644,7 +649,7 @@ def price_missing(master: ColumnMaster, pricers: Sequence, deadline: Deadline, p
     over a year (Curtois Instance24, 364 days, 150 staff) may find no
     schedule in that time. With one employee short the LP cannot be
     completed into a roster, and the run ended at half its limit without
-    one (twice in an ``--all`` run of 20-24), although the same instance
+    one (in two ``--all`` runs of 20-24), although the same instance
     alone had one. Here each such employee gets its share of what is left
     (``workers`` calls run at a time).
     """
@@ -652,12 +657,8 @@ def price_missing(master: ColumnMaster, pricers: Sequence, deadline: Deadline, p
     if not missing or deadline.passed():
         return 0
     rounds = -(-len(missing) // max(1, workers))
-    limit = max(2.0, deadline.left() / rounds)
-    added = 0
-    for p, (columns, _) in zip(missing, pool.map(lambda p: p.price({}, min(limit, max(0.01, deadline.left()))), missing)):
-        if columns:
-            added += master.add(min(columns, key=lambda column: column.cost))
-    return added
+    share = max(2.0, deadline.left() / rounds)
+    return _add_cheapest(master, missing, pool, lambda: min(share, max(0.01, deadline.left())))
 
 
 def generate(

@@ -225,12 +225,12 @@ def _complete(
 
     ``then``: seconds for a second try when the first ran out of time
     (not when the model refused the shifts). Why: the roster that column
-    generation hands on is often the run's only one. On Curtois
-    Instance24 (150 staff x 364 days, 1.7 million shift choices) one
-    ``--all`` run ended at 294 s of its 600 without a roster, where a run
-    of that instance alone completed its greedy roster (308,426 in the
-    end); a completion that ran out of its 5 s is the one way the run can
-    lose a roster it has (not confirmed: that run kept no details).
+    generation hands on is often the run's only one, and on a huge model
+    the 5 s can go before the search starts (Curtois Instance24, 150 staff
+    x 364 days, 1.7 million shift choices: fixing the shifts alone takes
+    5.8 s). This was first taken for the cause of Instance24's ``--all``
+    runs without a roster; that cause was employees without any schedule
+    (:func:`~staffline.optimizer.decomposition.column_generation.price_missing`).
     """
     for limit in (seconds, then):
         solver = cp_model.CpSolver()
