@@ -2,7 +2,8 @@
 
 Branches: ``instances/jiangdong`` (11 staff) and generated branches of 60, 150
 and 300 staff (``instances/generate.py generic --staff N --roles 4 --weeks 8
---seed 0``, generated once into ``--work``). Each run is the whole product
+--seed 0``, generated once into ``--work``; ``--roles`` and ``--branch-seed``
+generate other shapes, labelled e.g. ``60 r3 s5``). Each run is the whole product
 run in its own Python process, so peak RSS is that run's: load the folder,
 forecast (the branch's default model unless ``--model``), requirements,
 search, role assignment, checker, KPIs and writing the output set.
@@ -17,6 +18,7 @@ RSS.
     python benchmarks/roster_scale.py                                   # everything: 4 branches x 60/120/300 s
     python benchmarks/roster_scale.py --sizes jiangdong,60 --limits 60 --backend portfolio --json
     python benchmarks/roster_scale.py --sizes 150 --limits 60,120 --backend columns --out benchmarks/results/roster_scale.json
+    python benchmarks/roster_scale.py --sizes 60 --limits 60 --roles 3 --branch-seed 5   # a branch of another shape
 
 ``--backend`` takes any value ``staffline.plan`` knows (comma-separated runs
 each); exit status 0 even when a run ends without a roster (the table says so).
@@ -51,6 +53,13 @@ def branch_folder(size: str, work: Path, roles: int, seed: int) -> Path:
         command += ["--staff", size, "--roles", str(roles), "--weeks", "8", "--seed", str(seed), "--out", str(folder)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return folder
+
+
+def branch_label(size: str, roles: int, branch_seed: int) -> str:
+    """The table's name of a branch: its size, plus roles and generator seed when they are not the defaults (4, 0)."""
+    if size == "jiangdong" or (roles, branch_seed) == (4, 0):
+        return size
+    return f"{size} r{roles} s{branch_seed}"
 
 
 def run_one(folder: Path, limit: float, backend: str, workers: int, seed: int, model: str | None) -> dict:
@@ -140,8 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limits", default=",".join(f"{x:g}" for x in LIMITS), help="comma-separated time limits, seconds")
     parser.add_argument("--backend", default="portfolio", help="comma-separated backends (any staffline.plan accepts)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0, help="solver seed (the branches are always generated with seed 0)")
-    parser.add_argument("--roles", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0, help="solver seed")
+    parser.add_argument("--roles", type=int, default=4, help="roles of the generated branches")
+    parser.add_argument(
+        "--branch-seed", type=int, default=0, help="generator seed of the generated branches (other seeds: other staff, skills and demand)"
+    )
     parser.add_argument("--model", default=None, help="forecast model (default: the branch's)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "staffline-roster-scale", help="generated branches")
     parser.add_argument("--json", action="store_true", help="print the runs as JSON instead of the table")
@@ -157,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         print(HEADER)
         print("|" + "---|" * HEADER.count(" | ") + "---|")
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
-        folder = branch_folder(size, args.work, args.roles, 0)
+        folder = branch_folder(size, args.work, args.roles, args.branch_seed)
+        label = branch_label(size, args.roles, args.branch_seed)
         for limit in limits:
             for backend in [b.strip() for b in args.backend.split(",") if b.strip()]:
-                row = run_child(folder, size, limit, backend, args)
+                row = run_child(folder, label, limit, backend, args)
                 rows.append(row)
                 if not args.json:
                     print(table_row(row), flush=True)

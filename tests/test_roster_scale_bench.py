@@ -26,3 +26,22 @@ def test_roster_scale_runs_jiangdong_in_a_child_and_reports_every_column(tmp_pat
     assert {"forecast", "requirements", "roster"} <= set(run["stages_s"])
     if run["status"] != "time_limit":
         assert run["bound"] <= run["objective"] + 1e-6 and 0 <= run["roster_gap"] <= 1 and run["first_roster_s"] > 0
+
+
+def _bench_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("roster_scale_bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_other_branch_shapes_are_generated_from_their_own_seed_and_labelled(tmp_path):
+    bench = _bench_module()
+    five = bench.branch_folder("6", tmp_path, 3, 5)
+    six = bench.branch_folder("6", tmp_path, 3, 6)
+    assert five.name == "generic-6-r3-s5" and six.name == "generic-6-r3-s6"
+    assert (five / "staff.csv").read_text() != (six / "staff.csv").read_text()  # another seed, other staff
+    assert bench.branch_label("60", 4, 0) == "60" and bench.branch_label("jiangdong", 3, 5) == "jiangdong"
+    assert bench.branch_label("60", 3, 5) == "60 r3 s5" and bench.branch_label("150", 4, 7) == "150 r4 s7"
