@@ -1,5 +1,6 @@
 """benchmarks/roster_scale.py end to end on jiangdong with a tiny limit: one child run, the table and the JSON."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -29,8 +30,6 @@ def test_roster_scale_runs_jiangdong_in_a_child_and_reports_every_column(tmp_pat
 
 
 def _bench_module():
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("roster_scale_bench", BENCH)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

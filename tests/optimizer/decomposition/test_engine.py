@@ -139,15 +139,15 @@ class _SlowToFindOne:
 def test_an_employee_without_a_schedule_after_the_root_gets_time_to_find_one(monkeypatch):
     """Curtois Instance24 in an --all run: the root ended with employees short of a schedule, and so did the run, at half its limit."""
     slow = []
+    original = engine.make_pricer
 
     def make_pricer(i, *args):
-        pricer = engine.make_pricer.__wrapped__(i, *args)
+        pricer = original(i, *args)
         if i == 0:
             slow.append(_SlowToFindOne(pricer))
             return slow[-1]
         return pricer
 
-    make_pricer.__wrapped__ = engine.make_pricer
     monkeypatch.setattr(engine, "make_pricer", make_pricer)
     monkeypatch.setattr(engine._CompactSearch, "best", lambda self: None)  # the full model's search finds nothing either
     inst = read_curtois(CURTOIS / "Instance2.txt")
