@@ -214,54 +214,49 @@ def _solve_guarded(problem: pulp.LpProblem, cmd, folder: str, kill_at: float, st
     return not overrun.is_set()
 
 
-@dataclass
-class LpBasis:
-    """CLP's optimal basis of an LP, as the text of its basis file (names are PuLP's renamed ``C``/``R`` ones, by position).
+# CLP's barrier, stopped at its own optimum: no crossover to a vertex, tolerances 1e-4 (duals accurate enough for
+# lp_bound.dual_bound, which proves a bound from any duals); the staffing LP with desk changes at 6 roles and 60 staff
+# took 17-28 s so, against 80-300 s with the crossover or the dual simplex from the plain LP's basis (docs/design.md)
+BARRIER_ONLY_OPTIONS = ("primalTolerance 1e-4", "dualTolerance 1e-4", "crossover off", "barrier")
 
-    Why: an LP that only adds columns and rows to a solved one (the staffing
-    LP with desk changes, :mod:`~staffline.optimizer.search.staffing_bound`)
-    restarts from it. The shared columns and rows keep their names as long
-    as they come first in both, so CLP maps them; the new columns start at a
-    bound and the new rows with their slacks basic. At 60 staff dual simplex
-    from the plain LP's basis, without presolve, solved the larger LP in
-    8-9 s, the barrier from scratch in 21-27 s; with presolve it took 6.6
-    or 17.5 s depending on the columns' order (presolve keeps little of the basis).
+
+class _NamedFilesCbc(pulp.PULP_CBC_CMD):
+    """PuLP's CBC command with its files at fixed names in its ``tmpDir`` (``lp.mps``, ``lp.sol``...), so that options can name them.
+
+    Why: PuLP appends ``-initialSolve`` after the options, which after a
+    barrier without crossover solves the LP again by simplex (at 6 roles
+    four times the barrier's time). Options that write the solution file
+    themselves and then ``exit`` end CBC before it.
     """
 
-    text: str
+    def create_tmp_files(self, name, *args):
+        return (str(Path(self.tmpDir, f"lp.{extension}")) for extension in args)
 
 
-def solve_lp(
-    problem: pulp.LpProblem, time_limit: float, start: LpBasis | None = None, keep_basis: bool = False
-) -> tuple[bool, LpBasis | None]:
-    """Solve the linear program ``problem`` with CLP (CBC's LP solver): (True when it ends optimal within ``time_limit`` wall seconds, its basis).
+def solve_lp(problem: pulp.LpProblem, time_limit: float, barrier_only: bool = False) -> bool:
+    """Solve the linear program ``problem`` with CLP (CBC's LP solver): True when it ends optimal within ``time_limit`` wall seconds.
 
     Why the barrier: on the grouped staffing LP of a 300-staff week
     (:mod:`~staffline.optimizer.search.staffing_bound`) it is optimal in
     23 s where CLP's dual simplex took minutes and GLOP's dual simplex had
-    no optimum in 120 s at 60 staff (barrier: 6.6 s). From a ``start``
-    basis, dual simplex instead (:class:`LpBasis`). Duals are then in each
-    constraint's ``pi``. ``keep_basis`` returns the optimal basis (else
-    None). The process is ended at ``time_limit``.
+    no optimum in 120 s at 60 staff (barrier: 6.6 s). Duals are then in
+    each constraint's ``pi``. ``barrier_only`` stops at the barrier's
+    optimum (:data:`BARRIER_ONLY_OPTIONS`): no vertex, values and duals
+    accurate to about 1e-4, for callers that prove their bound from the
+    duals whatever their accuracy. The process is ended at ``time_limit``.
     """
     if time_limit <= 0:
-        return False, None
+        return False
     with tempfile.TemporaryDirectory(prefix="staffline-clp-") as folder:
+        options, command = ["barrier"], pulp.PULP_CBC_CMD
         # PuLP puts a "-" before each option and splits the command line at spaces: a path goes with its option
-        files = " " not in folder
-        options = ["barrier"]
-        if start is not None and files:
-            Path(folder, "start.bas").write_text(start.text)
-            options = [f"basisIn {Path(folder, 'start.bas')}", "presolve off", "dualSimplex"]  # presolve loses most of the basis
-        if keep_basis and files:
-            options.append(f"basisOut {Path(folder, 'end.bas')}")
-        cmd = pulp.PULP_CBC_CMD(msg=False, mip=False, timeLimit=max(1.0, float(time_limit)), options=options)
+        if barrier_only and " " not in folder:
+            options, command = [*BARRIER_ONLY_OPTIONS, "printingOptions all", f"solution {Path(folder, 'lp.sol')}", "exit"], _NamedFilesCbc
+        cmd = command(msg=False, mip=False, timeLimit=max(1.0, float(time_limit)), options=options)
         cmd.tmpDir = folder
         if not _solve_guarded(problem, cmd, folder, float(time_limit), None):
-            return False, None
-        optimal = problem.status == pulp.LpStatusOptimal
-        end = Path(folder, "end.bas")
-        return optimal, (LpBasis(end.read_text()) if optimal and keep_basis and end.exists() else None)
+            return False
+        return problem.status == pulp.LpStatusOptimal
 
 
 def _end_when_stopped(stops: Sequence[threading.Event], finished: threading.Event, folder: str) -> None:

@@ -229,10 +229,11 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
 LNS_MIN_SHIFT_OPTIONS = 8000  # the size from which the neighbourhood search runs beside CP-SAT (docs/benchmarks.md, "Roster at scale")
 FIRST_ROSTER_SHARE = 0.5  # the most of the limit the completion of the warm start may take on a big model (it stops at its first roster)
 RELAXED_BOUND_SHARE = 0.02  # of the limit, in deterministic seconds (at least 1), for the bound without the rules that link people
-# the LP with desk changes (staffing_bound's desk_changes), from the plain LP's basis, took 7x the plain LP's time at
-# 30 staff (1.5 -> 10.4 s idle), 2.5x at 60 (3.5 -> 8.8 s) and 1.6x at 300 (14 -> 22 s): it starts only when this many
-# times the plain LP's time is left
-TIGHTER_LP_TIME_RATIO = 8
+# the LP with desk changes (staffing_bound's desk_changes) took 1-3x the plain LP's time (idle: 60 staff 4 roles
+# 5.3 -> 11.5 s, 5 roles 11.4 -> 35.4 s, 6 roles 14.0 -> 27.6 s; 300 staff 25.5 -> 25.9 s), and runs beside the searches:
+# it starts only when this many times the plain LP's time is left (2.5: at 150 staff, 5 roles, 120 s it ran 53.6 s
+# shared and did not finish)
+TIGHTER_LP_TIME_RATIO = 4
 LNS_SHARE_ONE_WORKER = 0.75  # one worker: the neighbourhoods' share of the deterministic time; the full model (the bound) gets the rest
 
 
@@ -262,9 +263,11 @@ def search_neighbourhoods(
     Once the plain LP is solved, CLP solves it again with desk changes
     priced, in its own process beside the searches, when
     :data:`TIGHTER_LP_TIME_RATIO` times the plain LP's time is left: on the
-    60-staff week the bound rises by 116 (0.9%). CLP restarts from the
-    plain LP's basis (8.8 s there; 21-27 s from scratch had cost the
-    roster 30 to 45 in shared cores). The searches' wall time
+    60-staff week the bound rises by 120 (0.9%). Both LPs stop at the
+    barrier's optimum, without the crossover
+    (:func:`~staffline.optimizer.search.lp_bound.clp_bound`); until stop
+    51 the second one restarted from the plain LP's basis, which at 5-6
+    roles took 130-285 s. The searches' wall time
     includes what role assignment will not need of its reserve
     (:attr:`ModelFactory.spare_role_time`).
 
@@ -308,12 +311,12 @@ def search_neighbourhoods(
             )
 
         def desk_change_bound(plain: StaffingBound) -> None:
-            """The LP again with desk changes priced, from the plain LP's basis, in CLP's process beside the searches; a tighter bound when it ends in time."""
+            """The LP again with desk changes priced, in CLP's process beside the searches; a tighter bound when it ends in time."""
             left = lns_deadline.remaining()
             if left < TIGHTER_LP_TIME_RATIO * plain.result.seconds:
                 return
             try:
-                found["desk"] = staffing_bound(b, left, desk_changes=True, start=plain.result.basis)
+                found["desk"] = staffing_bound(b, left, desk_changes=True)
             except (OSError, pulp.PulpSolverError) as error:
                 log.warning("staffing LP bound with desk changes skipped: %s", error)
                 return

@@ -33,14 +33,15 @@ model's minus terms that are never negative. So every roster of the model
 gives a point of this LP at no more than its objective, and the LP optimum,
 and any dual bound of it (:func:`~staffline.optimizer.search.lp_bound.dual_bound`),
 is at most the roster optimum. CLP's barrier solves it
-(:func:`~staffline.optimizer.search.lp_bound.clp_bound`): 6.6 s at 60
-staff, 23 s at 300 (idle), where GLOP's dual simplex had not finished at
-60 staff after 120 s. What it drops (rest, consecutive days,
+(:func:`~staffline.optimizer.search.lp_bound.clp_bound`): 5.3 s at 60
+staff, 25.5 s at 300 (4 roles, idle, stop 51's machine), where GLOP's dual
+simplex had not finished at 60 staff after 120 s. What it drops (rest, consecutive days,
 role blocks, per-person integrality) only weakens it; the per-person bound
 covers per-person integrality, and the better of the two is reported.
 Desk changes are optional (``desk_changes``, :func:`_desk_change_rows`):
-they raise the bound by about 1% at 20-60 staff, but take CLP 2.5-7x as
-long there, so the search gets the plain LP first and this one later.
+they raise the bound by 0.4-1.9% at 60-300 staff, but take CLP 1-3x as
+long (60 staff, 4 roles: 11.5 s; 5 roles: 35.4 s), so the search gets the
+plain LP first and this one later.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ import numpy as np
 
 from staffline.constraints.rules import ContractHours, Coverage, HeadcountOnDuty, MinOnDuty, StaffPerDay, WorkingDays
 from staffline.optimizer.core.branch_model import SCALE, RosterBuilder
-from staffline.optimizer.core.cbc_backend import LpBasis
 from staffline.optimizer.core.templates import lunch_pairs
 from staffline.optimizer.search.lp_bound import LinearRelaxation, LpResult, clp_bound
 
@@ -104,7 +104,7 @@ class _Lp:
 
 @dataclass
 class StaffingLp:
-    """The grouped LP and where its columns are: ``X[g, d, t]``, ``O[c, d, s]``, ``Y[c, d, s, r]``, ``W[r, d, s]``.
+    """The grouped LP and where its columns are: ``X[g, d, t]``, ``O[c, d, s]``, ``Y[c, d, s, r]``, ``W[r, d, s]``, ``N[r, d, s]``.
 
     A group ``g`` is (certificates, pay per hour); a class ``c`` is a set of certificates.
     """
@@ -114,6 +114,7 @@ class StaffingLp:
     O: dict[tuple[frozenset, int, int], int]
     Y: dict[tuple[frozenset, int, int, str], int]
     W: dict[tuple[str, int, int], int]
+    N: dict[tuple[str, int, int], int]  # the staff on role r, where the wait rows read a sum over several classes' Y (:func:`_role_total`)
     changes: dict[tuple, int]  # the desk-change columns, when asked for (:func:`_desk_change_rows`)
 
 
@@ -162,9 +163,9 @@ def staffing_lp(b: RosterBuilder, desk_changes: bool = False) -> StaffingLp | No
     O = _on_duty(b, lp, members, events)
     Y = _roles(b, lp, O)
     _caps(b, lp, X, O)
-    W = _waits(b, lp, Y)
+    W, N = _waits(b, lp, Y)
     changes = _desk_change_rows(b, lp, members, events, Y) if desk_changes else {}
-    return StaffingLp(lp.relaxation(), X, O, Y, W, changes)
+    return StaffingLp(lp.relaxation(), X, O, Y, W, N, changes)
 
 
 def _most(domain) -> int:
@@ -276,10 +277,10 @@ def _columns_by(columns: dict, key_of) -> dict:
     return grouped
 
 
-def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> dict[tuple[str, int, int], int]:
-    """``W[r, d, s]``: each role and slot's wait, above the tangents of its curve at the free staff (the model's ``add_wait_cuts``)."""
+def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> tuple[dict[tuple[str, int, int], int], dict[tuple[str, int, int], int]]:
+    """``W[r, d, s]``: each role and slot's wait, above the tangents of its curve at the free staff (the model's ``add_wait_cuts``); and the ``N`` columns they read."""
     n_terms = staff_on_role(Y)
-    W = {}
+    W, N = {}, {}
     for d in range(len(b.days)):
         for r, (values, busy) in b.wait_values(d).items():
             for s in range(values.shape[0]):
@@ -288,6 +289,9 @@ def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> dict[tuple[str, int, int], int
                     continue
                 w = W[r, d, s] = lp.var(0, float(curve.max()), 1.0)
                 staff = n_terms.get((r, d, s), {})
+                if len(staff) > 1:
+                    N[r, d, s] = _role_total(lp, staff)
+                    staff = {N[r, d, s]: 1.0}
                 slope = None
                 for k in range(len(curve) - 1):
                     if curve[k + 1] - curve[k] == slope:
@@ -295,7 +299,23 @@ def _waits(b: RosterBuilder, lp: _Lp, Y: dict) -> dict[tuple[str, int, int], int
                     slope = float(curve[k + 1] - curve[k])
                     # w >= v[k] + slope (n - busy - k)  <=>  w - slope n >= v[k] - slope (busy + k)
                     lp.row({w: 1.0, **{col: -slope for col in staff}}, float(curve[k]) - slope * (int(busy[s]) + k), math.inf)
-    return W
+    return W, N
+
+
+def _role_total(lp: _Lp, terms: dict[int, float]) -> int:
+    """A new column equal to the sum of the ``terms`` columns (the staff on one role and slot, over the classes that hold it).
+
+    Why: every tangent row of a role's wait reads the staff on that role,
+    the sum of the role's Y over all classes that hold it. Written out in
+    each row, those sums made the LP dense where CLP's barrier factorises
+    it: at 6 roles (28 classes, 60 staff) the plain LP took 47.7 s, with
+    the sum as one column 13.2 s (4 roles, 13 classes: 8.3 -> 6.7 s). The
+    column's upper bound is finite, as :func:`~staffline.optimizer.search.lp_bound.dual_bound`
+    needs to prove a bound from inexact duals.
+    """
+    total = lp.var(0, sum(lp.upper[col] * coef for col, coef in terms.items()))
+    lp.row({total: 1.0, **{col: -coef for col, coef in terms.items()}}, 0, 0)
+    return total
 
 
 def _desk_change_rows(b: RosterBuilder, lp: _Lp, members: dict, events: dict, Y: dict) -> dict[tuple, int]:
@@ -403,20 +423,17 @@ class StaffingBound:
         return cls(LpResult(-math.inf, None, False, seconds))
 
 
-def staffing_bound(b: RosterBuilder, time_limit: float, desk_changes: bool = False, start: LpBasis | None = None) -> StaffingBound:
+def staffing_bound(b: RosterBuilder, time_limit: float, desk_changes: bool = False) -> StaffingBound:
     """A proven lower bound of ``b``'s objective (scaled units, as ``BestObjectiveBound``) from :func:`staffing_lp`.
 
     ``time_limit`` wall seconds for everything (building the LP included).
     The bound is -inf when there is none (no LP, or not solved in time).
-    The plain LP keeps CLP's basis (``result.basis``); the LP with desk
-    changes, which only adds columns and rows after the plain LP's, can
-    ``start`` from it (60 staff: 8.8 s instead of 21-27 s).
     """
     started = time.perf_counter()
     built = staffing_lp(b, desk_changes)
     if built is None:
         return StaffingBound.none(time.perf_counter() - started)
-    result = clp_bound(built.relaxation, time_limit - (time.perf_counter() - started), start=start, keep_basis=not desk_changes)
+    result = clp_bound(built.relaxation, time_limit - (time.perf_counter() - started))
     result.seconds = time.perf_counter() - started
     if result.values is None:
         return StaffingBound(result)
