@@ -127,8 +127,9 @@ def clp_bound(lp: LinearRelaxation, time_limit: float) -> LpResult:
     (:func:`~staffline.optimizer.core.cbc_backend.solve_lp`'s
     ``barrier_only``): :func:`dual_bound` needs duals, not a vertex, and on
     the staffing LPs the bound came out the same to 0.01% (docs/design.md).
-    When its duals prove less than :data:`BARRIER_CLOSE` below its own
-    value, CLP solves the LP again with the crossover in the time left:
+    When what its duals prove lies more than :data:`BARRIER_CLOSE`
+    (relative) below its own value, CLP solves the LP again with the
+    crossover in the time left:
     on a tiny LP that presolve solved whole, CLP declared the barrier's
     clean-up optimal at a point that was not.
     """
