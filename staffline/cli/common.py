@@ -168,8 +168,9 @@ backend_option = click.option(
     default="auto",
     show_default=True,
     type=click.Choice(["auto", "portfolio", "columns", "cpsat", "cbc"]),
-    help="auto: portfolio on small branches, columns on large ones; portfolio: CBC for a proven bound and a first roster, "
-    "then CP-SAT (large branches: CP-SAT only); columns: column generation (one schedule per employee); "
+    help="auto: the portfolio (columns above a size where they are measured to do better: none yet); portfolio: CBC for "
+    "a proven bound and a roster beside CP-SAT's neighbourhood search, then the better roster goes on (large branches: "
+    "CP-SAT only); columns: column generation (one schedule per employee); "
     "cpsat or cbc: one solver alone (cbc = cross-check).",
 )
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")

@@ -379,11 +379,22 @@ def cbc_budget(time_limit: float, workers: int) -> tuple[float, int | None]:
     return time_limit, (max(100, int(100 * time_limit)) if workers == 1 else None)
 
 
-def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress, kill_after: float | None = None):
+def search_cbc(
+    built: ModelFactory,
+    instance,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    progress,
+    kill_after: float | None = None,
+    threads: int | None = None,
+):
     """The same model on CBC: (model, solution, solution, status, seconds); building the model counts.
 
     ``kill_after``: the seconds after which CBC's process is ended whatever
-    it is doing (see :func:`solve_cbc`), counted from here.
+    it is doing (see :func:`solve_cbc`), counted from here. ``threads``:
+    CBC's threads (default ``workers``), for a portfolio that keeps a core
+    for its own search.
     """
     clock = Deadline(time_limit)
     b = built(CbcModel())
@@ -391,16 +402,21 @@ def search_cbc(built: ModelFactory, instance, time_limit: float, workers: int, s
     kill = None if kill_after is None else kill_after - clock.elapsed()
     if built.deadline is not None:  # never past the run's deadline
         kill = min(built.deadline.remaining(), kill if kill is not None else float("inf"))
-    solution = solve_cbc(b.model, built.wall(clock) or 0.0, workers, max_nodes=nodes, options=ROSTER_OPTIONS, kill_after=kill)
+    solution = solve_cbc(b.model, built.wall(clock) or 0.0, threads or workers, max_nodes=nodes, options=ROSTER_OPTIONS, kill_after=kill)
     return b, solution, solution, solution.status, clock.elapsed()
 
 
 CBC_MAX_SHIFT_OPTIONS = 8000
+CBC_SHARE = 0.5  # of the portfolio's limit: CBC's own time limit
+# CBC past its limit still hands over a roster, but its process is ended at this share of the limit: on generated
+# 10-20 staff branches with 3-5 roles its root took 40-45 s of a 60 s run and gave nothing (2-core machine), and those
+# seconds are the neighbourhoods' (docs/benchmarks.md, "Small branches of other shapes")
+CBC_KILL_SHARE = 0.6
 CBC_MIN_SECONDS = 2.0  # CBC's share of the limit below which it is skipped (writing the model and starting CBC take about a second)
 
 
 def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: int, seed: int, progress):
-    """CBC first (half the limit), then CP-SAT from CBC's roster; the better roster and the better bound.
+    """CBC (half the limit) beside the neighbourhood search, then CP-SAT from CBC's roster or the neighbourhoods from theirs.
 
     One-worker runs are CP-SAT alone: they promise a repeatable roster, and
     CBC has no deterministic clock (on a five-staff week its root cuts and
@@ -415,15 +431,42 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     has 3,828) go to CP-SAT alone, and so do searches whose half limit is
     under :data:`CBC_MIN_SECONDS`. An optimum or an infeasibility proved by
     CBC ends the search at once; diagnosis always runs on CP-SAT.
+
+    CBC runs on all cores but one; on that one CP-SAT finds a first roster
+    and the neighbourhood search improves it until CBC is back
+    (:func:`first_roster_improved`). When CBC's roster is close enough to
+    its bound it stands; when it is better than the neighbourhoods' CP-SAT
+    goes on from it; else (no roster, or a worse one) the neighbourhoods go
+    on from theirs on every core (:func:`search_neighbourhoods`), and the
+    bound is the best of CBC's and the relaxations'. Why: on generated
+    10-20 staff branches with 3-5 roles (3,480-6,960 shift options, 6-10
+    certification classes; a 2-core machine 2.3x slower than the one the
+    size thresholds were set on) CBC ran 40-45 s of a 60 s run with no
+    roster or a poor one, often without a bound, and CP-SAT from the first
+    roster then wrote rosters 18-100% above the bound; now 3.0-5.7%, while
+    jiangdong, which CBC proves, stays at 0.58%.
     """
-    if built.shift_options > CBC_MAX_SHIFT_OPTIONS or workers == 1 or 0.5 * time_limit < CBC_MIN_SECONDS:
+    if built.shift_options > CBC_MAX_SHIFT_OPTIONS or workers == 1 or CBC_SHARE * time_limit < CBC_MIN_SECONDS:
         return search_cpsat(built, instance, time_limit, workers, seed, progress)
     clock = Deadline(time_limit)
     early: dict = {}
-    beside = threading.Thread(target=lambda: early.update(roster=first_roster(built, instance, clock, seed, progress)), daemon=True)
+    cbc_back = threading.Event()
+    beside = threading.Thread(
+        target=lambda: early.update(first_roster_improved(built, instance, clock, seed, progress, cbc_back)), daemon=True
+    )
     beside.start()
-    # CBC late at its own limit still hands over a roster: it is ended only when the whole search's time is up
-    cb, cbc, _, status, _ = search_cbc(built, instance, 0.5 * time_limit, workers, seed, progress, kill_after=time_limit)
+    # CBC late at its own limit still hands over a roster, until its process is ended at CBC_KILL_SHARE of the limit
+    cb, cbc, _, status, _ = search_cbc(
+        built,
+        instance,
+        CBC_SHARE * time_limit,
+        workers,
+        seed,
+        progress,
+        kill_after=CBC_KILL_SHARE * time_limit,
+        threads=max(1, workers - 1),
+    )
+    cbc_back.set()
     beside.join()
     first_b, first = early.get("roster", (None, None))
     if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
@@ -432,6 +475,12 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     known = cbc.BestObjectiveBound() if cbc.bound is not None else None
     if status == cp_model.FEASIBLE and known is not None and close_enough(cbc.ObjectiveValue(), known):
         return cb, cbc, cbc, cp_model.FEASIBLE, clock.elapsed()  # CP-SAT could close the last hundredths; role assignment gains more
+    lns = early.get("improved")
+    if lns is not None and (status != cp_model.FEASIBLE or lns.objective < round(cbc.ObjectiveValue())):
+        # CBC's roster is worse than the neighbourhoods' (or it has none): they go on from theirs on every core
+        b, solver, proven, _, _ = search_neighbourhoods(first_b, lns.solver, built, clock, clock.remaining(), workers, seed, progress)
+        bound = ProvenBound(max(proven.BestObjectiveBound(), known if known is not None else -math.inf))
+        return b, solver, bound, cp_model.FEASIBLE, clock.elapsed()
     hint = cb.model.values() if status == cp_model.FEASIBLE else None
     if hint is None and first is not None:
         hint = list(first.ResponseProto().solution)  # CP-SAT's first roster (a complete hint), as it would begin from it anyway
@@ -448,11 +497,26 @@ def search_portfolio(built: ModelFactory, instance, time_limit: float, workers: 
     return b, solver, bound, cp_status, seconds
 
 
+def first_roster_improved(built: ModelFactory, instance, clock: Deadline, seed: int, progress, stop: threading.Event) -> dict:
+    """Beside CBC: CP-SAT's first roster (:func:`first_roster`), then the neighbourhood search from it until ``stop`` is set.
+
+    Returns ``{"roster": (model, solver of the first roster)}`` and, when
+    there was one, ``"improved"``: the neighbourhoods' best
+    :class:`~staffline.optimizer.search.neighbourhood.Incumbent`.
+    """
+    b, solver = first_roster(built, instance, clock, seed, progress)
+    found: dict = {"roster": (b, solver)}
+    if solver is not None and not stop.is_set():
+        show = None if progress is None else (lambda inc: progress(clock.elapsed(), inc.objective / SCALE, 0.0))
+        found["improved"], _ = improve(b, solver, seed, float("inf"), deadline=clock, stop=stop, progress=show)
+    return found
+
+
 def first_roster(built: ModelFactory, instance, clock: Deadline, seed: int, progress=None):
     """CP-SAT's first roster from the greedy shifts, found beside CBC: (model, solver holding it, or None).
 
     Why: CBC finds its first jiangdong roster after 8-12 s, and CBC past its
-    half of the time still runs until the whole search's time is up. A 20 s
+    half of the time may run on (until stop 52, to the end of the search). A 20 s
     plan under load (forecast 5-8 s) gave CBC 4 s; it ran 10 s without a
     roster, CP-SAT was left nothing, and the run ended without a roster
     (twice in two runs). This roster (stopped at CP-SAT's first, about 1 s on

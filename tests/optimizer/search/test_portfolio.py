@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ortools.sat.python import cp_model
 
 from staffline.constraints.registry import build_rules
@@ -54,6 +56,36 @@ def test_when_cbc_overran_and_cp_sat_had_no_time_the_first_roster_stands(monkeyp
     objective = found.ObjectiveValue()
     assert shown and shown[0][1] * SCALE == objective  # the progress callback saw it arrive
     # a roster of the model: every shift variable has a value, and fixing them to it leaves the model feasible
+    fixed = b.with_shifts_fixed({(i, d): t for (i, d), options in b.x.items() for t, var in options.items() if found.Value(var)})
+    check = cp_model.CpSolver()
+    check.parameters.max_time_in_seconds = 10
+    assert check.Solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert check.ObjectiveValue() <= objective + 1e-6
+
+
+def test_when_cbc_brings_back_nothing_the_neighbourhoods_go_on_from_their_roster(monkeypatch):
+    """CBC ran its share without a roster: the neighbourhood search that ran beside it goes on, and CBC's bound still counts."""
+    inst = small_branch(n_staff=8, n_roles=3, seed=3)
+    days = plan_days(inst, WEEK)
+    waits, _ = build_waits(inst, forecast_week(inst, WEEK), days, "lagged")
+    built = portfolio.ModelFactory(inst, days, waits, build_rules(inst, None, None, None))
+    stopped = CbcSolution(cp_model.UNKNOWN, None, 0.0, 4.0)  # a bound that holds for any roster of non-negative cost
+
+    def cbc_that_finds_nothing(built, *args, **kwargs):
+        time.sleep(4.0)  # the neighbourhoods search meanwhile, on the core CBC leaves them
+        return built(), stopped, stopped, cp_model.UNKNOWN, 4.0
+
+    def never(*args, **kwargs):
+        raise AssertionError("CP-SAT from CBC's roster runs only when CBC has the better roster")
+
+    monkeypatch.setattr(portfolio, "search_cbc", cbc_that_finds_nothing)
+    monkeypatch.setattr(portfolio, "search_cpsat", never)
+    shown = []
+    b, found, bound, status, _ = portfolio.search_portfolio(built, inst, 12.0, 2, 0, lambda *a: shown.append(a))
+    assert status == cp_model.FEASIBLE
+    objective = found.ObjectiveValue()
+    assert shown and objective <= shown[0][1] * SCALE  # never worse than the first roster
+    assert 0.0 <= bound.BestObjectiveBound() <= objective + 1e-6
     fixed = b.with_shifts_fixed({(i, d): t for (i, d), options in b.x.items() for t, var in options.items() if found.Value(var)})
     check = cp_model.CpSolver()
     check.parameters.max_time_in_seconds = 10
