@@ -229,6 +229,10 @@ def search_cpsat(built: ModelFactory, instance, time_limit: float, workers: int,
 LNS_MIN_SHIFT_OPTIONS = 8000  # the size from which the neighbourhood search runs beside CP-SAT (docs/benchmarks.md, "Roster at scale")
 FIRST_ROSTER_SHARE = 0.5  # the most of the limit the completion of the warm start may take on a big model (it stops at its first roster)
 RELAXED_BOUND_SHARE = 0.02  # of the limit, in deterministic seconds (at least 1), for the bound without the rules that link people
+# The staffing LP's share of the search's wall time, the rest kept for the relaxation's bound should the LP not end
+# (it ends in 5-25 s at 60-300 staff idle). Until stop 53 the relaxation ran first, before every search: 4.6 s of a
+# 60 s run at 60 staff, on one core, for 10,368 where the LP gave 13,240 seven seconds later.
+STAFFING_LP_SHARE = 0.8
 # the LP with desk changes (staffing_bound's desk_changes) took 1-3x the plain LP's time (idle: 60 staff 4 roles
 # 5.3 -> 11.5 s, 5 roles 11.4 -> 35.4 s, 6 roles 14.0 -> 27.6 s; 300 staff 25.5 -> 25.9 s), and runs beside the searches:
 # it starts only when this many times the plain LP's time is left (2.5: at 150 staff, 5 roles, 120 s it ran 53.6 s
@@ -244,12 +248,13 @@ def search_neighbourhoods(
 
     Why: the neighbourhoods improve big rosters far faster than CP-SAT's
     generic LNS (:mod:`~staffline.optimizer.search.neighbourhood`), but only
-    relaxations prove a bound. The bound is the best of a relaxation's
-    without the rules that link people
-    (:mod:`~staffline.optimizer.search.relaxed_bound`) and, with several
-    workers, the grouped staffing LP's
-    (:mod:`~staffline.optimizer.search.staffing_bound`), which CLP solves in
-    its own process (7-23 s at 60-300 staff, idle) on a core of its own.
+    relaxations prove a bound. With several workers it is the grouped
+    staffing LP's (:mod:`~staffline.optimizer.search.staffing_bound`),
+    which CLP solves in its own process (7-23 s at 60-300 staff, idle) on a
+    core of its own; only when the LP gives none is it the bound of the
+    relaxation without the rules that link people
+    (:mod:`~staffline.optimizer.search.relaxed_bound`), which one worker
+    always takes.
 
     With several workers, neighbourhood searches share one incumbent, one a
     core (threads: CP-SAT frees the GIL); the LP's core joins them once the
@@ -290,9 +295,15 @@ def search_neighbourhoods(
     show(start.ObjectiveValue() / SCALE)  # the warm start is a roster: the first one
     # 300 staff at 300 s once reported 6,803 where one second of it gave 50,436 offline (likely cut before its root LP)
     relaxed_seconds = max(1.0, RELAXED_BOUND_SHARE * time_limit)
-    relaxed = personal_bound(b, relaxed_seconds, seed, wall_limit=built.wall(None if workers == 1 else clock))
-    bound[0] = max(0.0, relaxed / SCALE)
+
+    def relaxed_bound(wall_limit: float | None) -> float:
+        """The bound without the rules that link people (scaled), shown as the bound so far."""
+        value = personal_bound(b, relaxed_seconds, seed, wall_limit=wall_limit)
+        bound[0] = max(bound[0], value / SCALE)
+        return value
+
     if workers == 1:
+        relaxed = relaxed_bound(built.wall(None))
         used = start.ResponseProto().deterministic_time  # deterministic: the completion's work, not its wall time
         left = max(1.0, time_limit - used - relaxed_seconds)
         inc, _ = improve(b, start, seed, LNS_SHARE_ONE_WORKER * left, deadline=built.deadline, progress=lambda i: show(i.objective / SCALE))
@@ -324,8 +335,8 @@ def search_neighbourhoods(
                 bound[0] = max(bound[0], found["desk"].result.bound / SCALE)
 
         def staffing_then_search() -> None:
-            try:
-                found["lp"] = staffing_bound(b, built.wall(clock) or clock.remaining())
+            try:  # the LP leaves time for the fallback's bound below
+                found["lp"] = staffing_bound(b, STAFFING_LP_SHARE * (built.wall(clock) or clock.remaining()))
             except (OSError, pulp.PulpSolverError) as error:  # no CBC binary, or it failed: the bound is an extra, never the run's end
                 log.warning("staffing LP bound skipped: %s", error)
                 found["lp"] = StaffingBound.none()
@@ -335,7 +346,8 @@ def search_neighbourhoods(
                 tighter.start()
                 neighbourhoods(workers - 1)  # the LP's core joins the neighbourhoods
                 tighter.join()
-            else:  # no LP bound: the full model proves what it can instead
+            else:  # no LP bound: the relaxation's instead, then the full model proves what it can
+                found["personal"] = relaxed_bound(built.wall(clock))
                 found["full"] = solve_model(b, clock.remaining(), 1, seed, full_progress, wall_limit=built.wall(clock))
 
         threads = [threading.Thread(target=staffing_then_search, daemon=True)]
@@ -347,7 +359,7 @@ def search_neighbourhoods(
             thread.join()
         inc = best.best
         full, status = found.get("full", (None, cp_model.UNKNOWN))
-        relaxed = max(relaxed, found["lp"].result.bound, found["desk"].result.bound if "desk" in found else -math.inf)
+        relaxed = max(found.get("personal", -math.inf), found["lp"].result.bound, found["desk"].result.bound if "desk" in found else -math.inf)
     seconds = clock.elapsed()
     proven = ProvenBound(relaxed if full is None else max(full.BestObjectiveBound(), relaxed))
     if full is not None and (status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective)):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import staffline.optimizer.search.portfolio as portfolio
 from staffline.optimizer.check import check_roster
+from staffline.optimizer.core.shift_model import SCALE
 from staffline.optimizer.roster import build_waits, extract_roster, plan_days, week_rules
 from staffline.optimizer.search.neighbourhood import KINDS, choose, improve, incumbent_of, sub_model
 from staffline.optimizer.search.portfolio import ModelFactory, symmetry_groups, warm_start
@@ -175,12 +176,31 @@ def test_kinds_that_improve_are_drawn_more_often():
     assert drawn.count("class") > 3 * drawn.count("employees")
 
 
+def counted_relaxations(monkeypatch) -> list[float]:
+    """Record every bound of the relaxation without the rules that link people (scaled, as it returns them)."""
+    values: list[float] = []
+    personal_bound = portfolio.personal_bound
+
+    def counted(*args, **kwargs):
+        values.append(personal_bound(*args, **kwargs))
+        return values[-1]
+
+    monkeypatch.setattr(portfolio, "personal_bound", counted)
+    return values
+
+
 @pytest.mark.parametrize("workers", [2, 3])
 def test_a_plan_with_several_searches_passes_the_checker(monkeypatch, workers):
-    """One search per worker shares the incumbent once the staffing LP is solved; the bound is the LP's (or the relaxation's) and holds."""
+    """One search per worker shares the incumbent once the staffing LP is solved; the bound is the LP's and holds.
+
+    The relaxation without the rules that link people is not solved: the
+    LP's bound is the better one, and the searches start without waiting
+    for it.
+    """
     calls = neighbourhood_path(monkeypatch)
+    relaxations = counted_relaxations(monkeypatch)
     p, report = planned_and_checked(workers=workers, time_limit=6)
-    assert calls == [1]
+    assert calls == [1] and relaxations == []
     assert p.status == "feasible", p.result.message
     assert 0 < p.result.bound <= p.result.objective + 1e-6
     assert report.ok, [str(v) for v in report.violations]
@@ -202,8 +222,28 @@ def test_without_the_staffing_lp_the_full_model_runs_for_a_bound(monkeypatch):
 
     monkeypatch.setattr(portfolio, "staffing_bound", no_lp)
     monkeypatch.setattr(portfolio, "solve_model", counted)
+    relaxations = counted_relaxations(monkeypatch)
     p, report = planned_and_checked(workers=2, time_limit=6)
     assert calls == [1] and len(full_runs) == 1
+    assert len(relaxations) == 1  # the relaxation's bound stands in for the LP's
     assert p.status in ("optimal", "feasible"), p.result.message
-    assert 0 < p.result.bound <= p.result.objective + 1e-6
+    assert 0 < relaxations[0] / SCALE <= p.result.bound <= p.result.objective + 1e-6
+    assert report.ok, [str(v) for v in report.violations]
+
+
+def test_an_lp_that_does_not_end_in_time_leaves_time_for_the_relaxations_bound(monkeypatch):
+    """The LP gets part of the search's time only; when it brings back no bound, the relaxation still proves one (never bound 0)."""
+    calls = neighbourhood_path(monkeypatch)
+    given_seconds: list[float] = []
+
+    def unfinished_lp(_b, time_limit, desk_changes=False):
+        given_seconds.append(time_limit)
+        return portfolio.StaffingBound.none(time_limit)
+
+    monkeypatch.setattr(portfolio, "staffing_bound", unfinished_lp)
+    relaxations = counted_relaxations(monkeypatch)
+    p, report = planned_and_checked(workers=2, time_limit=6)
+    assert calls == [1] and len(given_seconds) == 1 and len(relaxations) == 1
+    assert 0 < given_seconds[0] < 6 * portfolio.STAFFING_LP_SHARE + 1e-9
+    assert 0 < relaxations[0] / SCALE <= p.result.bound <= p.result.objective + 1e-6
     assert report.ok, [str(v) for v in report.violations]
