@@ -101,9 +101,9 @@ def warm_start(
         solver.parameters.stop_after_first_solution = stop_at_first
         status = solver.Solve(fixed)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            for index in range(len(b.model.Proto().variables)):
-                var = b.model.get_int_var_from_proto_index(index)
-                b.model.AddHint(var, solver.Value(fixed.get_int_var_from_proto_index(index)))
+            hint = b.model.proto.solution_hint  # the clone numbers its variables as the model does: a complete hint
+            hint.vars.extend(range(len(b.model.proto.variables)))
+            hint.values.extend(solver.ResponseProto().solution)
             return time.perf_counter() - started, solver
     add_hint(b, first or {})
     return time.perf_counter() - started, None
