@@ -359,7 +359,9 @@ def search_neighbourhoods(
             thread.join()
         inc = best.best
         full, status = found.get("full", (None, cp_model.UNKNOWN))
-        relaxed = max(found.get("personal", -math.inf), found["lp"].result.bound, found["desk"].result.bound if "desk" in found else -math.inf)
+        relaxed = max(
+            found.get("personal", -math.inf), found["lp"].result.bound, found["desk"].result.bound if "desk" in found else -math.inf
+        )
     seconds = clock.elapsed()
     proven = ProvenBound(relaxed if full is None else max(full.BestObjectiveBound(), relaxed))
     if full is not None and (status == cp_model.OPTIMAL or (status == cp_model.FEASIBLE and full.ObjectiveValue() < inc.objective)):
